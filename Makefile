@@ -1,0 +1,46 @@
+# Two commands for a fresh machine:  make demo  (run the platform)  ·  make test  (run the suite)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo serve test lint typecheck pytest bench clean messages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build the demo market into the default SQLite file and serve site + API on http://127.0.0.1:8000
+demo: install
+	$(BIN)/metalwire db upgrade
+	$(BIN)/metalwire demo
+	$(BIN)/metalwire serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/metalwire serve --host $(HOST) --port $(PORT)
+
+## Lint, type-check and run the whole test suite (PostgreSQL too when METALWIRE_TEST_POSTGRES_URL is set)
+test: install lint typecheck pytest
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+## Re-extract UI strings and merge them into the Chinese catalog (then translate the new ones)
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d src/metalwire/locale -D messages --no-fuzzy-matching

@@ -1,0 +1,3 @@
+"""metalwire: open-source, self-hostable metals market intelligence."""
+
+__version__ = "0.1.0"

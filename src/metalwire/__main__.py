@@ -1,0 +1,3 @@
+from metalwire.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The commodity catalog: groups, entries, commodities, price series, units and calendars."""

@@ -1,0 +1,113 @@
+"""Catalog tables: the navigation tree and the price series hung from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from metalwire.db.base import Base, UTCDateTime, utcnow
+
+
+class SeriesKind(enum.StrEnum):
+    OUTRIGHT = "outright"
+    PREMIUM = "premium"
+    INDEX = "index"
+    FUTURES_SETTLEMENT = "futures-settlement"
+    DERIVED = "derived"
+
+
+class Tier(enum.StrEnum):
+    FREE = "free"
+    PREMIUM = "premium"
+
+
+class SeriesStatus(enum.StrEnum):
+    ACTIVE = "active"
+    DISCONTINUED = "discontinued"
+
+
+def _values(kind: type[enum.Enum]) -> Enum:
+    # Store the trade's spelling ("futures-settlement"), not the Python member name.
+    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
+
+
+class CatalogGroup(Base):
+    """A top-level group of the navigation, e.g. Base Metals / 基本金属."""
+
+    __tablename__ = "catalog_group"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+    entries: Mapped[list[CatalogEntry]] = relationship(
+        back_populates="group", order_by="CatalogEntry.position"
+    )
+
+
+class CatalogEntry(Base):
+    """An entry of a group, e.g. Silver / 白银: a category page of the site."""
+
+    __tablename__ = "catalog_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("catalog_group.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+    group: Mapped[CatalogGroup] = relationship(back_populates="entries")
+    commodities: Mapped[list[Commodity]] = relationship(
+        back_populates="entry", order_by="Commodity.code"
+    )
+
+
+class Commodity(Base):
+    """A product within an entry, e.g. silver ingot 1# (Ag 99.99%)."""
+
+    __tablename__ = "commodity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("catalog_entry.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[str] = mapped_column(String(400), default="")
+
+    entry: Mapped[CatalogEntry] = relationship(back_populates="commodities")
+    series: Mapped[list[PriceSeries]] = relationship(back_populates="commodity")
+
+
+class PriceSeries(Base):
+    """A published price: commodity + basis + unit + currency, with its release rules."""
+
+    __tablename__ = "price_series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodity.id"), index=True)
+    name_en: Mapped[str] = mapped_column(String(300))
+    name_zh: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[SeriesKind] = mapped_column(_values(SeriesKind))
+    unit: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(8))
+    decimals: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(300), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    release_time: Mapped[dt.time] = mapped_column(Time)
+    calendar: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[Tier] = mapped_column(_values(Tier), index=True)
+    status: Mapped[SeriesStatus] = mapped_column(_values(SeriesStatus), index=True)
+    methodology: Mapped[str] = mapped_column(String(64))
+    vat_inclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(120), default="metalwire")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    commodity: Mapped[Commodity] = relationship(back_populates="series")

@@ -1,0 +1,56 @@
+"""What every command needs: settings, a migrated database, a transaction, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from metalwire.audit import jsonable
+from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
+from metalwire.db.migrate import ensure_migrated
+from metalwire.settings import Settings, load_settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def engine(*, migrated: bool = True) -> Engine:
+    db = create_db_engine(settings().database_url)
+    if migrated:
+        ensure_migrated(db)
+    return db
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session in one transaction on a migrated database; rolled back on any error."""
+    db = engine()
+    try:
+        with transaction(make_sessionmaker(db)) as session:
+            yield session
+    finally:
+        db.dispose()
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(jsonable(value), ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,32 @@
+"""Top-level commands and the entry point that turns configuration errors into exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from metalwire.cli import catalog_commands, db_commands, serve_commands
+from metalwire.cli.context import EXIT_USAGE, err_console
+from metalwire.db.migrate import DatabaseNotMigrated
+from metalwire.settings import ConfigurationError
+
+app = typer.Typer(
+    name="metalwire",
+    help="metalwire: metals prices, supply surveys, indices and market reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(catalog_commands.catalog_app, name="catalog")
+app.add_typer(catalog_commands.series_app, name="series")
+serve_commands.register(app)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=True)
+    except (ConfigurationError, DatabaseNotMigrated) as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,47 @@
+"""``metalwire serve`` and ``metalwire demo``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from metalwire.cli.context import console, engine, settings
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: Annotated[str | None, typer.Option(help="Bind address (METALWIRE_HOST)")] = None,
+        port: Annotated[int | None, typer.Option(help="Port (METALWIRE_PORT)")] = None,
+        workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    ) -> None:
+        """Serve the site and the API."""
+        import uvicorn
+
+        config = settings()
+        engine().dispose()  # refuse to start on an unreachable or un-migrated database
+        console.print(f"metalwire on http://{host or config.host}:{port or config.port}")
+        uvicorn.run(
+            "metalwire.web.app:create_app",
+            factory=True,
+            host=host or config.host,
+            port=port or config.port,
+            workers=workers,
+            log_level="info",
+        )
+
+    @app.command()
+    def demo(
+        seed: Annotated[
+            int, typer.Option(help="Random seed; the same seed builds the same market")
+        ] = 7,
+    ) -> None:
+        """Build the deterministic demo market into the configured database."""
+        from metalwire.cli.context import unit_of_work
+        from metalwire.demo.build import build_demo
+
+        with unit_of_work() as session:
+            summary = build_demo(session, seed=seed)
+        for line in summary:
+            console.print(line)

@@ -1,0 +1,1 @@
+"""A deterministic demo market, built only through the platform's real services."""

@@ -1,0 +1,54 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from metalwire import __version__
+from metalwire.db.engine import create_db_engine, make_sessionmaker
+from metalwire.db.migrate import ensure_migrated
+from metalwire.settings import Settings, get_settings
+from metalwire.web import health
+from metalwire.web.api import api_router
+from metalwire.web.pages import site
+from metalwire.web.problems import install_problem_handlers
+
+API_DESCRIPTION = """
+The metalwire API: the commodity catalog, price series and (as the platform grows) assessments,
+survey statistics, indices, arbitrage windows and articles.
+
+Conventions: JSON by default; errors are RFC 9457 `application/problem+json` naming the bad
+parameter; lists are paginated by an opaque `cursor`, with the next page's URL in `next` and in a
+`Link: <...>; rel="next"` header; prices are decimal strings, never binary floats.
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; refuses a database whose schema is not migrated."""
+    settings = settings or get_settings()
+    engine = engine or create_db_engine(settings.database_url)
+    ensure_migrated(engine)
+
+    app = FastAPI(
+        title="metalwire API",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI loads from a CDN; the platform must run offline
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+
+    install_problem_handlers(app, site.error_page)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    app.include_router(site.router)
+    static = resources.files("metalwire.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

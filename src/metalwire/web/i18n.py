@@ -1,0 +1,74 @@
+"""UI translations (gettext catalogs via Babel) and one Jinja environment per language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from io import BytesIO
+from typing import Any
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+LANGUAGES = ("en", "zh")
+LOCALES = {"en": "en_US", "zh": "zh_Hans_CN"}
+TEMPLATES = resources.files("metalwire.web").joinpath("templates")
+LOCALE_DIR = resources.files("metalwire").joinpath("locale")
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """Compile the shipped .po catalog in memory, so no build step is needed."""
+    po_file = LOCALE_DIR.joinpath(f"{lang}/LC_MESSAGES/messages.po")
+    if not po_file.is_file():
+        return gettext.NullTranslations()
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=LOCALES[lang])
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def fmt_number(value: Decimal | int | None, lang: str, decimals: int | None = None) -> str:
+    if value is None:
+        return "–"
+    if decimals is not None:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=LOCALES[lang])
+    return format_decimal(value, locale=LOCALES[lang])
+
+
+def fmt_date(value: dt.date, lang: str) -> str:
+    """Oct 31, 2025 / 2025年10月31日."""
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return format_date(value, format="medium", locale=LOCALES[lang])
+
+
+@cache
+def environment(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = lang
+    env.filters["number"] = lambda v, d=None: fmt_number(v, lang, d)
+    env.filters["date"] = lambda v: fmt_date(v, lang)
+    env.filters["name"] = lambda obj: getattr(obj, f"name_{lang}")
+    return env
+
+
+def render(lang: str, template: str, **context: Any) -> str:
+    return environment(lang).get_template(template).render(**context)

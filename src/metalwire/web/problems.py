@@ -1,0 +1,142 @@
+"""RFC 9457 problem details: every API error is ``application/problem+json``."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class InvalidParam(BaseModel):
+    name: str = Field(examples=["tier"])
+    location: str = Field(examples=["query"])
+    reason: str = Field(examples=["Input should be 'free' or 'premium'"])
+
+
+class Problem(BaseModel):
+    """The body of every error response (RFC 9457)."""
+
+    type: str = Field(default="about:blank", examples=["urn:metalwire:problem:not-found"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str | None = Field(default=None, examples=["no price series with code 'XX'"])
+    instance: str | None = Field(default=None, examples=["/api/v1/series/XX"])
+    invalid_params: list[InvalidParam] | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "A parameter is invalid; `invalid_params` names it."},
+}
+
+
+class ProblemError(Exception):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str | None = None,
+        invalid_params: list[InvalidParam] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.kind = kind
+        self.invalid_params = invalid_params
+        self.headers = headers
+
+
+def not_found(detail: str) -> ProblemError:
+    return ProblemError(404, detail, kind="not-found")
+
+
+def invalid_parameter(name: str, reason: str, location: str = "query") -> ProblemError:
+    return ProblemError(
+        422,
+        f"invalid parameter {name!r}: {reason}",
+        kind="invalid-parameter",
+        invalid_params=[InvalidParam(name=name, location=location, reason=reason)],
+    )
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None,
+    *,
+    kind: str | None = None,
+    invalid_params: list[InvalidParam] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=f"urn:metalwire:problem:{kind}" if kind else "about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        invalid_params=invalid_params,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
+    """API paths answer problem+json; page paths get the site's error page from ``html_error``."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> Any:
+        if not _is_api(request):
+            return html_error(request, exc.status, exc.detail)
+        return problem_response(
+            request,
+            exc.status,
+            exc.detail,
+            kind=exc.kind,
+            invalid_params=exc.invalid_params,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Any:
+        params = []
+        for error in exc.errors():
+            loc = [str(part) for part in error.get("loc", ())]
+            location = loc[0] if loc else "request"
+            name = ".".join(loc[1:]) or location
+            params.append(InvalidParam(name=name, location=location, reason=str(error["msg"])))
+        detail = "; ".join(f"{p.name}: {p.reason}" for p in params)
+        if not _is_api(request):
+            return html_error(request, 422, detail)
+        return problem_response(
+            request, 422, detail, kind="invalid-parameter", invalid_params=params
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Any:
+        if not _is_api(request):
+            return html_error(request, exc.status_code, str(exc.detail))
+        return problem_response(
+            request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Any:
+        if not _is_api(request):
+            return html_error(request, 500, None)
+        return problem_response(request, 500, "internal error; the server log has the details")

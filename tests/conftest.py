@@ -1,0 +1,154 @@
+"""Test harness: every database test runs on SQLite and, when METALWIRE_TEST_POSTGRES_URL is set,
+on PostgreSQL too (a throwaway database per test run, cloned per test from a migrated template).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from metalwire.catalog.service import sync_catalog
+from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
+from metalwire.db.migrate import upgrade
+from metalwire.settings import load_settings
+from metalwire.web.app import create_app
+
+POSTGRES_URL = os.environ.get("METALWIRE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, scope="session")
+
+
+@dataclass
+class TestDatabase:
+    backend: str
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def transaction(self):  # type: ignore[no-untyped-def]
+        return transaction(self.sessions)
+
+
+def _migrate(url: str) -> None:
+    engine = create_db_engine(url)
+    upgrade(engine)
+    with transaction(make_sessionmaker(engine)) as session:
+        sync_catalog(session)
+    engine.dispose()
+
+
+def _pg_admin() -> Engine:
+    assert POSTGRES_URL
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def template_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database with the catalog synced, built once per backend per run."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        _migrate(f"sqlite:///{path}")
+        yield str(path)
+        return
+    name = f"mw_{RUN_ID}_template"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _migrate(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[TestDatabase]:
+    """A fresh, migrated database for one test."""
+    if backend == "sqlite":
+        path = tmp_path / "metalwire.db"
+        shutil.copyfile(template_database, path)
+        url = f"sqlite:///{path}"
+        engine = create_db_engine(url)
+        yield TestDatabase(backend, url, engine, make_sessionmaker(engine))
+        engine.dispose()
+        return
+    name = f"mw_{RUN_ID}_{next(_counter)}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(
+            text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}" STRATEGY FILE_COPY')
+        )
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    engine = create_db_engine(url)
+    yield TestDatabase(backend, url, engine, make_sessionmaker(engine))
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def env_db(db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> TestDatabase:
+    """Point the CLI's settings at the test database."""
+    monkeypatch.setenv("METALWIRE_DATABASE_URL", db.url)
+    return db
+
+
+@pytest.fixture
+def app(db: TestDatabase) -> FastAPI:
+    return create_app(load_settings(database_url=db.url), engine=db.engine)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port: tests talk real HTTP to it."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

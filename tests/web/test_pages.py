@@ -1,0 +1,46 @@
+"""The base layout: full navigation, language switch, bilingual error pages."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from metalwire.catalog.service import load_catalog_data
+
+
+def test_every_page_carries_the_full_navigation(client: TestClient) -> None:
+    html = client.get("/").text
+    data = load_catalog_data()
+    for group in data.groups:
+        assert group.name_en in html
+        for entry in group.entries:
+            assert f'href="/entry/{entry.code}"' in html
+    assert '<html lang="en">' in html
+
+
+def test_language_switch_is_remembered(client: TestClient) -> None:
+    response = client.get(
+        "/set-lang", params={"lang": "zh", "next": "/entry/silver"}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/entry/silver"
+    html = client.get("/entry/silver").text  # the cookie now says zh
+    assert '<html lang="zh-CN">' in html
+    assert "<h1>白银</h1>" in html
+    assert "贵金属" in html
+
+
+def test_language_switch_is_not_an_open_redirect(client: TestClient) -> None:
+    response = client.get(
+        "/set-lang", params={"lang": "en", "next": "//evil.example/"}, follow_redirects=False
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_not_found_page_in_both_languages(client: TestClient) -> None:
+    en = client.get("/entry/unobtainium")
+    assert en.status_code == 404 and "Page not found" in en.text
+    zh = client.get("/entry/unobtainium", params={"lang": "zh"})
+    assert zh.status_code == 404 and "页面不存在" in zh.text
+
+
+def test_healthz_checks_the_database(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
