@@ -39,7 +39,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @dataclass
-class TestDatabase:
+class ScratchDatabase:
     backend: str
     url: str
     engine: Engine
@@ -88,14 +88,14 @@ _counter = iter(range(1, 1_000_000))
 
 
 @pytest.fixture
-def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[TestDatabase]:
+def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[ScratchDatabase]:
     """A fresh, migrated database for one test."""
     if backend == "sqlite":
         path = tmp_path / "metalwire.db"
         shutil.copyfile(template_database, path)
         url = f"sqlite:///{path}"
         engine = create_db_engine(url)
-        yield TestDatabase(backend, url, engine, make_sessionmaker(engine))
+        yield ScratchDatabase(backend, url, engine, make_sessionmaker(engine))
         engine.dispose()
         return
     name = f"mw_{RUN_ID}_{next(_counter)}"
@@ -106,7 +106,7 @@ def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[TestDat
         )
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     engine = create_db_engine(url)
-    yield TestDatabase(backend, url, engine, make_sessionmaker(engine))
+    yield ScratchDatabase(backend, url, engine, make_sessionmaker(engine))
     engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -114,14 +114,14 @@ def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[TestDat
 
 
 @pytest.fixture
-def env_db(db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> TestDatabase:
+def env_db(db: ScratchDatabase, monkeypatch: pytest.MonkeyPatch) -> ScratchDatabase:
     """Point the CLI's settings at the test database."""
     monkeypatch.setenv("METALWIRE_DATABASE_URL", db.url)
     return db
 
 
 @pytest.fixture
-def app(db: TestDatabase) -> FastAPI:
+def app(db: ScratchDatabase) -> FastAPI:
     return create_app(load_settings(database_url=db.url), engine=db.engine)
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, PriceSeries
 from metalwire.cli import app
-from tests.conftest import TestDatabase
+from tests.conftest import ScratchDatabase
 
 runner = CliRunner()
 
@@ -30,7 +30,7 @@ def test_db_upgrade_twice_changes_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     assert "catalog up to date" in second.output
 
 
-def test_db_upgrade_twice_writes_no_audit_on_the_second_run(env_db: TestDatabase) -> None:
+def test_db_upgrade_twice_writes_no_audit_on_the_second_run(env_db: ScratchDatabase) -> None:
     with env_db.transaction() as session:
         before = session.scalar(select(func.count(AuditEvent.id)))
     result = runner.invoke(app, ["db", "upgrade"])
@@ -50,7 +50,7 @@ def test_commands_refuse_an_unmigrated_database(
     assert "metalwire db upgrade" in str(result.exception)
 
 
-def test_demo_gives_every_entry_an_active_series(env_db: TestDatabase) -> None:
+def test_demo_gives_every_entry_an_active_series(env_db: ScratchDatabase) -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     with env_db.transaction() as session:
@@ -62,7 +62,7 @@ def test_demo_gives_every_entry_an_active_series(env_db: TestDatabase) -> None:
     assert all(e["series_count"] >= 1 for g in groups for e in g["entries"])
 
 
-def test_demo_is_deterministic_and_rerunnable(env_db: TestDatabase) -> None:
+def test_demo_is_deterministic_and_rerunnable(env_db: ScratchDatabase) -> None:
     assert runner.invoke(app, ["demo"]).exit_code == 0
     with env_db.transaction() as session:
         first = session.execute(
@@ -80,7 +80,7 @@ def test_demo_is_deterministic_and_rerunnable(env_db: TestDatabase) -> None:
     assert first == second
 
 
-def test_series_list_json(env_db: TestDatabase) -> None:
+def test_series_list_json(env_db: ScratchDatabase) -> None:
     assert runner.invoke(app, ["demo"]).exit_code == 0
     result = runner.invoke(app, ["series", "list", "--entry", "silver", "--json"])
     assert result.exit_code == 0, result.output

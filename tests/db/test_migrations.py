@@ -13,10 +13,10 @@ from metalwire.db.engine import create_db_engine
 from metalwire.db.migrate import DatabaseNotMigrated, code_heads, database_heads, ensure_migrated
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app
-from tests.conftest import TestDatabase
+from tests.conftest import ScratchDatabase
 
 
-def test_template_database_is_at_the_code_heads(db: TestDatabase) -> None:
+def test_template_database_is_at_the_code_heads(db: ScratchDatabase) -> None:
     assert database_heads(db.engine) == code_heads()
     ensure_migrated(db.engine)
 
@@ -35,7 +35,7 @@ def test_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
         create_app(load_settings(database_url=url))
 
 
-def test_audit_events_cannot_be_updated_or_deleted(db: TestDatabase) -> None:
+def test_audit_events_cannot_be_updated_or_deleted(db: ScratchDatabase) -> None:
     with db.transaction() as session:
         record(
             session,

@@ -7,11 +7,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from metalwire.cli import app as cli_app
-from tests.conftest import TestDatabase
+from tests.conftest import ScratchDatabase
 
 
 @pytest.fixture
-def demo_db(env_db: TestDatabase) -> TestDatabase:
+def demo_db(env_db: ScratchDatabase) -> ScratchDatabase:
     from typer.testing import CliRunner
 
     result = CliRunner().invoke(cli_app, ["demo"])
@@ -55,14 +55,14 @@ def test_a_bad_lang_is_a_problem_naming_the_parameter(client: TestClient) -> Non
 
 
 def test_every_entry_has_an_active_series_after_the_demo(
-    demo_db: TestDatabase, client: TestClient
+    demo_db: ScratchDatabase, client: TestClient
 ) -> None:
     entries = [e for g in client.get("/api/v1/catalog").json()["groups"] for e in g["entries"]]
     empty = [e["code"] for e in entries if e["series_count"] < 1]
     assert empty == []
 
 
-def test_series_filters(demo_db: TestDatabase, client: TestClient) -> None:
+def test_series_filters(demo_db: ScratchDatabase, client: TestClient) -> None:
     silver = client.get("/api/v1/series", params={"entry": "silver"}).json()["items"]
     assert "AG-INGOT-CN-SPOT" in {s["code"] for s in silver}
     assert all(s["entry"] == "silver" for s in silver)
@@ -76,7 +76,7 @@ def test_series_filters(demo_db: TestDatabase, client: TestClient) -> None:
     assert group["items"] and all(s["group"] == "ferrous-metals" for s in group["items"])
 
 
-def test_unknown_filter_values_are_named(demo_db: TestDatabase, client: TestClient) -> None:
+def test_unknown_filter_values_are_named(demo_db: ScratchDatabase, client: TestClient) -> None:
     response = client.get("/api/v1/series", params={"group": "vegetables"})
     assert response.status_code == 422
     assert response.json()["invalid_params"][0]["name"] == "group"
@@ -87,7 +87,7 @@ def test_unknown_filter_values_are_named(demo_db: TestDatabase, client: TestClie
 
 
 def test_cursor_pagination_walks_every_series_once(
-    demo_db: TestDatabase, client: TestClient
+    demo_db: ScratchDatabase, client: TestClient
 ) -> None:
     everything = client.get("/api/v1/series", params={"limit": 500}).json()
     assert everything["next"] is None
@@ -106,7 +106,7 @@ def test_cursor_pagination_walks_every_series_once(
     assert pages == -(-len(codes) // 7)
 
 
-def test_one_series_and_404_problem(demo_db: TestDatabase, client: TestClient) -> None:
+def test_one_series_and_404_problem(demo_db: ScratchDatabase, client: TestClient) -> None:
     series = client.get("/api/v1/series/AG-INGOT-CN-SPOT").json()
     assert series["unit_label"] == "yuan/kg"
     assert series["release_time"] == "11:30" and series["timezone"] == "Asia/Shanghai"
@@ -124,7 +124,7 @@ def test_openapi_document_lists_the_routes(client: TestClient) -> None:
     assert {"/api/v1/catalog", "/api/v1/series", "/api/v1/series/{code}"} <= set(spec["paths"])
 
 
-def test_over_real_http(demo_db: TestDatabase, live_server: str) -> None:
+def test_over_real_http(demo_db: ScratchDatabase, live_server: str) -> None:
     with httpx.Client(base_url=live_server, timeout=10) as http:
         health = http.get("/healthz")
         assert health.status_code == 200 and health.json() == {"status": "ok", "database": "ok"}

@@ -42,6 +42,6 @@ def register(app: typer.Typer) -> None:
         from metalwire.demo.build import build_demo
 
         with unit_of_work() as session:
-            summary = build_demo(session, seed=seed)
+            summary = build_demo(session)
         for line in summary:
             console.print(line)

@@ -35,10 +35,10 @@ def demo_series() -> list[DemoSeries]:
     return DemoSeriesFile.model_validate(raw).series
 
 
-def build_demo(session: Session, *, seed: int = 7) -> list[str]:
+def build_demo(session: Session) -> list[str]:
     """Build (or refresh) the demo market in one transaction; returns summary lines."""
     sync_catalog(session)
     definitions = demo_series()
     for item in definitions:
         define_series(session, SeriesDefinition.model_validate(item.model_dump()), actor=DEMO_ACTOR)
-    return [f"demo market (seed {seed}): {len(definitions)} price series defined"]
+    return [f"demo market: {len(definitions)} price series defined"]
