@@ -1,0 +1,1 @@
+"""Price assessment: submissions, the assessment engine, methodology, review and release."""
