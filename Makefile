@@ -29,7 +29,7 @@ serve: install
 test: install lint typecheck pytest
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
 
 typecheck: install
 	$(BIN)/mypy
