@@ -22,9 +22,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from metalwire.catalog.service import sync_catalog
 from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import upgrade
+from metalwire.reference_data import sync_reference_data
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app
 
@@ -56,7 +56,7 @@ def _migrate(url: str) -> None:
     engine = create_db_engine(url)
     upgrade(engine)
     with transaction(make_sessionmaker(engine)) as session:
-        sync_catalog(session)
+        sync_reference_data(session)
     engine.dispose()
 
 

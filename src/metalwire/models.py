@@ -1,6 +1,28 @@
 """Imports every domain's tables so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
+from metalwire.accounts.models import (
+    ApiKey,
+    LoginAttempt,
+    PasswordResetToken,
+    Plan,
+    RateWindow,
+    User,
+    WebSession,
+)
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
 
-__all__ = ["AuditEvent", "CatalogEntry", "CatalogGroup", "Commodity", "PriceSeries"]
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "CatalogEntry",
+    "CatalogGroup",
+    "Commodity",
+    "LoginAttempt",
+    "PasswordResetToken",
+    "Plan",
+    "PriceSeries",
+    "RateWindow",
+    "User",
+    "WebSession",
+]

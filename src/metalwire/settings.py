@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = Field(default="Asia/Shanghai", description="Timezone of the desk's clock.")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Public address, used in e-mailed links."
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db to count rate limits in Redis."
+    )
+    smtp_host: str | None = Field(default=None, description="Mail server for password resets.")
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "metalwire <no-reply@localhost>"
 
     @field_validator("database_url")
     @classmethod

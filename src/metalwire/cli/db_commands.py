@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from metalwire.catalog.service import sync_catalog
 from metalwire.cli.context import console, engine
 from metalwire.db.engine import make_sessionmaker, transaction
 from metalwire.db.migrate import upgrade
+from metalwire.reference_data import sync_reference_data
 
 app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 
@@ -19,14 +19,15 @@ def upgrade_command() -> None:
     try:
         before, after = upgrade(db)
         with transaction(make_sessionmaker(db)) as session:
-            result = sync_catalog(session)
+            results = sync_reference_data(session)
     finally:
         db.dispose()
     if before == after:
         console.print(f"schema already at {', '.join(sorted(after))}")
     else:
         console.print(f"schema migrated to {', '.join(sorted(after))}")
-    if result.changed:
-        console.print(f"catalog: {result.created} created, {result.updated} updated")
-    else:
-        console.print("catalog up to date")
+    for name, result in results.items():
+        if result.changed:
+            console.print(f"{name}: {result.created} created, {result.updated} updated")
+        else:
+            console.print(f"{name} up to date")

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from metalwire.cli import catalog_commands, db_commands, serve_commands
+from metalwire.cli import account_commands, catalog_commands, db_commands, serve_commands
 from metalwire.cli.context import EXIT_USAGE, err_console
 from metalwire.db.migrate import DatabaseNotMigrated
 from metalwire.settings import ConfigurationError
@@ -21,6 +21,8 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(catalog_commands.catalog_app, name="catalog")
 app.add_typer(catalog_commands.series_app, name="series")
+app.add_typer(account_commands.user_app, name="user")
+app.add_typer(account_commands.key_app, name="key")
 serve_commands.register(app)
 
 

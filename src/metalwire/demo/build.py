@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from metalwire.catalog.schemas import SeriesDefinition
-from metalwire.catalog.service import define_series, sync_catalog
+from metalwire.catalog.service import define_series
+from metalwire.reference_data import sync_reference_data
 
 DEMO_ACTOR = "demo"
 
@@ -37,7 +38,7 @@ def demo_series() -> list[DemoSeries]:
 
 def build_demo(session: Session) -> list[str]:
     """Build (or refresh) the demo market in one transaction; returns summary lines."""
-    sync_catalog(session)
+    sync_reference_data(session)
     definitions = demo_series()
     for item in definitions:
         define_series(session, SeriesDefinition.model_validate(item.model_dump()), actor=DEMO_ACTOR)

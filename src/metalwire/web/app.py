@@ -14,7 +14,7 @@ from metalwire.db.migrate import ensure_migrated
 from metalwire.settings import Settings, get_settings
 from metalwire.web import health
 from metalwire.web.api import api_router
-from metalwire.web.pages import site
+from metalwire.web.pages import account, site
 from metalwire.web.problems import install_problem_handlers
 
 API_DESCRIPTION = """
@@ -44,11 +44,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.redis = None
+    if settings.redis_url:
+        import redis
+
+        app.state.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
 
     install_problem_handlers(app, site.error_page)
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(site.router)
+    app.include_router(account.router)
     static = resources.files("metalwire.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, SeriesStatus
 from metalwire.catalog.units import price_unit_label
+from metalwire.web.auth import csrf_token, get_principal, set_csrf_cookie
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, resolve_lang
 from metalwire.web.i18n import render
 
@@ -20,12 +21,23 @@ router = APIRouter(include_in_schema=False)
 def page(
     request: Request, template: str, status_code: int = 200, **context: object
 ) -> HTMLResponse:
-    """Render a page in the visitor's language with the navigation every page carries."""
+    """Render a page in the visitor's language with the navigation and account links."""
     lang = resolve_lang(request, request.query_params.get("lang"))
     with request.app.state.sessions() as session:
         nav, _ = service.catalog_tree(session)
-    html = render(lang, template, request=request, nav=nav, path=request.url.path, **context)
+        principal = getattr(request.state, "principal", None) or get_principal(request, session)
+    html = render(
+        lang,
+        template,
+        request=request,
+        nav=nav,
+        path=request.url.path,
+        principal=principal,
+        csrf_token=csrf_token(request),
+        **context,
+    )
     response = HTMLResponse(html, status_code=status_code)
+    set_csrf_cookie(request, response)
     if request.query_params.get("lang") in ("en", "zh"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, plans and entitlements, API keys, web sessions, and the access gate."""

@@ -1,0 +1,415 @@
+"""Account operations, each inside the caller's transaction and recorded in the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from metalwire.accounts.credentials import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    same,
+    token_hash,
+    verify_password,
+)
+from metalwire.accounts.entitlements import Entitlements, PlanSpec
+from metalwire.accounts.gate import SCOPE_ROLES, Principal, principal_for
+from metalwire.accounts.models import (
+    ApiKey,
+    LoginAttempt,
+    PasswordResetToken,
+    Plan,
+    Role,
+    Scope,
+    User,
+    WebSession,
+)
+from metalwire.audit import record
+from metalwire.catalog.service import SyncResult
+from metalwire.db.base import utcnow
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SESSION_LIFETIME = dt.timedelta(days=14)
+RESET_LIFETIME = dt.timedelta(hours=1)
+THROTTLE_FAILURES = 5
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+KEY_PREFIX = "mw"
+
+
+class AccountError(ValueError):
+    """Bad input to an account operation; the message names the field."""
+
+
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this e-mail in the throttle window."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+# --- plans -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def load_plan_specs() -> list[PlanSpec]:
+    text = resources.files("metalwire.accounts").joinpath("data/plans.yaml").read_text("utf-8")
+    return [PlanSpec.model_validate(item) for item in yaml.safe_load(text)["plans"]]
+
+
+def sync_plans(session: Session, actor: str = "system") -> SyncResult:
+    """Bring the plan table in line with the packaged plans; idempotent."""
+    result = SyncResult()
+    existing = {p.code: p for p in session.scalars(select(Plan))}
+    for spec in load_plan_specs():
+        values = {
+            "name_en": spec.name_en,
+            "name_zh": spec.name_zh,
+            "entitlements": spec.entitlements(),
+        }
+        row = existing.get(spec.code)
+        if row is None:
+            session.add(Plan(code=spec.code, **values))
+            record(
+                session,
+                actor=actor,
+                action="create",
+                object_type="plan",
+                object_id=spec.code,
+                after=values,
+            )
+            result.created += 1
+            continue
+        before = {"name_en": row.name_en, "name_zh": row.name_zh, "entitlements": row.entitlements}
+        if before != values:
+            row.name_en, row.name_zh, row.entitlements = (
+                spec.name_en,
+                spec.name_zh,
+                spec.entitlements(),
+            )
+            record(
+                session,
+                actor=actor,
+                action="update",
+                object_type="plan",
+                object_id=spec.code,
+                before=before,
+                after=values,
+            )
+            result.updated += 1
+    return result
+
+
+def plan_entitlements(plan: Plan) -> Entitlements:
+    return Entitlements.from_plan(plan.code, plan.entitlements)
+
+
+def anonymous_principal(session: Session) -> Principal:
+    free = session.get(Plan, "free")
+    if free is None:
+        raise AccountError("plan: the 'free' plan is missing; run `metalwire db upgrade`")
+    return principal_for(None, None, Role.READER, plan_entitlements(free))
+
+
+def principal_of(user: User, *, key: ApiKey | None = None) -> Principal:
+    return principal_for(
+        user.id,
+        user.email,
+        user.role,
+        plan_entitlements(user.plan),
+        key_id=key.id if key else None,
+        scope=key.scope if key else None,
+    )
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise AccountError(f"email: not an e-mail address: {email!r}")
+    return email
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def get_user(session: Session, email: str) -> User | None:
+    user: User | None = session.scalar(select(User).where(User.email == email.strip().lower()))
+    return user
+
+
+def require_user(session: Session, email: str) -> User:
+    user = get_user(session, email)
+    if user is None:
+        raise AccountError(f"email: no user {email!r}")
+    return user
+
+
+def _require_plan(session: Session, plan: str) -> None:
+    if session.get(Plan, plan) is None:
+        known = ", ".join(sorted(session.scalars(select(Plan.code))))
+        raise AccountError(f"plan: unknown plan {plan!r}; known: {known}")
+
+
+def add_user(
+    session: Session,
+    email: str,
+    *,
+    role: Role = Role.READER,
+    plan: str = "free",
+    password: str | None = None,
+    actor: str,
+) -> User:
+    email = normalize_email(email)
+    if get_user(session, email) is not None:
+        raise AccountError(f"email: a user {email!r} already exists")
+    _require_plan(session, plan)
+    if password is not None:
+        check_password_rules(password)
+    user = User(
+        email=email,
+        role=role,
+        plan_code=plan,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        object_type="user",
+        object_id=email,
+        after={"role": role, "plan": plan},
+    )
+    return user
+
+
+def set_role(session: Session, email: str, role: Role, *, actor: str) -> User:
+    user = require_user(session, email)
+    before = user.role
+    user.role = role
+    record(
+        session,
+        actor=actor,
+        action="set-role",
+        object_type="user",
+        object_id=user.email,
+        before={"role": before},
+        after={"role": role},
+    )
+    return user
+
+
+def set_plan(session: Session, email: str, plan: str, *, actor: str) -> User:
+    user = require_user(session, email)
+    _require_plan(session, plan)
+    before = user.plan_code
+    user.plan_code = plan
+    session.flush()
+    session.refresh(user)
+    record(
+        session,
+        actor=actor,
+        action="set-plan",
+        object_type="user",
+        object_id=user.email,
+        before={"plan": before},
+        after={"plan": plan},
+    )
+    return user
+
+
+def set_password(session: Session, user: User, password: str, *, actor: str) -> None:
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    record(session, actor=actor, action="set-password", object_type="user", object_id=user.email)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+# --- sign-in, sessions ---------------------------------------------------------------------------
+
+
+def authenticate(session: Session, email: str, password: str, *, address: str = "") -> User | None:
+    """Check a password; throttled after repeated failures for the same e-mail."""
+    email = email.strip().lower()
+    now = utcnow()
+    since = now - THROTTLE_WINDOW
+    failures = list(
+        session.scalars(
+            select(LoginAttempt.at)
+            .where(LoginAttempt.email == email, LoginAttempt.at >= since)
+            .order_by(LoginAttempt.at)
+        )
+    )
+    if len(failures) >= THROTTLE_FAILURES:
+        retry = failures[-THROTTLE_FAILURES] + THROTTLE_WINDOW - now
+        raise SignInThrottled(max(1, int(retry.total_seconds())))
+    user = get_user(session, email)
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        session.add(LoginAttempt(email=email, address=address, at=now))
+        return None
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    return user
+
+
+def start_session(session: Session, user: User) -> str:
+    """Returns the cookie value; only its hash is stored."""
+    token = new_token()
+    session.add(
+        WebSession(
+            token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + SESSION_LIFETIME
+        )
+    )
+    record(session, actor=user.email, action="sign-in", object_type="user", object_id=user.email)
+    return token
+
+
+def session_user(session: Session, token: str) -> User | None:
+    row = session.get(WebSession, token_hash(token))
+    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row.user
+
+
+def end_session(session: Session, token: str) -> None:
+    row = session.get(WebSession, token_hash(token))
+    if row is not None:
+        record(
+            session,
+            actor=row.user.email,
+            action="sign-out",
+            object_type="user",
+            object_id=row.user.email,
+        )
+        session.delete(row)
+
+
+# --- password reset ----------------------------------------------------------------------------
+
+
+def request_password_reset(session: Session, email: str) -> tuple[User, str] | None:
+    """A one-hour single-use token for a known user; None (and no hint) for an unknown e-mail."""
+    user = get_user(session, email)
+    if user is None or not user.is_active:
+        return None
+    token = new_token()
+    session.add(
+        PasswordResetToken(
+            token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + RESET_LIFETIME
+        )
+    )
+    record(
+        session,
+        actor=user.email,
+        action="request-password-reset",
+        object_type="user",
+        object_id=user.email,
+    )
+    return user, token
+
+
+def complete_password_reset(session: Session, token: str, password: str) -> User:
+    row = session.get(PasswordResetToken, token_hash(token))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise AccountError("token: this reset link is invalid or has expired")
+    user = session.get(User, row.user_id)
+    assert user is not None
+    set_password(session, user, password, actor=user.email)
+    row.used_at = utcnow()
+    # A reset signs out every browser: whoever knew the old password loses access.
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    return user
+
+
+# --- API keys ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKey
+    secret: str  # the full key, shown once
+
+
+def create_api_key(
+    session: Session, email: str, scope: Scope, *, name: str = "", actor: str
+) -> NewApiKey:
+    user = require_user(session, email)
+    if user.role not in SCOPE_ROLES[scope]:
+        raise AccountError(f"scope: a {user.role.value} may not hold a {scope.value!r} key")
+    prefix = new_token(6)[:8].replace("-", "x").replace("_", "y")
+    secret = new_token(24)
+    key = ApiKey(
+        user_id=user.id, prefix=prefix, secret_hash=token_hash(secret), scope=scope, name=name
+    )
+    session.add(key)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create-api-key",
+        object_type="api_key",
+        object_id=key.id,
+        after={"user": user.email, "scope": scope, "prefix": prefix},
+    )
+    return NewApiKey(key, f"{KEY_PREFIX}_{prefix}_{secret}")
+
+
+def revoke_api_key(session: Session, key_id: int, *, actor: str) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise AccountError(f"key: no API key with id {key_id}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        record(
+            session,
+            actor=actor,
+            action="revoke-api-key",
+            object_type="api_key",
+            object_id=key.id,
+            after={"revoked_at": key.revoked_at},
+        )
+    return key
+
+
+def resolve_api_key(session: Session, presented: str) -> ApiKey | None:
+    """The live key for a presented ``mw_<prefix>_<secret>``, marking it used (once a minute)."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if key is None or key.revoked_at is not None or not key.user.is_active:
+        return None
+    if not same(key.secret_hash, token_hash(parts[2])):
+        return None
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
+        key.last_used_at = now
+    return key
+
+
+def user_api_keys(session: Session, user: User) -> list[ApiKey]:
+    return list(
+        session.scalars(
+            select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.created_at.desc())
+        )
+    )
+
+
+def count_users(session: Session) -> int:
+    return int(session.scalar(select(func.count(User.id))) or 0)

@@ -1,0 +1,593 @@
+"""The assessment engine: one series, one market date, its submissions in, a published price out.
+
+Pure code: no database, no web. The rule follows the data hierarchy of the trade (Argus; IOSCO
+PRA Principles 2012): enough deals give a transaction-based range; too few fall back to the
+spread of bids and offers, then to the mean of indications; with nothing at all the previous
+price is carried forward. Every result carries what publication asks for (EU BMR Annex II 7(a):
+number and volume of deals, range and average of price and volume, share of each input type,
+method label, every exclusion with its reason) and a plain-English explanation.
+
+Choices the methodology documents:
+
+* A submission quoted as a range counts at its midpoint wherever one price is needed (a deal's
+  price, a bid or offer, the price statistics); indications keep their low and high for
+  interpolation. When a submission carries both a price and a range, the price wins.
+* A submission received exactly at the cut-off is on time ("bids and offers by 17:00").
+* Outliers are found in one pass over the deals that passed the volume filter, by their distance
+  from the median deal in units of a deviation scale = max(MAD, ``mad_floor`` x |median|, one
+  price step of the series). The floor keeps the filter defined when MAD is 0 (all deals but one
+  identical: the odd one is judged against the floor) and stops a tightly clustered market from
+  excluding a deal a fraction of a price step away.
+* ``input_shares`` are percentages (0-100, 2 decimals, half-up) of the count of inputs used, one
+  entry per submission kind, 0.00 for a kind not used; they may miss 100 by rounding.
+* ``change`` is the published mid minus the previous published mid, so published changes always
+  add up to the published prices; ``change_pct`` is that change in percent of the previous mid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from enum import StrEnum
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+from metalwire.catalog.units import round_price
+
+# Prices and volumes stay exact through sums and products; only means divide, and 50 significant
+# digits keep their last digit far below any series' price step. Our own context, so a caller's
+# decimal settings cannot change a published price.
+_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
+_ZERO = Decimal(0)
+_TWO = Decimal(2)
+_HUNDRED = Decimal(100)
+_PCT_DECIMALS = 2
+# Volumes are not a series' price: their averages are published to 3 decimals (kg in tonnes).
+_VOLUME_DECIMALS = 3
+
+
+class SubmissionKind(StrEnum):
+    DEAL = "deal"
+    BID = "bid"
+    OFFER = "offer"
+    INDICATION = "indication"
+
+
+class Method(StrEnum):
+    TRANSACTION = "transaction-based"
+    SPREAD = "spread-based"
+    INTERPOLATED = "interpolated"
+    CARRIED_FORWARD = "carried-forward"
+    JUDGMENT = "judgment"
+
+
+class NoEvidence(LookupError):
+    """Nothing to assess from and no previous assessment to carry forward."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One submission as the engine sees it; the database layer has validated its shape."""
+
+    id: int
+    kind: SubmissionKind
+    price: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    volume: Decimal | None
+    contributor: str
+    received_at: datetime  # aware, UTC
+    adjustment: Decimal = _ZERO  # added to the price to normalize it to the base specification
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """The previous published assessment of the series."""
+
+    low: Decimal
+    high: Decimal
+    mid: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A price family's assessment parameters (see methodology.yaml)."""
+
+    min_deals: int = 3
+    mad_k: Decimal = Decimal(3)
+    min_volume: Decimal = _ZERO
+    mad_floor: Decimal = Decimal("0.001")  # fraction of the median deal, the least MAD counts as
+
+    def __post_init__(self) -> None:
+        if self.min_deals < 1:
+            raise ValueError("min_deals must be at least 1")
+        if self.mad_k <= 0:
+            raise ValueError("mad_k must be positive")
+        if self.min_volume < 0:
+            raise ValueError("min_volume must be >= 0")
+        if self.mad_floor < 0:
+            raise ValueError("mad_floor must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A submission left out of the assessment; ``price`` is normalized to the base spec."""
+
+    submission_id: int
+    price: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentResult:
+    """A published price with everything needed to explain and audit it.
+
+    Prices are rounded to the series' decimals; statistics (``price_*``, ``volume_*``) describe
+    the inputs used, normalized to the base specification.
+    """
+
+    low: Decimal
+    high: Decimal
+    mid: Decimal
+    vwap: Decimal | None  # transaction-based only
+    method: Method
+    carried_forward: bool
+    deals_used: int
+    volume_used: Decimal  # total volume of the deals used
+    inputs_used: tuple[int, ...]
+    inputs_considered: tuple[int, ...]  # on time, above minimum volume, not outliers
+    excluded: tuple[Exclusion, ...]
+    input_shares: dict[str, Decimal]  # percent of inputs used, per submission kind
+    price_min: Decimal | None
+    price_max: Decimal | None
+    price_avg: Decimal | None
+    volume_min: Decimal | None
+    volume_max: Decimal | None
+    volume_avg: Decimal | None
+    previous_mid: Decimal | None
+    change: Decimal | None
+    change_pct: Decimal | None
+    explanation: str
+    rationale: str | None = None
+    # What the engine computed before an analyst's judgment replaced it.
+    engine_low: Decimal | None = None
+    engine_high: Decimal | None = None
+    engine_mid: Decimal | None = None
+    engine_method: Method | None = None
+    engine_explanation: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: decimals as strings (never floats), enums as their labels."""
+        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Exclusion):
+        return {
+            "submission_id": value.submission_id,
+            "price": str(value.price),
+            "reason": value.reason,
+        }
+    if isinstance(value, tuple | list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value
+
+
+class _Input(NamedTuple):
+    price: Decimal  # the submission's price, or the midpoint of its range; normalized
+    id: int
+    kind: SubmissionKind
+    volume: Decimal | None
+    low: Decimal
+    high: Decimal
+
+
+_by_price = attrgetter("price")
+
+
+def _normalized(item: Evidence) -> _Input:
+    adjustment = item.adjustment
+    price = item.price
+    if price is not None:
+        if adjustment:
+            price += adjustment
+        return _Input(price, item.id, item.kind, item.volume, price, price)
+    low, high = item.low, item.high
+    if low is None or high is None:
+        raise ValueError(f"submission {item.id} has neither a price nor a low and high")
+    if low > high:
+        raise ValueError(f"submission {item.id} has low {low} above high {high}")
+    if adjustment:
+        low += adjustment
+        high += adjustment
+    return _Input((low + high) / _TWO, item.id, item.kind, item.volume, low, high)
+
+
+def assess(
+    evidence: Sequence[Evidence],
+    rule: Rule,
+    *,
+    decimals: int,
+    previous: Previous | None = None,
+    cutoff: datetime | None = None,
+    volume_unit: str = "t",
+) -> AssessmentResult:
+    """Assess one series on one market date from its submissions.
+
+    ``cutoff`` excludes submissions received after it; ``volume_unit`` only labels volumes in
+    the explanation. Raises NoEvidence when nothing is usable and there is no previous price.
+    """
+    if decimals < 0:
+        raise ValueError("decimals must be >= 0")
+    if cutoff is not None and cutoff.utcoffset() is None:
+        raise ValueError("cutoff must be timezone-aware")
+    with localcontext(_CONTEXT):
+        return _assess(evidence, rule, decimals, previous, cutoff, volume_unit)
+
+
+def _assess(
+    evidence: Sequence[Evidence],
+    rule: Rule,
+    decimals: int,
+    previous: Previous | None,
+    cutoff: datetime | None,
+    unit: str,
+) -> AssessmentResult:
+    excluded: list[Exclusion] = []
+    late = light = 0
+    min_volume = rule.min_volume
+    deals: list[_Input] = []
+    bids: list[_Input] = []
+    offers: list[_Input] = []
+    indications: list[_Input] = []
+    bucket = {
+        SubmissionKind.DEAL: deals,
+        SubmissionKind.BID: bids,
+        SubmissionKind.OFFER: offers,
+        SubmissionKind.INDICATION: indications,
+    }
+    for item in evidence:
+        entry = _normalized(item)
+        if cutoff is not None and item.received_at > cutoff:
+            late += 1
+            excluded.append(Exclusion(item.id, entry.price, _late_reason(item, cutoff)))
+        elif item.volume is not None and item.volume < min_volume:
+            light += 1
+            reason = (
+                f"below minimum volume: {_plain(item.volume)} {unit} is under "
+                f"the minimum {_plain(min_volume)} {unit}"
+            )
+            excluded.append(Exclusion(item.id, entry.price, reason))
+        else:
+            bucket[item.kind].append(entry)
+
+    step = Decimal(1).scaleb(-decimals)
+    deals.sort(key=_by_price)
+    outliers: list[Exclusion] = []
+    if len(deals) >= 3:
+        deals, outliers = _reject_outliers(deals, rule, step)
+        excluded.extend(outliers)
+
+    notes: list[str] = []
+    too_few = bool(deals) and len(deals) < rule.min_deals
+    if too_few:
+        notes.append(
+            f"{_count(len(deals), 'deal')}, below the minimum of {rule.min_deals}, not used"
+        )
+    if outliers:
+        noun = "deal" if len(outliers) == 1 else "deals"
+        kind = "an outlier" if len(outliers) == 1 else "outliers"
+        notes.append(f"{len(outliers)} {noun} excluded as {kind}")
+    if late:
+        notes.append(f"{_count(late, 'submission')} received after the cut-off excluded")
+    if light:
+        notes.append(
+            f"{_count(light, 'submission')} below the minimum volume of "
+            f"{_amount(min_volume)} {unit} excluded"
+        )
+
+    vwap: Decimal | None = None
+    carried_forward = False
+    volume_used = _ZERO
+    if len(deals) >= rule.min_deals:
+        method = Method.TRANSACTION
+        used = deals
+        low, high = deals[0].price, deals[-1].price
+        weighted = _ZERO
+        for deal in deals:
+            if deal.volume is not None:
+                volume_used += deal.volume
+                weighted += deal.price * deal.volume
+        # Deals carry a volume (the database layer insists); one without would count for the
+        # range but not the weighting rather than stop the day's price.
+        head = f"Transaction-based: {_count(len(deals), 'deal')}"
+        if volume_used:
+            vwap = weighted / volume_used
+            head += f", {_amount(volume_used)} {unit}"
+    elif bids or offers:
+        method = Method.SPREAD
+        used = bids + offers
+        low, high, head = _spread(bids, offers, decimals)
+    elif indications:
+        method = Method.INTERPOLATED
+        used = indications
+        count = Decimal(len(indications))
+        low = sum((item.low for item in indications), _ZERO) / count
+        high = sum((item.high for item in indications), _ZERO) / count
+        head = f"Interpolated: mean of {_count(len(indications), 'indication')}, no bids or offers"
+    elif previous is not None:
+        method = Method.CARRIED_FORWARD
+        carried_forward = True
+        used = []
+        low, high = previous.low, previous.high
+        head = (
+            "Carried forward: no usable deals, bids, offers or indications; previous assessment "
+            f"{_published(low, decimals)}–{_published(high, decimals)} repeated"
+        )
+    else:
+        raise NoEvidence(
+            "no usable deals, bids, offers or indications and no previous assessment to carry "
+            f"forward ({len(evidence)} submitted, {len(excluded)} excluded)"
+        )
+
+    mid = previous.mid if carried_forward and previous is not None else (low + high) / _TWO
+    published_mid = round_price(mid, decimals)
+    change, change_pct = _change(published_mid, previous, decimals)
+    considered = sorted(item.id for item in (*deals, *bids, *offers, *indications))
+    excluded.sort(key=attrgetter("submission_id"))
+    stats = _statistics(used, decimals)
+    return AssessmentResult(
+        low=round_price(low, decimals),
+        high=round_price(high, decimals),
+        mid=published_mid,
+        vwap=None if vwap is None else round_price(vwap, decimals),
+        method=method,
+        carried_forward=carried_forward,
+        deals_used=len(deals) if method is Method.TRANSACTION else 0,
+        volume_used=volume_used,
+        inputs_used=tuple(sorted(item.id for item in used)),
+        inputs_considered=tuple(considered),
+        excluded=tuple(excluded),
+        input_shares=_shares(used),
+        price_min=stats.price_min,
+        price_max=stats.price_max,
+        price_avg=stats.price_avg,
+        volume_min=stats.volume_min,
+        volume_max=stats.volume_max,
+        volume_avg=stats.volume_avg,
+        previous_mid=None if previous is None else previous.mid,
+        change=change,
+        change_pct=change_pct,
+        explanation="; ".join([head, *notes]) + ".",
+    )
+
+
+def _reject_outliers(
+    deals: list[_Input], rule: Rule, step: Decimal
+) -> tuple[list[_Input], list[Exclusion]]:
+    """Split deals (sorted by price) into those kept and those too far from the median deal."""
+    prices = [deal.price for deal in deals]
+    median = _median(prices)
+    deviations = [abs(price - median) for price in prices]
+    mad = _median(sorted(deviations))
+    floor = max(rule.mad_floor * abs(median), step)
+    scale = max(mad, floor)
+    limit = rule.mad_k * scale
+    if deviations[0] <= limit and deviations[-1] <= limit:
+        # Sorted prices: the farthest deal is at one end, so the common case is settled here.
+        return deals, []
+    kept: list[_Input] = []
+    rejected: list[Exclusion] = []
+    for deal, deviation in zip(deals, deviations, strict=True):
+        if deviation <= limit:
+            kept.append(deal)
+            continue
+        ratio = f"{deviation / scale:.1f}"
+        where = f"from the median deal {_plain(median)} (limit {_plain(rule.mad_k)}"
+        if mad >= floor:
+            reason = f"outlier: {_plain(deal.price)} is {ratio} MADs {where})"
+        else:
+            reason = (
+                f"outlier: {_plain(deal.price)} is {ratio} times the deviation floor "
+                f"{_plain(scale)} {where}; MAD {_plain(mad)} is below the floor)"
+            )
+        rejected.append(Exclusion(deal.id, deal.price, reason))
+    return kept, rejected
+
+
+def _median(ordered: list[Decimal]) -> Decimal:
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / _TWO
+
+
+def _spread(
+    bids: list[_Input], offers: list[_Input], decimals: int
+) -> tuple[Decimal, Decimal, str]:
+    tally = (
+        f"{_count(len(bids), 'bid', none='no bids')}, "
+        f"{_count(len(offers), 'offer', none='no offers')}"
+    )
+    if not offers:
+        bid = max(item.price for item in bids)
+        return bid, bid, f"Spread-based: best bid {_published(bid, decimals)} ({tally})"
+    if not bids:
+        offer = min(item.price for item in offers)
+        return offer, offer, f"Spread-based: best offer {_published(offer, decimals)} ({tally})"
+    bid = max(item.price for item in bids)
+    offer = min(item.price for item in offers)
+    if bid > offer:
+        # A crossed market has no spread to publish: both sides meet at their midpoint.
+        middle = (bid + offer) / _TWO
+        return (
+            middle,
+            middle,
+            (
+                f"Spread-based: crossed market, best bid {_published(bid, decimals)} above best "
+                f"offer {_published(offer, decimals)}, collapsed to the midpoint "
+                f"{_published(middle, decimals)} ({tally})"
+            ),
+        )
+    return (
+        bid,
+        offer,
+        (
+            f"Spread-based: best bid {_published(bid, decimals)}, best offer "
+            f"{_published(offer, decimals)} ({tally})"
+        ),
+    )
+
+
+def _shares(used: list[_Input]) -> dict[str, Decimal]:
+    counts = dict.fromkeys(SubmissionKind, 0)
+    for item in used:
+        counts[item.kind] += 1
+    total = len(used)
+    return {
+        kind.value: round_price(Decimal(count) * _HUNDRED / total, _PCT_DECIMALS)
+        if total
+        else round_price(_ZERO, _PCT_DECIMALS)
+        for kind, count in counts.items()
+    }
+
+
+class _Statistics(NamedTuple):
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    price_avg: Decimal | None = None
+    volume_min: Decimal | None = None
+    volume_max: Decimal | None = None
+    volume_avg: Decimal | None = None
+
+
+def _statistics(used: list[_Input], decimals: int) -> _Statistics:
+    if not used:
+        return _Statistics()
+    prices = [item.price for item in used]
+    volumes = [item.volume for item in used if item.volume is not None]
+    if not volumes:
+        return _Statistics(
+            round_price(min(prices), decimals),
+            round_price(max(prices), decimals),
+            round_price(sum(prices, _ZERO) / len(prices), decimals),
+        )
+    return _Statistics(
+        round_price(min(prices), decimals),
+        round_price(max(prices), decimals),
+        round_price(sum(prices, _ZERO) / len(prices), decimals),
+        min(volumes),
+        max(volumes),
+        round_price(sum(volumes, _ZERO) / len(volumes), _VOLUME_DECIMALS),
+    )
+
+
+def _change(
+    published_mid: Decimal, previous: Previous | None, decimals: int
+) -> tuple[Decimal | None, Decimal | None]:
+    if previous is None:
+        return None, None
+    change = round_price(published_mid - previous.mid, decimals)
+    if not previous.mid:
+        return change, None
+    return change, round_price(change * _HUNDRED / previous.mid, _PCT_DECIMALS)
+
+
+def apply_judgment(
+    result: AssessmentResult,
+    *,
+    low: Decimal,
+    high: Decimal,
+    rationale: str,
+    decimals: int,
+    previous: Previous | None,
+) -> AssessmentResult:
+    """An analyst's price over the engine's, explained; the engine's computation stays visible."""
+    rationale = rationale.strip()
+    if not rationale:
+        raise ValueError("a judgment needs a written rationale")
+    if low > high:
+        raise ValueError(f"low {low} is above high {high}")
+    # A second judgment replaces the first, never the engine's record.
+    engine = result.method is not Method.JUDGMENT
+    engine_low = result.low if engine else result.engine_low
+    engine_high = result.high if engine else result.engine_high
+    engine_method = result.method if engine else result.engine_method
+    engine_explanation = result.explanation if engine else result.engine_explanation
+    with localcontext(_CONTEXT):
+        published_low = round_price(low, decimals)
+        published_high = round_price(high, decimals)
+        mid = round_price((low + high) / _TWO, decimals)
+        change, change_pct = _change(mid, previous, decimals)
+    stop = "" if rationale.endswith((".", "!", "?", "。")) else "."
+    explanation = (
+        f"Judgment: {_published(published_low, decimals)}–{_published(published_high, decimals)}"
+        f" set by the analyst over the engine's {engine_method} "
+        f"{_range(engine_low, engine_high, decimals)}. Rationale: {rationale}{stop}"
+    )
+    return replace(
+        result,
+        low=published_low,
+        high=published_high,
+        mid=mid,
+        method=Method.JUDGMENT,
+        carried_forward=False,
+        previous_mid=None if previous is None else previous.mid,
+        change=change,
+        change_pct=change_pct,
+        explanation=explanation,
+        rationale=rationale,
+        engine_low=engine_low,
+        engine_high=engine_high,
+        engine_mid=result.mid if engine else result.engine_mid,
+        engine_method=engine_method,
+        engine_explanation=engine_explanation,
+    )
+
+
+def period_average(mids: Sequence[Decimal], decimals: int) -> Decimal:
+    """Mean of the daily midpoints, rounded once (206, 208, 210, 211, 208 -> 208.60)."""
+    if not mids:
+        raise ValueError("a period average needs at least one daily mid")
+    with localcontext(_CONTEXT):
+        return round_price(sum(mids, _ZERO) / len(mids), decimals)
+
+
+def _late_reason(item: Evidence, cutoff: datetime) -> str:
+    received = item.received_at.isoformat(timespec="seconds")
+    return f"late: received {received}, after the cut-off {cutoff.isoformat(timespec='seconds')}"
+
+
+def _count(n: int, noun: str, *, none: str | None = None) -> str:
+    if n == 0 and none is not None:
+        return none
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as the trade writes it in a reason: no exponent, no trailing zeros."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _amount(value: Decimal) -> str:
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _published(value: Decimal, decimals: int) -> str:
+    return f"{round_price(value, decimals):,}"
+
+
+def _range(low: Decimal | None, high: Decimal | None, decimals: int) -> str:
+    if low is None or high is None:
+        return "(none)"
+    return f"{_published(low, decimals)}–{_published(high, decimals)}"

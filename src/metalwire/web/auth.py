@@ -1,0 +1,137 @@
+"""Who is asking (API key, session cookie or nobody), rate limits, and CSRF for forms."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from metalwire.accounts import service
+from metalwire.accounts.credentials import new_token, same
+from metalwire.accounts.gate import Decision, Denied, Principal
+from metalwire.accounts.ratelimit import count_request
+from metalwire.web.deps import DbSession
+from metalwire.web.problems import ProblemError
+
+SESSION_COOKIE = "mw_session"
+CSRF_COOKIE = "mw_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def _resolve(request: Request, session: Session) -> Principal:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise ProblemError(
+                401,
+                "Authorization must be 'Bearer <API key>'",
+                kind="unauthorized",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        key = service.resolve_api_key(session, value.strip())
+        if key is None:
+            raise ProblemError(
+                401,
+                "the API key is invalid or revoked",
+                kind="unauthorized",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return service.principal_of(key.user, key=key)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        user = service.session_user(session, token)
+        if user is not None:
+            return service.principal_of(user)
+    return service.anonymous_principal(session)
+
+
+def get_principal(request: Request, session: DbSession) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    principal = _resolve(request, session)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def _client_key(request: Request, principal: Principal) -> str:
+    if principal.is_anonymous:
+        return f"addr:{request.client.host if request.client else 'unknown'}"
+    return principal.client_id
+
+
+def enforce_rate_limit(request: Request, response: Response, principal: CurrentPrincipal) -> None:
+    """Count the request against the client's per-minute limit; 429 with Retry-After beyond it."""
+    limit = principal.entitlements.rate_limit_per_minute
+    client = _client_key(request, principal)
+    redis = getattr(request.app.state, "redis", None)
+    if redis is not None:
+        minute = int(time.time() // 60)
+        name = f"metalwire:rate:{client}:{minute}"
+        with redis.pipeline() as pipe:
+            pipe.incr(name)
+            pipe.expire(name, 120)
+            count = int(pipe.execute()[0])
+        reset = 60 - int(time.time() % 60)
+    else:
+        with request.app.state.sessions() as counter, counter.begin():
+            count, reset = count_request(counter, client)
+    response.headers["X-RateLimit-Limit"] = str(limit)
+    response.headers["X-RateLimit-Remaining"] = str(max(0, limit - count))
+    if count > limit:
+        raise ProblemError(
+            429,
+            f"rate limit of {limit} requests per minute exceeded",
+            kind="rate-limited",
+            headers={
+                "Retry-After": str(reset),
+                "X-RateLimit-Limit": str(limit),
+                "X-RateLimit-Remaining": "0",
+            },
+        )
+
+
+def deny(decision: Decision, what: str) -> ProblemError:
+    """Map a gate refusal to an HTTP problem. Embargoed things look exactly like absent ones."""
+    if decision.reason is Denied.EMBARGO:
+        return ProblemError(404, f"{what} not found", kind="not-found")
+    if decision.reason is Denied.ROLE:
+        return ProblemError(403, f"your role does not allow this: {what}", kind="forbidden")
+    if decision.reason is Denied.SCOPE:
+        return ProblemError(
+            403, f"your API key's scope does not allow this: {what}", kind="forbidden"
+        )
+    return ProblemError(403, f"your plan does not include {what}", kind="plan-required")
+
+
+# --- CSRF: double-submit token (cookie + hidden form field), plus SameSite=Lax cookies -------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if token is None:
+        token = new_token(16)
+        request.state.new_csrf = token
+    return str(token)
+
+
+def set_csrf_cookie(request: Request, response: Response) -> None:
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        response.set_cookie(
+            CSRF_COOKIE, new, httponly=True, samesite="lax", secure=request.url.scheme == "https"
+        )
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not submitted or not same(cookie, submitted):
+        raise ProblemError(
+            403, "the form has expired or did not come from this site; reload it", kind="csrf"
+        )

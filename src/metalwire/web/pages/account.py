@@ -1,0 +1,225 @@
+"""Sign-up, sign-in, sign-out, password reset and the account page (plan and API keys)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from metalwire.accounts import service
+from metalwire.accounts.mail import send_mail
+from metalwire.accounts.models import Role, Scope
+from metalwire.db.engine import transaction
+from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
+from metalwire.web.deps import resolve_lang
+from metalwire.web.i18n import translations
+from metalwire.web.pages.site import page
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+CsrfField = Annotated[str | None, Form(alias="csrf_token")]
+
+
+def _local(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _signed_in(request: Request, token: str, target: str) -> Response:
+    response = RedirectResponse(_local(target), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=14 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+def _t(request: Request, message: str) -> str:
+    lang = resolve_lang(request, request.query_params.get("lang"))
+    return translations(lang).gettext(message)
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
+    return page(request, "sign_in.html", next=_local(next), error=None, email="")
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    email: FormText,
+    password: FormText,
+    csrf: CsrfField = None,
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf)
+    address = request.client.host if request.client else ""
+    with transaction(request.app.state.sessions) as session:
+        try:
+            user = service.authenticate(session, email, password, address=address)
+        except service.SignInThrottled as exc:
+            response = page(
+                request,
+                "sign_in.html",
+                status_code=429,
+                next=_local(next),
+                email=email,
+                error=_t(request, "Too many failed attempts. Try again later."),
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        if user is None:
+            error = _t(request, "Wrong e-mail or password.")
+        else:
+            return _signed_in(request, service.start_session(session, user), next)
+    return page(
+        request, "sign_in.html", status_code=401, next=_local(next), email=email, error=error
+    )
+
+
+@router.get("/sign-up", response_class=HTMLResponse)
+def sign_up_form(request: Request) -> HTMLResponse:
+    return page(request, "sign_up.html", error=None, email="")
+
+
+@router.post("/sign-up")
+def sign_up(
+    request: Request, email: FormText, password: FormText, csrf: CsrfField = None
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            user = service.add_user(
+                session,
+                email,
+                role=Role.READER,
+                plan="free",
+                password=password,
+                actor=email.strip().lower(),
+            )
+            token = service.start_session(session, user)
+    except service.AccountError as exc:
+        return page(request, "sign_up.html", status_code=422, email=email, error=str(exc))
+    return _signed_in(request, token, "/account")
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, csrf: CsrfField = None) -> Response:
+    check_csrf(request, csrf)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with transaction(request.app.state.sessions) as session:
+            service.end_session(session, token)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, principal: CurrentPrincipal) -> Response:
+    if principal.is_anonymous:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    return _account_page(request, principal.email or "", new_key=None, error=None)
+
+
+def _account_page(
+    request: Request, email: str, *, new_key: str | None, error: str | None, status_code: int = 200
+) -> HTMLResponse:
+    with request.app.state.sessions() as session:
+        user = service.require_user(session, email)
+        keys = service.user_api_keys(session, user)
+        return page(
+            request,
+            "account.html",
+            status_code=status_code,
+            user=user,
+            keys=keys,
+            new_key=new_key,
+            error=error,
+            scopes=list(Scope),
+        )
+
+
+@router.post("/account/keys")
+def create_key(
+    request: Request,
+    principal: CurrentPrincipal,
+    scope: Annotated[Scope, Form()],
+    csrf: CsrfField = None,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    if principal.is_anonymous or principal.email is None:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            new = service.create_api_key(
+                session, principal.email, scope, name=name, actor=principal.email
+            )
+    except service.AccountError as exc:
+        return _account_page(
+            request, principal.email, new_key=None, error=str(exc), status_code=422
+        )
+    return _account_page(request, principal.email, new_key=new.secret, error=None)
+
+
+@router.post("/account/keys/{key_id}/revoke")
+def revoke_key(
+    request: Request, key_id: int, principal: CurrentPrincipal, csrf: CsrfField = None
+) -> Response:
+    check_csrf(request, csrf)
+    if principal.is_anonymous or principal.email is None:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    with transaction(request.app.state.sessions) as session:
+        user = service.require_user(session, principal.email)
+        if key_id in {k.id for k in service.user_api_keys(session, user)}:
+            service.revoke_api_key(session, key_id, actor=principal.email)
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/account/reset", response_class=HTMLResponse)
+def reset_request_form(request: Request) -> HTMLResponse:
+    return page(request, "reset_request.html", sent=False)
+
+
+@router.post("/account/reset", response_class=HTMLResponse)
+def reset_request(request: Request, email: FormText, csrf: CsrfField = None) -> HTMLResponse:
+    check_csrf(request, csrf)
+    settings = request.app.state.settings
+    with transaction(request.app.state.sessions) as session:
+        issued = service.request_password_reset(session, email)
+    if issued is not None:
+        user, token = issued
+        link = f"{settings.base_url.rstrip('/')}/account/reset/{token}"
+        send_mail(
+            settings,
+            user.email,
+            _t(request, "Reset your metalwire password"),
+            _t(request, "Open this link within one hour to choose a new password:")
+            + f"\n\n{link}\n",
+        )
+    # The same answer whether or not the address is known: no account discovery.
+    return page(request, "reset_request.html", sent=True)
+
+
+@router.get("/account/reset/{token}", response_class=HTMLResponse)
+def reset_form(request: Request, token: str) -> HTMLResponse:
+    return page(request, "reset_form.html", token=token, error=None)
+
+
+@router.post("/account/reset/{token}")
+def reset_password(
+    request: Request, token: str, password: FormText, csrf: CsrfField = None
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        with transaction(request.app.state.sessions) as session:
+            user = service.complete_password_reset(session, token, password)
+            session_token = service.start_session(session, user)
+    except service.AccountError as exc:
+        return page(request, "reset_form.html", status_code=422, token=token, error=str(exc))
+    return _signed_in(request, session_token, "/account")
