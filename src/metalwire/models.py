@@ -11,9 +11,11 @@ from metalwire.accounts.models import (
 )
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
+from metalwire.pricing.models import Assessment, Submission, SubmissionExclusion
 
 __all__ = [
     "ApiKey",
+    "Assessment",
     "AuditEvent",
     "CatalogEntry",
     "CatalogGroup",
@@ -23,6 +25,8 @@ __all__ = [
     "Plan",
     "PriceSeries",
     "RateWindow",
+    "Submission",
+    "SubmissionExclusion",
     "User",
     "WebSession",
 ]

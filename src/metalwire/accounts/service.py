@@ -157,10 +157,12 @@ def require_user(session: Session, email: str) -> User:
     return user
 
 
-def _require_plan(session: Session, plan: str) -> None:
-    if session.get(Plan, plan) is None:
+def require_plan(session: Session, plan: str) -> Plan:
+    row = session.get(Plan, plan)
+    if row is None:
         known = ", ".join(sorted(session.scalars(select(Plan.code))))
         raise AccountError(f"plan: unknown plan {plan!r}; known: {known}")
+    return row
 
 
 def add_user(
@@ -175,7 +177,7 @@ def add_user(
     email = normalize_email(email)
     if get_user(session, email) is not None:
         raise AccountError(f"email: a user {email!r} already exists")
-    _require_plan(session, plan)
+    require_plan(session, plan)
     if password is not None:
         check_password_rules(password)
     user = User(
@@ -215,7 +217,7 @@ def set_role(session: Session, email: str, role: Role, *, actor: str) -> User:
 
 def set_plan(session: Session, email: str, plan: str, *, actor: str) -> User:
     user = require_user(session, email)
-    _require_plan(session, plan)
+    require_plan(session, plan)
     before = user.plan_code
     user.plan_code = plan
     session.flush()

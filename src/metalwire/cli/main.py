@@ -6,7 +6,13 @@ import sys
 
 import typer
 
-from metalwire.cli import account_commands, catalog_commands, db_commands, serve_commands
+from metalwire.cli import (
+    account_commands,
+    catalog_commands,
+    db_commands,
+    pricing_commands,
+    serve_commands,
+)
 from metalwire.cli.context import EXIT_USAGE, err_console
 from metalwire.db.migrate import DatabaseNotMigrated
 from metalwire.settings import ConfigurationError
@@ -23,6 +29,8 @@ app.add_typer(catalog_commands.catalog_app, name="catalog")
 app.add_typer(catalog_commands.series_app, name="series")
 app.add_typer(account_commands.user_app, name="user")
 app.add_typer(account_commands.key_app, name="key")
+app.add_typer(pricing_commands.import_app, name="import")
+pricing_commands.register(app)
 serve_commands.register(app)
 
 

@@ -1,0 +1,205 @@
+"""Pricing from the terminal: import submissions, assess, approve, correct, read prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from metalwire.accounts import service as accounts
+from metalwire.accounts.gate import history_floor, principal_for
+from metalwire.accounts.models import Role
+from metalwire.catalog.service import get_series
+from metalwire.catalog.units import round_price
+from metalwire.cli.context import console, fail, print_json, unit_of_work
+from metalwire.db.base import utcnow
+from metalwire.pricing import service
+from metalwire.pricing.models import Assessment
+from metalwire.tabular import ImportRejected, TableError, parse_datetime
+
+import_app = typer.Typer(help="Import market data files (CSV or XLSX).", no_args_is_help=True)
+
+UserOption = Annotated[str, typer.Option("--user", help="E-mail of the acting user")]
+DateOption = Annotated[
+    dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Market date")
+]
+SeriesOption = Annotated[str | None, typer.Option("--series", help="One series code")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+
+
+@import_app.command("submissions")
+def import_submissions(
+    file: Path,
+    user: Annotated[str, typer.Option("--user", help="Who enters the file")] = "cli",
+) -> None:
+    """Import submissions: all rows or none. Prints added and already-present counts."""
+    try:
+        with unit_of_work() as session:
+            added, present = service.import_submissions(session, file, actor=user)
+    except TableError as exc:
+        fail(str(exc))
+    except ImportRejected as exc:
+        fail("\n".join(exc.problems))
+    console.print(f"{added} submissions added, {present} already present")
+
+
+def _assessment_json(row: Assessment) -> dict[str, Any]:
+    d = row.series.decimals
+
+    def fmt(value: Decimal | None) -> str | None:
+        return None if value is None else str(round_price(value, d))
+
+    return {
+        "id": row.id,
+        "series": row.series.code,
+        "date": row.market_date.isoformat(),
+        "version": row.version,
+        "status": row.status.value,
+        "low": fmt(row.low),
+        "high": fmt(row.high),
+        "mid": fmt(row.mid),
+        "vwap": fmt(row.vwap),
+        "method": row.method.value,
+        "carried_forward": row.carried_forward,
+        "deals_used": row.deals_used,
+        "volume_used": str(row.volume_used.normalize()),
+        "excluded": [
+            {"submission_id": e["submission_id"], "price": e["price"], "reason": e["reason"]}
+            for e in row.explanation.get("excluded", [])
+        ],
+        "explanation": row.explanation.get("explanation", ""),
+        "rationale": row.rationale,
+    }
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def assess(
+        date: DateOption, user: UserOption, series: SeriesOption = None, as_json: JsonOption = False
+    ) -> None:
+        """Create or refresh the draft assessments of a market date."""
+        try:
+            with unit_of_work() as session:
+                actor = service.users_by_email(session, user)
+                run = service.assess_day(session, date.date(), user=actor, series_code=series)
+                data = [_assessment_json(a) for a in run.assessments]
+                skipped = run.skipped
+        except service.PricingError as exc:
+            fail(str(exc))
+        if as_json:
+            print_json(data)
+            return
+        table = Table("series", "low", "high", "mid", "method", "deals", "excluded")
+        for row in data:
+            table.add_row(
+                row["series"],
+                row["low"],
+                row["high"],
+                row["mid"],
+                row["method"],
+                str(row["deals_used"]),
+                str(len(row["excluded"])),
+            )
+        console.print(table)
+        for code, why in skipped:
+            console.print(f"skipped {code}: {why}")
+
+    @app.command()
+    def approve(date: DateOption, user: UserOption, series: SeriesOption = None) -> None:
+        """Approve the drafts of a market date (four eyes: not the assessor)."""
+        try:
+            with unit_of_work() as session:
+                actor = service.users_by_email(session, user)
+                rows = service.approve_day(session, date.date(), user=actor, series_code=series)
+                lines = [
+                    f"approved {r.series.code} {r.market_date} v{r.version}, released at "
+                    f"{r.release_at:%Y-%m-%d %H:%M} UTC"
+                    for r in rows
+                    if r.release_at
+                ]
+        except service.PricingError as exc:
+            fail(str(exc))
+        for line in lines:
+            console.print(line)
+
+    @app.command()
+    def correct(
+        code: str,
+        date: DateOption,
+        user: UserOption,
+        low: Annotated[Decimal, typer.Option(help="The right low")],
+        high: Annotated[Decimal, typer.Option(help="The right high")],
+        reason: Annotated[str, typer.Option(help="Why; published with the notice")],
+    ) -> None:
+        """Propose a correction (a new version); another editor approves it with `approve`."""
+        try:
+            with unit_of_work() as session:
+                actor = service.users_by_email(session, user)
+                row = service.correct(
+                    session, code, date.date(), low=low, high=high, reason=reason, user=actor
+                )
+                line = (
+                    f"correction drafted: {code} {row.market_date} v{row.version} "
+                    f"{row.low}-{row.high}"
+                )
+        except service.PricingError as exc:
+            fail(str(exc))
+        console.print(line)
+
+    @app.command()
+    def prices(
+        code: str,
+        start: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+        end: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", help="ISO 8601 instant")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """What a subscriber sees for a series (released values only), optionally as of a time."""
+        now = utcnow()
+        try:
+            moment = min(parse_datetime(as_of), now) if as_of else now
+        except ValueError as exc:
+            fail(f"--as-of: {exc}", code=2)
+        with unit_of_work() as session:
+            series = get_series(session, code)
+            if series is None:
+                fail(f"series: unknown series {code!r}")
+            plan = accounts.plan_entitlements(accounts.require_plan(session, "subscriber"))
+            subscriber = principal_for(0, None, Role.SUBSCRIBER, plan)
+            floor = history_floor(subscriber, moment.date())
+            first = max(filter(None, [start.date() if start else None, floor]), default=None)
+            rows = service.published_prices(
+                session, series, as_of=moment, start=first, end=end.date() if end else None
+            )
+            unit, currency = series.unit, series.currency
+        data = [
+            {
+                "date": p.market_date.isoformat(),
+                "low": str(p.low),
+                "high": str(p.high),
+                "mid": str(p.mid),
+                "change": None if p.change is None else str(p.change),
+                "change_pct": None if p.change_pct is None else str(p.change_pct),
+                "unit": unit,
+                "currency": currency,
+                "method": p.method,
+                "version": p.version,
+            }
+            for p in rows
+        ]
+        if as_json:
+            print_json(data)
+            return
+        table = Table("date", "low", "high", "mid", "change", "method", "v")
+        for r in data:
+            table.add_row(
+                *(
+                    str(r[k] if r[k] is not None else "")
+                    for k in ("date", "low", "high", "mid", "change", "method", "version")
+                )
+            )
+        console.print(table)

@@ -1,0 +1,999 @@
+"""Pricing operations: submit evidence, assess, review (four eyes), release, correct, read.
+
+Each function runs inside the caller's transaction and records an audit event for every change.
+Reads return only what was published at the instant asked for (``as_of``): approved, and past
+its release time. Entitlements are the web layer's business, through the access gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, and_, func, select
+from sqlalchemy.orm import Session
+
+from metalwire.accounts.gate import SCOPE_ROLES
+from metalwire.accounts.models import Scope, User
+from metalwire.audit import record
+from metalwire.catalog.models import PriceSeries, SeriesKind, SeriesStatus
+from metalwire.catalog.units import round_price
+from metalwire.db.base import utcnow
+from metalwire.pricing import engine
+from metalwire.pricing.methodology import methodology_for
+from metalwire.pricing.models import (
+    Assessment,
+    AssessmentStatus,
+    Submission,
+    SubmissionExclusion,
+)
+from metalwire.pricing.schemas import SUBMISSION_COLUMNS, SubmissionIn
+from metalwire.tabular import (
+    ImportRejected,
+    Problems,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    read_table,
+)
+
+# Series whose values the engine assesses from submissions; futures settlements and indices
+# come from market data and index calculation.
+ASSESSED_KINDS = (SeriesKind.OUTRIGHT, SeriesKind.PREMIUM)
+
+
+class PricingError(ValueError):
+    """A refused pricing operation; the message says which field or rule."""
+
+
+# --- release times -----------------------------------------------------------------------------
+
+
+def scheduled_release(series: PriceSeries, market_date: dt.date) -> dt.datetime:
+    """The release instant (UTC) of a series' value for a market date, in its own timezone."""
+    local = dt.datetime.combine(market_date, series.release_time, tzinfo=ZoneInfo(series.timezone))
+    return local.astimezone(dt.UTC)
+
+
+def market_today(series: PriceSeries, now: dt.datetime) -> dt.date:
+    return now.astimezone(ZoneInfo(series.timezone)).date()
+
+
+# --- submissions -------------------------------------------------------------------------------
+
+
+def _fingerprint(series_id: int, item: SubmissionIn, received_at: dt.datetime) -> str:
+    parts = [
+        str(series_id),
+        item.date.isoformat(),
+        item.kind.value,
+        *(
+            str(v.normalize()) if v is not None else ""
+            for v in (item.price, item.low, item.high, item.volume, item.adjustment)
+        ),
+        item.contributor,
+        received_at.astimezone(dt.UTC).isoformat(),
+        item.note,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def check_submission(item: SubmissionIn, series: PriceSeries | None) -> list[tuple[str, str]]:
+    """Every rule a submission breaks, as (field, message)."""
+    problems: list[tuple[str, str]] = []
+    if series is None:
+        problems.append(("series", f"unknown series {item.series!r}"))
+    elif series.kind not in ASSESSED_KINDS:
+        problems.append(
+            (
+                "series",
+                f"{item.series} is a {series.kind.value} series, not assessed from submissions",
+            )
+        )
+    has_range = item.low is not None or item.high is not None
+    if item.price is None and not has_range:
+        problems.append(("price", "give a price, or a low and a high"))
+    if item.price is not None and has_range:
+        problems.append(("price", "give a price or a low and a high, not both"))
+    if has_range and (item.low is None or item.high is None):
+        problems.append(("low" if item.low is None else "high", "a range needs both low and high"))
+    if item.low is not None and item.high is not None and item.low > item.high:
+        problems.append(("low", f"low {item.low} is above high {item.high}"))
+    # Premiums and discounts can be negative; an outright price cannot.
+    if series is not None and series.kind is not SeriesKind.PREMIUM:
+        for name in ("price", "low", "high"):
+            value = getattr(item, name)
+            if value is not None and value <= 0:
+                problems.append((name, f"must be positive, got {value}"))
+    if item.kind is engine.SubmissionKind.DEAL and item.volume is None:
+        problems.append(("volume", "a deal needs a volume"))
+    if item.volume is not None and item.volume <= 0:
+        problems.append(("volume", f"must be positive, got {item.volume}"))
+    return problems
+
+
+def add_submissions(
+    session: Session,
+    items: Sequence[SubmissionIn],
+    *,
+    actor: str,
+    source: str = "api",
+    row_numbers: Sequence[int] | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[list[int], int]:
+    """Validate all, then write all: returns (ids added, count already present).
+
+    Raises ImportRejected listing every problem; nothing is written then.
+    """
+    now = now or utcnow()
+    codes = {item.series for item in items}
+    series_by_code = {
+        s.code: s for s in session.scalars(select(PriceSeries).where(PriceSeries.code.in_(codes)))
+    }
+    problems = Problems()
+    for index, item in enumerate(items):
+        number = row_numbers[index] if row_numbers else index + 1
+        for name, message in check_submission(item, series_by_code.get(item.series)):
+            problems.add(number, name, message)
+    if problems:
+        raise ImportRejected(source, problems.items)
+    prints: dict[str, tuple[SubmissionIn, dt.datetime]] = {}
+    for item in items:
+        received = item.received_at or now
+        if received.tzinfo is None:
+            received = received.replace(tzinfo=dt.UTC)
+        prints.setdefault(
+            _fingerprint(series_by_code[item.series].id, item, received), (item, received)
+        )
+    present = set(
+        session.scalars(
+            select(Submission.fingerprint).where(Submission.fingerprint.in_(list(prints)))
+        )
+    )
+    rows = []
+    for fingerprint, (item, received) in prints.items():
+        if fingerprint in present:
+            continue
+        rows.append(
+            Submission(
+                series_id=series_by_code[item.series].id,
+                market_date=item.date,
+                kind=item.kind,
+                price=item.price,
+                low=item.low,
+                high=item.high,
+                volume=item.volume,
+                contributor=item.contributor,
+                received_at=received,
+                adjustment=item.adjustment,
+                note=item.note,
+                fingerprint=fingerprint,
+                entered_by=actor,
+                created_at=now,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    if rows:
+        record(
+            session,
+            actor=actor,
+            action="add-submissions",
+            object_type="submission",
+            object_id=f"{rows[0].id}-{rows[-1].id}",
+            after={
+                "source": source,
+                "count": len(rows),
+                "series": sorted({item.series for item, _ in prints.values()}),
+            },
+        )
+    return [r.id for r in rows], len(items) - len(rows)
+
+
+def parse_submission_rows(path: Path) -> tuple[list[SubmissionIn], list[int], Problems]:
+    """Read an import file into submissions; every bad cell becomes a problem."""
+    table = read_table(path, SUBMISSION_COLUMNS)
+    problems = Problems()
+    items: list[SubmissionIn] = []
+    numbers: list[int] = []
+    for number, cells in table:
+        values: dict[str, object] = {
+            "series": cells["series"],
+            "contributor": cells["contributor"],
+            "note": cells.get("note", ""),
+        }
+        ok = True
+        parsers = {
+            "date": parse_date,
+            "price": parse_decimal,
+            "low": parse_decimal,
+            "high": parse_decimal,
+            "volume": parse_decimal,
+            "received_at": parse_datetime,
+            "adjustment": parse_decimal,
+        }
+        for name, parse in parsers.items():
+            text = cells.get(name, "")
+            if not text:
+                continue
+            try:
+                values[name] = parse(text)
+            except ValueError as exc:
+                problems.add(number, name, str(exc))
+                ok = False
+        if not cells["date"]:
+            problems.add(number, "date", "missing")
+            ok = False
+        if not cells["series"]:
+            problems.add(number, "series", "missing")
+            ok = False
+        if not cells["contributor"]:
+            problems.add(number, "contributor", "missing")
+            ok = False
+        kinds = {k.value for k in engine.SubmissionKind}
+        if cells["kind"] not in kinds:
+            problems.add(
+                number,
+                "kind",
+                f"unknown kind {cells['kind']!r}; use one of {', '.join(sorted(kinds))}",
+            )
+            ok = False
+        else:
+            values["kind"] = cells["kind"]
+        if ok:
+            items.append(SubmissionIn.model_validate(values))
+            numbers.append(number)
+    return items, numbers, problems
+
+
+def import_submissions(
+    session: Session, path: Path, *, actor: str, now: dt.datetime | None = None
+) -> tuple[int, int]:
+    """All-or-nothing import of a CSV/XLSX file: (added, already present)."""
+    items, numbers, problems = parse_submission_rows(path)
+    if items:
+        codes = {i.series for i in items}
+        known = {
+            s.code: s
+            for s in session.scalars(select(PriceSeries).where(PriceSeries.code.in_(codes)))
+        }
+        for item, number in zip(items, numbers, strict=True):
+            for name, message in check_submission(item, known.get(item.series)):
+                problems.add(number, name, message)
+    if problems:
+        problems.items.sort(key=lambda p: int(p.split(":")[0].removeprefix("row ")))
+        raise ImportRejected(str(path), problems.items)
+    ids, present = add_submissions(
+        session, items, actor=actor, source=str(path), row_numbers=numbers, now=now
+    )
+    return len(ids), present
+
+
+def exclude_submission(session: Session, submission_id: int, reason: str, *, actor: User) -> None:
+    """Leave a conforming submission out of assessment; the reason is published."""
+    _require_role(actor, Scope.SUBMIT, "exclude submissions")
+    if not reason.strip():
+        raise PricingError("reason: an exclusion needs a written reason")
+    if session.get(Submission, submission_id) is None:
+        raise PricingError(f"submission: no submission {submission_id}")
+    session.add(
+        SubmissionExclusion(
+            submission_id=submission_id, excluded_by=actor.email, reason=reason.strip()
+        )
+    )
+    record(
+        session,
+        actor=actor.email,
+        action="exclude",
+        object_type="submission",
+        object_id=submission_id,
+        after={"reason": reason.strip()},
+    )
+
+
+# --- assessment --------------------------------------------------------------------------------
+
+
+def _require_role(user: User, scope: Scope, what: str) -> None:
+    if user.role not in SCOPE_ROLES[scope]:
+        raise PricingError(f"user: {user.email} ({user.role.value}) may not {what}")
+
+
+def _previous(session: Session, series_id: int, market_date: dt.date) -> engine.Previous | None:
+    row = session.execute(
+        select(Assessment.low, Assessment.high, Assessment.mid)
+        .where(
+            Assessment.series_id == series_id,
+            Assessment.market_date < market_date,
+            Assessment.status == AssessmentStatus.APPROVED,
+        )
+        .order_by(Assessment.market_date.desc(), Assessment.version.desc())
+        .limit(1)
+    ).first()
+    return engine.Previous(row.low, row.high, row.mid) if row else None
+
+
+def _evidence(
+    session: Session, series_id: int, market_date: dt.date
+) -> tuple[list[engine.Evidence], list[engine.Exclusion]]:
+    rows = session.execute(
+        select(Submission, SubmissionExclusion)
+        .outerjoin(SubmissionExclusion, SubmissionExclusion.submission_id == Submission.id)
+        .where(Submission.series_id == series_id, Submission.market_date == market_date)
+    ).all()
+    evidence: list[engine.Evidence] = []
+    manual: list[engine.Exclusion] = []
+    for submission, exclusion in rows:
+        if exclusion is not None:
+            price = (
+                submission.price
+                if submission.price is not None
+                else ((submission.low or Decimal(0)) + (submission.high or Decimal(0))) / 2
+            )
+            manual.append(
+                engine.Exclusion(
+                    submission.id, price, f"excluded by {exclusion.excluded_by}: {exclusion.reason}"
+                )
+            )
+            continue
+        evidence.append(
+            engine.Evidence(
+                id=submission.id,
+                kind=submission.kind,
+                price=submission.price,
+                low=submission.low,
+                high=submission.high,
+                volume=submission.volume,
+                contributor=submission.contributor,
+                received_at=submission.received_at,
+                adjustment=submission.adjustment or Decimal(0),
+            )
+        )
+    return evidence, manual
+
+
+def _apply(
+    row: Assessment, result: engine.AssessmentResult, manual: Sequence[engine.Exclusion]
+) -> None:
+    explanation = result.to_dict()
+    if manual:
+        explanation["excluded"] = [
+            *explanation["excluded"],
+            *(
+                {"submission_id": m.submission_id, "price": str(m.price), "reason": m.reason}
+                for m in manual
+            ),
+        ]
+    row.low, row.high, row.mid, row.vwap = result.low, result.high, result.mid, result.vwap
+    row.change, row.change_pct = result.change, result.change_pct
+    row.method, row.carried_forward = result.method, result.carried_forward
+    row.deals_used, row.volume_used = result.deals_used, result.volume_used
+    row.explanation, row.rationale = explanation, result.rationale
+
+
+@dataclass
+class AssessRun:
+    assessments: list[Assessment]
+    skipped: list[tuple[str, str]]  # (series code, why)
+
+
+def assess_day(
+    session: Session,
+    market_date: dt.date,
+    *,
+    user: User,
+    series_code: str | None = None,
+) -> AssessRun:
+    """Create or refresh the draft assessments of a market date from its submissions."""
+    _require_role(user, Scope.SUBMIT, "assess prices")
+    query = select(PriceSeries).where(
+        PriceSeries.status == SeriesStatus.ACTIVE, PriceSeries.kind.in_(ASSESSED_KINDS)
+    )
+    if series_code is not None:
+        query = query.where(PriceSeries.code == series_code)
+    series_list = list(session.scalars(query.order_by(PriceSeries.code)))
+    if series_code is not None and not series_list:
+        raise PricingError(f"series: no assessed series {series_code!r}")
+    run = AssessRun([], [])
+    for series in series_list:
+        current = _latest_version(session, series.id, market_date)
+        if current is not None and current.status is AssessmentStatus.APPROVED:
+            run.skipped.append((series.code, "already approved; publish a correction instead"))
+            continue
+        family = methodology_for(series.methodology)
+        evidence, manual = _evidence(session, series.id, market_date)
+        try:
+            result = engine.assess(
+                evidence,
+                family.rule,
+                decimals=series.decimals,
+                previous=_previous(session, series.id, market_date),
+                cutoff=family.cutoff(scheduled_release(series, market_date)),
+            )
+        except engine.NoEvidence:
+            run.skipped.append((series.code, "no submissions and no previous price"))
+            continue
+        if current is None:
+            current = Assessment(
+                series_id=series.id,
+                market_date=market_date,
+                version=1,
+                status=AssessmentStatus.DRAFT,
+                assessor_id=user.id,
+            )
+            session.add(current)
+            action = "assess"
+        else:
+            current.assessor_id = user.id
+            action = "reassess"
+        _apply(current, result, manual)
+        session.flush()
+        record(
+            session,
+            actor=user.email,
+            action=action,
+            object_type="assessment",
+            object_id=current.id,
+            after={
+                "series": series.code,
+                "date": market_date,
+                "low": result.low,
+                "high": result.high,
+                "method": result.method,
+            },
+        )
+        run.assessments.append(current)
+    return run
+
+
+def _latest_version(session: Session, series_id: int, market_date: dt.date) -> Assessment | None:
+    row: Assessment | None = session.scalar(
+        select(Assessment)
+        .where(Assessment.series_id == series_id, Assessment.market_date == market_date)
+        .order_by(Assessment.version.desc())
+        .limit(1)
+    )
+    return row
+
+
+def get_assessment(session: Session, assessment_id: int) -> Assessment | None:
+    return session.get(Assessment, assessment_id)
+
+
+def override(
+    session: Session, assessment_id: int, *, low: Decimal, high: Decimal, rationale: str, user: User
+) -> Assessment:
+    """Replace a draft's result by the analyst's judgment; the engine's figures stay visible."""
+    _require_role(user, Scope.SUBMIT, "override assessments")
+    row = _draft(session, assessment_id)
+    series = row.series
+    previous = _previous(session, series.id, row.market_date)
+    original = _result_of(row)
+    try:
+        result = engine.apply_judgment(
+            original,
+            low=low,
+            high=high,
+            rationale=rationale,
+            decimals=series.decimals,
+            previous=previous,
+        )
+    except ValueError as exc:
+        raise PricingError(f"judgment: {exc}") from None
+    before = {"low": row.low, "high": row.high, "method": row.method}
+    _apply(row, result, [])
+    row.explanation["excluded"] = (
+        original.to_dict()["excluded"]
+        if not row.explanation.get("excluded")
+        else row.explanation["excluded"]
+    )
+    row.assessor_id = user.id
+    record(
+        session,
+        actor=user.email,
+        action="override",
+        object_type="assessment",
+        object_id=row.id,
+        before=before,
+        after={"low": row.low, "high": row.high, "method": row.method, "rationale": rationale},
+    )
+    return row
+
+
+def _result_of(row: Assessment) -> engine.AssessmentResult:
+    """Rebuild the engine result stored with a draft (for judgment on top of it)."""
+    data = row.explanation
+
+    def dec(key: str) -> Decimal | None:
+        return Decimal(data[key]) if data.get(key) is not None else None
+
+    return engine.AssessmentResult(
+        low=row.low,
+        high=row.high,
+        mid=row.mid,
+        vwap=row.vwap,
+        method=row.method,
+        carried_forward=row.carried_forward,
+        deals_used=row.deals_used,
+        volume_used=row.volume_used,
+        inputs_used=tuple(data.get("inputs_used", ())),
+        inputs_considered=tuple(data.get("inputs_considered", ())),
+        excluded=tuple(
+            engine.Exclusion(e["submission_id"], Decimal(e["price"]), e["reason"])
+            for e in data.get("excluded", ())
+        ),
+        input_shares={k: Decimal(v) for k, v in data.get("input_shares", {}).items()},
+        price_min=dec("price_min"),
+        price_max=dec("price_max"),
+        price_avg=dec("price_avg"),
+        volume_min=dec("volume_min"),
+        volume_max=dec("volume_max"),
+        volume_avg=dec("volume_avg"),
+        previous_mid=dec("previous_mid"),
+        change=row.change,
+        change_pct=row.change_pct,
+        explanation=data.get("explanation", ""),
+        rationale=row.rationale,
+        engine_low=dec("engine_low"),
+        engine_high=dec("engine_high"),
+        engine_mid=dec("engine_mid"),
+        engine_method=engine.Method(data["engine_method"]) if data.get("engine_method") else None,
+        engine_explanation=data.get("engine_explanation"),
+    )
+
+
+def _draft(session: Session, assessment_id: int) -> Assessment:
+    row = session.get(Assessment, assessment_id)
+    if row is None:
+        raise PricingError(f"assessment: no assessment {assessment_id}")
+    if row.status is not AssessmentStatus.DRAFT:
+        raise PricingError(f"assessment: {assessment_id} is already approved")
+    return row
+
+
+def approve_assessment(
+    session: Session, assessment_id: int, *, user: User, now: dt.datetime | None = None
+) -> Assessment:
+    """Four eyes: an editor who did not assess it approves; release follows at its time."""
+    _require_role(user, Scope.PUBLISH, "approve assessments")
+    row = _draft(session, assessment_id)
+    if row.assessor_id == user.id:
+        raise PricingError(
+            f"four eyes: {user.email} assessed {row.series.code} on {row.market_date} and may "
+            "not also approve it; another editor must"
+        )
+    now = now or utcnow()
+    scheduled = scheduled_release(row.series, row.market_date)
+    row.status = AssessmentStatus.APPROVED
+    row.approver_id = user.id
+    row.approved_at = now
+    # An original is released at its scheduled time (at once, if approved late); a correction
+    # is released when approved, never before the original's time.
+    row.release_at = max(now, scheduled) if row.version > 1 else scheduled
+    record(
+        session,
+        actor=user.email,
+        action="approve",
+        object_type="assessment",
+        object_id=row.id,
+        after={
+            "series": row.series.code,
+            "date": row.market_date,
+            "version": row.version,
+            "release_at": row.release_at,
+        },
+    )
+    return row
+
+
+def approve_day(
+    session: Session,
+    market_date: dt.date,
+    *,
+    user: User,
+    series_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[Assessment]:
+    query = (
+        select(Assessment)
+        .join(PriceSeries)
+        .where(Assessment.market_date == market_date, Assessment.status == AssessmentStatus.DRAFT)
+    )
+    if series_code is not None:
+        query = query.where(PriceSeries.code == series_code)
+    drafts = list(session.scalars(query.order_by(PriceSeries.code)))
+    if not drafts:
+        raise PricingError(
+            f"date: no draft assessments on {market_date}"
+            + (f" for {series_code}" if series_code else "")
+        )
+    return [approve_assessment(session, d.id, user=user, now=now) for d in drafts]
+
+
+def correct(
+    session: Session,
+    series_code: str,
+    market_date: dt.date,
+    *,
+    low: Decimal,
+    high: Decimal,
+    reason: str,
+    user: User,
+) -> Assessment:
+    """A correction: a new draft version with the right values and the cause, to be approved."""
+    _require_role(user, Scope.SUBMIT, "correct prices")
+    if not reason.strip():
+        raise PricingError("reason: a correction needs a reason, published with the notice")
+    series = session.scalar(select(PriceSeries).where(PriceSeries.code == series_code))
+    if series is None:
+        raise PricingError(f"series: unknown series {series_code!r}")
+    current = _latest_version(session, series.id, market_date)
+    if current is None or current.status is not AssessmentStatus.APPROVED:
+        raise PricingError(
+            f"date: {series_code} has no published price on {market_date} to correct"
+        )
+    if low > high:
+        raise PricingError(f"low: {low} is above high {high}")
+    low, high = round_price(low, series.decimals), round_price(high, series.decimals)
+    mid = round_price((low + high) / 2, series.decimals)
+    previous = _previous(session, series.id, market_date)
+    change = mid - previous.mid if previous else None
+    change_pct = (
+        round_price(change / previous.mid * 100, 2)
+        if previous and change is not None and previous.mid
+        else None
+    )
+    explanation = dict(current.explanation)
+    explanation["explanation"] = (
+        f"Correction of version {current.version}: "
+        f"{current.low}-{current.high} should be {low}-{high}. {reason}"
+    )
+    row = Assessment(
+        series_id=series.id,
+        market_date=market_date,
+        version=current.version + 1,
+        status=AssessmentStatus.DRAFT,
+        low=low,
+        high=high,
+        mid=mid,
+        vwap=current.vwap,
+        change=change,
+        change_pct=change_pct,
+        method=current.method,
+        carried_forward=current.carried_forward,
+        deals_used=current.deals_used,
+        volume_used=current.volume_used,
+        explanation=explanation,
+        rationale=current.rationale,
+        assessor_id=user.id,
+        correction_reason=reason.strip(),
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=user.email,
+        action="correct",
+        object_type="assessment",
+        object_id=row.id,
+        before={"low": current.low, "high": current.high},
+        after={"low": low, "high": high, "reason": reason.strip(), "version": row.version},
+    )
+    return row
+
+
+def drafts_on(session: Session, market_date: dt.date) -> list[Assessment]:
+    return list(
+        session.scalars(
+            select(Assessment)
+            .join(PriceSeries)
+            .where(
+                Assessment.market_date == market_date, Assessment.status == AssessmentStatus.DRAFT
+            )
+            .order_by(PriceSeries.code)
+        )
+    )
+
+
+# --- published reads (point in time) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedPrice:
+    assessment_id: int
+    series_id: int
+    market_date: dt.date
+    version: int
+    low: Decimal
+    high: Decimal
+    mid: Decimal
+    vwap: Decimal | None
+    change: Decimal | None
+    change_pct: Decimal | None
+    method: str
+    release_at: dt.datetime
+
+
+def _published_rows(
+    session: Session,
+    series_ids: Iterable[int],
+    as_of: dt.datetime,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[
+    Row[tuple[int, int, dt.date, int, Decimal, Decimal, Decimal, Decimal | None, str, dt.datetime]]
+]:
+    query = (
+        select(
+            Assessment.id,
+            Assessment.series_id,
+            Assessment.market_date,
+            Assessment.version,
+            Assessment.low,
+            Assessment.high,
+            Assessment.mid,
+            Assessment.vwap,
+            Assessment.method,
+            Assessment.release_at,
+        )
+        .where(
+            Assessment.series_id.in_(list(series_ids)),
+            Assessment.status == AssessmentStatus.APPROVED,
+            Assessment.release_at <= as_of,
+        )
+        .order_by(Assessment.series_id, Assessment.market_date, Assessment.version)
+    )
+    if start is not None:
+        query = query.where(Assessment.market_date >= start)
+    if end is not None:
+        query = query.where(Assessment.market_date <= end)
+    return list(session.execute(query).all())  # type: ignore[arg-type]
+
+
+def _with_changes(
+    rows: Sequence[Row[Any]], decimals: int, seed_mid: Decimal | None
+) -> list[PublishedPrice]:
+    """Latest version per date, with change against the previous published mid."""
+    latest: dict[tuple[int, dt.date], Row[Any]] = {}
+    for row in rows:  # ordered by version: the last one wins
+        latest[(row.series_id, row.market_date)] = row
+    out: list[PublishedPrice] = []
+    previous = seed_mid
+    for row in latest.values():
+        mid = round_price(row.mid, decimals)
+        change = mid - previous if previous is not None else None
+        change_pct = (
+            round_price(change / previous * 100, 2) if change is not None and previous else None
+        )
+        out.append(
+            PublishedPrice(
+                row.id,
+                row.series_id,
+                row.market_date,
+                row.version,
+                round_price(row.low, decimals),
+                round_price(row.high, decimals),
+                mid,
+                round_price(row.vwap, decimals) if row.vwap is not None else None,
+                change,
+                change_pct,
+                str(row.method),
+                row.release_at,
+            )
+        )
+        previous = mid
+    return out
+
+
+def published_prices(
+    session: Session,
+    series: PriceSeries,
+    *,
+    as_of: dt.datetime,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[PublishedPrice]:
+    """The series' history as it was published at ``as_of``: the latest released version per day."""
+    rows = _published_rows(session, [series.id], as_of, start, end)
+    seed = None
+    if start is not None:
+        before = _published_rows_before(session, series.id, start, as_of)
+        seed = round_price(before, series.decimals) if before is not None else None
+    return _with_changes(rows, series.decimals, seed)
+
+
+def _published_rows_before(
+    session: Session, series_id: int, day: dt.date, as_of: dt.datetime
+) -> Decimal | None:
+    last_date = session.scalar(
+        select(func.max(Assessment.market_date)).where(
+            Assessment.series_id == series_id,
+            Assessment.market_date < day,
+            Assessment.status == AssessmentStatus.APPROVED,
+            Assessment.release_at <= as_of,
+        )
+    )
+    if last_date is None:
+        return None
+    mid: Decimal | None = session.scalar(
+        select(Assessment.mid)
+        .where(
+            Assessment.series_id == series_id,
+            Assessment.market_date == last_date,
+            Assessment.status == AssessmentStatus.APPROVED,
+            Assessment.release_at <= as_of,
+        )
+        .order_by(Assessment.version.desc())
+        .limit(1)
+    )
+    return mid
+
+
+def latest_published(
+    session: Session, series_list: Sequence[PriceSeries], *, as_of: dt.datetime
+) -> dict[int, PublishedPrice]:
+    """The newest published value of each series (with its change), as of an instant."""
+    if not series_list:
+        return {}
+    newest = (
+        select(Assessment.series_id, func.max(Assessment.market_date).label("day"))
+        .where(
+            Assessment.series_id.in_([s.id for s in series_list]),
+            Assessment.status == AssessmentStatus.APPROVED,
+            Assessment.release_at <= as_of,
+        )
+        .group_by(Assessment.series_id)
+        .subquery()
+    )
+    days = {row.series_id: row.day for row in session.execute(select(newest))}
+    out: dict[int, PublishedPrice] = {}
+    for series in series_list:
+        day = days.get(series.id)
+        if day is None:
+            continue
+        prices = published_prices(session, series, as_of=as_of, start=day, end=day)
+        if prices:
+            out[series.id] = prices[-1]
+    return out
+
+
+@dataclass(frozen=True)
+class CorrectionNotice:
+    series: PriceSeries
+    market_date: dt.date
+    version: int
+    old_low: Decimal
+    old_high: Decimal
+    new_low: Decimal
+    new_high: Decimal
+    reason: str
+    published_at: dt.datetime
+    assessment_id: int
+
+
+def corrections(
+    session: Session, *, as_of: dt.datetime, series_ids: Sequence[int] | None = None
+) -> list[CorrectionNotice]:
+    """Published corrections, newest first: what was wrong, what is right, and why."""
+    newer = Assessment
+    query = (
+        select(newer)
+        .where(
+            newer.version > 1, newer.status == AssessmentStatus.APPROVED, newer.release_at <= as_of
+        )
+        .order_by(newer.release_at.desc())
+    )
+    if series_ids is not None:
+        query = query.where(newer.series_id.in_(list(series_ids)))
+    notices = []
+    for row in session.scalars(query):
+        old = session.scalar(
+            select(Assessment).where(
+                and_(
+                    Assessment.series_id == row.series_id,
+                    Assessment.market_date == row.market_date,
+                    Assessment.version == row.version - 1,
+                )
+            )
+        )
+        assert old is not None and row.release_at is not None
+        d = row.series.decimals
+        notices.append(
+            CorrectionNotice(
+                row.series,
+                row.market_date,
+                row.version,
+                round_price(old.low, d),
+                round_price(old.high, d),
+                round_price(row.low, d),
+                round_price(row.high, d),
+                row.correction_reason or "",
+                row.release_at,
+                row.id,
+            )
+        )
+    return notices
+
+
+def assessment_versions(
+    session: Session, row: Assessment, *, as_of: dt.datetime
+) -> list[Assessment]:
+    """The published versions of the same series and date, oldest first."""
+    return list(
+        session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.series_id == row.series_id,
+                Assessment.market_date == row.market_date,
+                Assessment.status == AssessmentStatus.APPROVED,
+                Assessment.release_at <= as_of,
+            )
+            .order_by(Assessment.version)
+        )
+    )
+
+
+# --- release state -----------------------------------------------------------------------------
+
+
+class ReleaseState:
+    RELEASED = "released"
+    PENDING = "pending"  # before its release time today: "expected to be released soon"
+    DELAYED = "delayed"  # past its release time and still not released
+    NO_SESSION = "no-session"  # not a trading day in the series' market
+
+
+def release_state(session: Session, series: PriceSeries, now: dt.datetime) -> str:
+    """Where today's value of a series stands, computed at read time (no scheduler needed)."""
+    from metalwire.catalog.calendars import CalendarError, get_calendar
+
+    today = market_today(series, now)
+    try:
+        trading = get_calendar(series.calendar).is_trading_day(today)
+    except CalendarError:
+        trading = today.weekday() < 5
+    if not trading:
+        return ReleaseState.NO_SESSION
+    released = session.scalar(
+        select(func.count(Assessment.id)).where(
+            Assessment.series_id == series.id,
+            Assessment.market_date == today,
+            Assessment.status == AssessmentStatus.APPROVED,
+            Assessment.release_at <= now,
+        )
+    )
+    if released:
+        return ReleaseState.RELEASED
+    return ReleaseState.PENDING if now < scheduled_release(series, today) else ReleaseState.DELAYED
+
+
+def period_averages(
+    prices: Sequence[PublishedPrice], period: str, decimals: int
+) -> list[tuple[dt.date, dt.date, Decimal, int]]:
+    """Weekly (ISO week) or monthly averages: the mean of the daily published mids."""
+    groups: dict[tuple[int, int], list[PublishedPrice]] = {}
+    for price in prices:
+        if period == "week":
+            year, week, _ = price.market_date.isocalendar()
+            key = (year, week)
+        else:
+            key = (price.market_date.year, price.market_date.month)
+        groups.setdefault(key, []).append(price)
+    out = []
+    for items in groups.values():
+        mean = engine.period_average([p.mid for p in items], decimals)
+        out.append((items[0].market_date, items[-1].market_date, mean, len(items)))
+    return out
+
+
+def users_by_email(session: Session, email: str) -> User:
+    user: User | None = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise PricingError(f"user: no user {email!r}")
+    return user

@@ -1,0 +1,150 @@
+"""Reading and writing tables: CSV (UTF-8) and XLSX with a header row, for imports and exports.
+
+Imports are all-or-nothing: parsers collect every problem as ``row N: FIELD: message`` (N counts
+the header as row 1) and the caller writes nothing unless there are none.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read (missing, wrong format, wrong header)."""
+
+
+@dataclass
+class Problems:
+    """Every problem of one import, in file order."""
+
+    items: list[str] = field(default_factory=list)
+
+    def add(self, row: int, name: str, message: str) -> None:
+        self.items.append(f"row {row}: {name}: {message}")
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+class ImportRejected(ValueError):
+    """A file with bad rows: nothing was written. ``problems`` lists every one."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"{source}: {len(problems)} problem(s); nothing was imported")
+        self.source = source
+        self.problems = problems
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(path: Path, expected: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows as (row number, {column: text}); the header must hold every expected column."""
+    if not path.is_file():
+        raise TableError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    rows: list[list[str]]
+    if suffix == ".csv":
+        try:
+            text = path.read_text("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise TableError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
+    elif suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken file
+            raise TableError(f"{path}: not a readable XLSX workbook ({exc})") from None
+        sheet = workbook.worksheets[0]
+        rows = [[_cell(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    else:
+        raise TableError(f"{path}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
+    if not rows:
+        raise TableError(f"{path}: empty file; the first row must be the header")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in expected if c not in header]
+    if missing:
+        raise TableError(f"{path}: header is missing column(s) {', '.join(missing)}")
+    out = []
+    for number, values in enumerate(rows[1:], start=2):
+        if not any(values):
+            continue  # blank lines are not rows
+        padded = list(values) + [""] * (len(header) - len(values))
+        out.append((number, dict(zip(header, padded, strict=False))))
+    return out
+
+
+def parse_decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text[:10] if "T" in text or " " in text else text)
+    except ValueError:
+        raise ValueError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """ISO 8601; a time without an offset is taken as UTC."""
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a date-time (ISO 8601): {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if v is None else str(v) for v in row])
+    return buffer.getvalue()
+
+
+def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "data") -> bytes:
+    """An XLSX workbook of one sheet; decimals are written as numbers with their digits."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    worksheet.append(list(columns))
+    for row in rows:
+        worksheet.append([_xlsx_value(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value  # openpyxl writes Decimal as a number with its digits
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None) if value.tzinfo else value
+    return value
