@@ -110,3 +110,8 @@ def price_unit_label(currency: str, unit: str, lang: str = "en") -> str:
     if unit == "pt" or not money:
         return measure
     return f"{money}/{measure}"
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without trailing zeros and never in exponent form: 50.000000 -> '50'."""
+    return format(value.normalize(), "f")

@@ -14,7 +14,7 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.gate import history_floor, principal_for
 from metalwire.accounts.models import Role
 from metalwire.catalog.service import get_series
-from metalwire.catalog.units import round_price
+from metalwire.catalog.units import plain, round_price
 from metalwire.cli.context import console, fail, print_json, unit_of_work
 from metalwire.db.base import utcnow
 from metalwire.pricing import service
@@ -66,7 +66,7 @@ def _assessment_json(row: Assessment) -> dict[str, Any]:
         "method": row.method.value,
         "carried_forward": row.carried_forward,
         "deals_used": row.deals_used,
-        "volume_used": str(row.volume_used.normalize()),
+        "volume_used": plain(row.volume_used),
         "excluded": [
             {"submission_id": e["submission_id"], "price": e["price"], "reason": e["reason"]}
             for e in row.explanation.get("excluded", [])

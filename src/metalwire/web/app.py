@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from metalwire import __version__
+from metalwire.db.base import utcnow
 from metalwire.db.engine import create_db_engine, make_sessionmaker
 from metalwire.db.migrate import ensure_migrated
 from metalwire.settings import Settings, get_settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.clock = utcnow  # tests may set a fixed clock
     app.state.redis = None
     if settings.redis_url:
         import redis

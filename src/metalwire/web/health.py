@@ -7,10 +7,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from metalwire.web.access import access
+
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/healthz")
+@access("public")
 def healthz(request: Request) -> JSONResponse:
     try:
         with request.app.state.engine.connect() as connection:

@@ -11,6 +11,7 @@ from metalwire.catalog import service
 from metalwire.catalog.models import PriceSeries, SeriesKind, SeriesStatus, Tier
 from metalwire.catalog.schemas import CatalogOut, CommodityOut, EntryOut, GroupOut, SeriesOut
 from metalwire.catalog.units import price_unit_label
+from metalwire.web.access import access
 from metalwire.web.deps import ApiLang, DbSession
 from metalwire.web.pagination import decode_cursor, next_link
 from metalwire.web.problems import PROBLEM_RESPONSES, Problem, invalid_parameter, not_found
@@ -47,6 +48,7 @@ def series_out(series: PriceSeries, lang: str) -> SeriesOut:
 
 
 @router.get("/catalog", response_model=CatalogOut, responses=PROBLEM_RESPONSES)
+@access("public")
 def get_catalog(session: DbSession, lang: ApiLang) -> CatalogOut:
     """The commodity navigation: groups, their entries and commodities, in the site's order."""
     groups, counts = service.catalog_tree(session)
@@ -87,6 +89,7 @@ class SeriesPage(BaseModel):
 
 
 @router.get("/series", response_model=SeriesPage, responses=PROBLEM_RESPONSES)
+@access("public")
 def get_series_list(
     request: Request,
     response: Response,
@@ -131,6 +134,7 @@ def get_series_list(
         **PROBLEM_RESPONSES,
     },
 )
+@access("public")
 def get_one_series(code: str, session: DbSession, lang: ApiLang) -> SeriesOut:
     """One price series' definition: unit, currency, basis, release time, tier, methodology."""
     series = service.get_series(session, code)

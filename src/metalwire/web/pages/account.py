@@ -11,6 +11,7 @@ from metalwire.accounts import service
 from metalwire.accounts.mail import send_mail
 from metalwire.accounts.models import Role, Scope
 from metalwire.db.engine import transaction
+from metalwire.web.access import access
 from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
 from metalwire.web.deps import resolve_lang
 from metalwire.web.i18n import translations
@@ -44,11 +45,13 @@ def _t(request: Request, message: str) -> str:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
+@access("account")
 def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
     return page(request, "sign_in.html", next=_local(next), error=None, email="")
 
 
 @router.post("/sign-in")
+@access("account")
 def sign_in(
     request: Request,
     email: FormText,
@@ -82,11 +85,13 @@ def sign_in(
 
 
 @router.get("/sign-up", response_class=HTMLResponse)
+@access("account")
 def sign_up_form(request: Request) -> HTMLResponse:
     return page(request, "sign_up.html", error=None, email="")
 
 
 @router.post("/sign-up")
+@access("account")
 def sign_up(
     request: Request, email: FormText, password: FormText, csrf: CsrfField = None
 ) -> Response:
@@ -108,6 +113,7 @@ def sign_up(
 
 
 @router.post("/sign-out")
+@access("account")
 def sign_out(request: Request, csrf: CsrfField = None) -> Response:
     check_csrf(request, csrf)
     token = request.cookies.get(SESSION_COOKIE)
@@ -120,6 +126,7 @@ def sign_out(request: Request, csrf: CsrfField = None) -> Response:
 
 
 @router.get("/account", response_class=HTMLResponse)
+@access("account")
 def account(request: Request, principal: CurrentPrincipal) -> Response:
     if principal.is_anonymous:
         return RedirectResponse("/sign-in?next=/account", status_code=303)
@@ -145,6 +152,7 @@ def _account_page(
 
 
 @router.post("/account/keys")
+@access("account")
 def create_key(
     request: Request,
     principal: CurrentPrincipal,
@@ -168,6 +176,7 @@ def create_key(
 
 
 @router.post("/account/keys/{key_id}/revoke")
+@access("account")
 def revoke_key(
     request: Request, key_id: int, principal: CurrentPrincipal, csrf: CsrfField = None
 ) -> Response:
@@ -182,11 +191,13 @@ def revoke_key(
 
 
 @router.get("/account/reset", response_class=HTMLResponse)
+@access("account")
 def reset_request_form(request: Request) -> HTMLResponse:
     return page(request, "reset_request.html", sent=False)
 
 
 @router.post("/account/reset", response_class=HTMLResponse)
+@access("account")
 def reset_request(request: Request, email: FormText, csrf: CsrfField = None) -> HTMLResponse:
     check_csrf(request, csrf)
     settings = request.app.state.settings
@@ -207,11 +218,13 @@ def reset_request(request: Request, email: FormText, csrf: CsrfField = None) -> 
 
 
 @router.get("/account/reset/{token}", response_class=HTMLResponse)
+@access("account")
 def reset_form(request: Request, token: str) -> HTMLResponse:
     return page(request, "reset_form.html", token=token, error=None)
 
 
 @router.post("/account/reset/{token}")
+@access("account")
 def reset_password(
     request: Request, token: str, password: FormText, csrf: CsrfField = None
 ) -> Response:

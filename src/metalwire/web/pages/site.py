@@ -11,6 +11,7 @@ from sqlalchemy import select
 from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, SeriesStatus
 from metalwire.catalog.units import price_unit_label
+from metalwire.web.access import access
 from metalwire.web.auth import csrf_token, get_principal, set_csrf_cookie
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, resolve_lang
 from metalwire.web.i18n import render
@@ -44,12 +45,14 @@ def page(
 
 
 @router.get("/", response_class=HTMLResponse)
+@access("public")
 def home(request: Request, session: DbSession) -> HTMLResponse:
     groups, counts = service.catalog_tree(session)
     return page(request, "home.html", groups=groups, counts=counts)
 
 
 @router.get("/entry/{code}", response_class=HTMLResponse)
+@access("public")
 def entry_page(code: str, request: Request, session: DbSession) -> HTMLResponse:
     entry = session.scalar(select(CatalogEntry).where(CatalogEntry.code == code))
     if entry is None:
@@ -63,6 +66,7 @@ def entry_page(code: str, request: Request, session: DbSession) -> HTMLResponse:
 
 
 @router.get("/set-lang")
+@access("public")
 def set_lang(lang: Lang, next: Annotated[str, Query()] = "/") -> Response:
     # Only local paths: the switch must not become an open redirect.
     target = next if next.startswith("/") and not next.startswith("//") else "/"

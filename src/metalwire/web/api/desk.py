@@ -1,0 +1,256 @@
+"""The analyst desk over the API: submit evidence, assess, override, approve, correct.
+
+Writes need a role and, with an API key, the key's scope (accounts.gate.may_act). Drafts are
+visible to staff only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from metalwire.accounts.gate import Principal, may_act, may_see_drafts
+from metalwire.accounts.models import Scope, User
+from metalwire.catalog.units import plain, round_price
+from metalwire.pricing import service
+from metalwire.pricing.models import Assessment
+from metalwire.pricing.schemas import SubmissionIn, SubmissionsResult
+from metalwire.tabular import ImportRejected
+from metalwire.web.access import access
+from metalwire.web.auth import CurrentPrincipal, deny
+from metalwire.web.deps import DbSession
+from metalwire.web.problems import (
+    PROBLEM_RESPONSES,
+    InvalidParam,
+    Problem,
+    ProblemError,
+    not_found,
+)
+
+router = APIRouter(tags=["desk"])
+WRITE_RESPONSES = {401: {"model": Problem}, 403: {"model": Problem}, **PROBLEM_RESPONSES}
+
+
+def acting_user(session: Session, principal: Principal, scope: Scope, what: str) -> User:
+    decision = may_act(principal, scope)
+    if not decision:
+        if principal.is_anonymous:
+            raise ProblemError(
+                401,
+                f"sign in or send an API key to {what}",
+                kind="unauthorized",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        raise deny(decision, what)
+    user = session.get(User, principal.user_id)
+    assert user is not None
+    return user
+
+
+def _refused(exc: service.PricingError) -> ProblemError:
+    field, _, reason = str(exc).partition(": ")
+    return ProblemError(
+        422,
+        str(exc),
+        kind="invalid-parameter",
+        invalid_params=[InvalidParam(name=field, location="body", reason=reason)],
+    )
+
+
+class DraftOut(BaseModel):
+    id: int
+    series: str
+    date: dt.date
+    version: int
+    status: str
+    low: str
+    high: str
+    mid: str
+    vwap: str | None
+    method: str
+    deals_used: int
+    volume_used: str
+    excluded: list[dict[str, Any]]
+    explanation: str
+    rationale: str | None
+    assessor: str
+    correction_reason: str | None
+
+
+def draft_out(row: Assessment) -> DraftOut:
+    d = row.series.decimals
+    return DraftOut(
+        id=row.id,
+        series=row.series.code,
+        date=row.market_date,
+        version=row.version,
+        status=row.status.value,
+        low=str(round_price(row.low, d)),
+        high=str(round_price(row.high, d)),
+        mid=str(round_price(row.mid, d)),
+        vwap=None if row.vwap is None else str(round_price(row.vwap, d)),
+        method=row.method.value,
+        deals_used=row.deals_used,
+        volume_used=plain(row.volume_used),
+        excluded=row.explanation.get("excluded", []),
+        explanation=row.explanation.get("explanation", ""),
+        rationale=row.rationale,
+        assessor=row.assessor.email,
+        correction_reason=row.correction_reason,
+    )
+
+
+@router.post(
+    "/submissions", status_code=201, response_model=SubmissionsResult, responses=WRITE_RESPONSES
+)
+@access("write")
+def post_submissions(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    body: Annotated[SubmissionIn | list[SubmissionIn], Body()],
+) -> SubmissionsResult:
+    """Submit one piece of market evidence, or a batch (all or nothing)."""
+    user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
+    items = body if isinstance(body, list) else [body]
+    try:
+        ids, present = service.add_submissions(session, items, actor=user.email)
+    except ImportRejected as exc:
+        params = []
+        for problem in exc.problems:
+            where, name, reason = problem.split(": ", 2)
+            params.append(
+                InvalidParam(
+                    name=f"{int(where.removeprefix('row ')) - 1}.{name}",
+                    location="body",
+                    reason=reason,
+                )
+            )
+        raise ProblemError(
+            422, "; ".join(exc.problems), kind="invalid-parameter", invalid_params=params
+        ) from None
+    return SubmissionsResult(added=len(ids), already_present=present, ids=ids)
+
+
+class AssessRequest(BaseModel):
+    date: dt.date
+    series: str | None = Field(default=None, description="One series code; default: every one")
+
+
+class AssessResult(BaseModel):
+    drafts: list[DraftOut]
+    skipped: list[dict[str, str]]
+
+
+@router.post("/assessments/run", response_model=AssessResult, responses=WRITE_RESPONSES)
+@access("write")
+def run_assessment(
+    session: DbSession, principal: CurrentPrincipal, body: AssessRequest
+) -> AssessResult:
+    """Create or refresh the draft assessments of a market date from its submissions."""
+    user = acting_user(session, principal, Scope.SUBMIT, "assess prices")
+    try:
+        run = service.assess_day(session, body.date, user=user, series_code=body.series)
+    except service.PricingError as exc:
+        raise _refused(exc) from None
+    return AssessResult(
+        drafts=[draft_out(a) for a in run.assessments],
+        skipped=[{"series": c, "reason": r} for c, r in run.skipped],
+    )
+
+
+@router.get("/desk/assessments", response_model=list[DraftOut], responses=WRITE_RESPONSES)
+@access("staff")
+def desk_drafts(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    date: Annotated[dt.date, Query(description="Market date")],
+) -> list[DraftOut]:
+    """Draft (unapproved) assessments of a date: the desk's work queue. Staff only."""
+    decision = may_see_drafts(principal)
+    if not decision:
+        raise deny(decision, "the desk")
+    return [draft_out(a) for a in service.drafts_on(session, date)]
+
+
+class OverrideRequest(BaseModel):
+    low: Decimal
+    high: Decimal
+    rationale: str = Field(min_length=1, description="Required: why judgment replaces the rule")
+
+
+@router.post(
+    "/assessments/{assessment_id}/override", response_model=DraftOut, responses=WRITE_RESPONSES
+)
+@access("write")
+def override_assessment(
+    assessment_id: int, session: DbSession, principal: CurrentPrincipal, body: OverrideRequest
+) -> DraftOut:
+    """Replace a draft's result by judgment, with a written rationale."""
+    user = acting_user(session, principal, Scope.SUBMIT, "override assessments")
+    try:
+        row = service.override(
+            session,
+            assessment_id,
+            low=body.low,
+            high=body.high,
+            rationale=body.rationale,
+            user=user,
+        )
+    except service.PricingError as exc:
+        raise _refused(exc) from None
+    return draft_out(row)
+
+
+@router.post(
+    "/assessments/{assessment_id}/approve", response_model=DraftOut, responses=WRITE_RESPONSES
+)
+@access("write")
+def approve(assessment_id: int, session: DbSession, principal: CurrentPrincipal) -> DraftOut:
+    """Approve a draft (four eyes: not by its assessor); it is released at its release time."""
+    user = acting_user(session, principal, Scope.PUBLISH, "approve assessments")
+    if service.get_assessment(session, assessment_id) is None:
+        raise not_found(f"assessment {assessment_id} not found")
+    try:
+        row = service.approve_assessment(session, assessment_id, user=user)
+    except service.PricingError as exc:
+        raise ProblemError(
+            409 if "four eyes" in str(exc) else 422,
+            str(exc),
+            kind="four-eyes" if "four eyes" in str(exc) else "invalid-parameter",
+        ) from None
+    return draft_out(row)
+
+
+class CorrectionRequest(BaseModel):
+    series: str
+    date: dt.date
+    low: Decimal
+    high: Decimal
+    reason: str = Field(min_length=1, description="Published with the correction notice")
+
+
+@router.post("/corrections", status_code=201, response_model=DraftOut, responses=WRITE_RESPONSES)
+@access("write")
+def propose_correction(
+    session: DbSession, principal: CurrentPrincipal, body: CorrectionRequest
+) -> DraftOut:
+    """Draft a correction (a new version); another editor approves it to publish the notice."""
+    user = acting_user(session, principal, Scope.SUBMIT, "correct prices")
+    try:
+        row = service.correct(
+            session,
+            body.series,
+            body.date,
+            low=body.low,
+            high=body.high,
+            reason=body.reason,
+            user=user,
+        )
+    except service.PricingError as exc:
+        raise _refused(exc) from None
+    return draft_out(row)

@@ -1,0 +1,416 @@
+"""Published prices: history (point in time), latest, averages, assessment explanations,
+corrections — every value through the access gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from metalwire.accounts.gate import Principal, history_floor, may_read_tier, may_read_value
+from metalwire.catalog import service as catalog
+from metalwire.catalog.models import PriceSeries, SeriesStatus
+from metalwire.catalog.units import plain, price_unit_label, round_price
+from metalwire.pricing import service
+from metalwire.pricing.models import AssessmentStatus
+from metalwire.pricing.schemas import PRICE_COLUMNS, PriceRow
+from metalwire.web.access import access
+from metalwire.web.auth import CurrentPrincipal, deny
+from metalwire.web.deps import ApiLang, DbSession
+from metalwire.web.http_cache import Format, cached, json_bytes, tabular
+from metalwire.web.problems import PROBLEM_RESPONSES, Problem, invalid_parameter, not_found
+
+router = APIRouter(tags=["prices"])
+
+AsOf = Annotated[
+    dt.datetime | None,
+    Query(
+        description="Point in time (ISO 8601): what was published at that instant. Default: now; "
+        "a future instant reads as now.",
+        examples=["2026-11-26T03:30:00Z"],
+    ),
+]
+Start = Annotated[dt.date | None, Query(description="First market date", examples=["2026-01-01"])]
+End = Annotated[dt.date | None, Query(description="Last market date", examples=["2026-11-26"])]
+FormatQuery = Annotated[
+    Format, Query(description="json, csv or xlsx (exports need the plan's export right)")
+]
+NOT_FOUND = {
+    404: {"model": Problem, "description": "Unknown (or not yet released)"},
+    403: {"model": Problem, "description": "Above the caller's plan"},
+    **PROBLEM_RESPONSES,
+}
+
+
+def now_of(request: Request) -> dt.datetime:
+    clock = request.app.state.clock
+    value: dt.datetime = clock()
+    return value
+
+
+def moment(request: Request, as_of: dt.datetime | None) -> dt.datetime:
+    now = now_of(request)
+    if as_of is None:
+        return now
+    if as_of.tzinfo is None:
+        raise invalid_parameter("as_of", "give a timezone offset, e.g. 2026-11-26T03:30:00Z")
+    return min(as_of, now)
+
+
+def gated_series(session: Session, principal: Principal, code: str) -> PriceSeries:
+    series = catalog.get_series(session, code)
+    if series is None:
+        raise not_found(f"no price series with code {code!r}")
+    decision = may_read_tier(principal, series.tier.value, series.commodity.entry.group.code)
+    if not decision:
+        raise deny(decision, f"the {series.tier.value} series {code}")
+    return series
+
+
+def _window(principal: Principal, start: dt.date | None, today: dt.date) -> dt.date | None:
+    floor = history_floor(principal, today)
+    if floor is None:
+        return start
+    return max(start, floor) if start else floor
+
+
+def _row(p: service.PublishedPrice, series: PriceSeries) -> dict[str, Any]:
+    return {
+        "date": p.market_date.isoformat(),
+        "low": str(p.low),
+        "high": str(p.high),
+        "mid": str(p.mid),
+        "change": None if p.change is None else str(p.change),
+        "change_pct": None if p.change_pct is None else str(p.change_pct),
+        "unit": series.unit,
+        "currency": series.currency,
+        "vwap": None if p.vwap is None else str(p.vwap),
+        "method": p.method,
+        "version": p.version,
+        "assessment_id": p.assessment_id,
+        "released_at": p.release_at.isoformat(),
+    }
+
+
+class PricesPage(BaseModel):
+    series: str = Field(examples=["AG-INGOT-CN-SPOT"])
+    unit: str
+    currency: str
+    unit_label: str = Field(examples=["yuan/kg"])
+    decimals: int
+    as_of: dt.datetime
+    items: list[PriceRow]
+    next: str | None
+
+
+@router.get(
+    "/series/{code}/prices",
+    responses={200: {"model": PricesPage}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def series_prices(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ApiLang,
+    start: Start = None,
+    end: End = None,
+    as_of: AsOf = None,
+    format: FormatQuery = "json",
+    limit: Annotated[int, Query(ge=1, le=10000)] = 10000,
+    cursor: Annotated[dt.date | None, Query(description="Opaque: the `next` link's value")] = None,
+) -> Response:
+    """Daily published prices of a series; with `as_of`, exactly what was published then."""
+    series = gated_series(session, principal, code)
+    instant = moment(request, as_of)
+    first = _window(principal, start, instant.date())
+    if cursor is not None:
+        first = max(first, cursor) if first else cursor
+    if first and end and first > end:
+        raise invalid_parameter("start", "start is after end")
+    prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
+    page, more = prices[:limit], len(prices) > limit
+    items = [_row(p, series) for p in page]
+    next_url = None
+    if more:
+        next_day = page[-1].market_date + dt.timedelta(days=1)
+        next_url = str(request.url.include_query_params(cursor=next_day.isoformat()))
+    body = {
+        "series": series.code,
+        "unit": series.unit,
+        "currency": series.currency,
+        "unit_label": price_unit_label(series.currency, series.unit, lang),
+        "decimals": series.decimals,
+        "as_of": instant.isoformat(),
+        "items": items,
+        "next": next_url,
+    }
+    rows = [[r[c] for c in PRICE_COLUMNS] for r in items]
+    response = tabular(
+        request, principal, format, f"{series.code}-prices", PRICE_COLUMNS, rows, body
+    )
+    if next_url:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response
+
+
+class LatestPrice(BaseModel):
+    series: str
+    name: str
+    group: str
+    entry: str
+    tier: str
+    unit_label: str
+    release_time: str
+    timezone: str
+    state: Literal["released", "pending", "delayed", "no-session"] = Field(
+        description="Today's release: released, pending (before its time), delayed, no-session"
+    )
+    locked: bool = Field(description="True when the caller's plan does not include this series")
+    price: PriceRow | None
+
+
+@router.get("/prices/latest", response_model=list[LatestPrice], responses=NOT_FOUND)
+@access("gated")
+def latest_prices(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ApiLang,
+    group: Annotated[str | None, Query(examples=["precious-metals"])] = None,
+    entry: Annotated[str | None, Query(examples=["silver"])] = None,
+) -> Response:
+    """The newest released price of each active series, and where today's release stands."""
+    if group is not None and group not in catalog.known_group_codes(session):
+        raise invalid_parameter("group", f"unknown catalog group {group!r}")
+    if entry is not None and entry not in catalog.known_entry_codes(session):
+        raise invalid_parameter("entry", f"unknown catalog entry {entry!r}")
+    now = now_of(request)
+    series_list, _ = catalog.list_series(
+        session,
+        catalog.SeriesFilter(group=group, entry=entry, status=SeriesStatus.ACTIVE),
+        limit=10000,
+    )
+    allowed = [
+        s
+        for s in series_list
+        if may_read_tier(principal, s.tier.value, s.commodity.entry.group.code)
+    ]
+    latest = service.latest_published(session, allowed, as_of=now)
+    floor = history_floor(principal, now.date())
+    out = []
+    for s in series_list:
+        price = latest.get(s.id) if s in allowed else None
+        if price is not None and floor is not None and price.market_date < floor:
+            price = None
+        out.append(
+            {
+                "series": s.code,
+                "name": s.name_zh if lang == "zh" else s.name_en,
+                "group": s.commodity.entry.group.code,
+                "entry": s.commodity.entry.code,
+                "tier": s.tier.value,
+                "unit_label": price_unit_label(s.currency, s.unit, lang),
+                "release_time": s.release_time.strftime("%H:%M"),
+                "timezone": s.timezone,
+                "state": service.release_state(session, s, now),
+                "locked": s not in allowed,
+                "price": _row(price, s) if price else None,
+            }
+        )
+    return cached(request, principal, json_bytes(out), "application/json", max_age=30)
+
+
+class Average(BaseModel):
+    start: dt.date
+    end: dt.date
+    average: str
+    days: int
+
+
+@router.get("/series/{code}/averages", response_model=list[Average], responses=NOT_FOUND)
+@access("gated")
+def series_averages(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    period: Annotated[Literal["week", "month"], Query()] = "month",
+    start: Start = None,
+    end: End = None,
+    as_of: AsOf = None,
+) -> Response:
+    """Weekly or monthly averages: the mean of the daily published mids (follows corrections)."""
+    series = gated_series(session, principal, code)
+    instant = moment(request, as_of)
+    first = _window(principal, start, instant.date())
+    prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
+    out = [
+        {"start": a.isoformat(), "end": b.isoformat(), "average": str(mean), "days": n}
+        for a, b, mean, n in service.period_averages(prices, period, series.decimals)
+    ]
+    return cached(request, principal, json_bytes(out), "application/json")
+
+
+class ExcludedInput(BaseModel):
+    submission_id: int
+    price: str
+    reason: str
+
+
+class AssessmentVersion(BaseModel):
+    version: int
+    low: str
+    high: str
+    mid: str
+    released_at: dt.datetime
+    correction_reason: str | None
+
+
+class AssessmentDetail(BaseModel):
+    id: int
+    series: str
+    date: dt.date
+    version: int
+    low: str
+    high: str
+    mid: str
+    vwap: str | None
+    method: str
+    carried_forward: bool
+    deals_used: int
+    volume_used: str
+    statistics: dict[str, Any] = Field(
+        description="IOSCO-style publication: ranges, averages, share of each input type"
+    )
+    inputs_used: list[int]
+    excluded: list[ExcludedInput]
+    explanation: str
+    rationale: str | None
+    assessor: str
+    approver: str | None
+    released_at: dt.datetime
+    versions: list[AssessmentVersion]
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentDetail, responses=NOT_FOUND)
+@access("gated")
+def assessment_detail(
+    assessment_id: int, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """How a published price was made: inputs used and excluded with reasons, method, statistics,
+    rationale, assessor and approver, and every published version."""
+    row = service.get_assessment(session, assessment_id)
+    now = now_of(request)
+    if row is None or row.status is not AssessmentStatus.APPROVED:
+        raise not_found(f"assessment {assessment_id} not found")
+    series = row.series
+    decision = may_read_value(
+        principal,
+        tier=series.tier.value,
+        group=series.commodity.entry.group.code,
+        market_date=row.market_date,
+        release_at=row.release_at,
+        now=now,
+        today=now.date(),
+    )
+    if not decision:
+        raise deny(decision, f"assessment {assessment_id}")
+    d = series.decimals
+    data = row.explanation
+    stats_keys = (
+        "price_min",
+        "price_max",
+        "price_avg",
+        "volume_min",
+        "volume_max",
+        "volume_avg",
+        "input_shares",
+    )
+    versions = service.assessment_versions(session, row, as_of=now)
+    body = {
+        "id": row.id,
+        "series": series.code,
+        "date": row.market_date.isoformat(),
+        "version": row.version,
+        "low": str(round_price(row.low, d)),
+        "high": str(round_price(row.high, d)),
+        "mid": str(round_price(row.mid, d)),
+        "vwap": None if row.vwap is None else str(round_price(row.vwap, d)),
+        "method": row.method.value,
+        "carried_forward": row.carried_forward,
+        "deals_used": row.deals_used,
+        "volume_used": plain(row.volume_used),
+        "statistics": {k: data.get(k) for k in stats_keys},
+        "inputs_used": data.get("inputs_used", []),
+        "excluded": data.get("excluded", []),
+        "explanation": data.get("explanation", ""),
+        "rationale": row.rationale,
+        "assessor": row.assessor.email,
+        "approver": row.approver.email if row.approver else None,
+        "released_at": row.release_at.isoformat() if row.release_at else None,
+        "versions": [
+            {
+                "version": v.version,
+                "low": str(round_price(v.low, d)),
+                "high": str(round_price(v.high, d)),
+                "mid": str(round_price(v.mid, d)),
+                "released_at": v.release_at.isoformat() if v.release_at else None,
+                "correction_reason": v.correction_reason,
+            }
+            for v in versions
+        ],
+    }
+    return cached(request, principal, json_bytes(body), "application/json")
+
+
+class Correction(BaseModel):
+    series: str
+    date: dt.date
+    version: int
+    old_low: str | None
+    old_high: str | None
+    new_low: str | None
+    new_high: str | None
+    reason: str
+    published_at: dt.datetime
+    assessment_id: int
+    locked: bool
+
+
+@router.get("/corrections", response_model=list[Correction], responses=NOT_FOUND)
+@access("gated")
+def list_corrections(
+    request: Request, session: DbSession, principal: CurrentPrincipal, as_of: AsOf = None
+) -> Response:
+    """Published correction notices, newest first: the wrong value, the right value, the cause.
+    Values of series above the caller's plan are withheld (`locked`)."""
+    instant = moment(request, as_of)
+    out = []
+    for n in service.corrections(session, as_of=instant):
+        floor = history_floor(principal, instant.date())
+        visible = bool(
+            may_read_tier(principal, n.series.tier.value, n.series.commodity.entry.group.code)
+        ) and (floor is None or n.market_date >= floor)
+        out.append(
+            {
+                "series": n.series.code,
+                "date": n.market_date.isoformat(),
+                "version": n.version,
+                "old_low": str(n.old_low) if visible else None,
+                "old_high": str(n.old_high) if visible else None,
+                "new_low": str(n.new_low) if visible else None,
+                "new_high": str(n.new_high) if visible else None,
+                "reason": n.reason,
+                "published_at": n.published_at.isoformat(),
+                "assessment_id": n.assessment_id,
+                "locked": not visible,
+            }
+        )
+    return cached(request, principal, json_bytes(out), "application/json")

@@ -1,0 +1,74 @@
+"""Responses for released data: ETag / If-None-Match (304) and cache headers, CSV/XLSX variants."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from metalwire.accounts.gate import Principal, may_export
+from metalwire.tabular import to_csv, to_xlsx
+from metalwire.web.auth import deny
+
+Format = Literal["json", "csv", "xlsx"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def cached(
+    request: Request,
+    principal: Principal,
+    body: bytes,
+    media_type: str,
+    headers: dict[str, str] | None = None,
+    max_age: int = 60,
+) -> Response:
+    """Send released data with a strong ETag; answer 304 when the client already has it."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    # A proxy may share an anonymous answer; a personal one (key, session) stays private.
+    personal = not principal.is_anonymous or "authorization" in request.headers
+    cache = f"{'private' if personal else 'public'}, max-age={max_age}"
+    common = {
+        "ETag": etag,
+        "Cache-Control": cache,
+        "Vary": "Authorization, Cookie",
+        **(headers or {}),
+    }
+    matches = request.headers.get("if-none-match", "")
+    if etag in [tag.strip() for tag in matches.split(",")] or matches.strip() == "*":
+        return Response(status_code=304, headers=common)
+    return Response(body, media_type=media_type, headers=common)
+
+
+def json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def tabular(
+    request: Request,
+    principal: Principal,
+    fmt: Format,
+    filename: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    json_body: Any,
+) -> Response:
+    """One table in the format asked for; exports need the plan's export right."""
+    if fmt == "json":
+        return cached(request, principal, json_bytes(json_body), "application/json")
+    decision = may_export(principal)
+    if not decision:
+        raise deny(decision, "exports")
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    if fmt == "csv":
+        return cached(
+            request,
+            principal,
+            to_csv(columns, rows).encode(),
+            "text/csv; charset=utf-8",
+            disposition,
+        )
+    return cached(request, principal, to_xlsx(columns, rows), XLSX, disposition)
