@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -14,7 +18,8 @@ from metalwire.db.engine import create_db_engine, make_sessionmaker
 from metalwire.db.migrate import ensure_migrated
 from metalwire.settings import Settings, get_settings
 from metalwire.web import health
-from metalwire.web.api import api_router
+from metalwire.web.api import API_PREFIX, api_router
+from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.pages import account, site
 from metalwire.web.problems import install_problem_handlers
 
@@ -26,6 +31,29 @@ Conventions: JSON by default; errors are RFC 9457 `application/problem+json` nam
 parameter; lists are paginated by an opaque `cursor`, with the next page's URL in `next` and in a
 `Link: <...>; rel="next"` header; prices are decimal strings, never binary floats.
 """
+
+
+PAGE_ROUTERS: tuple[APIRouter, ...] = (health.router, site.router, account.router)
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    path: str
+    methods: frozenset[str]
+    endpoint: Callable[..., Any]
+
+
+def route_table() -> list[RouteEntry]:
+    """Every route the app serves, flattened: what the access matrix test walks."""
+    table = []
+    for prefix, routers in (("", PAGE_ROUTERS), (API_PREFIX, API_ROUTERS)):
+        for router in routers:
+            for route in router.routes:
+                if isinstance(route, APIRoute):
+                    table.append(
+                        RouteEntry(prefix + route.path, frozenset(route.methods), route.endpoint)
+                    )
+    return table
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -53,10 +81,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
 
     install_problem_handlers(app, site.error_page)
-    app.include_router(health.router)
     app.include_router(api_router())
-    app.include_router(site.router)
-    app.include_router(account.router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     static = resources.files("metalwire.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

@@ -1,14 +1,16 @@
-"""JSON API v1: one router per domain, all mounted under /api/v1."""
+"""JSON API v1: one router per domain, all mounted under /api/v1 behind the rate limit."""
 
 from fastapi import APIRouter, Depends
 
 from metalwire.web.api import catalog, desk, prices
 from metalwire.web.auth import enforce_rate_limit
 
+API_PREFIX = "/api/v1"
+ROUTERS: tuple[APIRouter, ...] = (catalog.router, prices.router, desk.router)
+
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)])
-    router.include_router(catalog.router)
-    router.include_router(prices.router)
-    router.include_router(desk.router)
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(enforce_rate_limit)])
+    for domain in ROUTERS:
+        router.include_router(domain)
     return router

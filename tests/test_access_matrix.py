@@ -1,0 +1,209 @@
+"""The access matrix, generated from the app's route table.
+
+For every read route x every kind of caller x (released / unreleased, free / premium), no value
+leaves the server that the caller may not see. A new GET route without an access rule, or with a
+path parameter this test has no sample for, fails here until someone decides its rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from metalwire.accounts import service as accounts
+from metalwire.accounts.models import Role, Scope
+from metalwire.pricing import service as pricing
+from metalwire.web.access import rule_of
+from metalwire.web.app import route_table
+from tests.conftest import ScratchDatabase
+from tests.pricing.conftest import PREMIUM, SILVER, Desk, define_demo_series
+
+RELEASED_DAY = dt.date(2026, 11, 24)
+EMBARGO_DAY = dt.date(2026, 11, 25)
+NOW = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)  # 10:00 Shanghai: before the 11:30 release
+
+# Digits that appear nowhere else: if they show up in a response, a value leaked.
+RELEASED_FREE = ("7711", "7733", "7722")  # low, high, mid of the released free price
+RELEASED_PREMIUM = ("6161", "6767", "6464")
+EMBARGOED = ("8123", "8127", "8125", "5151", "5353", "5252")  # approved, not yet released
+DRAFTS = ("8231", "8235", "8233")  # assessed, never approved
+
+CALLERS = ("anonymous", "reader", "subscriber", "analyst", "editor")
+PREMIUM_READERS = {"subscriber", "analyst", "editor"}
+STAFF = {"analyst", "editor"}
+
+
+@dataclass
+class Market:
+    released_ids: list[int]
+    embargoed_ids: list[int]
+    draft_ids: list[int]
+    credentials: dict[str, dict[str, str]]  # caller -> headers (API key) for API routes
+    cookies: dict[str, dict[str, str]]  # caller -> session cookie for pages
+
+
+def _publish(
+    desk: Desk,
+    code: str,
+    day: dt.date,
+    prices: tuple[str, ...],
+    approve: bool,
+    approve_at: dt.datetime,
+) -> int:
+    low, high, mid = prices
+    desk.submit(code, day, [(low, "200"), (mid, "200"), (high, "200")])
+    with desk.db.transaction() as session:
+        run = pricing.assess_day(session, day, user=desk.analyst, series_code=code)
+        assessment_id = run.assessments[0].id
+        if approve:
+            pricing.approve_assessment(session, assessment_id, user=desk.editor, now=approve_at)
+    return assessment_id
+
+
+@pytest.fixture
+def market(db: ScratchDatabase) -> Market:
+    define_demo_series(db, SILVER, PREMIUM)
+    with db.transaction() as session:
+        analyst = accounts.add_user(
+            session, "analyst@desk.cn", role=Role.ANALYST, plan="free", actor="t"
+        )
+        editor = accounts.add_user(
+            session, "editor@desk.cn", role=Role.EDITOR, plan="free", actor="t"
+        )
+    desk = Desk(db, analyst, editor)
+    early = NOW - dt.timedelta(hours=1)
+    released = [
+        _publish(desk, SILVER, RELEASED_DAY, RELEASED_FREE, True, early),
+        _publish(desk, PREMIUM, RELEASED_DAY, RELEASED_PREMIUM, True, early),
+    ]
+    embargoed = [
+        _publish(desk, SILVER, EMBARGO_DAY, EMBARGOED[:3], True, early),
+        _publish(desk, PREMIUM, EMBARGO_DAY, EMBARGOED[3:], True, early),
+    ]
+    drafts = [_publish(desk, SILVER, dt.date(2026, 11, 26), DRAFTS, False, early)]
+    credentials: dict[str, dict[str, str]] = {"anonymous": {}}
+    cookies: dict[str, dict[str, str]] = {"anonymous": {}}
+    plans = {
+        "reader": (Role.READER, "free"),
+        "subscriber": (Role.SUBSCRIBER, "subscriber"),
+        "analyst": (Role.ANALYST, "free"),
+        "editor": (Role.EDITOR, "free"),
+    }
+    with db.transaction() as session:
+        for caller, (role, plan) in plans.items():
+            email = f"{caller}@desk.cn"
+            user = accounts.get_user(session, email) or accounts.add_user(
+                session, email, role=role, plan=plan, actor="t"
+            )
+            secret = accounts.create_api_key(session, email, Scope.READ, actor="t").secret
+            credentials[caller] = {"Authorization": f"Bearer {secret}"}
+            cookies[caller] = {"mw_session": accounts.start_session(session, user)}
+    return Market(released, embargoed, drafts, credentials, cookies)
+
+
+def _samples(market: Market) -> dict[str, list[str]]:
+    ids = [*market.released_ids, *market.embargoed_ids, *market.draft_ids]
+    return {
+        "code": [SILVER, PREMIUM, "silver", "precious-metals", "spot-prices"],
+        "assessment_id": [str(i) for i in ids],
+        "token": ["not-a-token"],
+        "key_id": ["1"],
+    }
+
+
+QUERY_SAMPLES = {
+    "date": [EMBARGO_DAY.isoformat(), dt.date(2026, 11, 26).isoformat()],
+    "format": ["json", "csv"],
+    "as_of": ["2099-01-01T00:00:00Z"],
+    "start": ["2000-01-01"],
+}
+
+
+def _urls(app: FastAPI, market: Market) -> list[tuple[str, str]]:
+    """(rule, url) for every GET route, with every combination of sample parameters."""
+    samples = _samples(market)
+    urls: list[tuple[str, str]] = []
+    missing_rules, missing_samples = [], []
+    table = route_table()
+    served = {entry.path for entry in table}
+    spec_paths = set(TestClient(app).get("/api/v1/openapi.json").json()["paths"])
+    assert spec_paths <= served, f"routes outside the route table: {spec_paths - served}"
+    for route in table:
+        if "GET" not in route.methods:
+            continue
+        rule = rule_of(route.endpoint)
+        if rule is None:
+            missing_rules.append(route.path)
+            continue
+        names = re.findall(r"{(\w+)(?::\w+)?}", route.path)
+        unknown = [n for n in names if n not in samples]
+        if unknown:
+            missing_samples.append(f"{route.path}: {unknown}")
+            continue
+        query_names = [n for n in QUERY_SAMPLES if n in route.endpoint.__code__.co_varnames]
+        for values in itertools.product(*(samples[n] for n in names)):
+            path = route.path
+            for name, value in zip(names, values, strict=True):
+                path = re.sub(r"{" + name + r"(?::\w+)?}", value, path)
+            urls.append((rule, path))
+            for name in query_names:
+                for value in QUERY_SAMPLES[name]:
+                    urls.append((rule, f"{path}?{name}={value}"))
+    assert missing_rules == [], f"GET routes without an access rule: {missing_rules}"
+    assert missing_samples == [], f"path parameters without samples: {missing_samples}"
+    return urls
+
+
+def test_no_route_leaks_what_its_caller_may_not_see(market: Market, app: FastAPI) -> None:
+    app.state.clock = lambda: NOW
+    client = TestClient(app)
+    urls = _urls(app, market)
+    assert len(urls) > 20
+    checked = 0
+    for caller in CALLERS:
+        for rule, url in urls:
+            client.cookies.clear()
+            headers = {}
+            if url.startswith("/api/"):
+                headers = market.credentials[caller]
+            else:
+                for name, value in market.cookies[caller].items():
+                    client.cookies.set(name, value)
+            response = client.get(url, headers=headers)
+            assert response.status_code < 500, (caller, url, response.text[:300])
+            body = response.text
+            where = f"{caller} GET {url} ({rule})"
+            for marker in EMBARGOED:
+                assert marker not in body, f"embargoed value {marker} leaked to {where}"
+            if not (rule == "staff" and caller in STAFF):
+                for marker in DRAFTS:
+                    assert marker not in body, f"draft value {marker} leaked to {where}"
+            if caller not in PREMIUM_READERS:
+                for marker in RELEASED_PREMIUM:
+                    assert marker not in body, f"premium value {marker} leaked to {where}"
+            checked += 1
+    assert checked == len(urls) * len(CALLERS)
+
+
+def test_the_matrix_is_not_vacuous(market: Market, app: FastAPI) -> None:
+    """The values the matrix hunts for do appear where they are allowed."""
+    app.state.clock = lambda: NOW
+    client = TestClient(app)
+    free = client.get(f"/api/v1/series/{SILVER}/prices").text
+    assert RELEASED_FREE[2] in free
+    subscriber = client.get(
+        f"/api/v1/series/{PREMIUM}/prices", headers=market.credentials["subscriber"]
+    ).text
+    assert RELEASED_PREMIUM[2] in subscriber
+    staff = client.get(
+        "/api/v1/desk/assessments?date=2026-11-26", headers=market.credentials["analyst"]
+    ).text
+    assert DRAFTS[2] in staff
+    app.state.clock = lambda: NOW + dt.timedelta(hours=2)  # after 11:30 Shanghai
+    assert EMBARGOED[2] in client.get(f"/api/v1/series/{SILVER}/prices").text
