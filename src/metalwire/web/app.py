@@ -51,7 +51,9 @@ def route_table() -> list[RouteEntry]:
             for route in router.routes:
                 if isinstance(route, APIRoute):
                     table.append(
-                        RouteEntry(prefix + route.path, frozenset(route.methods), route.endpoint)
+                        RouteEntry(
+                            prefix + route.path, frozenset(route.methods or ()), route.endpoint
+                        )
                     )
     return table
 
