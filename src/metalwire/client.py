@@ -1,0 +1,260 @@
+"""A Python client for the metalwire API that returns pandas DataFrames with exact decimals.
+
+    >>> from metalwire.client import Client
+    >>> with Client("http://127.0.0.1:8000", api_key="mw_...") as mw:
+    ...     silver = mw.prices("AG-INGOT-CN-SPOT", start="2026-01-01")
+    ...     silver["mid"].iloc[-1]          # Decimal('7855'), never a binary float
+
+Errors are raised as typed exceptions carrying the API's RFC 9457 problem details; list
+endpoints are followed page by page until the last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+import httpx
+import pandas as pd
+
+DECIMAL_COLUMNS = ("low", "high", "mid", "change", "change_pct", "vwap")
+PRICE_FRAME_COLUMNS = [
+    "low",
+    "high",
+    "mid",
+    "change",
+    "change_pct",
+    "unit",
+    "currency",
+    "vwap",
+    "method",
+    "version",
+    "assessment_id",
+]
+
+
+class MetalwireError(Exception):
+    """An error answer of the API, with its problem details."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status = status
+        self.problem = problem
+        self.type: str = problem.get("type", "about:blank")
+        self.title: str = problem.get("title", "")
+        self.detail: str = problem.get("detail") or self.title
+        self.invalid_params: list[dict[str, str]] = problem.get("invalid_params") or []
+        super().__init__(f"{status} {self.title}: {self.detail}")
+
+
+class InvalidParameter(MetalwireError):
+    """422: ``invalid_params`` names each bad parameter."""
+
+
+class Unauthorized(MetalwireError):
+    """401: no key, or an invalid or revoked one."""
+
+
+class Forbidden(MetalwireError):
+    """403: above the plan, or the wrong role or key scope."""
+
+
+class NotFound(MetalwireError):
+    """404: unknown, or not released yet."""
+
+
+class RateLimited(MetalwireError):
+    """429: wait ``retry_after`` seconds."""
+
+    def __init__(self, status: int, problem: dict[str, Any], retry_after: int) -> None:
+        super().__init__(status, problem)
+        self.retry_after = retry_after
+
+
+_ERRORS: dict[int, type[MetalwireError]] = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    422: InvalidParameter,
+}
+
+
+def _iso(value: dt.date | dt.datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        raise ValueError("as_of needs a timezone (e.g. datetime(..., tzinfo=UTC))")
+    return value.isoformat()
+
+
+class Client:
+    """A connection to one metalwire server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Accept": "application/json", "User-Agent": "metalwire-client"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- transport -----------------------------------------------------------------------------
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        response = self._http.get(path, params=clean)
+        return self._answer(response)
+
+    def _answer(self, response: httpx.Response) -> Any:
+        if response.is_success:
+            return response.json()
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {"title": response.reason_phrase, "detail": response.text[:200]}
+        if response.status_code == 429:
+            raise RateLimited(429, problem, int(response.headers.get("retry-after", "60")))
+        raise _ERRORS.get(response.status_code, MetalwireError)(response.status_code, problem)
+
+    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Follow ``next`` links until the last page."""
+        page = self._get(path, params)
+        yield page
+        while page.get("next"):
+            page = self._answer(self._http.get(page["next"]))
+            yield page
+
+    # --- endpoints -----------------------------------------------------------------------------
+
+    def catalog(self, lang: str = "en") -> pd.DataFrame:
+        """One row per catalog entry: group, entry, names, active series count."""
+        tree = self._get("/api/v1/catalog", {"lang": lang})
+        rows = [
+            {
+                "group": g["code"],
+                "group_name": g["name"],
+                "entry": e["code"],
+                "entry_name": e["name"],
+                "name_en": e["name_en"],
+                "name_zh": e["name_zh"],
+                "series_count": e["series_count"],
+            }
+            for g in tree["groups"]
+            for e in g["entries"]
+        ]
+        return pd.DataFrame(rows)
+
+    def series(
+        self,
+        *,
+        group: str | None = None,
+        entry: str | None = None,
+        tier: str | None = None,
+        kind: str | None = None,
+        lang: str = "en",
+    ) -> pd.DataFrame:
+        """Price-series definitions, indexed by code (all pages)."""
+        params = {
+            "group": group,
+            "entry": entry,
+            "tier": tier,
+            "kind": kind,
+            "lang": lang,
+            "limit": 500,
+        }
+        items = [item for page in self._pages("/api/v1/series", params) for item in page["items"]]
+        frame = pd.DataFrame(items)
+        return frame.set_index("code") if not frame.empty else frame
+
+    def prices(
+        self,
+        code: str,
+        start: dt.date | str | None = None,
+        end: dt.date | str | None = None,
+        as_of: dt.datetime | str | None = None,
+    ) -> pd.DataFrame:
+        """Published daily prices indexed by date, with exact Decimal values.
+
+        With ``as_of``, exactly what was published at that instant (a back-test never sees
+        the future).
+        """
+        params = {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)}
+        items = [
+            item
+            for page in self._pages(f"/api/v1/series/{code}/prices", params)
+            for item in page["items"]
+        ]
+        return _price_frame(items)
+
+    def latest(self, *, group: str | None = None, entry: str | None = None) -> pd.DataFrame:
+        """The newest published price of each series, indexed by series code."""
+        rows = []
+        for item in self._get("/api/v1/prices/latest", {"group": group, "entry": entry}):
+            price = item.get("price") or {}
+            rows.append(
+                {
+                    "series": item["series"],
+                    "name": item["name"],
+                    "date": dt.date.fromisoformat(price["date"]) if price else None,
+                    **{c: _decimal(price.get(c)) for c in DECIMAL_COLUMNS},
+                    "unit_label": item["unit_label"],
+                    "state": item["state"],
+                    "locked": item["locked"],
+                }
+            )
+        frame = pd.DataFrame(rows)
+        return frame.set_index("series") if not frame.empty else frame
+
+    def assessment(self, assessment_id: int) -> dict[str, Any]:
+        """How a published price was made (inputs, exclusions, method, statistics)."""
+        result: dict[str, Any] = self._get(f"/api/v1/assessments/{assessment_id}")
+        return result
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _price_frame(items: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for item in items:
+        row: dict[str, Any] = {c: _decimal(item.get(c)) for c in DECIMAL_COLUMNS}
+        row.update(
+            {
+                "date": dt.date.fromisoformat(item["date"]),
+                "unit": item["unit"],
+                "currency": item["currency"],
+                "method": item["method"],
+                "version": item["version"],
+                "assessment_id": item["assessment_id"],
+            }
+        )
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=["date", *PRICE_FRAME_COLUMNS])
+    # Decimals stay Python Decimals (object dtype): float64 would change published digits.
+    for column in DECIMAL_COLUMNS:
+        frame[column] = frame[column].astype(object)
+    return frame.set_index("date")
