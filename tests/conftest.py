@@ -4,6 +4,7 @@ on PostgreSQL too (a throwaway database per test run, cloned per test from a mig
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -12,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,8 +24,16 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from metalwire.accounts import service as accounts
+from metalwire.accounts.models import Role, User
+from metalwire.catalog.schemas import SeriesDefinition
+from metalwire.catalog.service import define_series
 from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import upgrade
+from metalwire.demo.build import demo_series
+from metalwire.pricing.engine import SubmissionKind
+from metalwire.pricing.schemas import SubmissionIn
+from metalwire.pricing.service import add_submissions
 from metalwire.reference_data import sync_reference_data
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app
@@ -152,3 +162,65 @@ def live_server(app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@dataclass
+class Desk:
+    db: ScratchDatabase
+    analyst: User
+    editor: User
+
+    def submit(
+        self,
+        series: str,
+        day: dt.date,
+        deals: list[tuple[str, str]],
+        received: dt.datetime | None = None,
+    ) -> None:
+        received = received or dt.datetime.combine(day, dt.time(1, 0), tzinfo=dt.UTC)
+        items = [
+            SubmissionIn(
+                series=series,
+                date=day,
+                kind=SubmissionKind.DEAL,
+                price=Decimal(price),
+                volume=Decimal(volume),
+                contributor=f"trader-{i}",
+                received_at=received,
+            )
+            for i, (price, volume) in enumerate(deals)
+        ]
+        with self.db.transaction() as session:
+            add_submissions(session, items, actor=self.analyst.email)
+
+
+def define_demo_series(db: ScratchDatabase, *codes: str) -> None:
+    wanted = {d.code: d for d in demo_series()}
+    with db.transaction() as session:
+        for code in codes:
+            define_series(
+                session, SeriesDefinition.model_validate(wanted[code].model_dump()), actor="test"
+            )
+
+
+@pytest.fixture
+def desk(db: ScratchDatabase) -> Desk:
+    define_demo_series(db, "AG-INGOT-CN-SPOT", "AG-INGOT-CN-PREMIUM", "AG-LONDON-SPOT")
+    with db.transaction() as session:
+        analyst = accounts.add_user(
+            session,
+            "analyst@desk.cn",
+            role=Role.ANALYST,
+            plan="enterprise",
+            password="analyst password",
+            actor="t",
+        )
+        editor = accounts.add_user(
+            session,
+            "editor@desk.cn",
+            role=Role.EDITOR,
+            plan="enterprise",
+            password="editor password",
+            actor="t",
+        )
+    return Desk(db, analyst, editor)

@@ -12,7 +12,7 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
 from metalwire.client import Client, Forbidden, InvalidParameter, NotFound, Unauthorized
 from metalwire.pricing import service
-from tests.pricing.conftest import PREMIUM, SILVER, Desk, desk  # noqa: F401  (fixture)
+from tests.pricing.conftest import PREMIUM, SILVER, Desk
 
 DAYS = [dt.date(2026, 11, 2) + dt.timedelta(days=i) for i in range(5)]  # Mon..Fri
 MIDS = ["7850.5", "7861", "7849", "7870", "7866"]  # .5 checks half-up at 0 decimals
@@ -25,8 +25,13 @@ def published(desk: Desk, app: FastAPI) -> Desk:
         desk.submit(SILVER, day, [(str(low), "5"), (mid, "5"), (str(high), "5")])
         with desk.db.transaction() as session:
             service.assess_day(session, day, user=desk.analyst, series_code=SILVER)
-            service.approve_day(session, day, user=desk.editor, series_code=SILVER,
-                                now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+            service.approve_day(
+                session,
+                day,
+                user=desk.editor,
+                series_code=SILVER,
+                now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+            )
     app.state.clock = lambda: dt.datetime(2026, 11, 7, tzinfo=dt.UTC)
     return desk
 
@@ -38,15 +43,28 @@ def key(desk: Desk, role: Role, plan: str) -> str:
         return accounts.create_api_key(session, email, Scope.READ, actor="t").secret
 
 
-def test_prices_round_trip_to_a_dataframe_with_exact_decimals(published: Desk,
-                                                             live_server: str) -> None:
+def test_prices_round_trip_to_a_dataframe_with_exact_decimals(
+    published: Desk, live_server: str
+) -> None:
     with Client(live_server) as mw:
         frame = mw.prices(SILVER, start="2026-11-01")
     assert list(frame.index) == DAYS
-    assert list(frame.columns[:7]) == ["low", "high", "mid", "change", "change_pct", "unit",
-                                       "currency"]
-    assert frame["mid"].tolist() == [Decimal("7851"), Decimal(7861), Decimal(7849),
-                                     Decimal(7870), Decimal(7866)]
+    assert list(frame.columns[:7]) == [
+        "low",
+        "high",
+        "mid",
+        "change",
+        "change_pct",
+        "unit",
+        "currency",
+    ]
+    assert frame["mid"].tolist() == [
+        Decimal("7851"),
+        Decimal(7861),
+        Decimal(7849),
+        Decimal(7870),
+        Decimal(7866),
+    ]
     assert all(isinstance(v, Decimal) for v in frame["low"])
     assert frame["change"].iloc[1] == Decimal(10) and frame["change"].iloc[0] is None
     assert frame["unit"].iloc[0] == "kg" and frame["currency"].iloc[0] == "CNY"

@@ -36,12 +36,26 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[
             int, typer.Option(help="Random seed; the same seed builds the same market")
         ] = 7,
+        days: Annotated[
+            int, typer.Option(min=0, help="Days of price history to build, up to today")
+        ] = 730,
     ) -> None:
         """Build the deterministic demo market into the configured database."""
+        from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
+
         from metalwire.cli.context import unit_of_work
         from metalwire.demo.build import build_demo
 
-        with unit_of_work() as session:
-            summary = build_demo(session)
+        columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            tasks: dict[str, int] = {}
+
+            def advance(what: str, done: int, total: int) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(what, total=total)
+                bar.update(tasks[what], completed=done, total=total)
+
+            with unit_of_work() as session:
+                summary = build_demo(session, days=days, seed=seed, progress=advance)
         for line in summary:
             console.print(line)

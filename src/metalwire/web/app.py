@@ -20,6 +20,7 @@ from metalwire.settings import Settings, get_settings
 from metalwire.web import health
 from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
+from metalwire.web.openapi import install_openapi
 from metalwire.web.pages import account, site
 from metalwire.web.problems import install_problem_handlers
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
 
     install_problem_handlers(app, site.error_page)
+    install_openapi(app)
     app.include_router(api_router())
     for router in PAGE_ROUTERS:
         app.include_router(router)

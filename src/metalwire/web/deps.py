@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 Lang = Literal["en", "zh"]
@@ -42,3 +42,7 @@ def api_lang(
 
 
 ApiLang = Annotated[Lang, Depends(api_lang)]
+
+
+# Row ids are 32-bit integers on PostgreSQL; anything else in a path cannot name a row.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id")]

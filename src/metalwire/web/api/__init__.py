@@ -4,13 +4,21 @@ from fastapi import APIRouter, Depends
 
 from metalwire.web.api import catalog, desk, prices
 from metalwire.web.auth import enforce_rate_limit
+from metalwire.web.problems import Problem
 
 API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (catalog.router, prices.router, desk.router)
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(enforce_rate_limit)])
+    router = APIRouter(
+        prefix=API_PREFIX,
+        dependencies=[Depends(enforce_rate_limit)],
+        responses={
+            401: {"model": Problem, "description": "The API key is invalid or revoked"},
+            429: {"model": Problem, "description": "Rate limit exceeded; see Retry-After"},
+        },
+    )
     for domain in ROUTERS:
         router.include_router(domain)
     return router

@@ -23,7 +23,7 @@ from metalwire.pricing.schemas import SubmissionIn, SubmissionsResult
 from metalwire.tabular import ImportRejected
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
-from metalwire.web.deps import DbSession
+from metalwire.web.deps import DbSession, RowId
 from metalwire.web.problems import (
     PROBLEM_RESPONSES,
     InvalidParam,
@@ -33,7 +33,13 @@ from metalwire.web.problems import (
 )
 
 router = APIRouter(tags=["desk"])
-WRITE_RESPONSES = {401: {"model": Problem}, 403: {"model": Problem}, **PROBLEM_RESPONSES}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Not signed in and no API key"},
+    403: {"model": Problem, "description": "The role or the key's scope does not allow it"},
+    404: {"model": Problem, "description": "No such assessment"},
+    409: {"model": Problem, "description": "Four eyes: the approver assessed it"},
+    **PROBLEM_RESPONSES,
+}
 
 
 def acting_user(session: Session, principal: Principal, scope: Scope, what: str) -> User:
@@ -188,7 +194,7 @@ class OverrideRequest(BaseModel):
 )
 @access("write")
 def override_assessment(
-    assessment_id: int, session: DbSession, principal: CurrentPrincipal, body: OverrideRequest
+    assessment_id: RowId, session: DbSession, principal: CurrentPrincipal, body: OverrideRequest
 ) -> DraftOut:
     """Replace a draft's result by judgment, with a written rationale."""
     user = acting_user(session, principal, Scope.SUBMIT, "override assessments")
@@ -210,7 +216,7 @@ def override_assessment(
     "/assessments/{assessment_id}/approve", response_model=DraftOut, responses=WRITE_RESPONSES
 )
 @access("write")
-def approve(assessment_id: int, session: DbSession, principal: CurrentPrincipal) -> DraftOut:
+def approve(assessment_id: RowId, session: DbSession, principal: CurrentPrincipal) -> DraftOut:
     """Approve a draft (four eyes: not by its assessor); it is released at its release time."""
     user = acting_user(session, principal, Scope.PUBLISH, "approve assessments")
     if service.get_assessment(session, assessment_id) is None:

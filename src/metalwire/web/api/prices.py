@@ -20,7 +20,7 @@ from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.schemas import PRICE_COLUMNS, PriceRow
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
-from metalwire.web.deps import ApiLang, DbSession
+from metalwire.web.deps import ApiLang, DbSession, RowId
 from metalwire.web.http_cache import Format, cached, json_bytes, tabular
 from metalwire.web.problems import PROBLEM_RESPONSES, Problem, invalid_parameter, not_found
 
@@ -302,7 +302,7 @@ class AssessmentDetail(BaseModel):
 @router.get("/assessments/{assessment_id}", response_model=AssessmentDetail, responses=NOT_FOUND)
 @access("gated")
 def assessment_detail(
-    assessment_id: int, request: Request, session: DbSession, principal: CurrentPrincipal
+    assessment_id: RowId, request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
     """How a published price was made: inputs used and excluded with reasons, method, statistics,
     rationale, assessor and approver, and every published version."""

@@ -13,7 +13,7 @@ from metalwire.accounts.models import Role, Scope
 from metalwire.db.engine import transaction
 from metalwire.web.access import access
 from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
-from metalwire.web.deps import resolve_lang
+from metalwire.web.deps import RowId, resolve_lang
 from metalwire.web.i18n import translations
 from metalwire.web.pages.site import page
 
@@ -178,7 +178,7 @@ def create_key(
 @router.post("/account/keys/{key_id}/revoke")
 @access("account")
 def revoke_key(
-    request: Request, key_id: int, principal: CurrentPrincipal, csrf: CsrfField = None
+    request: Request, key_id: RowId, principal: CurrentPrincipal, csrf: CsrfField = None
 ) -> Response:
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
