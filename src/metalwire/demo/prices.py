@@ -71,9 +71,13 @@ CONTRIBUTOR_ROLES = ("Producer", "Trader", "Consumer", "Trader")
 
 # How a metalwire series' day goes, by cumulative probability; the rest are deal days.
 NOTHING, INDICATIONS_ONLY, QUOTES_ONLY = 0.03, 0.09, 0.27
+# Three deals are the minimum, and with three the outlier filter often leaves two (MAD of
+# three prices is small): liquid days mostly bring more, and often a bid or an offer to fall
+# back on.
+DEALS_PER_DAY = (3, 4, 4, 5, 5, 6)
 OUTLIER_CHANCE = 0.06  # of deal days with 4 deals or more
 LATE_CHANCE = 0.03
-FLOOR_QUOTE_CHANCE = 0.3  # a deal day also shows a bid or an offer
+FLOOR_QUOTE_CHANCE = 0.5  # a deal day also shows a bid or an offer
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,7 @@ def day_evidence(
             for _ in range(rng.randint(1, 2)):
                 today.deal(level + rng.gauss(0.0, DEAL_SD_OF_SPREAD * float(market.spread)))
     else:
-        deals = rng.randint(3, 6)
+        deals = rng.choice(DEALS_PER_DAY)
         for _ in range(deals):
             today.deal(level + rng.gauss(0.0, DEAL_SD_OF_SPREAD * float(market.spread)))
         if deals >= 4 and rng.random() < OUTLIER_CHANCE:
