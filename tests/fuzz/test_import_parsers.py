@@ -59,10 +59,9 @@ def _write(header: list[str], body: list[list[str]]) -> Path:
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows(body)
-    handle = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8")
-    handle.write(buffer.getvalue())
-    handle.close()
-    return Path(handle.name)
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as f:
+        f.write(buffer.getvalue())
+    return Path(f.name)
 
 
 def _count(db: ScratchDatabase) -> int:
