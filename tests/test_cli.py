@@ -51,7 +51,7 @@ def test_commands_refuse_an_unmigrated_database(
 
 
 def test_demo_gives_every_entry_an_active_series(env_db: ScratchDatabase) -> None:
-    result = runner.invoke(app, ["demo"])
+    result = runner.invoke(app, ["demo", "--days", "2"])
     assert result.exit_code == 0, result.output
     with env_db.transaction() as session:
         entries = session.scalar(select(func.count(CatalogEntry.id)))
@@ -63,14 +63,14 @@ def test_demo_gives_every_entry_an_active_series(env_db: ScratchDatabase) -> Non
 
 
 def test_demo_is_deterministic_and_rerunnable(env_db: ScratchDatabase) -> None:
-    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--days", "2"]).exit_code == 0
     with env_db.transaction() as session:
         first = session.execute(
             select(PriceSeries.code, PriceSeries.unit, PriceSeries.currency).order_by(
                 PriceSeries.code
             )
         ).all()
-    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--days", "2"]).exit_code == 0
     with env_db.transaction() as session:
         second = session.execute(
             select(PriceSeries.code, PriceSeries.unit, PriceSeries.currency).order_by(
@@ -81,7 +81,7 @@ def test_demo_is_deterministic_and_rerunnable(env_db: ScratchDatabase) -> None:
 
 
 def test_series_list_json(env_db: ScratchDatabase) -> None:
-    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--days", "2"]).exit_code == 0
     result = runner.invoke(app, ["series", "list", "--entry", "silver", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)

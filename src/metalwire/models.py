@@ -12,6 +12,7 @@ from metalwire.accounts.models import (
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
 from metalwire.pricing.models import Assessment, Submission, SubmissionExclusion
+from metalwire.supply.models import Respondent, Survey, SurveyRelease, SurveyReturn
 
 __all__ = [
     "ApiKey",
@@ -25,8 +26,12 @@ __all__ = [
     "Plan",
     "PriceSeries",
     "RateWindow",
+    "Respondent",
     "Submission",
     "SubmissionExclusion",
+    "Survey",
+    "SurveyRelease",
+    "SurveyReturn",
     "User",
     "WebSession",
 ]

@@ -14,7 +14,7 @@ from tests.conftest import ScratchDatabase
 def demo_db(env_db: ScratchDatabase) -> ScratchDatabase:
     from typer.testing import CliRunner
 
-    result = CliRunner().invoke(cli_app, ["demo"])
+    result = CliRunner().invoke(cli_app, ["demo", "--days", "2"])
     assert result.exit_code == 0, result.output
     return env_db
 

@@ -12,6 +12,7 @@ from metalwire.cli import (
     db_commands,
     pricing_commands,
     serve_commands,
+    supply_commands,
 )
 from metalwire.cli.context import EXIT_USAGE, err_console
 from metalwire.db.migrate import DatabaseNotMigrated
@@ -30,6 +31,7 @@ app.add_typer(catalog_commands.series_app, name="series")
 app.add_typer(account_commands.user_app, name="user")
 app.add_typer(account_commands.key_app, name="key")
 app.add_typer(pricing_commands.import_app, name="import")
+app.add_typer(supply_commands.survey_app, name="survey")
 pricing_commands.register(app)
 serve_commands.register(app)
 

@@ -41,14 +41,14 @@ def register(app: typer.Typer) -> None:
         ] = 730,
     ) -> None:
         """Build the deterministic demo market into the configured database."""
-        from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
+        from rich.progress import MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
         from metalwire.cli.context import unit_of_work
         from metalwire.demo.build import build_demo
 
         columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def advance(what: str, done: int, total: int) -> None:
                 if what not in tasks:

@@ -160,8 +160,7 @@ def build_demo(
     _assess_today(session, books, desk, now=now, seed=seed, tally=tally)
     return [
         f"demo market: {len(definitions)} price series defined",
-        f"demo users: {', '.join(email for email, _, _ in DEMO_USERS)} "
-        f"(password {DEMO_PASSWORD})",
+        f"demo users: {', '.join(email for email, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})",
         f"demo prices: {len(books)} assessed series, {tally.added:,} submissions added "
         f"({tally.present:,} already present), {tally.approved:,} assessments approved "
         f"on {len(tally.days):,} market dates",
@@ -237,7 +236,13 @@ def _books(
         # The paths start at EPOCH (the first year the calendars cover): no history before it.
         start = max(today - dt.timedelta(days=days), EPOCH)
         books.append(
-            _Book(row, market, contributors(row.code, seed), today, _trading_days(row.calendar, start, today))
+            _Book(
+                row,
+                market,
+                contributors(row.code, seed),
+                today,
+                _trading_days(row.calendar, start, today),
+            )
         )
     return books
 

@@ -2,12 +2,12 @@
 
 from fastapi import APIRouter, Depends
 
-from metalwire.web.api import catalog, desk, prices
+from metalwire.web.api import catalog, desk, prices, surveys
 from metalwire.web.auth import enforce_rate_limit
 from metalwire.web.problems import Problem
 
 API_PREFIX = "/api/v1"
-ROUTERS: tuple[APIRouter, ...] = (catalog.router, prices.router, desk.router)
+ROUTERS: tuple[APIRouter, ...] = (catalog.router, prices.router, desk.router, surveys.router)
 
 
 def api_router() -> APIRouter:

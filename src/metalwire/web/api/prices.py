@@ -4,6 +4,7 @@ corrections — every value through the access gate."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -96,6 +97,41 @@ def _row(p: service.PublishedPrice, series: PriceSeries) -> dict[str, Any]:
     }
 
 
+def _page_json(
+    head: dict[str, Any],
+    page: list[service.PublishedPrice],
+    series: PriceSeries,
+    next_url: str | None,
+) -> bytes:
+    """The bytes json_bytes({**head, "items": [_row(p) ...], "next": next_url}) would give.
+
+    Twenty years of a daily series is 5,000 rows in one answer: writing each row's JSON with
+    one format string, instead of a dict per row through json.dumps, halves the request. The
+    values are dates, plain decimals and ISO times, which JSON never escapes; the texts a
+    series or a method could carry go through json.dumps.
+    """
+
+    def text(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    unit_currency = f'"unit":{text(series.unit)},"currency":{text(series.currency)}'
+    methods: dict[str, str] = {}
+    rows = []
+    for p in page:
+        method = methods.get(p.method) or methods.setdefault(p.method, text(p.method))
+        change = "null" if p.change is None else f'"{p.change}"'
+        change_pct = "null" if p.change_pct is None else f'"{p.change_pct}"'
+        vwap = "null" if p.vwap is None else f'"{p.vwap}"'
+        rows.append(
+            f'{{"date":"{p.market_date.isoformat()}","low":"{p.low}","high":"{p.high}",'
+            f'"mid":"{p.mid}","change":{change},"change_pct":{change_pct},{unit_currency},'
+            f'"vwap":{vwap},"method":{method},"version":{p.version},'
+            f'"assessment_id":{p.assessment_id},"released_at":"{p.release_at.isoformat()}"}}'
+        )
+    start = json_bytes(head)[:-1].decode()
+    return f'{start},"items":[{",".join(rows)}],"next":{text(next_url)}}}'.encode()
+
+
 class PricesPage(BaseModel):
     series: str = Field(examples=["AG-INGOT-CN-SPOT"])
     unit: str
@@ -136,25 +172,27 @@ def series_prices(
         raise invalid_parameter("start", "start is after end")
     prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
     page, more = prices[:limit], len(prices) > limit
-    items = [_row(p, series) for p in page]
     next_url = None
     if more:
         next_day = page[-1].market_date + dt.timedelta(days=1)
         next_url = str(request.url.include_query_params(cursor=next_day.isoformat()))
-    body = {
+    head = {
         "series": series.code,
         "unit": series.unit,
         "currency": series.currency,
         "unit_label": price_unit_label(series.currency, series.unit, lang),
         "decimals": series.decimals,
         "as_of": instant.isoformat(),
-        "items": items,
-        "next": next_url,
     }
-    rows = [[r[c] for c in PRICE_COLUMNS] for r in items]
-    response = tabular(
-        request, principal, format, f"{series.code}-prices", PRICE_COLUMNS, rows, body
-    )
+    if format == "json":
+        body = _page_json(head, page, series, next_url)
+        response = cached(request, principal, body, "application/json")
+    else:
+        items = [_row(p, series) for p in page]
+        rows = [[r[c] for c in PRICE_COLUMNS] for r in items]
+        response = tabular(
+            request, principal, format, f"{series.code}-prices", PRICE_COLUMNS, rows, None
+        )
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response

@@ -1,0 +1,1 @@
+"""Supply surveys: panels of producers, their monthly returns, and the statistics released."""

@@ -1,0 +1,268 @@
+"""Survey statistics through the gate (tier, release time, history), and returns for the desk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from metalwire.accounts.gate import Principal, history_floor, may_read_tier, may_read_value
+from metalwire.accounts.models import Scope
+from metalwire.supply import service
+from metalwire.supply.models import ReleaseStatus, Survey
+from metalwire.supply.schemas import PERIOD_PATTERN, ReturnIn, ReturnsResult
+from metalwire.tabular import ImportRejected
+from metalwire.web.access import access
+from metalwire.web.api.desk import WRITE_RESPONSES, acting_user
+from metalwire.web.api.prices import NOT_FOUND, AsOf, FormatQuery, moment, now_of
+from metalwire.web.auth import CurrentPrincipal, deny
+from metalwire.web.deps import ApiLang, DbSession
+from metalwire.web.http_cache import cached, json_bytes, tabular
+from metalwire.web.problems import InvalidParam, ProblemError, invalid_parameter, not_found
+
+router = APIRouter(tags=["surveys"])
+Period = Annotated[str, Query(pattern=PERIOD_PATTERN, examples=["2025-10"])]
+HISTORY_COLUMNS = (
+    "period",
+    "production",
+    "mom_abs",
+    "mom_pct",
+    "yoy_pct",
+    "inventory",
+    "forecast_next",
+    "status",
+    "version",
+)
+
+
+class SurveyOut(BaseModel):
+    code: str = Field(examples=["AG-INGOT-CN-OUTPUT"])
+    name: str
+    name_en: str
+    name_zh: str
+    entry: str
+    group: str
+    unit: str
+    tier: str
+    respondents: int
+    latest_period: str | None = Field(description="Newest released period")
+
+
+def gated_survey(session: Session, principal: Principal, code: str) -> Survey:
+    survey = service.get_survey(session, code)
+    if survey is None:
+        raise not_found(f"no survey with code {code!r}")
+    decision = may_read_tier(principal, survey.tier.value, survey.entry.group.code)
+    if not decision:
+        raise deny(decision, f"the {survey.tier.value} survey {code}")
+    return survey
+
+
+@router.get("/surveys", response_model=list[SurveyOut], responses=NOT_FOUND)
+@access("public")
+def list_surveys(request: Request, session: DbSession, lang: ApiLang) -> list[SurveyOut]:
+    """Every survey: what it covers, its unit, tier and newest released period."""
+    now = now_of(request)
+    return [
+        SurveyOut(
+            code=s.code,
+            name=s.name_zh if lang == "zh" else s.name_en,
+            name_en=s.name_en,
+            name_zh=s.name_zh,
+            entry=s.entry.code,
+            group=s.entry.group.code,
+            unit=s.unit,
+            tier=s.tier.value,
+            respondents=len(service.panel(session, s)),
+            latest_period=service.latest_period(session, s, as_of=now),
+        )
+        for s in service.list_surveys(session)
+    ]
+
+
+def _period_start(period: str) -> dt.date:
+    year, month = service.parse_period(period)
+    return dt.date(year, month, 1)
+
+
+@router.get(
+    "/surveys/{code}/stats",
+    responses={200: {"description": "The released statistics with provenance"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def survey_stats(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    period: Period,
+    as_of: AsOf = None,
+) -> Response:
+    """A period's released statistics: production and its changes (matched sample), provinces,
+    producer types, inventory, forecast, reasons, imputation and panel changes, coverage,
+    status (preliminary/final) and every released version."""
+    survey = gated_survey(session, principal, code)
+    instant = moment(request, as_of)
+    row = service.published_release(session, survey, period, as_of=instant)
+    decision = may_read_value(
+        principal,
+        tier=survey.tier.value,
+        group=survey.entry.group.code,
+        market_date=_period_start(period),
+        release_at=row.release_at if row else None,
+        now=instant,
+        today=instant.date(),
+    )
+    if row is None or not decision:
+        if row is not None and decision.reason is not None and decision.reason.value == "history":
+            raise deny(decision, f"{code} {period} (history beyond your plan)")
+        raise not_found(f"no released statistics for {code} {period}")
+    versions = service.release_versions(session, survey, period, as_of=instant)
+    body: dict[str, Any] = {
+        **row.stats,
+        "released_at": row.release_at.isoformat(),
+        "versions": [
+            {
+                "version": v.version,
+                "status": v.status.value,
+                "production": v.stats.get("production"),
+                "released_at": v.release_at.isoformat(),
+            }
+            for v in versions
+        ],
+    }
+    return cached(request, principal, json_bytes(body), "application/json")
+
+
+@router.get(
+    "/surveys/{code}/history",
+    responses={200: {"description": "Totals per period"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def survey_history(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    start: Annotated[str | None, Query(pattern=PERIOD_PATTERN)] = None,
+    end: Annotated[str | None, Query(pattern=PERIOD_PATTERN)] = None,
+    as_of: AsOf = None,
+    format: FormatQuery = "json",
+) -> Response:
+    """Released totals as a time series (the latest version of each period)."""
+    survey = gated_survey(session, principal, code)
+    instant = moment(request, as_of)
+    floor = history_floor(principal, instant.date())
+    first = start
+    if floor is not None:
+        floor_period = f"{floor.year:04d}-{floor.month:02d}"
+        first = max(start, floor_period) if start else floor_period
+    rows = service.published_history(session, survey, as_of=instant, start=first, end=end)
+    items = [
+        {
+            "period": r.period,
+            **{k: r.stats.get(k) for k in HISTORY_COLUMNS[1:-2]},
+            "status": r.status.value,
+            "version": r.version,
+        }
+        for r in rows
+    ]
+    body = {
+        "survey": survey.code,
+        "unit": survey.unit,
+        "as_of": instant.isoformat(),
+        "items": items,
+    }
+    return tabular(
+        request,
+        principal,
+        format,
+        f"{survey.code}-history",
+        HISTORY_COLUMNS,
+        [[i[c] for c in HISTORY_COLUMNS] for i in items],
+        body,
+    )
+
+
+@router.post(
+    "/surveys/{code}/returns",
+    status_code=201,
+    response_model=ReturnsResult,
+    responses={**WRITE_RESPONSES, 404: {"description": "No such survey"}},
+)
+@access("write")
+def post_returns(
+    code: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    body: Annotated[ReturnIn | list[ReturnIn], Body()],
+) -> ReturnsResult:
+    """Enter one return or a batch (all or nothing); unknown respondents join the panel."""
+    user = acting_user(session, principal, Scope.SUBMIT, "enter survey returns")
+    survey = service.get_survey(session, code)
+    if survey is None:
+        raise not_found(f"no survey with code {code!r}")
+    items = body if isinstance(body, list) else [body]
+    try:
+        return service.add_returns(session, survey, items, actor=user.email)
+    except ImportRejected as exc:
+        params = []
+        for problem in exc.problems:
+            where, name, reason = problem.split(": ", 2)
+            params.append(
+                InvalidParam(
+                    name=f"{int(where.removeprefix('row ')) - 1}.{name}",
+                    location="body",
+                    reason=reason,
+                )
+            )
+        raise ProblemError(
+            422, "; ".join(exc.problems), kind="invalid-parameter", invalid_params=params
+        ) from None
+
+
+class ReleaseRequest(BaseModel):
+    period: str = Field(pattern=PERIOD_PATTERN)
+    status: ReleaseStatus = ReleaseStatus.PRELIMINARY
+
+
+class ReleaseOut(BaseModel):
+    survey: str
+    period: str
+    version: int
+    status: str
+    release_at: dt.datetime
+
+
+@router.post(
+    "/surveys/{code}/releases",
+    status_code=201,
+    response_model=ReleaseOut,
+    responses={**WRITE_RESPONSES, 404: {"description": "No such survey"}},
+)
+@access("write")
+def post_release(
+    code: str, session: DbSession, principal: CurrentPrincipal, body: ReleaseRequest
+) -> ReleaseOut:
+    """Freeze and publish a period's statistics (a revision adds a version; both are kept)."""
+    user = acting_user(session, principal, Scope.PUBLISH, "release survey statistics")
+    survey = service.get_survey(session, code)
+    if survey is None:
+        raise not_found(f"no survey with code {code!r}")
+    try:
+        row = service.release(session, survey, body.period, status=body.status, user=user)
+    except service.SupplyError as exc:
+        raise invalid_parameter("period", str(exc).split(": ", 1)[-1], location="body") from None
+    return ReleaseOut(
+        survey=code,
+        period=row.period,
+        version=row.version,
+        status=row.status.value,
+        release_at=row.release_at,
+    )
