@@ -44,3 +44,27 @@ def test_not_found_page_in_both_languages(client: TestClient) -> None:
 
 def test_healthz_checks_the_database(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_every_series_links_to_a_methodology_page_that_exists(client: TestClient) -> None:
+    from metalwire.demo.build import demo_series
+
+    for family in {s.methodology for s in demo_series()}:
+        response = client.get(f"/methodology/{family}")
+        assert response.status_code == 200, family
+        assert "<h2>Exclusions</h2>" in response.text or family in ("futures", "indices",
+                                                                       "partner-prices")
+    index = client.get("/methodology").text
+    assert 'href="/methodology/spot-prices"' in index
+    assert client.get("/methodology/../../etc/passwd").status_code == 404
+    assert client.get("/methodology/nope").status_code == 404
+
+
+def test_entry_page_links_each_series_to_its_methodology(env_db: object, client: TestClient) -> None:
+    from typer.testing import CliRunner
+
+    from metalwire.cli import app as cli_app
+
+    assert CliRunner().invoke(cli_app, ["demo", "--days", "1"]).exit_code == 0
+    html = client.get("/entry/silver").text
+    assert 'href="/methodology/spot-prices"' in html

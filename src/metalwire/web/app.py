@@ -21,7 +21,7 @@ from metalwire.web import health
 from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.openapi import install_openapi
-from metalwire.web.pages import account, site
+from metalwire.web.pages import account, methodology, site
 from metalwire.web.problems import install_problem_handlers
 
 API_DESCRIPTION = """
@@ -34,7 +34,12 @@ parameter; lists are paginated by an opaque `cursor`, with the next page's URL i
 """
 
 
-PAGE_ROUTERS: tuple[APIRouter, ...] = (health.router, site.router, account.router)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    site.router,
+    account.router,
+    methodology.router,
+)
 
 
 @dataclass(frozen=True)
