@@ -24,8 +24,10 @@ from metalwire.supply.models import ReleaseStatus, SurveyReturn
 from tests.conftest import ScratchDatabase
 
 runner = CliRunner()
-HEADER = ("survey,period,respondent,name,province,producer_type,capacity,production,inventory,"
-          "forecast_next,reasons,note")
+HEADER = (
+    "survey,period,respondent,name,province,producer_type,capacity,production,inventory,"
+    "forecast_next,reasons,note"
+)
 SEPT = [
     "AG-OUT,2025-09,HN-1,Henan One,Henan,lead-smelter by-product,3600,300,40,290,,",
     "AG-OUT,2025-09,YN-1,Yunnan One,Yunnan,copper-smelter by-product,2400,200,30,200,,",
@@ -41,10 +43,18 @@ OCT = [
 @pytest.fixture
 def editor(env_db: ScratchDatabase) -> User:
     with env_db.transaction() as session:
-        service.create_survey(session, "AG-OUT", entry="silver", unit="mt",
-                              name_en="Silver ingot output", tier=Tier.PREMIUM, actor="t")
-        return accounts.add_user(session, "editor@desk.cn", role=Role.EDITOR, plan="enterprise",
-                                 actor="t")
+        service.create_survey(
+            session,
+            "AG-OUT",
+            entry="silver",
+            unit="mt",
+            name_en="Silver ingot output",
+            tier=Tier.PREMIUM,
+            actor="t",
+        )
+        return accounts.add_user(
+            session, "editor@desk.cn", role=Role.EDITOR, plan="enterprise", actor="t"
+        )
 
 
 def write(tmp_path: Path, lines: list[str], name: str = "returns.csv") -> Path:
@@ -59,16 +69,35 @@ def returns_count(db: ScratchDatabase) -> int:
 
 
 def test_survey_create_cli_and_unknown_survey(env_db: ScratchDatabase, tmp_path: Path) -> None:
-    created = runner.invoke(cli, ["survey", "create", "ZN-OUT", "--entry", "Zinc", "--unit", "t",
-                                  "--name", "Refined zinc output"])
+    created = runner.invoke(
+        cli,
+        [
+            "survey",
+            "create",
+            "ZN-OUT",
+            "--entry",
+            "Zinc",
+            "--unit",
+            "t",
+            "--name",
+            "Refined zinc output",
+        ],
+    )
     assert created.exit_code == 0, created.output
-    bad = runner.invoke(cli, ["import", "survey", str(write(tmp_path, [
-        "NOPE-OUT,2025-09,X,X,Henan,primary,100,10,,,,"]))])
+    bad = runner.invoke(
+        cli,
+        [
+            "import",
+            "survey",
+            str(write(tmp_path, ["NOPE-OUT,2025-09,X,X,Henan,primary,100,10,,,,"])),
+        ],
+    )
     assert bad.exit_code == 1 and "row 2: survey: unknown survey 'NOPE-OUT'" in bad.output
 
 
-def test_import_with_one_bad_row_writes_nothing(editor: User, env_db: ScratchDatabase,
-                                                tmp_path: Path) -> None:
+def test_import_with_one_bad_row_writes_nothing(
+    editor: User, env_db: ScratchDatabase, tmp_path: Path
+) -> None:
     lines = [*SEPT, "AG-OUT,2025-13,XX-1,X,Atlantis,alien,-5,abc,,,teleport,"]
     result = runner.invoke(cli, ["import", "survey", str(write(tmp_path, lines))])
     assert result.exit_code == 1
@@ -88,7 +117,8 @@ def test_import_with_one_bad_row_writes_nothing(editor: User, env_db: ScratchDat
 
 
 def test_new_respondents_join_the_panel_and_reimport_replaces(
-        editor: User, env_db: ScratchDatabase, tmp_path: Path) -> None:
+    editor: User, env_db: ScratchDatabase, tmp_path: Path
+) -> None:
     first = runner.invoke(cli, ["import", "survey", str(write(tmp_path, SEPT + OCT))])
     assert first.exit_code == 0, first.output
     assert "AG-OUT: 6 returns added, 0 replaced, 3 new respondents" in first.output
@@ -99,16 +129,32 @@ def test_new_respondents_join_the_panel_and_reimport_replaces(
     assert "0 returns added, 1 replaced" in third.output
 
 
-def test_stats_json_has_the_published_keys(editor: User, env_db: ScratchDatabase,
-                                           tmp_path: Path) -> None:
+def test_stats_json_has_the_published_keys(
+    editor: User, env_db: ScratchDatabase, tmp_path: Path
+) -> None:
     runner.invoke(cli, ["import", "survey", str(write(tmp_path, SEPT + OCT))])
     result = runner.invoke(cli, ["survey", "stats", "AG-OUT", "--period", "2025-10", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    for key in ("production", "mom_abs", "mom_pct", "yoy_pct", "main_provinces", "by_province",
-                "by_producer_type", "inventory", "inventory_change_abs",
-                "inventory_change_pct", "forecast_next", "forecast_change_pct", "reasons",
-                "imputed", "new_respondents", "dropped_respondents", "coverage"):
+    for key in (
+        "production",
+        "mom_abs",
+        "mom_pct",
+        "yoy_pct",
+        "main_provinces",
+        "by_province",
+        "by_producer_type",
+        "inventory",
+        "inventory_change_abs",
+        "inventory_change_pct",
+        "forecast_next",
+        "forecast_change_pct",
+        "reasons",
+        "imputed",
+        "new_respondents",
+        "dropped_respondents",
+        "coverage",
+    ):
         assert key in data, key
     # 600 -> 570 t: -30 t, -5.00 %; inventory 90 -> 45 t: -50 %.
     assert Decimal(data["production"]) == 570
@@ -123,8 +169,14 @@ def released(editor: User, env_db: ScratchDatabase, tmp_path: Path) -> ScratchDa
     with env_db.transaction() as session:
         survey = service.require_survey(session, "AG-OUT")
         for period in ("2025-09", "2025-10"):
-            service.release(session, survey, period, status=ReleaseStatus.PRELIMINARY,
-                            user=editor, now=dt.datetime(2025, 10, 1, tzinfo=dt.UTC))
+            service.release(
+                session,
+                survey,
+                period,
+                status=ReleaseStatus.PRELIMINARY,
+                user=editor,
+                now=dt.datetime(2025, 10, 1, tzinfo=dt.UTC),
+            )
     return env_db
 
 
@@ -139,21 +191,24 @@ def test_statistics_are_invisible_before_their_release_time(released: ScratchDat
         assert row is not None and row.stats["production"] == "570.00"
 
 
-def test_a_revision_is_marked_and_the_earlier_release_kept(released: ScratchDatabase,
-                                                          editor: User, tmp_path: Path) -> None:
-    runner.invoke(cli, ["import", "survey", str(write(tmp_path, [OCT[2].replace(",100,10,",
-                                                                               ",110,10,")]))])
+def test_a_revision_is_marked_and_the_earlier_release_kept(
+    released: ScratchDatabase, editor: User, tmp_path: Path
+) -> None:
+    runner.invoke(
+        cli, ["import", "survey", str(write(tmp_path, [OCT[2].replace(",100,10,", ",110,10,")]))]
+    )
     later = dt.datetime(2025, 11, 20, tzinfo=dt.UTC)
     with released.transaction() as session:
         survey = service.require_survey(session, "AG-OUT")
-        service.release(session, survey, "2025-10", status=ReleaseStatus.FINAL, user=editor,
-                        now=later)
+        service.release(
+            session, survey, "2025-10", status=ReleaseStatus.FINAL, user=editor, now=later
+        )
     with released.transaction() as session:
         survey = service.require_survey(session, "AG-OUT")
         versions = service.release_versions(session, survey, "2025-10", as_of=later)
-        assert [(v.version, v.status.value, v.stats["production"], v.stats["revised"])
-                for v in versions] == [(1, "preliminary", "570.00", False),
-                                       (2, "final", "580.00", True)]
+        assert [
+            (v.version, v.status.value, v.stats["production"], v.stats["revised"]) for v in versions
+        ] == [(1, "preliminary", "570.00", False), (2, "final", "580.00", True)]
 
 
 @pytest.fixture
@@ -180,8 +235,9 @@ def test_stats_api_follows_tier_and_release(api: TestClient, released: ScratchDa
     missing = api.get("/api/v1/surveys/AG-OUT/stats?period=2025-11", headers=subscriber)
     assert missing.status_code == 404
     history = api.get("/api/v1/surveys/AG-OUT/history?format=csv", headers=subscriber).text
-    assert history.splitlines()[0] == ("period,production,mom_abs,mom_pct,yoy_pct,inventory,"
-                                       "forecast_next,status,version")
+    assert history.splitlines()[0] == (
+        "period,production,mom_abs,mom_pct,yoy_pct,inventory,forecast_next,status,version"
+    )
     assert history.splitlines()[2].startswith("2025-10,570.00,-30.00,-5.00,")
     surveys = {s["code"]: s for s in api.get("/api/v1/surveys").json()}
     assert surveys["AG-OUT"]["latest_period"] == "2025-10" and surveys["AG-OUT"]["respondents"] == 3
@@ -189,37 +245,59 @@ def test_stats_api_follows_tier_and_release(api: TestClient, released: ScratchDa
 
 def test_returns_and_releases_over_the_api(api: TestClient, released: ScratchDatabase) -> None:
     analyst = _key(released, "a@desk.cn", Role.ANALYST, "enterprise", Scope.SUBMIT)
-    body = [{"period": "2025-11", "respondent": "HN-1", "production": "280"},
-            {"period": "2025-11", "respondent": "NEW-1", "production": "50"}]
+    body = [
+        {"period": "2025-11", "respondent": "HN-1", "production": "280"},
+        {"period": "2025-11", "respondent": "NEW-1", "production": "50"},
+    ]
     bad = api.post("/api/v1/surveys/AG-OUT/returns", json=body, headers=analyst)
     assert bad.status_code == 422
     assert bad.json()["invalid_params"][0]["name"] == "1.name"
-    body[1].update({"name": "New One", "province": "Zhejiang", "producer_type": "recycling",
-                    "capacity": "800", "reasons": ["new-capacity"]})
+    body[1].update(
+        {
+            "name": "New One",
+            "province": "Zhejiang",
+            "producer_type": "recycling",
+            "capacity": "800",
+            "reasons": ["new-capacity"],
+        }
+    )
     created = api.post("/api/v1/surveys/AG-OUT/returns", json=body, headers=analyst)
     assert created.status_code == 201 and created.json()["new_respondents"] == ["NEW-1"]
-    assert api.post("/api/v1/surveys/AG-OUT/releases", json={"period": "2025-11"},
-                    headers=analyst).status_code == 403
+    assert (
+        api.post(
+            "/api/v1/surveys/AG-OUT/releases", json={"period": "2025-11"}, headers=analyst
+        ).status_code
+        == 403
+    )
     editor = _key(released, "editor@desk.cn", Role.EDITOR, "enterprise", Scope.PUBLISH)
     out = api.post("/api/v1/surveys/AG-OUT/releases", json={"period": "2025-11"}, headers=editor)
     assert out.status_code == 201 and out.json()["version"] == 1
 
 
-def test_finalising_unchanged_figures_is_not_a_revision(released: ScratchDatabase,
-                                                       editor: User) -> None:
+def test_finalising_unchanged_figures_is_not_a_revision(
+    released: ScratchDatabase, editor: User
+) -> None:
     later = dt.datetime(2025, 11, 20, tzinfo=dt.UTC)
     with released.transaction() as session:
         survey = service.require_survey(session, "AG-OUT")
-        final = service.release(session, survey, "2025-10", status=ReleaseStatus.FINAL,
-                                user=editor, now=later)
+        final = service.release(
+            session, survey, "2025-10", status=ReleaseStatus.FINAL, user=editor, now=later
+        )
         assert final.version == 2 and final.stats["revised"] is False
         with pytest.raises(service.SupplyError, match="cannot be released before version 2"):
-            service.release(session, survey, "2025-10", status=ReleaseStatus.FINAL,
-                            user=editor, release_at=later - dt.timedelta(days=30))
+            service.release(
+                session,
+                survey,
+                "2025-10",
+                status=ReleaseStatus.FINAL,
+                user=editor,
+                release_at=later - dt.timedelta(days=30),
+            )
 
 
-def test_a_later_return_can_update_panel_details(editor: User, env_db: ScratchDatabase,
-                                                tmp_path: Path) -> None:
+def test_a_later_return_can_update_panel_details(
+    editor: User, env_db: ScratchDatabase, tmp_path: Path
+) -> None:
     runner.invoke(cli, ["import", "survey", str(write(tmp_path, SEPT))])
     expanded = "AG-OUT,2025-10,SD-1,,,,1500,120,10,120,new-capacity,"
     assert runner.invoke(cli, ["import", "survey", str(write(tmp_path, [expanded]))]).exit_code == 0

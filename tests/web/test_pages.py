@@ -52,15 +52,20 @@ def test_every_series_links_to_a_methodology_page_that_exists(client: TestClient
     for family in {s.methodology for s in demo_series()}:
         response = client.get(f"/methodology/{family}")
         assert response.status_code == 200, family
-        assert "<h2>Exclusions</h2>" in response.text or family in ("futures", "indices",
-                                                                       "partner-prices")
+        assert "<h2>Exclusions</h2>" in response.text or family in (
+            "futures",
+            "indices",
+            "partner-prices",
+        )
     index = client.get("/methodology").text
     assert 'href="/methodology/spot-prices"' in index
     assert client.get("/methodology/../../etc/passwd").status_code == 404
     assert client.get("/methodology/nope").status_code == 404
 
 
-def test_entry_page_links_each_series_to_its_methodology(env_db: object, client: TestClient) -> None:
+def test_entry_page_links_each_series_to_its_methodology(
+    env_db: object, client: TestClient
+) -> None:
     from typer.testing import CliRunner
 
     from metalwire.cli import app as cli_app
