@@ -12,6 +12,7 @@ endpoints are followed page by page until the last.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from types import TracebackType
@@ -228,10 +229,57 @@ class Client:
         frame = pd.DataFrame(rows)
         return frame.set_index("series") if not frame.empty else frame
 
+    def survey_stats(
+        self, code: str, period: str, as_of: dt.datetime | str | None = None
+    ) -> dict[str, Any]:
+        """A period's released survey statistics, with numbers as Decimals."""
+        data = self._get(f"/api/v1/surveys/{code}/stats", {"period": period, "as_of": _iso(as_of)})
+        return {key: _decimals_in(value) for key, value in data.items()}
+
+    def survey_history(
+        self,
+        code: str,
+        start: str | None = None,
+        end: str | None = None,
+        as_of: dt.datetime | str | None = None,
+    ) -> pd.DataFrame:
+        """Released totals per period (YYYY-MM index) with exact Decimal values."""
+        data = self._get(
+            f"/api/v1/surveys/{code}/history", {"start": start, "end": end, "as_of": _iso(as_of)}
+        )
+        rows = [
+            {
+                key: _decimals_in(value) if key not in ("period", "status", "version") else value
+                for key, value in item.items()
+            }
+            for item in data["items"]
+        ]
+        frame = pd.DataFrame(rows)
+        return frame.set_index("period") if not frame.empty else frame
+
     def assessment(self, assessment_id: int) -> dict[str, Any]:
         """How a published price was made (inputs, exclusions, method, statistics)."""
         result: dict[str, Any] = self._get(f"/api/v1/assessments/{assessment_id}")
         return result
+
+
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _decimals_in(value: Any) -> Any:
+    """Decimal strings anywhere in a JSON value become Decimals; names stay strings."""
+    if isinstance(value, str) and NUMBER.match(value):
+        return Decimal(value)
+    if isinstance(value, list):
+        return [_decimals_in(v) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: v
+            if k in ("name", "name_en", "name_zh", "respondent", "code", "period")
+            else _decimals_in(v)
+            for k, v in value.items()
+        }
+    return value
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -306,3 +306,20 @@ def test_a_later_return_can_update_panel_details(
         shandong = {r.code: r for r in service.panel(session, survey)}["SD-1"]
         assert shandong.capacity == Decimal(1500)
         assert shandong.active_from == dt.date(2025, 9, 1)
+
+
+def test_the_client_reads_survey_statistics_and_history(
+    released: ScratchDatabase, app: FastAPI, live_server: str
+) -> None:
+    from metalwire.client import Client
+
+    app.state.clock = lambda: dt.datetime(2025, 11, 20, tzinfo=dt.UTC)
+    key = _key(released, "s@x.io", Role.SUBSCRIBER, "subscriber", Scope.READ)["Authorization"]
+    with Client(live_server, api_key=key.removeprefix("Bearer ")) as mw:
+        stats = mw.survey_stats("AG-OUT", "2025-10")
+        assert stats["production"] == Decimal("570.00")
+        assert stats["mom_pct"] == Decimal("-5.00")
+        assert stats["main_provinces"][0] == "Henan"
+        history = mw.survey_history("AG-OUT")
+    assert list(history.index) == ["2025-09", "2025-10"]
+    assert history.loc["2025-10", "production"] == Decimal("570.00")
