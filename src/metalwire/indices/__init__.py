@@ -1,0 +1,1 @@
+"""Composite price indices: index definitions and the pure engine that computes their values."""
