@@ -11,17 +11,33 @@ from metalwire.accounts.models import (
 )
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
+from metalwire.markets.models import IndexDefinitionRecord, Instrument, MarketPrice
+from metalwire.newsroom.models import (
+    Article,
+    ArticleRevision,
+    ArticleTag,
+    ArticleText,
+    ArticleTranslation,
+)
 from metalwire.pricing.models import Assessment, Submission, SubmissionExclusion
 from metalwire.supply.models import Respondent, Survey, SurveyRelease, SurveyReturn
 
 __all__ = [
     "ApiKey",
+    "Article",
+    "ArticleRevision",
+    "ArticleTag",
+    "ArticleText",
+    "ArticleTranslation",
     "Assessment",
     "AuditEvent",
     "CatalogEntry",
     "CatalogGroup",
     "Commodity",
+    "IndexDefinitionRecord",
+    "Instrument",
     "LoginAttempt",
+    "MarketPrice",
     "PasswordResetToken",
     "Plan",
     "PriceSeries",

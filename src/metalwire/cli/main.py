@@ -10,6 +10,7 @@ from metalwire.cli import (
     account_commands,
     catalog_commands,
     db_commands,
+    markets_commands,
     pricing_commands,
     serve_commands,
     supply_commands,
@@ -32,6 +33,8 @@ app.add_typer(account_commands.user_app, name="user")
 app.add_typer(account_commands.key_app, name="key")
 app.add_typer(pricing_commands.import_app, name="import")
 app.add_typer(supply_commands.survey_app, name="survey")
+app.add_typer(markets_commands.markets_app, name="markets")
+app.add_typer(markets_commands.index_app, name="index")
 pricing_commands.register(app)
 serve_commands.register(app)
 

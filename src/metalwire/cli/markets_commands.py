@@ -1,0 +1,111 @@
+"""``metalwire import market``, ``metalwire markets`` and ``metalwire index``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from metalwire.cli.context import console, fail, print_json, unit_of_work
+from metalwire.cli.pricing_commands import import_app
+from metalwire.indices import service as indices
+from metalwire.markets import service
+from metalwire.markets.real_data import write_import_files
+from metalwire.tabular import ImportRejected, TableError
+
+markets_app = typer.Typer(help="Market data: instruments and settlements.", no_args_is_help=True)
+index_app = typer.Typer(help="Indices: definitions and values.", no_args_is_help=True)
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+DayOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+@import_app.command("market")
+def import_market(
+    file: Path,
+    user: Annotated[str, typer.Option("--user", help="Who enters the file")] = "cli",
+) -> None:
+    """Import settlements (instrument, date, settle, volume, open_interest, currency, unit)."""
+    try:
+        with unit_of_work() as session:
+            added, corrected, present = service.import_market(session, file, actor=user)
+    except TableError as exc:
+        fail(str(exc))
+    except ImportRejected as exc:
+        fail("\n".join(exc.problems))
+    console.print(f"{added} settlements added, {corrected} corrected, {present} already present")
+
+
+@markets_app.command("real-data")
+def real_data(folder: Path) -> None:
+    """Write the packaged real price data (World Bank, FRED) as market import files."""
+    for path in write_import_files(folder):
+        console.print(str(path))
+
+
+@markets_app.command("instruments")
+def list_instruments(as_json: JsonOption = False) -> None:
+    """Instruments with currency and unit."""
+    with unit_of_work() as session:
+        rows = [
+            {"code": i.code, "kind": i.kind, "currency": i.currency, "unit": i.unit}
+            for i in service.instruments(session)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("code", "kind", "currency", "unit")
+    for row in rows:
+        table.add_row(row["code"], row["kind"], row["currency"], row["unit"])
+    console.print(table)
+
+
+@index_app.command("define")
+def index_define(file: Path) -> None:
+    """Load or update an index definition from YAML or JSON."""
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    try:
+        with unit_of_work() as session:
+            definition, new = indices.define(session, file.read_text("utf-8"), actor="cli")
+    except indices.IndexError_ as exc:
+        fail(f"{file}: {exc}")
+    console.print(f"{'defined' if new else 'updated'} index {definition.code}")
+
+
+@index_app.command("compute")
+def index_compute(
+    code: str,
+    start: DayOption = None,
+    end: DayOption = None,
+    as_json: JsonOption = False,
+    contributions: Annotated[
+        bool, typer.Option("--contributions", help="Each constituent's points")
+    ] = False,
+) -> None:
+    """Compute an index from its stored, published inputs."""
+    try:
+        with unit_of_work() as session:
+            points = indices.compute(
+                session,
+                code,
+                start=start.date() if start else None,
+                end=end.date() if end else None,
+            )
+    except indices.IndexError_ as exc:
+        fail(str(exc))
+    rows = []
+    for point in points:
+        row: dict[str, object] = {"date": point.date.isoformat(), "value": str(point.value)}
+        if contributions:
+            row["contributions"] = {k: str(v) for k, v in point.contributions.items()}
+        rows.append(row)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("date", "value")
+    for row in rows:
+        table.add_row(str(row["date"]), str(row["value"]))
+    console.print(table)
