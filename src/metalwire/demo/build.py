@@ -45,6 +45,7 @@ from metalwire.catalog.service import define_series
 from metalwire.db.base import utcnow
 from metalwire.demo.anchors import anchor_for
 from metalwire.demo.prices import EPOCH, SeriesMarket, contributors, daily_levels, day_evidence
+from metalwire.demo.surveys import build_surveys
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.schemas import SubmissionIn
@@ -130,6 +131,9 @@ class _Tally:
     days: set[dt.date] = field(default_factory=set)
 
 
+DEFAULT_SURVEY_MONTHS = 36
+
+
 def build_demo(
     session: Session,
     *,
@@ -158,12 +162,25 @@ def build_demo(
     _submit(session, books, desk, now=now, seed=seed, tally=tally, progress=progress)
     _assess_history(session, books, desk, tally=tally, progress=progress)
     _assess_today(session, books, desk, now=now, seed=seed, tally=tally)
+    months = min(DEFAULT_SURVEY_MONTHS, max(2, days // 30))
+    survey_lines = build_surveys(
+        session,
+        editor=desk.editor,
+        now=now,
+        seed=seed,
+        months=months,
+        progress=(lambda line: progress(line, 0, 0)) if progress else None,
+    )
     return [
-        f"demo market: {len(definitions)} price series defined",
-        f"demo users: {', '.join(email for email, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})",
-        f"demo prices: {len(books)} assessed series, {tally.added:,} submissions added "
-        f"({tally.present:,} already present), {tally.approved:,} assessments approved "
-        f"on {len(tally.days):,} market dates",
+        *survey_lines,
+        *[
+            f"demo market: {len(definitions)} price series defined",
+            f"demo users: {', '.join(email for email, _, _ in DEMO_USERS)} "
+            f"(password {DEMO_PASSWORD})",
+            f"demo prices: {len(books)} assessed series, {tally.added:,} submissions added "
+            f"({tally.present:,} already present), {tally.approved:,} assessments approved "
+            f"on {len(tally.days):,} market dates",
+        ],
     ]
 
 
