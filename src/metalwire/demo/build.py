@@ -162,7 +162,8 @@ def build_demo(
     _submit(session, books, desk, now=now, seed=seed, tally=tally, progress=progress)
     _assess_history(session, books, desk, tally=tally, progress=progress)
     _assess_today(session, books, desk, now=now, seed=seed, tally=tally)
-    months = min(DEFAULT_SURVEY_MONTHS, max(2, days // 30))
+    # Three years of survey returns for a full demo; a short test build keeps a few months.
+    months = DEFAULT_SURVEY_MONTHS if days >= 365 else max(2, days // 30)
     survey_lines = build_surveys(
         session,
         editor=desk.editor,

@@ -897,6 +897,23 @@ def _with_changes(
     return out
 
 
+def publication_stamp(
+    session: Session, series_id: int, *, as_of: dt.datetime
+) -> tuple[int, dt.datetime | None, int | None]:
+    """(versions published, newest release instant, newest version id) as of an instant: it
+    changes exactly when what a reader may see of the series changes."""
+    row = session.execute(
+        select(
+            func.count(Assessment.id), func.max(Assessment.release_at), func.max(Assessment.id)
+        ).where(
+            Assessment.series_id == series_id,
+            Assessment.status == AssessmentStatus.APPROVED,
+            Assessment.release_at <= as_of,
+        )
+    ).one()
+    return int(row[0]), row[1], row[2]
+
+
 def published_prices(
     session: Session,
     series: PriceSeries,

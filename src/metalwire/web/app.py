@@ -20,8 +20,9 @@ from metalwire.settings import Settings, get_settings
 from metalwire.web import health
 from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
+from metalwire.web.body_cache import BodyCache
 from metalwire.web.openapi import install_openapi
-from metalwire.web.pages import account, methodology, site
+from metalwire.web.pages import account, articles, methodology, site
 from metalwire.web.problems import install_problem_handlers
 
 API_DESCRIPTION = """
@@ -39,6 +40,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     site.router,
     account.router,
     methodology.router,
+    articles.router,
 )
 
 
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.clock = utcnow  # tests may set a fixed clock
+    app.state.body_cache = BodyCache()
     app.state.redis = None
     if settings.redis_url:
         import redis

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -13,6 +12,7 @@ from fastapi.responses import Response
 from metalwire.accounts.gate import Principal, may_export
 from metalwire.tabular import to_csv, to_xlsx
 from metalwire.web.auth import deny
+from metalwire.web.body_cache import etag_of
 
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,9 +25,10 @@ def cached(
     media_type: str,
     headers: dict[str, str] | None = None,
     max_age: int = 60,
+    etag: str | None = None,
 ) -> Response:
     """Send released data with a strong ETag; answer 304 when the client already has it."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    etag = etag or etag_of(body)
     # A proxy may share an anonymous answer; a personal one (key, session) stays private.
     personal = not principal.is_anonymous or "authorization" in request.headers
     cache = f"{'private' if personal else 'public'}, max-age={max_age}"

@@ -2,12 +2,18 @@
 
 from fastapi import APIRouter, Depends
 
-from metalwire.web.api import catalog, desk, prices, surveys
+from metalwire.web.api import articles, catalog, desk, prices, surveys
 from metalwire.web.auth import enforce_rate_limit
 from metalwire.web.problems import Problem
 
 API_PREFIX = "/api/v1"
-ROUTERS: tuple[APIRouter, ...] = (catalog.router, prices.router, desk.router, surveys.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    catalog.router,
+    prices.router,
+    desk.router,
+    surveys.router,
+    articles.router,
+)
 
 
 def api_router() -> APIRouter:

@@ -21,6 +21,7 @@ from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.schemas import PRICE_COLUMNS, PriceRow
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
+from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import ApiLang, DbSession, RowId
 from metalwire.web.http_cache import Format, cached, json_bytes, tabular
 from metalwire.web.problems import PROBLEM_RESPONSES, Problem, invalid_parameter, not_found
@@ -170,6 +171,24 @@ def series_prices(
         first = max(first, cursor) if first else cursor
     if first and end and first > end:
         raise invalid_parameter("start", "start is after end")
+    # What this caller may see changes only when a release passes or a correction lands: the
+    # stamp says when, so the serialized answer can be reused until then (per worker).
+    stamp = service.publication_stamp(session, series.id, as_of=instant)
+    key = (
+        request.url.path,
+        request.url.query,
+        first,
+        lang,
+        stamp,
+        instant if as_of is not None else None,
+    )
+    body_cache: BodyCache = request.app.state.body_cache
+    hit = body_cache.get(key) if format == "json" else None
+    if hit is not None:
+        response = cached(request, principal, hit.body, hit.media_type, etag=hit.etag)
+        if b'"next":null' not in hit.body[-200:]:
+            response.headers["Link"] = f'<{_next_of(hit.body)}>; rel="next"'
+        return response
     prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
     page, more = prices[:limit], len(prices) > limit
     next_url = None
@@ -182,11 +201,12 @@ def series_prices(
         "currency": series.currency,
         "unit_label": price_unit_label(series.currency, series.unit, lang),
         "decimals": series.decimals,
-        "as_of": instant.isoformat(),
+        # The instant asked for; without one, the newest publication the answer includes.
+        "as_of": (instant if as_of is not None else stamp[1] or instant).isoformat(),
     }
     if format == "json":
-        body = _page_json(head, page, series, next_url)
-        response = cached(request, principal, body, "application/json")
+        stored = body_cache.put(key, _page_json(head, page, series, next_url), "application/json")
+        response = cached(request, principal, stored.body, stored.media_type, etag=stored.etag)
     else:
         items = [_row(p, series) for p in page]
         rows = [[r[c] for c in PRICE_COLUMNS] for r in items]
@@ -452,3 +472,10 @@ def list_corrections(
             }
         )
     return cached(request, principal, json_bytes(out), "application/json")
+
+
+def _next_of(body: bytes) -> str:
+    """The `next` link of a cached page (it sits at the end of the JSON document)."""
+    tail = body[-2000:].decode("utf-8", "replace")
+    start = tail.rfind('"next":"') + len('"next":"')
+    return tail[start : tail.index('"', start)]

@@ -1,0 +1,55 @@
+"""A per-worker cache of serialized answers for released data.
+
+Every hit is validated by the caller with a database "publication stamp" that changes whenever
+what the caller may see changes (a release passes, a correction lands), so a worker never serves
+a stale body and workers need not share anything: each keeps its own, bounded by size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    body: bytes
+    media_type: str
+    etag: str
+
+
+class BodyCache:
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._max = max_bytes
+        self._size = 0
+        self._items: OrderedDict[Hashable, CachedBody] = OrderedDict()
+        self._lock = threading.Lock()  # sync routes run in a thread pool
+
+    def get(self, key: Hashable) -> CachedBody | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: Hashable, body: bytes, media_type: str) -> CachedBody:
+        item = CachedBody(body, media_type, etag_of(body))
+        if len(body) > self._max // 4:
+            return item  # too large to be worth evicting everything else for
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= len(old.body)
+            self._items[key] = item
+            self._size += len(body)
+            while self._size > self._max and self._items:
+                _, evicted = self._items.popitem(last=False)
+                self._size -= len(evicted.body)
+        return item
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
