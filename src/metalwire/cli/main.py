@@ -11,6 +11,7 @@ from metalwire.cli import (
     catalog_commands,
     db_commands,
     markets_commands,
+    newsroom_commands,
     pricing_commands,
     serve_commands,
     supply_commands,
@@ -33,6 +34,7 @@ app.add_typer(account_commands.user_app, name="user")
 app.add_typer(account_commands.key_app, name="key")
 app.add_typer(pricing_commands.import_app, name="import")
 app.add_typer(supply_commands.survey_app, name="survey")
+app.add_typer(newsroom_commands.report_app, name="report")
 app.add_typer(markets_commands.markets_app, name="markets")
 app.add_typer(markets_commands.index_app, name="index")
 pricing_commands.register(app)

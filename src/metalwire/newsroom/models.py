@@ -63,7 +63,9 @@ class Article(Base):
     translations: Mapped[list[ArticleTranslation]] = relationship(
         back_populates="article", order_by="ArticleTranslation.lang"
     )
-    tags: Mapped[list[ArticleTag]] = relationship(order_by="ArticleTag.tag")
+    tags: Mapped[list[ArticleTag]] = relationship(
+        order_by="ArticleTag.tag", cascade="all, delete-orphan"
+    )
 
 
 class ArticleTranslation(Base):
