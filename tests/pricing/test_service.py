@@ -108,7 +108,7 @@ def test_a_manual_exclusion_records_who_and_why(desk: Desk) -> None:
         ).assessments
         assert draft.low == Decimal(7850)
         assert any(
-            e["reason"] == "excluded by analyst@desk.cn: counterparty is a related party"
+            e["reason"] == "excluded by the desk: counterparty is a related party"
             for e in draft.explanation["excluded"]
         )
 

@@ -368,9 +368,7 @@ def _evidence_by_series(
         evidence, manual = out.setdefault(series_id, ([], []))
         if excluded_by is not None:
             shown = price if price is not None else ((low or zero) + (high or zero)) / 2
-            manual.append(
-                engine.Exclusion(submission_id, shown, f"excluded by {excluded_by}: {reason}")
-            )
+            manual.append(engine.Exclusion(submission_id, shown, f"excluded by the desk: {reason}"))
             continue
         evidence.append(
             engine.Evidence(

@@ -311,7 +311,7 @@ def series_averages(
     prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
     out = [
         {"start": a.isoformat(), "end": b.isoformat(), "average": str(mean), "days": n}
-        for a, b, mean, n in service.period_averages(prices, period, series.decimals)
+        for a, b, mean, n in service.period_averages(prices, period, max(series.decimals, 2))
     ]
     return cached(request, principal, json_bytes(out), "application/json")
 
@@ -410,8 +410,11 @@ def assessment_detail(
         "excluded": data.get("excluded", []),
         "explanation": data.get("explanation", ""),
         "rationale": row.rationale,
-        "assessor": row.assessor.email,
-        "approver": row.approver.email if row.approver else None,
+        # Who assessed and approved is on the audit trail; readers see roles, staff see names.
+        "assessor": row.assessor.email if principal.is_staff else row.assessor.role.value,
+        "approver": (row.approver.email if principal.is_staff else row.approver.role.value)
+        if row.approver
+        else None,
         "released_at": row.release_at.isoformat() if row.release_at else None,
         "versions": [
             {
