@@ -21,6 +21,7 @@ from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.schemas import PRICE_COLUMNS, PriceRow
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
+from metalwire.web.boards import price_board
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import ApiLang, DbSession, RowId
 from metalwire.web.http_cache import Format, cached, json_bytes, tabular
@@ -255,33 +256,22 @@ def latest_prices(
         catalog.SeriesFilter(group=group, entry=entry, status=SeriesStatus.ACTIVE),
         limit=10000,
     )
-    allowed = [
-        s
-        for s in series_list
-        if may_read_tier(principal, s.tier.value, s.commodity.entry.group.code)
+    out = [
+        {
+            "series": row.series.code,
+            "name": row.series.name_zh if lang == "zh" else row.series.name_en,
+            "group": row.series.commodity.entry.group.code,
+            "entry": row.series.commodity.entry.code,
+            "tier": row.series.tier.value,
+            "unit_label": price_unit_label(row.series.currency, row.series.unit, lang),
+            "release_time": row.series.release_time.strftime("%H:%M"),
+            "timezone": row.series.timezone,
+            "state": row.state,
+            "locked": row.locked,
+            "price": _row(row.price, row.series) if row.price else None,
+        }
+        for row in price_board(session, principal, series_list, now)
     ]
-    latest = service.latest_published(session, allowed, as_of=now)
-    floor = history_floor(principal, now.date())
-    out = []
-    for s in series_list:
-        price = latest.get(s.id) if s in allowed else None
-        if price is not None and floor is not None and price.market_date < floor:
-            price = None
-        out.append(
-            {
-                "series": s.code,
-                "name": s.name_zh if lang == "zh" else s.name_en,
-                "group": s.commodity.entry.group.code,
-                "entry": s.commodity.entry.code,
-                "tier": s.tier.value,
-                "unit_label": price_unit_label(s.currency, s.unit, lang),
-                "release_time": s.release_time.strftime("%H:%M"),
-                "timezone": s.timezone,
-                "state": service.release_state(session, s, now),
-                "locked": s not in allowed,
-                "price": _row(price, s) if price else None,
-            }
-        )
     return cached(request, principal, json_bytes(out), "application/json", max_age=30)
 
 

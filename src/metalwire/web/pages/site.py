@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -12,7 +13,8 @@ from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, SeriesStatus
 from metalwire.catalog.units import price_unit_label
 from metalwire.web.access import access
-from metalwire.web.auth import csrf_token, get_principal, set_csrf_cookie
+from metalwire.web.auth import check_csrf, csrf_token, get_principal, set_csrf_cookie
+from metalwire.web.boards import any_pending, price_board
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, resolve_lang
 from metalwire.web.i18n import render
 
@@ -52,7 +54,7 @@ def home(request: Request, session: DbSession) -> HTMLResponse:
 
 
 @router.get("/entry/{code}", response_class=HTMLResponse)
-@access("public")
+@access("gated")
 def entry_page(code: str, request: Request, session: DbSession) -> HTMLResponse:
     entry = session.scalar(select(CatalogEntry).where(CatalogEntry.code == code))
     if entry is None:
@@ -61,8 +63,42 @@ def entry_page(code: str, request: Request, session: DbSession) -> HTMLResponse:
         session, service.SeriesFilter(entry=code, status=SeriesStatus.ACTIVE), limit=500
     )
     lang = resolve_lang(request, request.query_params.get("lang"))
+    now: dt.datetime = request.app.state.clock()
+    board = price_board(session, get_principal(request, session), series, now)
     units = {s.code: price_unit_label(s.currency, s.unit, lang) for s in series}
-    return page(request, "entry.html", entry=entry, series=series, units=units)
+    return page(
+        request,
+        "entry.html",
+        entry=entry,
+        board=board,
+        units=units,
+        banner=any_pending(board) and not banner_dismissed(request, now),
+    )
+
+
+BANNER_COOKIE = "mw_banner"
+
+
+def banner_dismissed(request: Request, now: dt.datetime) -> bool:
+    """ "Got it" hides the release banner for the rest of the day (the visitor's choice)."""
+    return request.cookies.get(BANNER_COOKIE) == now.date().isoformat()
+
+
+@router.post("/banner/dismiss")
+@access("public")
+def dismiss_banner(
+    request: Request,
+    csrf_token: Annotated[str | None, Form()] = None,
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf_token)
+    now: dt.datetime = request.app.state.clock()
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        BANNER_COOKIE, now.date().isoformat(), max_age=86400, samesite="lax", httponly=True
+    )
+    return response
 
 
 @router.get("/set-lang")
