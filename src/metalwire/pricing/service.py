@@ -151,11 +151,17 @@ def add_submissions(
         prints.setdefault(
             _fingerprint(series_by_code[item.series].id, item, received), (item, received)
         )
-    present = set(
-        session.scalars(
-            select(Submission.fingerprint).where(Submission.fingerprint.in_(list(prints)))
+    # Looked up in chunks: SQLite bounds the number of variables in one statement.
+    keys = list(prints)
+    present: set[str] = set()
+    for chunk in range(0, len(keys), 10_000):
+        present.update(
+            session.scalars(
+                select(Submission.fingerprint).where(
+                    Submission.fingerprint.in_(keys[chunk : chunk + 10_000])
+                )
+            )
         )
-    )
     rows = []
     for fingerprint, (item, received) in prints.items():
         if fingerprint in present:
