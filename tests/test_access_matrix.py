@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -18,6 +20,8 @@ from fastapi.testclient import TestClient
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
+from metalwire.indices import service as indices
+from metalwire.markets import service as markets
 from metalwire.pricing import service as pricing
 from metalwire.web.access import rule_of
 from metalwire.web.app import route_table
@@ -67,7 +71,7 @@ def _publish(
 
 
 @pytest.fixture
-def market(db: ScratchDatabase) -> Market:
+def market(db: ScratchDatabase, tmp_path: Path) -> Market:
     define_demo_series(db, SILVER, PREMIUM)
     with db.transaction() as session:
         analyst = accounts.add_user(
@@ -104,16 +108,49 @@ def market(db: ScratchDatabase) -> Market:
             secret = accounts.create_api_key(session, email, Scope.READ, actor="t").secret
             credentials[caller] = {"Authorization": f"Bearer {secret}"}
             cookies[caller] = {"mw_session": accounts.start_session(session, user)}
+    _markets(db, tmp_path)
     return Market(released, embargoed, drafts, credentials, cookies)
+
+
+MATRIX_INDEX = "MW-MATRIX-INDEX"  # over the free and the premium series: premium
+
+
+def _markets(db: ScratchDatabase, folder: Path) -> None:
+    """Settlements for the silver arbitrage windows (both days, loaded before NOW) and an index
+    over both series: their values must follow the gate like the prices they come from."""
+    path = folder / "settlements.csv"
+    path.write_text(
+        "instrument,date,settle,volume,open_interest,currency,unit\n"
+        + "".join(
+            f"LBMA-AG,{day},30.5,,,USD,oz\nUSDCNY-FIX,{day},7.1,,,CNY,pt\n"
+            for day in (RELEASED_DAY, EMBARGO_DAY)
+        )
+    )
+    definition = {
+        "code": MATRIX_INDEX,
+        "name": "matrix",
+        "base_value": "1000",
+        "base_period": {"start": str(RELEASED_DAY), "end": str(RELEASED_DAY)},
+        "formula": "laspeyres",
+        "constituents": [{"series": SILVER, "weight": "1"}, {"series": PREMIUM, "weight": "1"}],
+    }
+    with db.transaction() as session:
+        markets.sync_instruments(session, actor="t")
+        markets.import_market(session, path, actor="t", now=NOW - dt.timedelta(hours=2))
+        indices.define(session, json.dumps(definition), actor="t")
 
 
 def _samples(market: Market) -> dict[str, list[str]]:
     ids = [*market.released_ids, *market.embargoed_ids, *market.draft_ids]
     return {
-        "code": [SILVER, PREMIUM, "silver", "precious-metals", "spot-prices"],
+        "code": [
+            *(SILVER, PREMIUM, "silver", "precious-metals", "spot-prices"),
+            *("AG-EXPORT", "AG-IMPORT", "CU-IMPORT", MATRIX_INDEX, "LBMA-AG", "SHFE-CU"),
+        ],
         "assessment_id": [str(i) for i in ids],
         "token": ["not-a-token"],
         "key_id": ["1"],
+        "slug": ["no-such-article", "ag-ingot-cn-output-2025-10"],
     }
 
 
@@ -205,5 +242,10 @@ def test_the_matrix_is_not_vacuous(market: Market, app: FastAPI) -> None:
         "/api/v1/desk/assessments?date=2026-11-26", headers=market.credentials["analyst"]
     ).text
     assert DRAFTS[2] in staff
+    arbitrage = client.get("/api/v1/arbitrage/AG-EXPORT").json()
+    assert arbitrage["items"][0]["inputs"]["shanghai"]["value"] == RELEASED_FREE[2]
+    assert client.get(f"/api/v1/indices/{MATRIX_INDEX}").status_code == 403
+    index = client.get(f"/api/v1/indices/{MATRIX_INDEX}", headers=market.credentials["subscriber"])
+    assert RELEASED_PREMIUM[2] in index.text
     app.state.clock = lambda: NOW + dt.timedelta(hours=2)  # after 11:30 Shanghai
     assert EMBARGOED[2] in client.get(f"/api/v1/series/{SILVER}/prices").text

@@ -257,6 +257,21 @@ class Client:
         frame = pd.DataFrame(rows)
         return frame.set_index("period") if not frame.empty else frame
 
+    def articles(
+        self, q: str | None = None, *, tag: str | None = None, lang: str | None = None
+    ) -> pd.DataFrame:
+        """Published articles (all pages), newest first; a premium body is absent (``locked``)
+        unless the key's plan opens it."""
+        params = {"q": q, "tag": tag, "lang": lang, "limit": 100}
+        items = [item for page in self._pages("/api/v1/articles", params) for item in page["items"]]
+        frame = pd.DataFrame(items)
+        return frame.set_index("slug") if not frame.empty else frame
+
+    def article(self, slug: str, lang: str | None = None) -> dict[str, Any]:
+        """One article with its provenance (``generated_from``)."""
+        result: dict[str, Any] = self._get(f"/api/v1/articles/{slug}", {"lang": lang})
+        return result
+
     def assessment(self, assessment_id: int) -> dict[str, Any]:
         """How a published price was made (inputs, exclusions, method, statistics)."""
         result: dict[str, Any] = self._get(f"/api/v1/assessments/{assessment_id}")

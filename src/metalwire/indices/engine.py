@@ -275,6 +275,20 @@ def weights_on(definition: IndexDefinition, day: dt.date) -> dict[str, Decimal]:
         return {code: raw[code] / total for code in definition.codes}
 
 
+def base_sums(
+    definition: IndexDefinition, prices: Mapping[str, Sequence[tuple[dt.date, Decimal]]]
+) -> dict[str, tuple[Decimal, int]]:
+    """Each constituent's (sum, count) of its prices dated in the base period, both ends
+    included: p_i,0 = sum / count, exactly the base average ``compute`` divides by."""
+    base = definition.base_period
+    out: dict[str, tuple[Decimal, int]] = {}
+    with localcontext(_CONTEXT):
+        for code in definition.codes:
+            inside = [p for day, p in prices.get(code, ()) if base.start <= day <= base.end]
+            out[code] = (sum(inside, _ZERO), len(inside))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class IndexPoint:
     """One index value with its constituents' contributions, both in index points."""

@@ -8,18 +8,20 @@ Values are computed when read, from the constituents as published at the instant
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.audit import record
+from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
 from metalwire.db.base import utcnow
 from metalwire.indices import engine
 from metalwire.markets.models import IndexDefinitionRecord
 from metalwire.markets.service import settlements
-from metalwire.pricing.service import published_prices
+from metalwire.pricing.service import published_prices, scheduled_release
 
 
 class IndexError_(ValueError):
@@ -104,3 +106,88 @@ def compute(
 
 def definitions(session: Session) -> list[IndexDefinitionRecord]:
     return list(session.scalars(select(IndexDefinitionRecord).order_by(IndexDefinitionRecord.code)))
+
+
+# --- the published view: values, inputs and provenance -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    """What decides who may read an index: its own catalog series' tier and group when it has
+    one; otherwise premium if any series constituent is premium, free if none is."""
+
+    tier: str
+    group: str | None
+    series: PriceSeries | None  # the index's own catalog series (same code), if any
+    constituents: dict[str, PriceSeries]  # series constituents by code
+
+
+def access_of(session: Session, definition: engine.IndexDefinition) -> Access:
+    constituents: dict[str, PriceSeries] = {}
+    for constituent in definition.constituents:
+        if constituent.series:
+            series = get_series(session, constituent.series)
+            if series is None:
+                raise IndexError_(f"constituents: unknown series {constituent.series!r}")
+            constituents[series.code] = series
+    own = get_series(session, definition.code)
+    if own is not None:
+        return Access(own.tier.value, own.commodity.entry.group.code, own, constituents)
+    tiers = {s.tier.value for s in constituents.values()}
+    return Access("premium" if "premium" in tiers else "free", None, None, constituents)
+
+
+@dataclass(frozen=True)
+class IndexView:
+    """An index as published at an instant: each value with the price of every constituent that
+    made it (its own date when carried forward), and each constituent's base sum and count, so
+    a value can be recomputed by hand: I_t = base_value × Σ w_i · p_i,t / (sum_i / count_i)."""
+
+    definition: engine.IndexDefinition
+    record_version: int
+    points: list[engine.IndexPoint]
+    prices: dict[dt.date, dict[str, Decimal]]  # the price each constituent entered with
+    base: dict[str, tuple[Decimal, int]]
+    weights: dict[str, Decimal]  # normalized, in effect at the base
+
+
+def view(
+    session: Session,
+    code: str,
+    *,
+    as_of: dt.datetime,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> IndexView:
+    """The index's values from ``start`` to ``end`` as published at ``as_of``.
+
+    Only released constituent values enter (``published_prices`` as of the instant); an index
+    with its own catalog series is, in addition, published at that series' release time, so a
+    date's value exists for readers from then on.
+    """
+    row = session.scalar(select(IndexDefinitionRecord).where(IndexDefinitionRecord.code == code))
+    if row is None:
+        raise IndexError_(f"code: no index {code!r}; load one with `metalwire index define`")
+    definition = engine.IndexDefinition.model_validate(row.definition)
+    prices = constituent_prices(session, definition, as_of=as_of)
+    try:
+        points = engine.compute(definition, prices, start=start, end=end)
+    except engine.IndexDataError as exc:
+        raise IndexError_(str(exc)) from None
+    own = get_series(session, definition.code)
+    if own is not None:
+        points = [p for p in points if scheduled_release(own, p.date) <= as_of]
+    tables = {c: dict(quotes) for c, quotes in prices.items()}
+    used: dict[dt.date, dict[str, Decimal]] = {}
+    for point in points:
+        used[point.date] = {
+            c: tables[c][point.carried_forward.get(c, point.date)] for c in definition.codes
+        }
+    return IndexView(
+        definition,
+        row.version,
+        points,
+        used,
+        engine.base_sums(definition, prices),
+        engine.weights_on(definition, definition.base_period.start),
+    )

@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+from typing import Literal, NamedTuple
 
-from sqlalchemy import select
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metalwire.audit import record
 from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 from metalwire.db.base import utcnow
+from metalwire.indices.engine import CODE_PATTERN
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.tabular import ImportRejected, Problems, parse_date, parse_decimal, read_table
 
 MARKET_COLUMNS = ("instrument", "date", "settle", "volume", "open_interest", "currency", "unit")
 
 
-def import_market(session: Session, path: Path, *, actor: str) -> tuple[int, int, int]:
+def import_market(
+    session: Session, path: Path, *, actor: str, now: dt.datetime | None = None
+) -> tuple[int, int, int]:
     """Import settlements: (added, corrected, already present). A changed settle for a known
-    date is stored as a new version, so reads ``as_of`` an earlier time still see the old one."""
+    date is stored as a new version, so reads ``as_of`` an earlier time still see the old one.
+
+    ``now`` is when the file is loaded (default: the clock): what reads ``as_of`` see from then.
+    """
     rows = read_table(path, MARKET_COLUMNS)
     problems = Problems()
     parsed: list[tuple[int, str, dt.date, Decimal, Decimal | None, Decimal | None, str, str]] = []
@@ -86,10 +98,24 @@ def import_market(session: Session, path: Path, *, actor: str) -> tuple[int, int
         problems.items.sort(key=lambda p: int(p.split(":")[0].removeprefix("row ")))
         raise ImportRejected(str(path), problems.items)
     latest: dict[tuple[int, dt.date], MarketPrice] = {}
-    for price in session.scalars(select(MarketPrice).order_by(MarketPrice.version)):
-        latest[(price.instrument_id, price.date)] = price
+    known_ids = [instruments[code].id for _, code, *_ in parsed if code in instruments]
+    if known_ids:
+        days = [day for _, _, day, *_ in parsed]
+        # Only the versions this file can meet: its instruments, within its dates.
+        for price in session.scalars(
+            select(MarketPrice)
+            .where(
+                MarketPrice.instrument_id.in_(sorted(set(known_ids))),
+                MarketPrice.date >= min(days),
+                MarketPrice.date <= max(days),
+            )
+            .order_by(MarketPrice.version)
+        ):
+            latest[(price.instrument_id, price.date)] = price
     added = corrected = present = 0
-    now = utcnow()
+    now = now or utcnow()
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
     for _, code, day, settle, volume, interest, currency, unit in parsed:
         instrument = instruments.get(code)
         if instrument is None:
@@ -120,14 +146,15 @@ def import_market(session: Session, path: Path, *, actor: str) -> tuple[int, int
             added += 1
         else:
             corrected += 1
-    record(
-        session,
-        actor=actor,
-        action="import-market",
-        object_type="market_price",
-        object_id=str(path),
-        after={"added": added, "corrected": corrected},
-    )
+    if added or corrected:  # a file that changes nothing is not a state change
+        record(
+            session,
+            actor=actor,
+            action="import-market",
+            object_type="market_price",
+            object_id=str(path),
+            after={"added": added, "corrected": corrected},
+        )
     return added, corrected, present
 
 
@@ -151,3 +178,237 @@ def settlements(
 
 def instruments(session: Session) -> list[Instrument]:
     return list(session.scalars(select(Instrument).order_by(Instrument.code)))
+
+
+# --- instrument definitions ----------------------------------------------------------------------
+
+INSTRUMENT_KINDS = ("future", "continuous", "lme", "fx", "reference")
+CONTRACT_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class InstrumentError(ValueError):
+    """A refused instrument definition; the message names the field."""
+
+
+class InstrumentSpec(BaseModel):
+    """What an instrument is: exchange contract (by contract month), continuous front month,
+    LME cash or 3-month, FX fixing or reference price; its currency, unit and VAT treatment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=CODE_PATTERN)
+    name_en: str = Field(min_length=1, max_length=300)
+    name_zh: str = Field(min_length=1, max_length=300)
+    kind: Literal["future", "continuous", "lme", "fx", "reference"]
+    exchange: str = Field(default="", max_length=32)
+    contract_month: str | None = Field(default=None, pattern=CONTRACT_MONTH)
+    currency: str
+    unit: str
+    vat_inclusive: bool = False
+    source: str = Field(default="", max_length=300)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InstrumentSpec:
+        if self.currency not in KNOWN_CURRENCIES:
+            raise ValueError(f"currency: unknown currency {self.currency!r}")
+        if self.unit not in KNOWN_UNITS:
+            raise ValueError(f"unit: unknown unit {self.unit!r}")
+        if (self.kind == "future") != (self.contract_month is not None):
+            raise ValueError("contract_month: a future has one; no other kind does")
+        return self
+
+
+class _InstrumentFile(BaseModel):
+    instruments: list[InstrumentSpec]
+
+
+@lru_cache(maxsize=1)
+def packaged_instruments() -> tuple[InstrumentSpec, ...]:
+    """The standing instruments shipped with metalwire (markets/data/instruments.yaml)."""
+    text = resources.files("metalwire.markets").joinpath("data/instruments.yaml").read_text("utf-8")
+    return tuple(_InstrumentFile.model_validate(yaml.safe_load(text)).instruments)
+
+
+def define_instrument(session: Session, spec: InstrumentSpec, *, actor: str) -> bool:
+    """Add or update an instrument; True when something changed. The currency and unit of an
+    instrument with settlements are fixed: a changed quote is a new instrument."""
+    row = session.scalar(select(Instrument).where(Instrument.code == spec.code))
+    values = spec.model_dump()
+    if row is None:
+        session.add(Instrument(**values))
+        session.flush()
+        record(
+            session,
+            actor=actor,
+            action="define",
+            object_type="instrument",
+            object_id=spec.code,
+            after=values,
+        )
+        return True
+    before = {name: getattr(row, name) for name in values}
+    if before == values:
+        return False
+    if (row.currency, row.unit) != (spec.currency, spec.unit):
+        priced = session.scalar(
+            select(func.count(MarketPrice.id)).where(MarketPrice.instrument_id == row.id)
+        )
+        if priced:
+            raise InstrumentError(
+                f"unit: {spec.code} has settlements in {row.currency}/{row.unit}; "
+                f"it cannot be requoted in {spec.currency}/{spec.unit}"
+            )
+    for name, value in values.items():
+        setattr(row, name, value)
+    record(
+        session,
+        actor=actor,
+        action="redefine",
+        object_type="instrument",
+        object_id=spec.code,
+        before=before,
+        after=values,
+    )
+    return True
+
+
+def sync_instruments(session: Session, *, actor: str) -> int:
+    """Define the packaged instruments; returns how many were added or changed."""
+    return sum(define_instrument(session, spec, actor=actor) for spec in packaged_instruments())
+
+
+def get_instrument(session: Session, code: str) -> Instrument | None:
+    return session.scalar(select(Instrument).where(Instrument.code == code))
+
+
+# --- settlements with volume and open interest, point in time -------------------------------------
+
+
+class Settlement(NamedTuple):
+    """One instrument's settlement on a date: the latest version recorded at the instant read."""
+
+    code: str
+    date: dt.date
+    settle: Decimal
+    volume: Decimal | None
+    open_interest: Decimal | None
+    version: int
+    recorded_at: dt.datetime
+
+
+def settlement_history(
+    session: Session,
+    codes: list[str],
+    *,
+    as_of: dt.datetime,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[str, list[Settlement]]:
+    """Each instrument's settlements (oldest first) as recorded at ``as_of``."""
+    query = (
+        select(
+            Instrument.code,
+            MarketPrice.date,
+            MarketPrice.settle,
+            MarketPrice.volume,
+            MarketPrice.open_interest,
+            MarketPrice.version,
+            MarketPrice.recorded_at,
+        )
+        .join(Instrument, MarketPrice.instrument_id == Instrument.id)
+        .where(Instrument.code.in_(codes), MarketPrice.recorded_at <= as_of)
+        .order_by(Instrument.code, MarketPrice.date, MarketPrice.version)
+    )
+    if start is not None:
+        query = query.where(MarketPrice.date >= start)
+    if end is not None:
+        query = query.where(MarketPrice.date <= end)
+    latest: dict[str, dict[dt.date, Settlement]] = {code: {} for code in codes}
+    for row in session.execute(query):
+        latest[row.code][row.date] = Settlement(*row)
+    return {code: list(days.values()) for code, days in latest.items()}
+
+
+def latest_settlements(
+    session: Session, *, as_of: dt.datetime, since: dt.date | None = None
+) -> dict[str, Settlement]:
+    """The newest settlement of every instrument (recorded by ``as_of``, dated ``since`` on)."""
+    newest = (
+        select(MarketPrice.instrument_id, func.max(MarketPrice.date).label("day"))
+        .where(MarketPrice.recorded_at <= as_of)
+        .group_by(MarketPrice.instrument_id)
+    )
+    if since is not None:
+        newest = newest.where(MarketPrice.date >= since)
+    days = newest.subquery()
+    query = (
+        select(
+            Instrument.code,
+            MarketPrice.date,
+            MarketPrice.settle,
+            MarketPrice.volume,
+            MarketPrice.open_interest,
+            MarketPrice.version,
+            MarketPrice.recorded_at,
+        )
+        .join(Instrument, MarketPrice.instrument_id == Instrument.id)
+        .join(
+            days,
+            (days.c.instrument_id == MarketPrice.instrument_id) & (days.c.day == MarketPrice.date),
+        )
+        .where(MarketPrice.recorded_at <= as_of)
+        .order_by(Instrument.code, MarketPrice.version)
+    )
+    out: dict[str, Settlement] = {}
+    for row in session.execute(query):
+        out[row.code] = Settlement(*row)
+    return out
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    instrument: Instrument
+    settlement: Settlement
+
+
+def contracts_of(session: Session, root: str) -> list[Instrument]:
+    """The contract months listed under a root (``SHFE-CU``: ``SHFE-CU-2612``, ...)."""
+    rows = session.scalars(
+        select(Instrument)
+        .where(
+            Instrument.kind == "future",
+            Instrument.contract_month.is_not(None),
+            Instrument.code.startswith(f"{root}-", autoescape=True),
+        )
+        .order_by(Instrument.contract_month, Instrument.code)
+    )
+    return list(rows)
+
+
+def futures_curve(
+    session: Session,
+    root: str,
+    *,
+    as_of: dt.datetime,
+    day: dt.date | None = None,
+    since: dt.date | None = None,
+) -> tuple[dt.date | None, list[CurvePoint]]:
+    """The settlements of a root's contract months on ``day`` (default: the newest date with
+    any, on or before ``day``), by contract month; (None, []) when there are none."""
+    contracts = contracts_of(session, root)
+    if not contracts:
+        return None, []
+    history = settlement_history(
+        session, [c.code for c in contracts], as_of=as_of, start=since, end=day
+    )
+    dates = {s.date for rows in history.values() for s in rows}
+    if not dates:
+        return None, []
+    chosen = max(dates) if day is None or day not in dates else day
+    points = [
+        CurvePoint(contract, settlement)
+        for contract in contracts
+        for settlement in history[contract.code]
+        if settlement.date == chosen
+    ]
+    return chosen, points

@@ -22,7 +22,7 @@ from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.openapi import install_openapi
-from metalwire.web.pages import account, articles, methodology, site
+from metalwire.web.pages import account, articles, markets, methodology, site
 from metalwire.web.problems import install_problem_handlers
 
 API_DESCRIPTION = """
@@ -41,6 +41,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     account.router,
     methodology.router,
     articles.router,
+    markets.router,
 )
 
 

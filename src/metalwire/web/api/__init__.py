@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from metalwire.web.api import articles, catalog, desk, prices, surveys
+from metalwire.web.api import articles, catalog, desk, markets, prices, surveys
 from metalwire.web.auth import enforce_rate_limit
 from metalwire.web.problems import Problem
 
@@ -13,6 +13,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     desk.router,
     surveys.router,
     articles.router,
+    markets.router,
 )
 
 

@@ -1,0 +1,521 @@
+"""Markets: instruments and settlements, futures curves, arbitrage windows and indices.
+
+Every value goes through the access gate. Instruments are exchange and reference data at the
+free tier (the plan's history floor applies). An arbitrage window is readable by whoever may read
+every series it takes as input; an index by whoever may read its own catalog series (or, without
+one, every series constituent). Only released constituent values enter (``as_of``: exactly what
+was published then), and a constituent above the caller's plan inside an index they may read is
+listed ``locked``, without its price or contribution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from metalwire.accounts.gate import Decision, Principal, history_floor, may_read_tier
+from metalwire.catalog.units import plain, price_unit_label, round_price
+from metalwire.indices import engine
+from metalwire.indices import service as indices
+from metalwire.markets import service as markets
+from metalwire.markets import windows
+from metalwire.markets.models import Instrument
+from metalwire.web.access import access
+from metalwire.web.api.prices import NOT_FOUND, AsOf, End, FormatQuery, Start, moment, now_of
+from metalwire.web.auth import CurrentPrincipal, deny
+from metalwire.web.deps import ApiLang, DbSession
+from metalwire.web.http_cache import cached, json_bytes, tabular
+from metalwire.web.problems import invalid_parameter, not_found
+
+router = APIRouter(tags=["markets"])
+INSTRUMENT_TIER = "free"
+
+
+def _first(principal: Principal, start: dt.date | None, today: dt.date) -> dt.date | None:
+    floor = history_floor(principal, today)
+    if floor is None:
+        return start
+    return max(start, floor) if start else floor
+
+
+def _check_range(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and start > end:
+        raise invalid_parameter("start", "start is after end")
+
+
+def _json(request: Request, principal: Principal, body: Any) -> Response:
+    return cached(request, principal, json_bytes(body), "application/json")
+
+
+def _dec(value: Decimal | None) -> str | None:
+    """A stored decimal (6 places) without its padding zeros."""
+    return None if value is None else plain(value)
+
+
+# --- instruments, settlements, curves ------------------------------------------------------------
+
+
+def instrument_dict(instrument: Instrument, lang: str) -> dict[str, Any]:
+    return {
+        "code": instrument.code,
+        "name": instrument.name_zh if lang == "zh" else instrument.name_en,
+        "name_en": instrument.name_en,
+        "name_zh": instrument.name_zh,
+        "kind": instrument.kind,
+        "exchange": instrument.exchange,
+        "contract_month": instrument.contract_month,
+        "currency": instrument.currency,
+        "unit": instrument.unit,
+        "unit_label": price_unit_label(instrument.currency, instrument.unit, lang),
+        "vat_inclusive": instrument.vat_inclusive,
+        "source": instrument.source,
+    }
+
+
+def settlement_dict(row: markets.Settlement) -> dict[str, Any]:
+    return {
+        "date": row.date.isoformat(),
+        "settle": plain(row.settle),
+        "volume": _dec(row.volume),
+        "open_interest": _dec(row.open_interest),
+        "version": row.version,
+        "recorded_at": row.recorded_at.isoformat(),
+    }
+
+
+def _instrument_gate(principal: Principal, what: str) -> None:
+    decision = may_read_tier(principal, INSTRUMENT_TIER)
+    if not decision:
+        raise deny(decision, what)
+
+
+@router.get(
+    "/instruments",
+    responses={200: {"description": "Instruments with their newest settlement"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def list_instruments(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ApiLang,
+    kind: Annotated[str | None, Query(examples=["continuous"])] = None,
+) -> Response:
+    """Every instrument (exchange contract by month, continuous front month, LME cash and
+    3-month, FX fixing, reference price): currency, unit, VAT flag and newest settlement."""
+    if kind is not None and kind not in markets.INSTRUMENT_KINDS:
+        raise invalid_parameter("kind", f"one of {', '.join(markets.INSTRUMENT_KINDS)}")
+    _instrument_gate(principal, "instruments")
+    now = now_of(request)
+    latest = markets.latest_settlements(
+        session, as_of=now, since=history_floor(principal, now.date())
+    )
+    out = []
+    for instrument in markets.instruments(session):
+        if kind is not None and instrument.kind != kind:
+            continue
+        newest = latest.get(instrument.code)
+        out.append(
+            {
+                **instrument_dict(instrument, lang),
+                "latest": settlement_dict(newest) if newest else None,
+            }
+        )
+    return _json(request, principal, out)
+
+
+@router.get(
+    "/instruments/{code}/settlements",
+    responses={200: {"description": "Settlements, point in time"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def instrument_settlements(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ApiLang,
+    start: Start = None,
+    end: End = None,
+    as_of: AsOf = None,
+) -> Response:
+    """Daily settlements (settle, volume, open interest, version); with `as_of`, the versions
+    recorded by then (a corrected settlement is a new version)."""
+    instrument = markets.get_instrument(session, code)
+    if instrument is None:
+        raise not_found(f"no instrument with code {code!r}")
+    _instrument_gate(principal, f"instrument {code}")
+    instant = moment(request, as_of)
+    first = _first(principal, start, instant.date())
+    _check_range(first, end)
+    rows = markets.settlement_history(session, [code], as_of=instant, start=first, end=end)
+    body = {
+        **instrument_dict(instrument, lang),
+        "as_of": instant.isoformat(),
+        "items": [settlement_dict(r) for r in rows[code]],
+    }
+    return _json(request, principal, body)
+
+
+@router.get(
+    "/futures/{code}/curve",
+    responses={200: {"description": "Settlements by contract month"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def futures_curve(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ApiLang,
+    date: Annotated[
+        dt.date | None,
+        Query(description="Market date (default: the newest); the last one on or before it"),
+    ] = None,
+    as_of: AsOf = None,
+) -> Response:
+    """The futures curve of a root (e.g. `SHFE-CU`): each listed contract month's settlement on
+    a date, and the continuous front month's."""
+    contracts = markets.contracts_of(session, code)
+    if not contracts:
+        raise not_found(f"no futures listed under {code!r}")
+    _instrument_gate(principal, f"futures {code}")
+    instant = moment(request, as_of)
+    floor = history_floor(principal, instant.date())
+    day, points = markets.futures_curve(session, code, as_of=instant, day=date, since=floor)
+    front = markets.get_instrument(session, f"{code}-FRONT")
+    front_row = None
+    if front is not None and day is not None:
+        history = markets.settlement_history(
+            session, [front.code], as_of=instant, start=day, end=day
+        )
+        if history[front.code]:
+            front_row = {
+                **instrument_dict(front, lang),
+                **settlement_dict(history[front.code][0]),
+            }
+    first = contracts[0]
+    body = {
+        "root": code,
+        "date": day.isoformat() if day else None,
+        "as_of": instant.isoformat(),
+        "currency": first.currency,
+        "unit": first.unit,
+        "unit_label": price_unit_label(first.currency, first.unit, lang),
+        "front": front_row,
+        "items": [
+            {
+                "code": p.instrument.code,
+                "contract_month": p.instrument.contract_month,
+                **settlement_dict(p.settlement),
+            }
+            for p in points
+        ],
+    }
+    return _json(request, principal, body)
+
+
+# --- arbitrage ---------------------------------------------------------------------------------
+
+
+def window_decision(
+    session: Session, principal: Principal, definition: windows.WindowDefinition
+) -> Decision:
+    """Whoever may read the window's tier and every series it takes as input."""
+    decision = may_read_tier(principal, windows.tier_of(session, definition))
+    if not decision:
+        return decision
+    for series in windows.series_inputs(session, definition):
+        decision = may_read_tier(principal, series.tier.value, series.commodity.entry.group.code)
+        if not decision:
+            return decision
+    return decision
+
+
+def window_head(
+    session: Session, definition: windows.WindowDefinition, lang: str
+) -> dict[str, Any]:
+    return {
+        "code": definition.code,
+        "name": definition.name_zh if lang == "zh" else definition.name_en,
+        "name_en": definition.name_en,
+        "name_zh": definition.name_zh,
+        "kind": definition.kind,
+        "metal": definition.metal,
+        "currency": "CNY",
+        "unit": definition.unit,
+        "unit_label": price_unit_label("CNY", definition.unit, lang),
+        "decimals": definition.decimals,
+        "carry_forward_days": definition.carry_forward_days,
+        "tier": windows.tier_of(session, definition),
+        "inputs": {
+            role: {"source": spec.source, "code": spec.code}
+            for role, spec in definition.inputs.items()
+        },
+        "parameters": [windows.parameters_dict(p) for p in definition.parameters],
+    }
+
+
+@router.get(
+    "/arbitrage",
+    responses={200: {"description": "Arbitrage windows and where each stands"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def list_arbitrage(
+    request: Request, session: DbSession, principal: CurrentPrincipal, lang: ApiLang
+) -> Response:
+    """Every arbitrage window: formula kind, inputs, parameter sets, the newest result and, while
+    open, since when; `locked` with no values for windows above the caller's plan."""
+    now = now_of(request)
+    floor = history_floor(principal, now.date())
+    out = []
+    for definition in windows.definitions():
+        allowed = bool(window_decision(session, principal, definition))
+        row, current = (None, None)
+        if allowed:
+            row, current = windows.latest(session, definition, as_of=now, floor=floor)
+        out.append(
+            {
+                **window_head(session, definition, lang),
+                "locked": not allowed,
+                "latest": None
+                if row is None
+                else {"date": row.date.isoformat(), "profit": str(row.profit), "open": row.open},
+                "open_since": current.opened.isoformat() if current else None,
+            }
+        )
+    return _json(request, principal, out)
+
+
+@router.get(
+    "/arbitrage/{code}",
+    responses={200: {"description": "Inputs, parameters and result per date"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def arbitrage_history(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ApiLang,
+    start: Start = None,
+    end: End = None,
+    as_of: AsOf = None,
+) -> Response:
+    """An arbitrage window per market date: every input (source, code, value, its own date,
+    version), the parameter set in effect, the intermediate figures and the profit, and the
+    stretches it was open (`opened`, `closed`, days, peak)."""
+    definition = windows.get_definition(code)
+    if definition is None:
+        raise not_found(f"no arbitrage window with code {code!r}")
+    decision = window_decision(session, principal, definition)
+    if not decision:
+        raise deny(decision, f"the arbitrage window {code}")
+    instant = moment(request, as_of)
+    floor = history_floor(principal, instant.date())
+    _check_range(start, end)
+    history = windows.compute(session, definition, as_of=instant, start=start, end=end, floor=floor)
+    body = {
+        **window_head(session, definition, lang),
+        "as_of": instant.isoformat(),
+        "windows": [w.to_dict() for w in history.windows],
+        "missing": [day.isoformat() for day in history.missing],
+        "items": [row.to_dict() for row in history.rows],
+    }
+    return _json(request, principal, body)
+
+
+# --- indices -----------------------------------------------------------------------------------
+
+
+def index_decision(principal: Principal, gate: indices.Access) -> Decision:
+    decision = may_read_tier(principal, gate.tier, gate.group)
+    if decision and gate.series is None:
+        for series in gate.constituents.values():
+            decision = may_read_tier(
+                principal, series.tier.value, series.commodity.entry.group.code
+            )
+            if not decision:
+                break
+    return decision
+
+
+def _locked(principal: Principal, gate: indices.Access) -> set[str]:
+    """Series constituents the caller may not read inside an index they may read."""
+    return {
+        code
+        for code, series in gate.constituents.items()
+        if not may_read_tier(principal, series.tier.value, series.commodity.entry.group.code)
+    }
+
+
+def index_head(
+    definition: engine.IndexDefinition, gate: indices.Access, lang: str
+) -> dict[str, Any]:
+    return {
+        "code": definition.code,
+        "name": (definition.name_zh or definition.name) if lang == "zh" else definition.name,
+        "name_en": definition.name,
+        "name_zh": definition.name_zh,
+        "tier": gate.tier,
+        "series": gate.series.code if gate.series else None,
+        "base_value": str(definition.base_value),
+        "base_period": {
+            "start": definition.base_period.start.isoformat(),
+            "end": definition.base_period.end.isoformat(),
+        },
+        "formula": definition.formula.value,
+        "decimals": definition.decimals,
+        "carry_forward_days": definition.carry_forward_days,
+        "methodology": definition.methodology,
+    }
+
+
+@router.get(
+    "/indices",
+    responses={200: {"description": "Index definitions with their newest value"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def list_indices(
+    request: Request, session: DbSession, principal: CurrentPrincipal, lang: ApiLang
+) -> Response:
+    """Every index: definition (base, formula, constituents and weights), tier and its newest
+    published value; `locked` with no value for indices above the caller's plan."""
+    now = now_of(request)
+    floor = history_floor(principal, now.date())
+    out = []
+    for record in indices.definitions(session):
+        definition = engine.IndexDefinition.model_validate(record.definition)
+        gate = indices.access_of(session, definition)
+        allowed = bool(index_decision(principal, gate))
+        latest = None
+        if allowed:
+            try:
+                published = indices.view(session, definition.code, as_of=now, start=floor)
+            except indices.IndexError_:
+                published = None
+            if published and published.points:
+                point = published.points[-1]
+                latest = {"date": point.date.isoformat(), "value": str(point.value)}
+        out.append(
+            {
+                **index_head(definition, gate, lang),
+                "version": record.version,
+                "constituents": [
+                    {
+                        "code": c.code,
+                        "source": "series" if c.series else "instrument",
+                        "weight": str(c.weight),
+                    }
+                    for c in definition.constituents
+                ],
+                "locked": not allowed,
+                "latest": latest,
+            }
+        )
+    return _json(request, principal, out)
+
+
+@router.get(
+    "/indices/{code}",
+    responses={200: {"description": "Values, constituents' prices and contributions"}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def index_values(
+    code: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ApiLang,
+    start: Start = None,
+    end: End = None,
+    as_of: AsOf = None,
+    format: FormatQuery = "json",
+) -> Response:
+    """An index's values computed from its constituents as published at `as_of`: each value
+    with every constituent's price and contribution (index points, adding up to the value),
+    the weights and each constituent's base-period sum and count."""
+    try:
+        definition = indices.load(session, code)
+    except indices.IndexError_:
+        raise not_found(f"no index with code {code!r}") from None
+    gate = indices.access_of(session, definition)
+    decision = index_decision(principal, gate)
+    if not decision:
+        raise deny(decision, f"the {gate.tier} index {code}")
+    instant = moment(request, as_of)
+    first = _first(principal, start, instant.date())
+    _check_range(first, end)
+    unavailable = None
+    try:
+        published: indices.IndexView | None = indices.view(
+            session, code, as_of=instant, start=first, end=end
+        )
+    except indices.IndexError_ as exc:  # e.g. a constituent not yet published in the base
+        published, unavailable = None, str(exc)
+    locked = _locked(principal, gate)
+    codes = definition.codes
+    constituents = []
+    for c in definition.constituents:
+        series = gate.constituents.get(c.code)
+        hidden = c.code in locked
+        total, count = published.base[c.code] if published else (Decimal(0), 0)
+        constituents.append(
+            {
+                "code": c.code,
+                "source": "series" if c.series else "instrument",
+                "weight": str(c.weight),
+                "normalized_weight": str(round_price(published.weights[c.code], 10))
+                if published
+                else None,
+                "currency": series.currency if series else None,
+                "unit": series.unit if series else None,
+                "tier": series.tier.value if series else INSTRUMENT_TIER,
+                "locked": hidden,
+                "base_sum": None if hidden or not count else plain(total),
+                "base_count": None if hidden else count,
+                "base_average": None if hidden or not count else str(round_price(total / count, 6)),
+            }
+        )
+    items: list[dict[str, Any]] = []
+    for point in published.points if published else []:
+        prices = published.prices[point.date] if published else {}
+        items.append(
+            {
+                "date": point.date.isoformat(),
+                "value": str(point.value),
+                "contributions": {
+                    c: None if c in locked else str(point.contributions[c]) for c in codes
+                },
+                "prices": {c: None if c in locked else plain(prices[c]) for c in codes},
+                "carried_forward": {
+                    c: day.isoformat()
+                    for c, day in point.carried_forward.items()
+                    if c not in locked
+                },
+                "constituents_used": point.constituents_used,
+            }
+        )
+    body = {
+        **index_head(definition, gate, lang),
+        "version": published.record_version if published else None,
+        "as_of": instant.isoformat(),
+        "unavailable": unavailable,
+        "constituents": constituents,
+        "items": items,
+    }
+    columns = ("date", "value", *codes)
+    rows = [[i["date"], i["value"], *(i["contributions"][c] for c in codes)] for i in items]
+    return tabular(request, principal, format, f"{code}-values", columns, rows, body)
