@@ -44,6 +44,7 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.base import utcnow
 from metalwire.demo.anchors import anchor_for
+from metalwire.demo.newsroom import build_newsroom
 from metalwire.demo.prices import EPOCH, SeriesMarket, contributors, daily_levels, day_evidence
 from metalwire.demo.surveys import build_surveys
 from metalwire.pricing.methodology import methodology_for
@@ -172,8 +173,12 @@ def build_demo(
         months=months,
         progress=(lambda line: progress(line, 0, 0)) if progress else None,
     )
+    report_lines = build_newsroom(
+        session, editor=desk.editor, analyst=desk.analyst, now=now, days=min(30, days)
+    )
     return [
         *survey_lines,
+        *report_lines,
         *[
             f"demo market: {len(definitions)} price series defined",
             f"demo users: {', '.join(email for email, _, _ in DEMO_USERS)} "
