@@ -244,8 +244,9 @@ def test_analysts_draft_reports_and_editors_publish(app: FastAPI, market: Market
     assert again.status_code == 201 and again.json()["revision"] == 1
 
 
-def test_the_client_reads_articles_through_the_gate(app: FastAPI, library: Desk,
-                                                    live_server: str) -> None:
+def test_the_client_reads_articles_through_the_gate(
+    app: FastAPI, library: Desk, live_server: str
+) -> None:
     from metalwire.client import Client
 
     app.state.clock = lambda: NOW

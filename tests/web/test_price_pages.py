@@ -21,12 +21,14 @@ def publish(desk: Desk, code: str, day: dt.date, deals: list[tuple[str, str]]) -
     desk.submit(code, day, deals)
     with desk.db.transaction() as session:
         service.assess_day(session, day, user=desk.analyst, series_code=code)
-        service.approve_day(session, day, user=desk.editor, series_code=code,
-                            now=BEFORE - dt.timedelta(days=2))
+        service.approve_day(
+            session, day, user=desk.editor, series_code=code, now=BEFORE - dt.timedelta(days=2)
+        )
 
 
-def test_banner_before_release_then_the_price_after(desk: Desk, app: FastAPI,
-                                                    client: TestClient) -> None:
+def test_banner_before_release_then_the_price_after(
+    desk: Desk, app: FastAPI, client: TestClient
+) -> None:
     publish(desk, SILVER, DAY - dt.timedelta(days=1), [("7800", "5"), ("7810", "5"), ("7820", "5")])
     publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
     app.state.clock = lambda: BEFORE
@@ -53,10 +55,12 @@ def test_got_it_hides_the_banner_for_the_day(desk: Desk, app: FastAPI, client: T
     assert "stay tuned" in client.get("/entry/silver").text
 
 
-def test_delayed_publication_and_locked_premium(desk: Desk, app: FastAPI,
-                                                client: TestClient) -> None:
-    publish(desk, PREMIUM, DAY - dt.timedelta(days=1), [("38", "200"), ("40", "200"),
-                                                        ("45", "200")])
+def test_delayed_publication_and_locked_premium(
+    desk: Desk, app: FastAPI, client: TestClient
+) -> None:
+    publish(
+        desk, PREMIUM, DAY - dt.timedelta(days=1), [("38", "200"), ("40", "200"), ("45", "200")]
+    )
     app.state.clock = lambda: AFTER  # nothing of today's silver approved: delayed
     html = client.get("/entry/silver").text
     assert "Delayed publication" in html

@@ -44,6 +44,7 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.base import utcnow
 from metalwire.demo.anchors import anchor_for
+from metalwire.demo.markets import build_markets, iron_ore_evidence
 from metalwire.demo.newsroom import build_newsroom
 from metalwire.demo.prices import EPOCH, SeriesMarket, contributors, daily_levels, day_evidence
 from metalwire.demo.surveys import build_surveys
@@ -161,6 +162,8 @@ def build_demo(
     books = _books(session, definitions, days=days, now=now, seed=seed)
     tally = _Tally()
     _submit(session, books, desk, now=now, seed=seed, tally=tally, progress=progress)
+    # Off-grade iron-ore fines, normalized to 62% Fe, must be in before the day is assessed.
+    iron_ore = iron_ore_evidence(session, now=now, seed=seed, days=days, analyst=desk.analyst)
     _assess_history(session, books, desk, tally=tally, progress=progress)
     _assess_today(session, books, desk, now=now, seed=seed, tally=tally)
     # Three years of survey returns for a full demo; a short test build keeps a few months.
@@ -173,11 +176,22 @@ def build_demo(
         months=months,
         progress=(lambda line: progress(line, 0, 0)) if progress else None,
     )
+    market_lines = build_markets(
+        session,
+        now=now,
+        seed=seed,
+        days=days,
+        analyst=desk.analyst,
+        editor=desk.editor,
+        progress=(lambda line: progress(line, 0, 0)) if progress else None,
+    )
     report_lines = build_newsroom(
         session, editor=desk.editor, analyst=desk.analyst, now=now, days=min(30, days)
     )
     return [
+        *iron_ore,
         *survey_lines,
+        *market_lines,
         *report_lines,
         *[
             f"demo market: {len(definitions)} price series defined",

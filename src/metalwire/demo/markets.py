@@ -14,7 +14,8 @@
     market dates) for Cu, Al, Zn, Ni, Sn, Pb, Ag, loaded 15:05 Shanghai. The front month is the
     published Shanghai spot less its published spot premium (copper, silver) or less a small
     seeded premium walk (the others), rounded to the exchange's tick: spot = SHFE front +
-    premium, as the market quotes it. Later months add a carry per month;
+    premium, as the market quotes it (on a day the desk has not published yet, the demo's price
+    path stands in: the exchange settles regardless). Later months add a carry per month;
   - LME 3-month and cash for Cu, Zn, Ni (loaded 17:35 London) and the London silver price
     (12:05 London), set so that the import (or export) profit of each arbitrage window follows a
     seeded mean-reverting walk around a small loss: the windows open and close as real ones do,
