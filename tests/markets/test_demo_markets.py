@@ -224,3 +224,21 @@ def test_a_second_build_adds_nothing(
     lines = build(built, monkeypatch)
     assert counts() == first
     assert "0 real settlements and 0 demo settlements added" in " ".join(lines)
+
+
+def test_production_reports_quote_the_export_window(built: ScratchDatabase) -> None:
+    from metalwire.newsroom.service import arbitrage_facts
+    from metalwire.supply.service import require_survey
+
+    with built.transaction() as session:
+        silver = require_survey(session, "AG-INGOT-CN-OUTPUT")
+        facts = arbitrage_facts(session, silver, "2026-11", now=NOW)
+        assert facts is not None and facts.kind == "export" and facts.unit_en == "yuan/kg"
+        definition = windows.get_definition("AG-EXPORT")
+        assert definition is not None
+        history = windows.compute(
+            session, definition, as_of=NOW, start=dt.date(2026, 11, 16), end=dt.date(2026, 11, 30)
+        )
+        latest = history.rows[-1]
+        assert facts.profit == latest.profit and facts.open == latest.open
+        assert facts.source_ref == f"arbitrage:AG-EXPORT@{latest.date.isoformat()}"

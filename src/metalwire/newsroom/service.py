@@ -14,6 +14,7 @@ line) takes its place and the figures stay in the body.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -147,6 +148,9 @@ def fact_link(fact: Mapping[str, Any]) -> str | None:
     if kind == "series" and ref:
         code = ref.split("/")[0]
         return f"/api/v1/series/{code}/prices"
+    if kind == "arbitrage" and ref.startswith("arbitrage:"):
+        code, _, day = ref.removeprefix("arbitrage:").partition("@")
+        return f"/api/v1/arbitrage/{code}?start={day}&end={day}"
     return None
 
 
@@ -546,9 +550,50 @@ def premium_facts(
 def arbitrage_facts(
     session: Session, survey: Survey, period: str, *, now: dt.datetime
 ) -> gen.ArbitrageFacts | None:
-    """HOOK for the import/export arbitrage window of the survey's metal (markets package, being
-    built separately). Until it lands, production reports carry no window sentence."""
-    return None
+    """The survey metal's export (silver) or import window over the period's last market days,
+    as published when the report is drafted. A window above the survey's tier is left out, so a
+    free report never quotes a premium figure."""
+    from metalwire.markets import windows
+
+    metal = survey.entry.code
+    preferred = ("silver-export",) if metal == "silver" else ("base-metal-import",)
+    definition = next(
+        (d for d in windows.definitions() if d.metal == metal and d.kind in preferred), None
+    )
+    if definition is None:
+        return None
+    if windows.tier_of(session, definition) != "free" and survey.tier.value != "premium":
+        return None
+    year, month = (int(part) for part in period.split("-"))
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    history = windows.compute(
+        session, definition, as_of=now, start=last - dt.timedelta(days=14), end=last
+    )
+    if not history.rows:
+        return None
+    first, latest = history.rows[0], history.rows[-1]
+    opened_on = next(
+        (
+            w.opened
+            for w in history.windows
+            if w.opened <= latest.date and (w.closed is None or w.closed > latest.date)
+        ),
+        None,
+    )
+    trend: gen.Trend = (
+        "up" if latest.profit > first.profit else "down" if latest.profit < first.profit else "flat"
+    )
+    unit_en, unit_zh = ("yuan/kg", "元/千克") if definition.unit == "kg" else ("yuan/mt", "元/吨")
+    return gen.ArbitrageFacts(
+        kind="export" if definition.kind == "silver-export" else "import",
+        profit=latest.profit,
+        unit_en=unit_en,
+        unit_zh=unit_zh,
+        open=latest.open,
+        opened_on=opened_on if latest.open else None,
+        trend=trend,
+        source_ref=f"arbitrage:{definition.code}@{latest.date.isoformat()}",
+    )
 
 
 def _producer_types(survey: Survey) -> dict[str, tuple[str, str]]:
