@@ -73,3 +73,17 @@ def test_entry_page_links_each_series_to_its_methodology(
     assert CliRunner().invoke(cli_app, ["demo", "--days", "1"]).exit_code == 0
     html = client.get("/entry/silver").text
     assert 'href="/methodology/spot-prices"' in html
+
+
+def test_nul_characters_are_refused_before_any_code_sees_them(client: TestClient) -> None:
+    for response in (
+        client.get("/api/v1/series", params={"entry": "sil\x00ver"}),
+        client.post(
+            "/api/v1/corrections",
+            json={"series": "\x00", "date": "2026-01-01", "low": 1, "high": 2, "reason": "x"},
+        ),
+    ):
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "NUL" in response.json()["detail"]
+    assert client.get("/api/v1/catalog").status_code == 200

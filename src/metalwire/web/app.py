@@ -21,6 +21,7 @@ from metalwire.web import health
 from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
+from metalwire.web.nul_guard import NulGuard
 from metalwire.web.openapi import install_openapi
 from metalwire.web.pages import account, articles, markets, methodology, site
 from metalwire.web.problems import install_problem_handlers
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     install_problem_handlers(app, site.error_page)
     install_openapi(app)
+    app.add_middleware(NulGuard)
     app.include_router(api_router())
     for router in PAGE_ROUTERS:
         app.include_router(router)

@@ -1,0 +1,82 @@
+"""Refuse NUL characters in a request before any code sees them: PostgreSQL text cannot hold
+them, and no name, code or note of the trade contains one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[
+    [Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+    Awaitable[None],
+]
+
+NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
+
+
+class NulGuard:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(
+        self,
+        scope: Message,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = None
+        if "\x00" in scope.get("path", ""):
+            where = "path"
+        elif any(m in scope.get("query_string", b"") for m in NUL_MARKERS):
+            where = "query"
+        messages: list[Message] = []
+        body = b""
+        if where is None:
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    break
+            if any(m in body for m in NUL_MARKERS):
+                where = "body"
+        if where is not None:
+            problem = {
+                "type": "urn:metalwire:problem:invalid-parameter",
+                "title": "Unprocessable Entity",
+                "status": 422,
+                "detail": f"the request {where} contains a NUL character",
+                "instance": scope.get("path", ""),
+                "invalid_params": [
+                    {"name": where, "location": where, "reason": "NUL characters are not allowed"}
+                ],
+            }
+            payload = json.dumps(problem).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 422,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(payload)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": payload})
+            return
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            try:
+                return next(replay)
+            except StopIteration:
+                return await receive()
+
+        await self.app(scope, replayed, send)
