@@ -23,7 +23,18 @@ from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.nul_guard import NulGuard
 from metalwire.web.openapi import install_openapi
-from metalwire.web.pages import account, articles, markets, methodology, site
+from metalwire.web.pages import (
+    account,
+    alerts,
+    articles,
+    desk,
+    desk_reports,
+    markets,
+    methodology,
+    series,
+    site,
+    surveys,
+)
 from metalwire.web.problems import install_problem_handlers
 
 API_DESCRIPTION = """
@@ -43,6 +54,11 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     methodology.router,
     articles.router,
     markets.router,
+    series.router,
+    surveys.router,
+    desk.router,
+    desk_reports.router,
+    alerts.router,
 )
 
 
