@@ -1,8 +1,20 @@
-"""Per-client request counting in fixed one-minute windows, shared by all workers via the DB."""
+"""Per-client request counting in fixed one-minute windows, shared by all workers.
+
+The shared count lives in the database (or Redis). A worker does not write it on every request:
+it leases a block of request numbers from the shared count and hands them out from memory, so
+the shared total never admits more than the limit, whatever the number of workers. Blocks are a
+hundredth of the limit (one request for small limits, so those are counted exactly); a worker
+that leased numbers it does not use can only make other workers refuse a little early, never
+admit more.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -11,24 +23,98 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.models import RateWindow
 
+MAX_BLOCK = 1000
 
-def count_request(session: Session, client: str, *, now: float | None = None) -> tuple[int, int]:
-    """Count one request; returns (requests in this window so far, seconds until it ends)."""
+
+def count_request(
+    session: Session, client: str, *, now: float | None = None, count: int = 1
+) -> tuple[int, int]:
+    """Count ``count`` requests; returns (requests in this window so far, seconds until it ends)."""
     moment = time.time() if now is None else now
     minute = int(moment // 60)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(RateWindow)
-        .values(client=client, window_start=minute, count=1)
+        .values(client=client, window_start=minute, count=count)
         .on_conflict_do_update(
             index_elements=["client", "window_start"],
-            set_={"count": RateWindow.count + 1},
+            set_={"count": RateWindow.count + count},
         )
         .returning(RateWindow.count)
     )
-    count = int(session.execute(statement).scalar_one())
-    if count == 1:  # first request of a window: forget this client's old windows
+    total = int(session.execute(statement).scalar_one())
+    if total == count:  # first lease of a window: forget this client's old windows
         session.execute(
             delete(RateWindow).where(RateWindow.client == client, RateWindow.window_start < minute)
         )
-    return count, 60 - int(moment % 60)
+    return total, 60 - int(moment % 60)
+
+
+def block_size(limit: int) -> int:
+    return max(1, min(MAX_BLOCK, limit // 100))
+
+
+@dataclass
+class _Lease:
+    minute: int
+    next_number: int  # the next request number this worker may hand out
+    last_number: int  # the last number of its block
+
+
+@dataclass(frozen=True)
+class Admission:
+    number: int  # this request's number in the client's window (1-based)
+    limit: int
+    reset: int  # seconds until the window ends
+
+    @property
+    def allowed(self) -> bool:
+        return self.number <= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.number)
+
+
+class RateLimiter:
+    """Hands out request numbers from leased blocks of the shared per-minute count."""
+
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        redis: Any | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sessions = sessions
+        self._redis = redis
+        self._clock = clock
+        self._leases: dict[str, _Lease] = {}
+        self._lock = threading.Lock()  # sync routes count from the thread pool
+
+    def admit(self, client: str, limit: int) -> Admission:
+        moment = self._clock()
+        minute = int(moment // 60)
+        reset = 60 - int(moment % 60)
+        with self._lock:
+            lease = self._leases.get(client)
+            if lease is None or lease.minute != minute or lease.next_number > lease.last_number:
+                size = block_size(limit)
+                total = self._lease(client, size, moment)
+                lease = _Lease(minute, total - size + 1, total)
+                self._leases[client] = lease
+                if len(self._leases) > 100_000:  # old clients' leases: keep memory bounded
+                    self._leases = {client: lease}
+            number = lease.next_number
+            lease.next_number += 1
+        return Admission(number, limit, reset)
+
+    def _lease(self, client: str, size: int, moment: float) -> int:
+        if self._redis is not None:
+            name = f"metalwire:rate:{client}:{int(moment // 60)}"
+            with self._redis.pipeline() as pipe:
+                pipe.incrby(name, size)
+                pipe.expire(name, 120)
+                return int(pipe.execute()[0])
+        with self._sessions() as session, session.begin():
+            total, _ = count_request(session, client, now=moment, count=size)
+            return total

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, Text, bindparam, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.credentials import (
@@ -389,20 +391,99 @@ def revoke_api_key(session: Session, key_id: int, *, actor: str) -> ApiKey:
     return key
 
 
-def resolve_api_key(session: Session, presented: str) -> ApiKey | None:
-    """The live key for a presented ``mw_<prefix>_<secret>``, marking it used (once a minute)."""
+# A key's last use is recorded at most once a minute: a write on every request would cost more
+# than the request.
+LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
+
+
+def split_key(presented: str) -> tuple[str, str] | None:
     parts = presented.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
-    if key is None or key.revoked_at is not None or not key.user.is_active:
+    return parts[1], parts[2]
+
+
+def _is_live(secret_hash: str, revoked_at: object, user_active: bool, secret: str) -> bool:
+    return revoked_at is None and user_active and same(secret_hash, token_hash(secret))
+
+
+def needs_marking(last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
+    return last_used_at is None or now - last_used_at > LAST_USED_GRANULARITY
+
+
+def resolve_api_key(session: Session, presented: str) -> ApiKey | None:
+    """The live key for a presented ``mw_<prefix>_<secret>``, marking it used (once a minute)."""
+    split = split_key(presented)
+    if split is None:
         return None
-    if not same(key.secret_hash, token_hash(parts[2])):
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == split[0]))
+    if key is None or not _is_live(key.secret_hash, key.revoked_at, key.user.is_active, split[1]):
         return None
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
+    if needs_marking(key.last_used_at, now):
         key.last_used_at = now
     return key
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    principal: Principal
+    last_used_at: dt.datetime | None
+
+
+# Built once: building a statement costs more than running it on the API's fast path.
+KEY_HOLDER = (
+    select(
+        ApiKey.id,
+        ApiKey.secret_hash,
+        ApiKey.scope,
+        ApiKey.revoked_at,
+        ApiKey.last_used_at,
+        User.id,
+        User.email,
+        User.role,
+        User.is_active,
+        Plan.code,
+        cast(Plan.entitlements, Text),  # as stored: the text is the parsed plan's cache key
+    )
+    .join(User, User.id == ApiKey.user_id)
+    .join(Plan, Plan.code == User.plan_code)
+    .where(ApiKey.prefix == bindparam("prefix"))
+)
+FREE_PLAN = select(cast(Plan.entitlements, Text)).where(Plan.code == "free")
+
+
+def key_holder(connection: Connection, presented: str) -> KeyHolder | None:
+    """The principal behind a live key in one statement, without marking it used: for read
+    paths that hand the marking (once a minute) to resolve_api_key."""
+    split = split_key(presented)
+    if split is None:
+        return None
+    row = connection.execute(KEY_HOLDER, {"prefix": split[0]}).one_or_none()
+    return None if row is None else holder_of(tuple(row), split[1])
+
+
+def holder_of(row: tuple[Any, ...], secret: str) -> KeyHolder | None:
+    """A KEY_HOLDER row, checked against the presented secret."""
+    if not _is_live(row[1], row[3], row[8], secret):
+        return None
+    entitlements = cached_entitlements(row[9], row[10])
+    principal = principal_for(
+        row[5], row[6], Role(row[7]), entitlements, key_id=row[0], scope=Scope(row[2])
+    )
+    return KeyHolder(principal, row[4])
+
+
+def anonymous_principal_of(entitlements_text: str) -> Principal:
+    """The anonymous visitor, from a FREE_PLAN row."""
+    return principal_for(None, None, Role.READER, cached_entitlements("free", entitlements_text))
+
+
+@lru_cache(maxsize=256)
+def cached_entitlements(code: str, data: str) -> Entitlements:
+    """Parsed once per plan version: the plan's data is the cache key, so a changed plan reads
+    anew."""
+    return Entitlements.from_plan(code, json.loads(data))
 
 
 def user_api_keys(session: Session, user: User) -> list[ApiKey]:

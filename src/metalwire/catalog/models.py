@@ -109,5 +109,8 @@ class PriceSeries(Base):
     source: Mapped[str] = mapped_column(String(120), default="metalwire")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Counts approvals: with the newest release instant it makes the series' publication stamp,
+    # which changes exactly when what readers may see of it can have changed.
+    publication_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     commodity: Mapped[Commodity] = relationship(back_populates="series")

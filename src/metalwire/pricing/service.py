@@ -16,13 +16,32 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, Select, String, and_, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from metalwire.accounts.gate import SCOPE_ROLES
 from metalwire.accounts.models import Scope, User
 from metalwire.audit import record
-from metalwire.catalog.models import PriceSeries, SeriesKind, SeriesStatus
+from metalwire.catalog.models import (
+    CatalogEntry,
+    CatalogGroup,
+    Commodity,
+    PriceSeries,
+    SeriesKind,
+    SeriesStatus,
+)
 from metalwire.catalog.units import round_price
 from metalwire.db.base import utcnow
 from metalwire.pricing import engine
@@ -659,6 +678,13 @@ def approve_assessment(
     now = now or utcnow()
     scheduled = scheduled_release(row.series, row.market_date)
     row.status = AssessmentStatus.APPROVED
+    # In SQL, so that concurrent approvals of one series both count.
+    session.execute(
+        update(PriceSeries)
+        .where(PriceSeries.id == row.series_id)
+        .values(publication_seq=PriceSeries.publication_seq + 1)
+        .execution_options(synchronize_session=False)
+    )
     row.approver_id = user.id
     row.approved_at = now
     # An original is released at its scheduled time (at once, if approved late); a correction
@@ -901,21 +927,67 @@ def _with_changes(
     return out
 
 
-def publication_stamp(
-    session: Session, series_id: int, *, as_of: dt.datetime
-) -> tuple[int, dt.datetime | None, int | None]:
-    """(versions published, newest release instant, newest version id) as of an instant: it
-    changes exactly when what a reader may see of the series changes."""
-    row = session.execute(
-        select(
-            func.count(Assessment.id), func.max(Assessment.release_at), func.max(Assessment.id)
-        ).where(
+def publication_stamp_query(series_id: Any, as_of: Any) -> Select[Any]:
+    """(approvals of the series so far, newest release instant as of an instant).
+
+    Together they change whenever what a reader may see can have changed: every approval (an
+    original, a late one, a correction) bumps the sequence, and when time passes a release, that
+    release is later than any before it, so the newest instant moves. Both are index lookups,
+    whatever the length of the history.
+    """
+    newest = (
+        select(func.max(Assessment.release_at))
+        .where(
             Assessment.series_id == series_id,
             Assessment.status == AssessmentStatus.APPROVED,
             Assessment.release_at <= as_of,
         )
-    ).one()
-    return int(row[0]), row[1], row[2]
+        .scalar_subquery()
+    )
+    return select(PriceSeries.publication_seq, newest).where(PriceSeries.id == series_id)
+
+
+class SeriesStanding(NamedTuple):
+    """What the gate and the body cache need of a series, read in one statement."""
+
+    series_id: int
+    tier: str
+    group: str
+    stamp: tuple[int, dt.datetime | None]
+
+
+def _standing_statement() -> Select[Any]:
+    seq, newest = publication_stamp_query(PriceSeries.id, bindparam("as_of")).selected_columns
+    return (
+        select(PriceSeries.id, PriceSeries.tier, CatalogGroup.code, seq, newest)
+        .join(Commodity, Commodity.id == PriceSeries.commodity_id)
+        .join(CatalogEntry, CatalogEntry.id == Commodity.entry_id)
+        .join(CatalogGroup, CatalogGroup.id == CatalogEntry.group_id)
+        .where(PriceSeries.code == bindparam("code"))
+    )
+
+
+SERIES_STANDING = _standing_statement()  # built once: it serves the API's fast path
+
+
+def series_standing(
+    connection: Connection, code: str, *, as_of: dt.datetime
+) -> SeriesStanding | None:
+    row = connection.execute(SERIES_STANDING, {"code": code, "as_of": as_of}).one_or_none()
+    return None if row is None else standing_of(tuple(row))
+
+
+def standing_of(row: tuple[Any, ...]) -> SeriesStanding:
+    """A SERIES_STANDING row."""
+    return SeriesStanding(row[0], str(row[1]), row[2], (int(row[3]), row[4]))
+
+
+def publication_stamp(
+    session: Session, series_id: int, *, as_of: dt.datetime
+) -> tuple[int, dt.datetime | None]:
+    """The series' publication stamp as of an instant (see publication_stamp_query)."""
+    seq, newest = session.execute(publication_stamp_query(series_id, as_of)).one()
+    return int(seq), newest
 
 
 def published_prices(

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from metalwire import __version__
+from metalwire.accounts.ratelimit import RateLimiter
 from metalwire.db.base import utcnow
 from metalwire.db.engine import create_db_engine, make_sessionmaker
 from metalwire.db.migrate import ensure_migrated
@@ -21,6 +22,7 @@ from metalwire.web import health
 from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
+from metalwire.web.fast_history import FastHistory
 from metalwire.web.nul_guard import NulGuard
 from metalwire.web.openapi import install_openapi
 from metalwire.web.pages import (
@@ -103,15 +105,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessions = make_sessionmaker(engine)
     app.state.clock = utcnow  # tests may set a fixed clock
     app.state.body_cache = BodyCache()
+    app.state.fast_history_hits = 0
     app.state.redis = None
     if settings.redis_url:
         import redis
 
         app.state.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+    app.state.rate_limiter = RateLimiter(app.state.sessions, app.state.redis)
 
     install_problem_handlers(app, site.error_page)
     install_openapi(app)
-    app.add_middleware(NulGuard)
+    app.add_middleware(FastHistory)
+    app.add_middleware(NulGuard)  # outermost: nothing below sees a NUL character
     app.include_router(api_router())
     for router in PAGE_ROUTERS:
         app.include_router(router)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts import service
 from metalwire.accounts.credentials import new_token, same
 from metalwire.accounts.gate import Decision, Denied, Principal
-from metalwire.accounts.ratelimit import count_request
+from metalwire.accounts.ratelimit import Admission, RateLimiter
 from metalwire.web.deps import DbSession
 from metalwire.web.problems import ProblemError
 
@@ -68,33 +67,33 @@ def _client_key(request: Request, principal: Principal) -> str:
 
 def enforce_rate_limit(request: Request, response: Response, principal: CurrentPrincipal) -> None:
     """Count the request against the client's per-minute limit; 429 with Retry-After beyond it."""
-    limit = principal.entitlements.rate_limit_per_minute
-    client = _client_key(request, principal)
-    redis = getattr(request.app.state, "redis", None)
-    if redis is not None:
-        minute = int(time.time() // 60)
-        name = f"metalwire:rate:{client}:{minute}"
-        with redis.pipeline() as pipe:
-            pipe.incr(name)
-            pipe.expire(name, 120)
-            count = int(pipe.execute()[0])
-        reset = 60 - int(time.time() % 60)
-    else:
-        with request.app.state.sessions() as counter, counter.begin():
-            count, reset = count_request(counter, client)
-    response.headers["X-RateLimit-Limit"] = str(limit)
-    response.headers["X-RateLimit-Remaining"] = str(max(0, limit - count))
-    if count > limit:
-        raise ProblemError(
-            429,
-            f"rate limit of {limit} requests per minute exceeded",
-            kind="rate-limited",
-            headers={
-                "Retry-After": str(reset),
-                "X-RateLimit-Limit": str(limit),
-                "X-RateLimit-Remaining": "0",
-            },
-        )
+    admission = admit(request, principal)
+    response.headers.update(rate_headers(admission))
+    if not admission.allowed:
+        raise rate_limited(admission)
+
+
+def admit(request: Request, principal: Principal) -> Admission:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter.admit(
+        _client_key(request, principal), principal.entitlements.rate_limit_per_minute
+    )
+
+
+def rate_headers(admission: Admission) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": str(admission.limit),
+        "X-RateLimit-Remaining": str(admission.remaining),
+    }
+
+
+def rate_limited(admission: Admission) -> ProblemError:
+    return ProblemError(
+        429,
+        f"rate limit of {admission.limit} requests per minute exceeded",
+        kind="rate-limited",
+        headers={"Retry-After": str(admission.reset), **rate_headers(admission)},
+    )
 
 
 def deny(decision: Decision, what: str) -> ProblemError:

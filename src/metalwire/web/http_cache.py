@@ -31,17 +31,19 @@ def cached(
     etag = etag or etag_of(body)
     # A proxy may share an anonymous answer; a personal one (key, session) stays private.
     personal = not principal.is_anonymous or "authorization" in request.headers
-    cache = f"{'private' if personal else 'public'}, max-age={max_age}"
     common = {
         "ETag": etag,
-        "Cache-Control": cache,
+        "Cache-Control": f"{'private' if personal else 'public'}, max-age={max_age}",
         "Vary": "Authorization, Cookie",
         **(headers or {}),
     }
-    matches = request.headers.get("if-none-match", "")
-    if etag in [tag.strip() for tag in matches.split(",")] or matches.strip() == "*":
+    if not_modified(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=common)
     return Response(body, media_type=media_type, headers=common)
+
+
+def not_modified(if_none_match: str, etag: str) -> bool:
+    return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
 
 
 def json_bytes(value: Any) -> bytes:

@@ -74,6 +74,19 @@ def gated_series(session: Session, principal: Principal, code: str) -> PriceSeri
     return series
 
 
+def history_key(
+    path: str,
+    query: str,
+    floor: dt.date | None,
+    lang: str,
+    stamp: tuple[int, dt.datetime | None],
+    instant: dt.datetime | None,
+) -> tuple[object, ...]:
+    """The body cache's key for a price history: everything the answer depends on. The query
+    with the plan's history floor fixes the window, the stamp what is published in it."""
+    return (path, query, floor, lang, stamp, instant)
+
+
 def _window(principal: Principal, start: dt.date | None, today: dt.date) -> dt.date | None:
     floor = history_floor(principal, today)
     if floor is None:
@@ -175,10 +188,10 @@ def series_prices(
     # What this caller may see changes only when a release passes or a correction lands: the
     # stamp says when, so the serialized answer can be reused until then (per worker).
     stamp = service.publication_stamp(session, series.id, as_of=instant)
-    key = (
+    key = history_key(
         request.url.path,
         request.url.query,
-        first,
+        history_floor(principal, instant.date()),
         lang,
         stamp,
         instant if as_of is not None else None,
@@ -187,8 +200,9 @@ def series_prices(
     hit = body_cache.get(key) if format == "json" else None
     if hit is not None:
         response = cached(request, principal, hit.body, hit.media_type, etag=hit.etag)
-        if b'"next":null' not in hit.body[-200:]:
-            response.headers["Link"] = f'<{_next_of(hit.body)}>; rel="next"'
+        link = next_link(hit.body)
+        if link:
+            response.headers["Link"] = f'<{link}>; rel="next"'
         return response
     prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
     page, more = prices[:limit], len(prices) > limit
@@ -467,8 +481,10 @@ def list_corrections(
     return cached(request, principal, json_bytes(out), "application/json")
 
 
-def _next_of(body: bytes) -> str:
+def next_link(body: bytes) -> str | None:
     """The `next` link of a cached page (it sits at the end of the JSON document)."""
+    if b'"next":null' in body[-200:]:
+        return None
     tail = body[-2000:].decode("utf-8", "replace")
     start = tail.rfind('"next":"') + len('"next":"')
     return tail[start : tail.index('"', start)]
