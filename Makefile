@@ -42,5 +42,6 @@ clean:
 
 ## Re-extract UI strings and merge them into the Chinese catalog (then translate the new ones)
 messages: install
+	mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -k _t:2 -o var/messages.pot .
 	$(BIN)/pybabel update -i var/messages.pot -d src/metalwire/locale -D messages --no-fuzzy-matching

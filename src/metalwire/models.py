@@ -9,6 +9,7 @@ from metalwire.accounts.models import (
     User,
     WebSession,
 )
+from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
 from metalwire.markets.models import IndexDefinitionRecord, Instrument, MarketPrice
@@ -23,6 +24,7 @@ from metalwire.pricing.models import Assessment, Submission, SubmissionExclusion
 from metalwire.supply.models import Respondent, Survey, SurveyRelease, SurveyReturn
 
 __all__ = [
+    "AlertDelivery",
     "ApiKey",
     "Article",
     "ArticleRevision",
@@ -40,8 +42,10 @@ __all__ = [
     "MarketPrice",
     "PasswordResetToken",
     "Plan",
+    "PriceAlert",
     "PriceSeries",
     "RateWindow",
+    "ReportSubscription",
     "Respondent",
     "Submission",
     "SubmissionExclusion",

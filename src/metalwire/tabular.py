@@ -88,6 +88,9 @@ def read_table(path: Path, expected: Sequence[str]) -> list[tuple[int, dict[str,
     for number, values in enumerate(rows[1:], start=2):
         if not any(values):
             continue  # blank lines are not rows
+        for name, value in zip(header, values, strict=False):
+            if "\x00" in value:  # PostgreSQL text cannot hold it; no name of the trade has one
+                raise TableError(f"{path}: row {number}: {name}: contains a NUL character")
         padded = list(values) + [""] * (len(header) - len(values))
         out.append((number, dict(zip(header, padded, strict=False))))
     return out

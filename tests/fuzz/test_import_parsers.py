@@ -9,6 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -113,3 +114,12 @@ def test_a_wrong_header_names_the_missing_columns(header: list[str]) -> None:
         assert "header is missing column(s)" in str(exc) or "empty file" in str(exc)
     finally:
         path.unlink()
+
+
+def test_a_nul_character_in_a_cell_is_named_and_nothing_is_read(tmp_path: Path) -> None:
+    from metalwire.tabular import read_table
+
+    path = tmp_path / "with-nul.csv"
+    path.write_text("series,note\nAG,fine\nAG,bad\x00note\n")
+    with pytest.raises(TableError, match="row 3: note: contains a NUL character"):
+        read_table(path, ["series", "note"])

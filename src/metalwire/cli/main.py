@@ -8,6 +8,7 @@ import typer
 
 from metalwire.cli import (
     account_commands,
+    alerts,
     catalog_commands,
     db_commands,
     markets_commands,
@@ -37,6 +38,7 @@ app.add_typer(supply_commands.survey_app, name="survey")
 app.add_typer(newsroom_commands.report_app, name="report")
 app.add_typer(markets_commands.markets_app, name="markets")
 app.add_typer(markets_commands.index_app, name="index")
+app.add_typer(alerts.alerts_app, name="alerts")
 pricing_commands.register(app)
 serve_commands.register(app)
 

@@ -927,7 +927,7 @@ def _with_changes(
     return out
 
 
-def publication_stamp_query(series_id: Any, as_of: Any) -> Select[Any]:
+def publication_stamp_query(series_id: Any, as_of: Any) -> Select[int, dt.datetime | None]:
     """(approvals of the series so far, newest release instant as of an instant).
 
     Together they change whenever what a reader may see can have changed: every approval (an

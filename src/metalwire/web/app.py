@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.middleware.gzip import GZipMiddleware
 
 from metalwire import __version__
 from metalwire.accounts.ratelimit import RateLimiter
@@ -115,6 +116,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     install_problem_handlers(app, site.error_page)
     install_openapi(app)
+    # Pages, styles, scripts and feeds go compressed. JSON and CSV answers do not: a 20-year
+    # history would cost more to compress on every request than to send on a loopback or LAN.
+    app.add_middleware(
+        GZipMiddleware,
+        compresslevel=6,
+        exclude_content_types=("application/json", "text/csv", "text/event-stream"),
+    )
     app.add_middleware(FastHistory)
     app.add_middleware(NulGuard)  # outermost: nothing below sees a NUL character
     app.include_router(api_router())

@@ -86,3 +86,138 @@ def _short(value: float) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:,.2f}"
+
+
+def history_chart(
+    points: Sequence[tuple[str, Decimal]],
+    *,
+    title: str,
+    chart_id: str = "price-chart",
+    max_points: int = 1300,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> Markup:
+    """A long daily history as ONE ``<path>`` (five years of a daily series stays light), with
+    the plotted labels and values in data attributes so a small script can read them out on
+    hover; without the script it is still a complete picture. Longer histories are thinned to
+    the low and the high of each stretch, so a spike never disappears from the line."""
+    if not points:
+        return Markup("")
+    shown = _thin(points, max_points)
+    values = [float(value) for _, value in shown]
+    low, high = min(values), max(values)
+    if high == low:
+        high, low = high + 1.0, low - 1.0
+    plot_w = width - PAD_LEFT - PAD_RIGHT
+    plot_h = height - PAD_TOP - PAD_BOTTOM
+    last = len(shown) - 1
+    step = plot_w / last if last else 0.0
+    scale = plot_h / (high - low)
+    xs = [PAD_LEFT + step * i if last else PAD_LEFT + plot_w / 2 for i in range(len(shown))]
+    ys = [PAD_TOP + scale * (high - v) for v in values]
+    path = "M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in zip(xs, ys, strict=True))
+    bottom = height - 8
+    parts = [
+        f'<svg id="{escape(chart_id)}" class="chart history" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" '
+        f'data-left="{PAD_LEFT}" data-top="{PAD_TOP}" data-plot-width="{plot_w}" '
+        f'data-plot-height="{plot_h}" data-low="{low}" data-high="{high}" '
+        f'data-labels="{escape(" ".join(label for label, _ in shown))}" '
+        f'data-values="{escape(" ".join(str(value) for _, value in shown))}">',
+        f"<title>{escape(title)}</title>",
+        f'<line class="axis" x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" '
+        f'y2="{PAD_TOP + plot_h}"/>',
+        f'<line class="axis" x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{PAD_LEFT + plot_w}" '
+        f'y2="{PAD_TOP + plot_h}"/>',
+        *(
+            f'<text class="tick" x="{PAD_LEFT - 6}" y="{PAD_TOP + scale * (high - v) + 4:.1f}" '
+            f'text-anchor="end">{escape(_short(v))}</text>'
+            for v in (high, low)
+        ),
+        f'<text class="tick" x="{PAD_LEFT}" y="{bottom}">{escape(shown[0][0])}</text>',
+    ]
+    if last:
+        parts.append(
+            f'<text class="tick" x="{PAD_LEFT + plot_w}" y="{bottom}" '
+            f'text-anchor="end">{escape(shown[-1][0])}</text>'
+        )
+    if not last:  # one day: a path of one point draws nothing
+        parts.append(f'<circle class="dot" cx="{xs[0]:.1f}" cy="{ys[0]:.1f}" r="3"/>')
+    parts += [
+        f'<path class="line" d="{path}"/>',
+        # Moved by the hover script; hidden until then.
+        f'<line class="cursor" x1="0" y1="{PAD_TOP}" x2="0" y2="{PAD_TOP + plot_h}" '
+        'visibility="hidden"/>',
+        '<circle class="marker" cx="0" cy="0" r="3.5" visibility="hidden"/>',
+        "</svg>",
+    ]
+    return Markup("".join(parts))
+
+
+def _thin(points: Sequence[tuple[str, Decimal]], limit: int) -> Sequence[tuple[str, Decimal]]:
+    """At most ``limit`` points: each stretch of the history keeps its low and its high, in date
+    order (a plain stride would drop the very spikes a reader looks for)."""
+    if len(points) <= limit or limit < 2:
+        return points
+    stretches = limit // 2
+    size = len(points) / stretches
+    out: list[tuple[str, Decimal]] = []
+    for k in range(stretches):
+        chunk = points[int(k * size) : int((k + 1) * size)]
+        if not chunk:
+            continue
+        values = [value for _, value in chunk]
+        lo, hi = values.index(min(values)), values.index(max(values))
+        out.extend(chunk[i] for i in sorted({lo, hi}))
+    return out
+
+
+def bar_chart(
+    bars: Sequence[tuple[str, Decimal, str]],
+    *,
+    title: str,
+    width: int = WIDTH,
+    label_width: int = 190,
+    bar_height: int = 24,
+) -> Markup:
+    """Horizontal bars of ``(label, value, shown value)`` in the order given (a breakdown,
+    largest first): the label on the left, the bar from zero, and the value as the caller
+    formatted it (in the reader's locale) after the bar's end. Negative values run left of
+    the zero line, so a breakdown of changes reads as well as one of volumes."""
+    if not bars:
+        return Markup("")
+    values = [float(value) for _, value, _ in bars]
+    low, high = min(0.0, *values), max(0.0, *values)
+    if high == low:
+        high = low + 1.0
+    value_room = 96  # the printed value after the longest bar
+    plot_w = width - label_width - value_room - PAD_RIGHT
+    height = 2 * PAD_TOP + bar_height * len(bars)
+
+    def x(value: float) -> float:
+        return label_width + plot_w * (value - low) / (high - low)
+
+    zero = x(0.0)
+    parts = [
+        f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, ((label, _, shown), value) in enumerate(zip(bars, values, strict=True)):
+        top = PAD_TOP + i * bar_height
+        baseline = top + bar_height / 2 + 4
+        end = x(value)
+        parts += [
+            f'<text class="tick label" x="{label_width - 8}" y="{baseline:.1f}" '
+            f'text-anchor="end">{escape(label)}</text>',
+            f'<rect class="bar{" negative" if value < 0 else ""}" x="{min(zero, end):.1f}" '
+            f'y="{top + 4}" width="{abs(end - zero):.1f}" height="{bar_height - 8}"/>',
+            f'<text class="tick value" x="{max(zero, end) + 6:.1f}" '
+            f'y="{baseline:.1f}">{escape(shown)}</text>',
+        ]
+    parts += [
+        f'<line class="axis" x1="{zero:.1f}" y1="{PAD_TOP}" x2="{zero:.1f}" '
+        f'y2="{height - PAD_TOP}"/>',
+        "</svg>",
+    ]
+    return Markup("".join(parts))

@@ -30,6 +30,7 @@ from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import resolve_lang
 from metalwire.web.http_cache import not_modified
 
+AnySelect = Select[*tuple[Any, ...]]
 HISTORY = re.compile(re.escape(API_PREFIX) + r"/series/([^/]+)/prices")
 
 
@@ -98,7 +99,7 @@ class FastHistory:
 
 # The caller and the series in one statement (two reads side by side): no row when either is
 # missing, and then the full route says which.
-def _side_by_side(first: Select[Any], second: Select[Any]) -> Select[Any]:
+def _side_by_side(first: AnySelect, second: AnySelect) -> AnySelect:
     left, right = first.subquery(), second.subquery()
     return select(left, right).select_from(left.join(right, true()))
 

@@ -1,5 +1,8 @@
 """Refuse NUL characters in a request before any code sees them: PostgreSQL text cannot hold
-them, and no name, code or note of the trade contains one."""
+them, and no name, code or note of the trade contains one.
+
+Uploaded files (multipart bodies) pass: an XLSX workbook is a zip full of NUL bytes. The table
+reader refuses a NUL inside any cell, naming the row and column."""
 
 from __future__ import annotations
 
@@ -14,6 +17,13 @@ ASGIApp = Callable[
 ]
 
 NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
+
+
+def _is_upload(scope: Message) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bool(value.lower().startswith(b"multipart/form-data"))
+    return False
 
 
 class NulGuard:
@@ -45,7 +55,7 @@ class NulGuard:
                 body += message.get("body", b"")
                 if not message.get("more_body", False):
                     break
-            if any(m in body for m in NUL_MARKERS):
+            if not _is_upload(scope) and any(m in body for m in NUL_MARKERS):
                 where = "body"
         if where is not None:
             problem = {

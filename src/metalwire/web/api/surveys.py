@@ -84,7 +84,12 @@ def list_surveys(request: Request, session: DbSession, lang: ApiLang) -> list[Su
     ]
 
 
-def _period_start(period: str) -> dt.date:
+def period_history_date(period: str, release_at: dt.datetime | None) -> dt.date:
+    """The date a plan's history window measures a monthly statistic by: its release, when the
+    month became known (the month's first day would put last month's survey out of a 30-day
+    window before it is even released)."""
+    if release_at is not None:
+        return release_at.date()
     year, month = service.parse_period(period)
     return dt.date(year, month, 1)
 
@@ -113,7 +118,7 @@ def survey_stats(
         principal,
         tier=survey.tier.value,
         group=survey.entry.group.code,
-        market_date=_period_start(period),
+        market_date=period_history_date(period, row.release_at if row else None),
         release_at=row.release_at if row else None,
         now=instant,
         today=instant.date(),

@@ -1,4 +1,5 @@
-"""Sign-up, sign-in, sign-out, password reset and the account page (plan and API keys)."""
+"""Sign-up, sign-in, sign-out, password reset and the account page (plan, API keys, settings;
+the alert forms post to pages/alerts.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from metalwire.accounts import service
+from metalwire.accounts.gate import may_read_tier
 from metalwire.accounts.mail import send_mail
-from metalwire.accounts.models import Role, Scope
+from metalwire.accounts.models import Role, Scope, User
+from metalwire.alerts import service as alerts
+from metalwire.audit import record
+from metalwire.catalog import service as catalog
+from metalwire.catalog.models import SeriesStatus
 from metalwire.db.engine import transaction
 from metalwire.web.access import access
 from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
 from metalwire.web.deps import RowId, resolve_lang
 from metalwire.web.i18n import translations
-from metalwire.web.pages.site import page
+from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -130,12 +137,19 @@ def sign_out(request: Request, csrf: CsrfField = None) -> Response:
 def account(request: Request, principal: CurrentPrincipal) -> Response:
     if principal.is_anonymous:
         return RedirectResponse("/sign-in?next=/account", status_code=303)
-    return _account_page(request, principal.email or "", new_key=None, error=None)
+    return account_page(request, principal.email or "", new_key=None, error=None)
 
 
-def _account_page(
-    request: Request, email: str, *, new_key: str | None, error: str | None, status_code: int = 200
+def account_page(
+    request: Request,
+    email: str,
+    *,
+    new_key: str | None,
+    error: str | None,
+    status_code: int = 200,
+    **sections: object,
 ) -> HTMLResponse:
+    """The account page; ``sections`` carries a section's inline error and submitted values."""
     with request.app.state.sessions() as session:
         user = service.require_user(session, email)
         keys = service.user_api_keys(session, user)
@@ -148,7 +162,96 @@ def _account_page(
             new_key=new_key,
             error=error,
             scopes=list(Scope),
+            # A section's error and submitted values replace its defaults.
+            **{**_settings_context(request, user), **_alerts_context(session, user), **sections},
         )
+
+
+def _settings_context(request: Request, user: User) -> dict[str, object]:
+    lang = resolve_lang(request, request.query_params.get("lang"))
+    return {
+        "conventions": [
+            ("", _t(request, "By language (default)")),
+            ("cn", _t(request, "Red up / green down")),
+            ("intl", _t(request, "Green up / red down")),
+        ],
+        "chosen_convention": user.colour_convention or "",
+        "mail_langs": [("en", "English"), ("zh", "中文")],
+        "chosen_mail_lang": user.lang or lang,
+        "settings_error": None,
+    }
+
+
+def _alerts_context(session: Session, user: User) -> dict[str, object]:
+    principal = service.principal_of(user)
+    active, _ = catalog.list_series(
+        session, catalog.SeriesFilter(status=SeriesStatus.ACTIVE), limit=1000
+    )
+    return {
+        "alerts": alerts.price_alerts(session, user.id),
+        # Offered in the form: only what the reader's plan may see (the server checks again).
+        "alertable": [
+            s
+            for s in active
+            if may_read_tier(principal, s.tier.value, s.commodity.entry.group.code)
+        ],
+        "groups": alerts.group_names(session),
+        "report_groups": alerts.report_groups(session, user.id),
+        "alert_error": None,
+        "alert_values": {"series": "", "threshold": ""},
+        "reports_error": None,
+    }
+
+
+def _save_settings(session: Session, user: User, convention: str, mail_lang: str) -> None:
+    before = {"colour_convention": user.colour_convention, "lang": user.lang}
+    user.colour_convention = convention or None
+    user.lang = mail_lang
+    after = {"colour_convention": user.colour_convention, "lang": user.lang}
+    if after != before:
+        record(
+            session,
+            actor=user.email,
+            action="set-settings",
+            object_type="user",
+            object_id=user.email,
+            before=before,
+            after=after,
+        )
+
+
+@router.post("/account/settings")
+@access("account")
+def save_settings(
+    request: Request,
+    principal: CurrentPrincipal,
+    csrf: CsrfField = None,
+    colour_convention: Annotated[str, Form()] = "",
+    mail_lang: Annotated[str, Form()] = "en",
+) -> Response:
+    """The reader's colours for rises and falls, and the language of alert e-mails."""
+    check_csrf(request, csrf)
+    if principal.is_anonymous or principal.email is None:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    problem = None
+    if colour_convention not in ("", *COLOUR_CONVENTIONS):
+        problem = _t(request, "Colours of rises and falls: choose one of the options.")
+    elif mail_lang not in ("en", "zh"):
+        problem = _t(request, "Language of alert e-mails: choose English or Chinese.")
+    if problem is not None:
+        return account_page(
+            request,
+            principal.email,
+            new_key=None,
+            error=None,
+            status_code=422,
+            settings_error=problem,
+        )
+    with transaction(request.app.state.sessions) as session:
+        _save_settings(
+            session, service.require_user(session, principal.email), colour_convention, mail_lang
+        )
+    return RedirectResponse("/account#settings", status_code=303)
 
 
 @router.post("/account/keys")
@@ -169,10 +272,8 @@ def create_key(
                 session, principal.email, scope, name=name, actor=principal.email
             )
     except service.AccountError as exc:
-        return _account_page(
-            request, principal.email, new_key=None, error=str(exc), status_code=422
-        )
-    return _account_page(request, principal.email, new_key=new.secret, error=None)
+        return account_page(request, principal.email, new_key=None, error=str(exc), status_code=422)
+    return account_page(request, principal.email, new_key=new.secret, error=None)
 
 
 @router.post("/account/keys/{key_id}/revoke")

@@ -3,22 +3,49 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from metalwire.accounts.gate import Principal, may_read_value
+from metalwire.accounts.models import User
 from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, SeriesStatus
 from metalwire.catalog.units import price_unit_label
+from metalwire.pricing import service as pricing
 from metalwire.web.access import access
-from metalwire.web.auth import check_csrf, csrf_token, get_principal, set_csrf_cookie
-from metalwire.web.boards import any_pending, price_board
+from metalwire.web.auth import (
+    CurrentPrincipal,
+    check_csrf,
+    csrf_token,
+    get_principal,
+    set_csrf_cookie,
+)
+from metalwire.web.boards import (
+    active_series,
+    any_pending,
+    assessed_only,
+    due_releases,
+    group_boards,
+    latest_reports,
+    next_survey_releases,
+    price_board,
+    release_states,
+)
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, resolve_lang
 from metalwire.web.i18n import render
 
 router = APIRouter(include_in_schema=False)
+# Rise/fall colours a reader may choose on the account page: red up (China's convention) or
+# green up (the international one); without a choice the page's language decides.
+COLOUR_CONVENTIONS = ("cn", "intl")
 
 
 def page(
@@ -29,6 +56,7 @@ def page(
     with request.app.state.sessions() as session:
         nav, _ = service.catalog_tree(session)
         principal = getattr(request.state, "principal", None) or get_principal(request, session)
+        convention = colour_convention(session, principal)
     html = render(
         lang,
         template,
@@ -37,6 +65,7 @@ def page(
         path=request.url.path,
         principal=principal,
         csrf_token=csrf_token(request),
+        colour_convention=convention,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)
@@ -46,11 +75,116 @@ def page(
     return response
 
 
+def colour_convention(session: Session, principal: Principal) -> str | None:
+    """The signed-in reader's choice of rise/fall colours ("cn", "intl"); None: by language."""
+    if principal.user_id is None:
+        return None
+    chosen = session.scalar(select(User.colour_convention).where(User.id == principal.user_id))
+    return chosen if chosen in COLOUR_CONVENTIONS else None
+
+
 @router.get("/", response_class=HTMLResponse)
-@access("public")
-def home(request: Request, session: DbSession) -> HTMLResponse:
-    groups, counts = service.catalog_tree(session)
-    return page(request, "home.html", groups=groups, counts=counts)
+@access("gated")
+def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    """Latest released prices per catalog group, the latest reports, what is released next,
+    and the commodity navigation. Prices go through the gate (boards.latest_board: a premium
+    series above the plan shows a lock, an embargoed value is left out); set-wise reads keep
+    the page to a fixed number of statements, however many series there are."""
+    now: dt.datetime = request.app.state.clock()
+    lang = resolve_lang(request, request.query_params.get("lang"))
+    active = active_series(session)
+    assessed = assessed_only(active)
+    states = release_states(session, assessed, now)
+    prices = group_boards(session, principal, assessed, now, per_group=8, states=states)
+    # The groups and entries come with the page's navigation (``nav``); only the series count
+    # per entry is the home page's own.
+    counts = Counter(s.commodity.entry_id for s in active)
+    desk_zone = ZoneInfo(request.app.state.settings.timezone)
+    reports = [
+        (report, report.published.astimezone(desk_zone))
+        for report in latest_reports(session, now, lang, limit=6)
+    ]
+    return page(
+        request,
+        "home.html",
+        counts=counts,
+        prices=prices,
+        units={
+            row.series.code: price_unit_label(row.series.currency, row.series.unit, lang)
+            for rows, _ in prices.values()
+            for row in rows
+        },
+        reports=reports,
+        desk_zone=desk_zone.key,
+        due=due_releases(((s, states[s.id]) for s in assessed), now),
+        surveys=next_survey_releases(session, now)[:6],
+    )
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A correction notice as a reader may see it: ``locked`` notices (a series above the
+    reader's plan or history) name the series and date only — no figures, no reason, which
+    may quote them."""
+
+    notice: pricing.CorrectionNotice
+    locked: bool
+    published: dt.datetime  # in the series' timezone
+
+
+def correction_rows(
+    notices: Sequence[pricing.CorrectionNotice], principal: Principal, now: dt.datetime
+) -> list[CorrectionRow]:
+    rows = []
+    for n in notices:
+        decision = may_read_value(
+            principal,
+            tier=n.series.tier.value,
+            group=n.series.commodity.entry.group.code,
+            market_date=n.market_date,
+            release_at=n.published_at,
+            now=now,
+            today=now.date(),
+        )
+        local = n.published_at.astimezone(ZoneInfo(n.series.timezone))
+        rows.append(CorrectionRow(n, not decision, local))
+    return rows
+
+
+CORRECTIONS_SHOWN = 200
+
+
+@router.get("/corrections", response_class=HTMLResponse)
+@access("gated")
+def corrections_page(
+    request: Request, session: DbSession, principal: CurrentPrincipal
+) -> HTMLResponse:
+    """Corrections and announcements: released price corrections, newest first (old and new
+    values and the reason, through the gate), and today's overdue releases."""
+    now: dt.datetime = request.app.state.clock()
+    lang = resolve_lang(request, request.query_params.get("lang"))
+    notices = pricing.corrections(session, as_of=now)
+    rows = correction_rows(notices[:CORRECTIONS_SHOWN], principal, now)
+    assessed = assessed_only(active_series(session))
+    states = release_states(session, assessed, now)
+    delayed = [
+        slot
+        for slot in due_releases(((s, states[s.id]) for s in assessed), now)
+        if slot.state == pricing.ReleaseState.DELAYED
+    ]
+    return page(
+        request,
+        "corrections.html",
+        rows=rows,
+        more=max(0, len(notices) - CORRECTIONS_SHOWN),
+        units={
+            r.notice.series.code: price_unit_label(
+                r.notice.series.currency, r.notice.series.unit, lang
+            )
+            for r in rows
+        },
+        delayed=delayed,
+    )
 
 
 @router.get("/entry/{code}", response_class=HTMLResponse)

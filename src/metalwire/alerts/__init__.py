@@ -1,0 +1,1 @@
+"""Alerts: a reader's price-move rules and report subscriptions, e-mailed through the gate."""

@@ -1,0 +1,52 @@
+"""Alert test helpers: a released two-day market and a local SMTP server (the password-reset
+tests' fixture, reused)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from email.message import Message
+
+from metalwire.pricing import service as pricing
+from metalwire.settings import Settings, load_settings
+from tests.conftest import Desk, ScratchDatabase
+from tests.web.test_account_pages import smtp
+
+__all__ = ["smtp"]
+
+SILVER = "AG-INGOT-CN-SPOT"  # free, 0 decimals, released 11:30 Shanghai (03:30 UTC)
+PREMIUM = "AG-INGOT-CN-PREMIUM"  # premium tier, same release time
+DAY = dt.date(2026, 11, 25)  # a Wednesday
+PREVIOUS_DAY = dt.date(2026, 11, 24)
+BEFORE_RELEASE = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
+AFTER_RELEASE = dt.datetime(2026, 11, 25, 3, 31, tzinfo=dt.UTC)
+
+
+def publish(desk: Desk, code: str, day: dt.date, mid: int, spread: int = 10) -> None:
+    """Three deals around ``mid``: the assessed mid is ``mid``; approved well before release."""
+    deals = [(str(mid - spread), "200"), (str(mid), "200"), (str(mid + spread), "200")]
+    desk.submit(code, day, deals)
+    with desk.db.transaction() as session:
+        pricing.assess_day(session, day, user=desk.analyst, series_code=code)
+        pricing.approve_day(
+            session, day, user=desk.editor, series_code=code, now=BEFORE_RELEASE - dt.timedelta(1)
+        )
+
+
+def mail_settings(db: ScratchDatabase, port: int) -> Settings:
+    return load_settings(
+        database_url=db.url, smtp_host="127.0.0.1", smtp_port=port, base_url="http://mw.test"
+    )
+
+
+def wait_for(received: list[object], count: int) -> list[Message]:
+    deadline = time.monotonic() + 5
+    while len(received) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [m for m in received if isinstance(m, Message)]
+
+
+def body_of(message: Message) -> str:
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode()

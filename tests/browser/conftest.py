@@ -1,0 +1,107 @@
+"""Browser journeys: the demo market served by uvicorn, driven by Debian's Chromium through
+Playwright. The market is built once per run (SQLite) and copied for each journey."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
+from metalwire.db.migrate import upgrade
+from metalwire.demo.build import build_demo
+from metalwire.settings import load_settings
+from metalwire.web.app import create_app
+from tests.conftest import _free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The demo is built on a Tuesday evening in Shanghai (all of that day's Shanghai prices out);
+# the journeys run on the Wednesday.
+BUILT_AT = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+DEMO_DAYS = 45
+PASSWORD = "metalwire-demo"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
+
+
+@pytest.fixture(scope="session")
+def demo_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "demo.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with transaction(make_sessionmaker(engine)) as session:
+        build_demo(session, days=DEMO_DAYS, now=BUILT_AT)
+    engine.dispose()
+    return path
+
+
+@dataclass
+class Site:
+    url: str
+    app: FastAPI
+
+    def at(self, moment: dt.datetime) -> None:
+        """Set the server's clock: release times are decided by it."""
+        self.app.state.clock = lambda: moment
+
+
+@pytest.fixture
+def site(demo_market: Path, tmp_path: Path) -> Iterator[Site]:
+    path = tmp_path / "site.db"
+    shutil.copyfile(demo_market, path)
+    engine = create_db_engine(f"sqlite:///{path}")
+    app = create_app(load_settings(database_url=f"sqlite:///{path}"), engine=engine)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield Site(f"http://127.0.0.1:{port}", app)
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+Shot = Callable[[Page, str], None]
+
+
+@pytest.fixture
+def shot() -> Shot:
+    """Save a screenshot for the README's tour."""
+
+    def save(page: Page, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+    return save
