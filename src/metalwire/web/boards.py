@@ -17,7 +17,7 @@ from metalwire.accounts.gate import Principal, history_floor, is_released, may_r
 from metalwire.catalog.calendars import CalendarError, get_calendar
 from metalwire.catalog.models import CatalogEntry, Commodity, PriceSeries, SeriesStatus, Tier
 from metalwire.catalog.units import round_price
-from metalwire.newsroom.models import Article, ArticleTranslation
+from metalwire.newsroom.models import Article, ArticleTag, ArticleTranslation
 from metalwire.newsroom.search import visible_clause
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment, AssessmentStatus
@@ -394,15 +394,22 @@ class ReportLink:
     published: dt.datetime  # UTC
 
 
-def latest_reports(session: Session, now: dt.datetime, lang: str, limit: int) -> list[ReportLink]:
+def latest_reports(
+    session: Session,
+    now: dt.datetime,
+    lang: str,
+    limit: int,
+    tags: Sequence[str] | None = None,
+) -> list[ReportLink]:
     """The newest visible articles (newsroom.search.visible_clause: published and due), with
-    their titles only: one statement, no bodies read."""
+    their titles only: one statement, no bodies read. With ``tags``, those tagged with any
+    (series and survey codes: an entry's reports)."""
+    newest_query = select(Article.id).where(visible_clause(now))
+    if tags is not None:
+        tagged = select(ArticleTag.article_id).where(ArticleTag.tag.in_(list(tags)))
+        newest_query = newest_query.where(Article.id.in_(tagged))
     newest = (
-        select(Article.id)
-        .where(visible_clause(now))
-        .order_by(Article.publish_at.desc(), Article.id.desc())
-        .limit(limit)
-        .subquery()
+        newest_query.order_by(Article.publish_at.desc(), Article.id.desc()).limit(limit).subquery()
     )
     rows = session.execute(
         select(

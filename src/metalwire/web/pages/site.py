@@ -198,14 +198,27 @@ def entry_page(code: str, request: Request, session: DbSession) -> HTMLResponse:
     )
     lang = resolve_lang(request, request.query_params.get("lang"))
     now: dt.datetime = request.app.state.clock()
-    board = price_board(session, get_principal(request, session), series, now)
+    principal = get_principal(request, session)
+    board = price_board(session, principal, series, now)
     units = {s.code: price_unit_label(s.currency, s.unit, lang) for s in series}
+    # Imported here: the survey pages build on this module's page().
+    from metalwire.web.pages.surveys import survey_headlines
+
+    surveys = survey_headlines(session, principal, entry.id, now, lang)
+    # The monthly production reports first: daily price reports would crowd them out.
+    reports = latest_reports(session, now, lang, 3, tags=[h.survey.code for h in surveys])
+    if series:
+        shown = {r.slug for r in reports}
+        daily = latest_reports(session, now, lang, 6, tags=[s.code for s in series])
+        reports += [r for r in daily if r.slug not in shown]
     return page(
         request,
         "entry.html",
         entry=entry,
         board=board,
         units=units,
+        surveys=surveys,
+        reports=reports,
         banner=any_pending(board) and not banner_dismissed(request, now),
     )
 

@@ -495,3 +495,51 @@ def survey_page(
             "report": related_report(session, principal, survey, wanted, lang, now),
         },
     )
+
+
+@dataclass(frozen=True)
+class SurveyHeadline:
+    """A survey's latest released figures for its catalog entry's page."""
+
+    survey: Survey
+    unit_label: str
+    locked: bool  # above the reader's plan: the name and a call to subscribe, no figures
+    period: str | None = None
+    production: Decimal | None = None
+    mom_pct: Decimal | None = None
+    yoy_pct: Decimal | None = None
+    operating_rate: Decimal | None = None
+
+
+def survey_headlines(
+    session: Session, principal: Principal, entry_id: int, now: dt.datetime, lang: str
+) -> list[SurveyHeadline]:
+    """The entry's surveys with their latest released period, through the same gate as the
+    survey page."""
+    headlines = []
+    for survey in service.list_surveys(session):
+        if survey.entry_id != entry_id:
+            continue
+        unit = _unit_label(survey, lang)
+        if not may_read_tier(principal, survey.tier.value, survey.entry.group.code):
+            headlines.append(SurveyHeadline(survey, unit, locked=True))
+            continue
+        period = service.latest_period(session, survey, as_of=now)
+        row = service.published_release(session, survey, period, as_of=now) if period else None
+        if row is None or not period_decision(principal, survey, row.period, row, now):
+            headlines.append(SurveyHeadline(survey, unit, locked=False))
+            continue
+        figures = {key: _decimal(row.stats.get(key)) for key in FIGURE_KEYS}
+        headlines.append(
+            SurveyHeadline(
+                survey,
+                unit,
+                locked=False,
+                period=row.period,
+                production=figures["production"],
+                mom_pct=figures["mom_pct"],
+                yoy_pct=figures["yoy_pct"],
+                operating_rate=figures["operating_rate"],
+            )
+        )
+    return headlines
