@@ -232,3 +232,35 @@ def test_bar_chart_draws_rows_and_negative_bars() -> None:
     )
     assert svg.count("<rect ") == 2 and 'class="bar negative"' in svg
     assert "Henan &lt;A&gt;" in svg and bar_chart([], title="t") == ""
+
+
+def test_the_entry_page_carries_the_headline_figures_and_the_report(
+    db: ScratchDatabase, app: FastAPI, client: TestClient
+) -> None:
+    editor = build_survey(db, Tier.FREE)
+    app.state.clock = lambda: AFTER_OCT
+    html = client.get("/entry/silver").text
+    assert f'<a href="/surveys/{CODE}">Silver ingot output</a>' in html
+    assert "5,700.00 mt" in html and "▼ -5.00%" in html  # October, and its fall from September
+    with db.transaction() as session:
+        article = newsroom.draft_production_report(
+            session, CODE, "2025-10", actor=editor.email, user=editor, now=AFTER_OCT
+        )
+        slug = article.slug
+    assert f"/articles/{slug}" not in client.get("/entry/silver").text  # a draft
+    with db.transaction() as session:
+        article = newsroom.require_article(session, slug)
+        newsroom.publish(session, article, user=editor, now=AFTER_OCT)
+    reports = client.get("/entry/silver").text.split('class="entry-reports"')[1]
+    assert f'<a href="/articles/{slug}">' in reports
+    zh = client.get("/entry/silver", params={"lang": "zh"}).text
+    assert "白银锭产量" in zh and "环比" in zh
+
+
+def test_the_entry_page_locks_a_premium_survey(
+    db: ScratchDatabase, app: FastAPI, client: TestClient
+) -> None:
+    build_survey(db, Tier.PREMIUM)
+    app.state.clock = lambda: AFTER_OCT
+    html = client.get("/entry/silver").text
+    assert "Subscribe to see these figures" in html and "5,700" not in html

@@ -180,6 +180,15 @@ def define_series(session: Session, definition: SeriesDefinition, actor: str) ->
     return existing
 
 
+def navigation(session: Session) -> Sequence[CatalogGroup]:
+    """Groups with their entries, for the site's commodity navigation (on every page)."""
+    return session.scalars(
+        select(CatalogGroup)
+        .order_by(CatalogGroup.position)
+        .options(selectinload(CatalogGroup.entries))
+    ).all()
+
+
 def catalog_tree(session: Session) -> tuple[Sequence[CatalogGroup], dict[int, int]]:
     """Groups with entries and commodities loaded, and the active series count per entry."""
     groups = session.scalars(

@@ -13,7 +13,8 @@ from typing import Any
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.core import Locale
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -37,13 +38,23 @@ def translations(lang: str) -> gettext.NullTranslations:
     return Translations(buffer)
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(LOCALES[lang])
+
+
+@cache
+def _fixed_pattern(decimals: int) -> NumberPattern:
+    # Parsed once: a price table formats hundreds of numbers per page.
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+
+
 def fmt_number(value: Decimal | int | None, lang: str, decimals: int | None = None) -> str:
     if value is None:
         return "–"
     if decimals is not None:
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(value, format=pattern, locale=LOCALES[lang])
-    return format_decimal(value, locale=LOCALES[lang])
+        return str(_fixed_pattern(decimals).apply(value, _locale(lang)))
+    return format_decimal(value, locale=_locale(lang))
 
 
 def fmt_date(value: dt.date, lang: str) -> str:

@@ -54,7 +54,7 @@ def page(
     """Render a page in the visitor's language with the navigation and account links."""
     lang = resolve_lang(request, request.query_params.get("lang"))
     with request.app.state.sessions() as session:
-        nav, _ = service.catalog_tree(session)
+        nav = service.navigation(session)
         principal = getattr(request.state, "principal", None) or get_principal(request, session)
         convention = colour_convention(session, principal)
     html = render(
