@@ -9,12 +9,16 @@ from decimal import Decimal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from metalwire.accounts import service as accounts
+from metalwire.accounts.gate import Principal, history_floor, may_read_tier
 from metalwire.accounts.models import Role
+from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
 from metalwire.pricing import service
-from metalwire.web.boards import active_series, latest_board, price_board
+from metalwire.web.boards import BoardRow, active_series, latest_board
+from metalwire.web.body_cache import BodyCache
 from tests.conftest import Desk, define_demo_series
 from tests.newsroom.test_service import NOW, SECRET_EN, library
 
@@ -165,7 +169,30 @@ def test_corrections_are_announced_once_released_without_premium_figures(
     assert "<ins>7,845–7,870</ins>" in zh.text
 
 
-def test_the_set_wise_board_equals_price_board_and_the_page_reads_a_fixed_number_of_times(
+def one_by_one(
+    session: Session, principal: Principal, series_list: list[PriceSeries], now: dt.datetime
+) -> list[BoardRow]:
+    """The board from the pricing service's per-series reads: the reference latest_board must
+    equal."""
+    allowed = {
+        s.id
+        for s in series_list
+        if may_read_tier(principal, s.tier.value, s.commodity.entry.group.code)
+    }
+    latest = service.latest_published(
+        session, [s for s in series_list if s.id in allowed], as_of=now
+    )
+    floor = history_floor(principal, now.date())
+    rows = []
+    for s in series_list:
+        price = latest.get(s.id)
+        if price is not None and floor is not None and price.market_date < floor:
+            price = None
+        rows.append(BoardRow(s, service.release_state(session, s, now), s.id not in allowed, price))
+    return rows
+
+
+def test_the_set_wise_board_equals_the_per_series_reads_and_the_page_reads_a_fixed_number_of_times(
     desk: Desk, app: FastAPI, client: TestClient
 ) -> None:
     silver_two_days(desk)
@@ -182,7 +209,7 @@ def test_the_set_wise_board_equals_price_board_and_the_page_reads_a_fixed_number
         for at in (BEFORE, AFTER, AFTER + dt.timedelta(days=3)):
             for principal in callers:
                 fast = latest_board(session, principal, series, at)
-                assert fast == price_board(session, principal, series, at), (at, principal)
+                assert fast == one_by_one(session, principal, series, at), (at, principal)
         assert any(row.price and row.price.change for row in fast)  # not a vacuous equality
 
     app.state.clock = lambda: AFTER
@@ -191,8 +218,30 @@ def test_the_set_wise_board_equals_price_board_and_the_page_reads_a_fixed_number
     client.get("/")  # warm: the CSRF cookie and the like
     statements.clear()
     assert client.get("/").status_code == 200
-    few = len(statements)
-    define_demo_series(desk.db, "CU-CATHODE-CN-SPOT", "AL-A00-CN-SPOT", "ZN-0-CN-SPOT")
+    cached = len(statements)  # the content was rendered by the first request this minute
+    app.state.body_cache = BodyCache()
     statements.clear()
     assert client.get("/").status_code == 200
+    few = len(statements)
+    assert cached < few
+    define_demo_series(desk.db, "CU-CATHODE-CN-SPOT", "AL-A00-CN-SPOT", "ZN-0-CN-SPOT")
+    statements.clear()
+    assert client.get("/").status_code == 200  # new series: a new stamp, the content anew
     assert len(statements) == few, "the home page reads once per series"
+
+
+def test_the_shared_content_follows_a_late_approval_within_the_minute_and_each_plan(
+    desk: Desk, app: FastAPI, client: TestClient
+) -> None:
+    publish(desk, SILVER, DAY - dt.timedelta(days=1), [("7800", "5"), ("7810", "5"), ("7820", "5")])
+    app.state.clock = lambda: AFTER
+    assert "7,850" not in client.get("/").text  # today's silver not assessed yet: delayed
+    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])  # approved late
+    assert "7,850" in client.get("/").text  # same minute, new approval: the content anew
+    publish(
+        desk, PREMIUM, DAY - dt.timedelta(days=1), [("38", "200"), ("40", "200"), ("41", "200")]
+    )
+    anonymous = client.get("/").text
+    sign_in(desk, client, "buyer@mill.cn", "subscriber")
+    assert premium_range(desk, AFTER) in client.get("/").text
+    assert premium_range(desk, AFTER) not in anonymous

@@ -19,8 +19,12 @@ def register(app: typer.Typer) -> None:
         """Serve the site and the API."""
         import uvicorn
 
+        from metalwire.db.migrate import refresh_planner_statistics
+
         config = settings()
-        engine().dispose()  # refuse to start on an unreachable or un-migrated database
+        database = engine()  # refuses an unreachable or un-migrated database
+        refresh_planner_statistics(database)  # the data may have grown since the last start
+        database.dispose()
         console.print(f"metalwire on http://{host or config.host}:{port or config.port}")
         uvicorn.run(
             "metalwire.web.app:create_app",
@@ -57,5 +61,8 @@ def register(app: typer.Typer) -> None:
 
             with unit_of_work() as session:
                 summary = build_demo(session, days=days, seed=seed, progress=advance)
+        from metalwire.db.migrate import refresh_planner_statistics
+
+        refresh_planner_statistics(engine())
         for line in summary:
             console.print(line)

@@ -38,7 +38,18 @@ def upgrade(engine: Engine) -> tuple[set[str], set[str]]:
     """Migrate to the newest schema; returns the revisions before and after."""
     before = database_heads(engine)
     command.upgrade(alembic_config(engine), "heads")
+    refresh_planner_statistics(engine)
     return before, database_heads(engine)
+
+
+def refresh_planner_statistics(engine: Engine) -> None:
+    """Let the query planner know the data's shape (ANALYZE). Without statistics SQLite can take
+    the index on (series, release time) for a lookup of one market date and scan a series' whole
+    history; with them it picks (series, date). Sampled, so it stays quick on a large file."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql("ANALYZE")
 
 
 def ensure_migrated(engine: Engine) -> None:

@@ -85,7 +85,7 @@ class Assessment(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "market_date", "version"),
         Index("ix_assessment_series_date", "series_id", "market_date"),
-        Index("ix_assessment_series_release", "series_id", "status", "release_at"),
+        Index("ix_assessment_series_release", "series_id", "release_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -36,22 +36,10 @@ class BoardRow:
 def price_board(
     session: Session, principal: Principal, series_list: Sequence[PriceSeries], now: dt.datetime
 ) -> list[BoardRow]:
-    allowed = {
-        s.id
-        for s in series_list
-        if may_read_tier(principal, s.tier.value, s.commodity.entry.group.code)
-    }
-    latest = service.latest_published(
-        session, [s for s in series_list if s.id in allowed], as_of=now
-    )
-    floor = history_floor(principal, now.date())
-    rows = []
-    for s in series_list:
-        price = latest.get(s.id)
-        if price is not None and floor is not None and price.market_date < floor:
-            price = None
-        rows.append(BoardRow(s, service.release_state(session, s, now), s.id not in allowed, price))
-    return rows
+    """Each series' latest released price and today's release state, through the gate: a
+    premium series above the plan is locked, a price before the plan's history is left out,
+    nothing unreleased appears. Read set-wise (latest_board), whatever the number of series."""
+    return latest_board(session, principal, series_list, now)
 
 
 def any_pending(rows: Sequence[BoardRow]) -> bool:
@@ -61,10 +49,9 @@ def any_pending(rows: Sequence[BoardRow]) -> bool:
 
 # --- set-wise reads for pages that show many series at once (the home page) ----------------------
 #
-# price_board reads each series on its own (a few statements per series): fine for an entry page,
-# too slow for the home page, which shows every active series' release state and ~50 prices. The
-# functions below read the same things for any number of series in a fixed handful of statements;
-# latest_board gives exactly price_board's rows (a test holds the two equal).
+# The pricing service reads one series at a time (a few statements each): too slow for pages
+# showing dozens of series. The functions below read the same things for any number of series
+# in a fixed handful of statements; a test holds them equal to the service's per-series reads.
 
 
 class _Version(NamedTuple):

@@ -24,7 +24,7 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.gate import Principal, history_floor, may_read_tier
 from metalwire.pricing.service import SERIES_STANDING, SeriesStanding, standing_of
 from metalwire.web.api import API_PREFIX
-from metalwire.web.api.prices import history_key, next_link
+from metalwire.web.api.prices import history_key, next_link, raw_query
 from metalwire.web.auth import SESSION_COOKIE, admit, rate_headers
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import resolve_lang
@@ -47,7 +47,7 @@ class FastHistory:
 
     async def _answer(self, scope: Scope, send: Send, code: str) -> bool:
         request = Request(scope)
-        query = request.url.query
+        query = raw_query(scope)
         if "as_of" in query:
             return False
         state = request.app.state

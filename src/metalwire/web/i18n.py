@@ -10,10 +10,10 @@ from importlib import resources
 from io import BytesIO
 from typing import Any
 
+from babel.core import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.core import Locale
 from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape

@@ -46,7 +46,8 @@ class NulGuard:
             where = "query"
         messages: list[Message] = []
         body = b""
-        if where is None:
+        # No route reads the body of a GET or HEAD: those pass unbuffered.
+        if where is None and scope.get("method") not in ("GET", "HEAD"):
             while True:
                 message = await receive()
                 messages.append(message)
@@ -80,6 +81,9 @@ class NulGuard:
                 }
             )
             await send({"type": "http.response.body", "body": payload})
+            return
+        if not messages:
+            await self.app(scope, receive, send)
             return
         replay = iter(messages)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -72,6 +73,11 @@ def gated_series(session: Session, principal: Principal, code: str) -> PriceSeri
     if not decision:
         raise deny(decision, f"the {series.tier.value} series {code}")
     return series
+
+
+def raw_query(scope: Mapping[str, Any]) -> str:
+    """The query string as the client sent it: the cache key's, on both paths."""
+    return bytes(scope.get("query_string", b"")).decode("latin-1")
 
 
 def history_key(
@@ -190,7 +196,7 @@ def series_prices(
     stamp = service.publication_stamp(session, series.id, as_of=instant)
     key = history_key(
         request.url.path,
-        request.url.query,
+        raw_query(request.scope),
         history_floor(principal, instant.date()),
         lang,
         stamp,

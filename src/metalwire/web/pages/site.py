@@ -6,20 +6,23 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from markupsafe import Markup
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal, may_read_value
 from metalwire.accounts.models import User
 from metalwire.catalog import service
-from metalwire.catalog.models import CatalogEntry, SeriesStatus
+from metalwire.catalog.models import CatalogEntry, PriceSeries, SeriesStatus
 from metalwire.catalog.units import price_unit_label
+from metalwire.newsroom.models import Article
 from metalwire.pricing import service as pricing
+from metalwire.supply.models import SurveyRelease
 from metalwire.web.access import access
 from metalwire.web.auth import (
     CurrentPrincipal,
@@ -39,6 +42,7 @@ from metalwire.web.boards import (
     price_board,
     release_states,
 )
+from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, resolve_lang
 from metalwire.web.i18n import render
 
@@ -92,6 +96,34 @@ def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> H
     the page to a fixed number of statements, however many series there are."""
     now: dt.datetime = request.app.state.clock()
     lang = resolve_lang(request, request.query_params.get("lang"))
+    # The content is the same for every reader of a plan within a minute, as long as nothing
+    # was approved, published or defined meanwhile: rendered once, then reused. Releases fall
+    # on whole minutes, so the minute in the key lets nothing out before its time.
+    minute = now.replace(second=0, microsecond=0)
+    stamp = tuple(session.execute(home_stamp()).one())
+    key = ("home", lang, principal.entitlements, minute, stamp)
+    cache: BodyCache = request.app.state.body_cache
+    hit = cache.get(key)
+    if hit is None:
+        html = home_content(request, session, principal, now, lang)
+        hit = cache.put(key, html.encode(), "text/html")
+    return page(request, "home.html", main=Markup(hit.body.decode()))
+
+
+def home_stamp() -> Select[Any]:
+    """What the home page shows beyond the clock: approvals, series, articles, survey releases."""
+    return select(
+        select(func.coalesce(func.sum(PriceSeries.publication_seq), 0)).scalar_subquery(),
+        select(func.count()).select_from(PriceSeries).scalar_subquery(),
+        select(func.max(Article.updated_at)).scalar_subquery(),
+        select(func.count()).select_from(Article).scalar_subquery(),
+        select(func.count()).select_from(SurveyRelease).scalar_subquery(),
+    )
+
+
+def home_content(
+    request: Request, session: Session, principal: Principal, now: dt.datetime, lang: str
+) -> str:
     active = active_series(session)
     assessed = assessed_only(active)
     states = release_states(session, assessed, now)
@@ -104,9 +136,11 @@ def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> H
         (report, report.published.astimezone(desk_zone))
         for report in latest_reports(session, now, lang, limit=6)
     ]
-    return page(
-        request,
-        "home.html",
+    return render(
+        lang,
+        "_home_main.html",
+        nav=service.navigation(session),
+        path="/",
         counts=counts,
         prices=prices,
         units={

@@ -28,7 +28,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_assessment_series_release", ["series_id", "status", "release_at"], unique=False
+            "ix_assessment_series_release", ["series_id", "release_at"], unique=False
         )
 
 
