@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
 from tests.browser.conftest import BUILT_AT, PASSWORD, Shot, Site
@@ -139,3 +139,24 @@ def test_a_newcomer_reads_silver_in_chinese_and_subscribes_to_read_a_report(
     expect(page.locator(".paywall")).to_have_count(0)
     expect(page.locator(".article-body")).to_be_visible()
     shot(page, "article-subscriber-zh")
+
+
+def test_a_phone_reader_the_keyboard_and_the_printer(site: Site, browser: Browser) -> None:
+    site.at(BUILT_AT)
+    phone = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN")
+    page = phone.new_page()
+    for path in ("/", "/entry/silver", f"/series/{SILVER}", "/surveys/AG-INGOT-CN-OUTPUT"):
+        page.goto(site.url + path)
+        # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+    # The first Tab reaches "skip to content", which leads past the navigation.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    # A printed report keeps the article and drops the site's furniture.
+    page.goto(f"{site.url}/entry/silver")
+    page.locator(".entry-reports a").first.click()
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator("article")).to_be_visible()
+    phone.close()
