@@ -4,6 +4,7 @@ Playwright. The market is built once per run (SQLite) and copied for each journe
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import threading
 import time
@@ -29,7 +30,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BUILT_AT = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 DEMO_DAYS = 45
 PASSWORD = "metalwire-demo"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `make screenshots` points this at docs/screenshots (the README's tour); a plain test run keeps
+# them out of the working tree.
+SCREENSHOTS_ENV = "METALWIRE_SCREENSHOTS"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
 
@@ -97,11 +100,13 @@ Shot = Callable[[Page, str], None]
 
 
 @pytest.fixture
-def shot() -> Shot:
-    """Save a screenshot for the README's tour."""
+def shot(tmp_path_factory: pytest.TempPathFactory) -> Shot:
+    """Save a screenshot (for the README's tour with `make screenshots`)."""
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path_factory.mktemp("screenshots"))
 
     def save(page: Page, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+        assert (folder / f"{name}.png").stat().st_size > 10_000  # a page, not a blank
 
     return save
