@@ -840,6 +840,22 @@ class PublishedPrice(NamedTuple):
     release_at: dt.datetime
 
 
+# A published version as readers get it. The method is read as the label stored: published as
+# text, so no need to build the enum per row.
+PUBLISHED_COLUMNS = (
+    Assessment.id,
+    Assessment.series_id,
+    Assessment.market_date,
+    Assessment.version,
+    Assessment.low,
+    Assessment.high,
+    Assessment.mid,
+    Assessment.vwap,
+    type_coerce(Assessment.method, String).label("method"),
+    Assessment.release_at,
+)
+
+
 def _published_rows(
     session: Session,
     series_ids: Iterable[int],
@@ -850,19 +866,7 @@ def _published_rows(
     Row[tuple[int, int, dt.date, int, Decimal, Decimal, Decimal, Decimal | None, str, dt.datetime]]
 ]:
     query = (
-        select(
-            Assessment.id,
-            Assessment.series_id,
-            Assessment.market_date,
-            Assessment.version,
-            Assessment.low,
-            Assessment.high,
-            Assessment.mid,
-            Assessment.vwap,
-            # The label as stored: published as text, so no need to build the enum per row.
-            type_coerce(Assessment.method, String).label("method"),
-            Assessment.release_at,
-        )
+        select(*PUBLISHED_COLUMNS)
         .where(
             Assessment.series_id.in_(list(series_ids)),
             Assessment.status == AssessmentStatus.APPROVED,

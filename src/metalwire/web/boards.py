@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, and_, select, type_coerce
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, aliased, contains_eager
 
 from metalwire.accounts.gate import Principal, history_floor, is_released, may_read_tier
@@ -69,19 +69,7 @@ class _Version(NamedTuple):
     release_at: dt.datetime
 
 
-_VERSION_COLUMNS = (
-    Assessment.id,
-    Assessment.series_id,
-    Assessment.market_date,
-    Assessment.version,
-    Assessment.low,
-    Assessment.high,
-    Assessment.mid,
-    Assessment.vwap,
-    type_coerce(Assessment.method, String).label("method"),
-    Assessment.release_at,
-    Assessment.status,
-)
+_VERSION_COLUMNS = (*service.PUBLISHED_COLUMNS, Assessment.status)
 
 
 def _published(row: type[Assessment], as_of: dt.datetime) -> ColumnElement[bool]:
@@ -92,7 +80,7 @@ def _published(row: type[Assessment], as_of: dt.datetime) -> ColumnElement[bool]
 def _on_days(days: set[tuple[int, dt.date]]) -> ColumnElement[bool]:
     """Rows of these (series, market date) pairs — and of other pairs crossing them, which
     callers drop. Only series and date are asked of the database: with a condition on the
-    release time too, SQLite walks the (series, status, release time) index through every row
+    release time too, SQLite can walk the (series, release time) index through every row
     of each history. Approval and embargo are decided by the caller, by the gate's own rule."""
     return and_(
         Assessment.series_id.in_({series_id for series_id, _ in days}),
