@@ -131,8 +131,14 @@ def env_db(db: ScratchDatabase, monkeypatch: pytest.MonkeyPatch) -> ScratchDatab
 
 
 @pytest.fixture
-def app(db: ScratchDatabase) -> FastAPI:
-    return create_app(load_settings(database_url=db.url), engine=db.engine)
+def app(db: ScratchDatabase) -> Iterator[FastAPI]:
+    """The app on the test database. Whatever a test does with it, no request may have held two
+    pooled connections at once, nor ended still holding one (db/checkouts.py)."""
+    application = create_app(load_settings(database_url=db.url), engine=db.engine)
+    yield application
+    ledger = application.state.checkouts
+    assert not ledger.over_one, f"requests held two connections at once: {ledger.over_one}"
+    assert not ledger.leaked, f"requests ended holding a connection: {ledger.leaked}"
 
 
 @pytest.fixture

@@ -44,6 +44,36 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "metalwire <no-reply@localhost>"
+    # Capacity of one worker process (docs/operations.md, "Sizing workers and the pool").
+    worker_threads: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Requests one worker handles at once; also its database pool size.",
+    )
+    queue_limit: int = Field(
+        default=400,
+        ge=0,
+        description="Requests one worker lets wait for a free slot; beyond it: 503.",
+    )
+    queue_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds a request may wait for a free slot before it is answered 503.",
+    )
+    pool_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Seconds to wait for a database connection before answering 503.",
+    )
+    shutdown_timeout: float = Field(
+        default=3.0,
+        ge=0,
+        le=60,
+        description="Seconds a stopping worker lets running requests finish (SIGTERM).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -91,30 +91,51 @@ class RateLimiter:
         self._leases: dict[str, _Lease] = {}
         self._lock = threading.Lock()  # sync routes count from the thread pool
 
-    def admit(self, client: str, limit: int) -> Admission:
+    def admit(self, client: str, limit: int, session: Session | None = None) -> Admission:
+        """The client's next request number. ``session`` is the request's own: a lease is
+        counted on its connection (in a transaction of its own), so that a request never holds
+        a second connection while it is counted."""
         moment = self._clock()
         minute = int(moment // 60)
         reset = 60 - int(moment % 60)
         with self._lock:
-            lease = self._leases.get(client)
-            if lease is None or lease.minute != minute or lease.next_number > lease.last_number:
-                size = block_size(limit)
-                total = self._lease(client, size, moment)
-                lease = _Lease(minute, total - size + 1, total)
-                self._leases[client] = lease
-                if len(self._leases) > 100_000:  # old clients' leases: keep memory bounded
-                    self._leases = {client: lease}
-            number = lease.next_number
-            lease.next_number += 1
+            number = self._take(client, minute)
+        if number is None:
+            # Leased outside the lock: a slow shared count delays this client alone. Two threads
+            # that lease at once each get a block of their own; the numbers of the block that is
+            # not kept go unused, which can only refuse a little early, never admit more.
+            size = block_size(limit)
+            total = self._lease(client, size, moment, session)
+            number = total - size + 1  # the first number of this thread's own block
+            with self._lock:
+                current = self._leases.get(client)
+                if current is None or current.minute != minute or current.last_number < total:
+                    if len(self._leases) > 100_000:  # old clients' leases: keep memory bounded
+                        self._leases = {}
+                    self._leases[client] = _Lease(minute, number + 1, total)
         return Admission(number, limit, reset)
 
-    def _lease(self, client: str, size: int, moment: float) -> int:
+    def _take(self, client: str, minute: int) -> int | None:
+        lease = self._leases.get(client)
+        if lease is None or lease.minute != minute or lease.next_number > lease.last_number:
+            return None
+        number = lease.next_number
+        lease.next_number += 1
+        return number
+
+    def _lease(self, client: str, size: int, moment: float, session: Session | None) -> int:
         if self._redis is not None:
             name = f"metalwire:rate:{client}:{int(moment // 60)}"
             with self._redis.pipeline() as pipe:
                 pipe.incrby(name, size)
                 pipe.expire(name, 120)
                 return int(pipe.execute()[0])
-        with self._sessions() as session, session.begin():
+        if session is not None:
+            # The request's reads so far (who is asking) end here; its work starts afresh after.
+            session.commit()
             total, _ = count_request(session, client, now=moment, count=size)
+            session.commit()
+            return total
+        with self._sessions() as own, own.begin():
+            total, _ = count_request(own, client, now=moment, count=size)
             return total

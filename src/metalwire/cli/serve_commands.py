@@ -33,6 +33,8 @@ def register(app: typer.Typer) -> None:
             port=port or config.port,
             workers=workers,
             log_level="info",
+            # SIGTERM: running requests get this long to finish, then the worker stops anyway
+            timeout_graceful_shutdown=max(1, round(config.shutdown_timeout)),
         )
 
     @app.command()

@@ -10,8 +10,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool, QueuePool
 
-from metalwire.settings import ConfigurationError
+from metalwire.settings import ConfigurationError, Settings
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -56,6 +57,38 @@ def create_db_engine(database_url: str, *, check: bool = True, **kwargs: Any) ->
                 f"METALWIRE_DATABASE_URL: cannot connect to {shown}: {reason}"
             ) from None
     return engine
+
+
+def request_pool(settings: Settings) -> dict[str, Any]:
+    """Pool arguments for a web worker: a connection per request thread, a bounded wait.
+
+    Each admitted request holds at most one connection and a worker admits ``worker_threads``
+    requests at once, so the pool is that size; a little overflow covers work outside requests
+    (start-up checks). ``pool_timeout`` turns a wait that should never happen into a 503."""
+    return {
+        "pool_size": settings.worker_threads,
+        "max_overflow": 2,
+        "pool_timeout": settings.pool_timeout,
+    }
+
+
+def pool_capacity(engine: Engine) -> int:
+    """How many connections the engine's pool hands out at once (QueuePool: size + overflow)."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        return max(1, pool.size() + max(0, pool._max_overflow))
+    return 1_000_000  # NullPool and friends: no bound of their own
+
+
+def health_engine(engine: Engine) -> Engine:
+    """An engine for /healthz alone, with no pool: the request pool may be exhausted, and the
+    check must still reach the database (or say it cannot, quickly)."""
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "postgresql":
+        return create_db_engine(
+            url, check=False, poolclass=NullPool, connect_args={"connect_timeout": 2}
+        )
+    return create_db_engine(url, check=False, poolclass=NullPool)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

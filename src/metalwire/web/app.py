@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -17,10 +19,18 @@ from starlette.middleware.gzip import GZipMiddleware
 from metalwire import __version__
 from metalwire.accounts.ratelimit import RateLimiter
 from metalwire.db.base import utcnow
-from metalwire.db.engine import create_db_engine, make_sessionmaker
+from metalwire.db.checkouts import CheckoutLedger
+from metalwire.db.engine import (
+    create_db_engine,
+    health_engine,
+    make_sessionmaker,
+    pool_capacity,
+    request_pool,
+)
 from metalwire.db.migrate import ensure_migrated
 from metalwire.settings import Settings, get_settings
 from metalwire.web import health
+from metalwire.web.admission import Admission, AdmissionStats
 from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
@@ -91,10 +101,18 @@ def route_table() -> list[RouteEntry]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; refuses a database whose schema is not migrated."""
     settings = settings or get_settings()
-    engine = engine or create_db_engine(settings.database_url)
+    engine = engine or create_db_engine(settings.database_url, **request_pool(settings))
     ensure_migrated(engine)
+    health_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="metalwire-health")
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        health_executor.shutdown(wait=False, cancel_futures=True)
+        app.state.health_engine.dispose()
 
     app = FastAPI(
+        lifespan=lifespan,
         title="metalwire API",
         version=__version__,
         description=API_DESCRIPTION,
@@ -105,6 +123,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    # One connection per admitted request, so the worker admits no more requests than its pool
+    # holds connections: an admitted request never waits for one.
+    app.state.checkouts = CheckoutLedger()
+    app.state.checkouts.watch(engine)
+    app.state.admission = AdmissionStats(
+        capacity=min(settings.worker_threads, pool_capacity(engine)),
+        queue_limit=settings.queue_limit,
+        queue_timeout=settings.queue_timeout,
+    )
+    app.state.health_engine = health_engine(engine)
+    app.state.health_executor = health_executor
     app.state.clock = utcnow  # tests may set a fixed clock
     app.state.body_cache = BodyCache()
     app.state.fast_history_hits = 0
@@ -125,6 +154,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         exclude_content_types=("application/json", "text/csv", "text/event-stream"),
     )
     app.add_middleware(FastHistory)
+    app.add_middleware(Admission, stats=app.state.admission, ledger=app.state.checkouts)
     app.add_middleware(NulGuard)  # outermost: nothing below sees a NUL character
     app.include_router(api_router())
     for router in PAGE_ROUTERS:

@@ -65,18 +65,21 @@ def _client_key(request: Request, principal: Principal) -> str:
     return principal.client_id
 
 
-def enforce_rate_limit(request: Request, response: Response, principal: CurrentPrincipal) -> None:
-    """Count the request against the client's per-minute limit; 429 with Retry-After beyond it."""
-    admission = admit(request, principal)
+def enforce_rate_limit(
+    request: Request, response: Response, principal: CurrentPrincipal, session: DbSession
+) -> None:
+    """Count the request against the client's per-minute limit; 429 with Retry-After beyond it.
+    Counted on the request's own session, so the request holds one connection, not two."""
+    admission = admit(request, principal, session)
     response.headers.update(rate_headers(admission))
     if not admission.allowed:
         raise rate_limited(admission)
 
 
-def admit(request: Request, principal: Principal) -> Admission:
+def admit(request: Request, principal: Principal, session: Session | None = None) -> Admission:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter.admit(
-        _client_key(request, principal), principal.entitlements.rate_limit_per_minute
+        _client_key(request, principal), principal.entitlements.rate_limit_per_minute, session
     )
 
 

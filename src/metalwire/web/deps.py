@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request
@@ -13,12 +14,58 @@ LANG_COOKIE = "lang"
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, in one transaction: committed if the handler succeeds."""
+    """One session per request: the handler's work is one transaction, committed if it
+    succeeds, rolled back on any error. Everything the request reads goes through this session
+    (see ``request_session``): a request that held a connection while it waited for a second
+    could wait forever."""
     session: Session = request.app.state.sessions()
+    request.state.db_session = session
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        request.state.db_session = None
+        session.close()
+
+
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """The request's own session when it has one, else a short one of its own: for helpers
+    (page chrome, error pages) that serve handlers with and without a database dependency."""
+    current = getattr(request.state, "db_session", None)
+    if isinstance(current, Session):
+        yield current
+        return
+    with request.app.state.sessions() as session:
+        request.state.db_session = session
+        try:
+            yield session
+        finally:
+            request.state.db_session = None
+
+
+@contextmanager
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """A transaction of the handler's own: committed at the end of the block, rolled back (and
+    re-raised) on any error inside it. It runs on the request's session when there is one,
+    after committing what that session read so far (who is asking), so that the request still
+    holds a single connection."""
+    current = getattr(request.state, "db_session", None)
+    if isinstance(current, Session):
+        current.commit()
+        with current.begin():
+            yield current
+        return
+    session: Session = request.app.state.sessions()
+    request.state.db_session = session  # what the block calls (page chrome) reads through it
     try:
         with session.begin():
             yield session
     finally:
+        request.state.db_session = None
         session.close()
 
 

@@ -7,8 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -96,13 +99,39 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+BUSY_RETRY_AFTER = "2"
+
+
+def _busy(request: Request, detail: str) -> Any:
+    """503 with Retry-After, without touching the database (it is what is busy)."""
+    headers = {"Retry-After": BUSY_RETRY_AFTER, "Cache-Control": "no-store"}
+    if not _is_api(request):
+        return HTMLResponse(
+            f"<!doctype html><title>503</title><h1>503</h1><p>{detail}</p>",
+            status_code=503,
+            headers=headers,
+        )
+    return problem_response(request, 503, detail, kind="unavailable", headers=headers)
+
+
+def _is_busy_database(exc: OperationalError) -> bool:
+    # SQLite's answer when another writer held the file past busy_timeout
+    return "database is locked" in str(exc.orig)
+
+
 def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
-    """API paths answer problem+json; page paths get the site's error page from ``html_error``."""
+    """API paths answer problem+json; page paths get the site's error page from ``html_error``.
+    The error page reads the navigation from the database: it is rendered in the thread pool,
+    never on the event loop."""
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(request: Request, exc: PoolTimeout) -> Any:
+        return _busy(request, "the service is busy (no database connection free); retry shortly")
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> Any:
         if not _is_api(request):
-            return html_error(request, exc.status, exc.detail)
+            return await run_in_threadpool(html_error, request, exc.status, exc.detail)
         return problem_response(
             request,
             exc.status,
@@ -122,7 +151,7 @@ def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
             params.append(InvalidParam(name=name, location=location, reason=str(error["msg"])))
         detail = "; ".join(f"{p.name}: {p.reason}" for p in params)
         if not _is_api(request):
-            return html_error(request, 422, detail)
+            return await run_in_threadpool(html_error, request, 422, detail)
         return problem_response(
             request, 422, detail, kind="invalid-parameter", invalid_params=params
         )
@@ -130,13 +159,17 @@ def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
         if not _is_api(request):
-            return html_error(request, exc.status_code, str(exc.detail))
+            return await run_in_threadpool(html_error, request, exc.status_code, str(exc.detail))
         return problem_response(
             request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Any:
+        if isinstance(exc, PoolTimeout) or (
+            isinstance(exc, OperationalError) and _is_busy_database(exc)
+        ):
+            return _busy(request, "the service is busy; retry shortly")
         if not _is_api(request):
-            return html_error(request, 500, None)
+            return await run_in_threadpool(html_error, request, 500, None)
         return problem_response(request, 500, "internal error; the server log has the details")

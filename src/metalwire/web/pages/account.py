@@ -17,10 +17,9 @@ from metalwire.alerts import service as alerts
 from metalwire.audit import record
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import SeriesStatus
-from metalwire.db.engine import transaction
 from metalwire.web.access import access
 from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
-from metalwire.web.deps import RowId, resolve_lang
+from metalwire.web.deps import RowId, request_session, resolve_lang, unit_of_work
 from metalwire.web.i18n import translations
 from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
 
@@ -68,7 +67,7 @@ def sign_in(
 ) -> Response:
     check_csrf(request, csrf)
     address = request.client.host if request.client else ""
-    with transaction(request.app.state.sessions) as session:
+    with unit_of_work(request) as session:
         try:
             user = service.authenticate(session, email, password, address=address)
         except service.SignInThrottled as exc:
@@ -104,7 +103,7 @@ def sign_up(
 ) -> Response:
     check_csrf(request, csrf)
     try:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             user = service.add_user(
                 session,
                 email,
@@ -125,7 +124,7 @@ def sign_out(request: Request, csrf: CsrfField = None) -> Response:
     check_csrf(request, csrf)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             service.end_session(session, token)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
@@ -150,7 +149,7 @@ def account_page(
     **sections: object,
 ) -> HTMLResponse:
     """The account page; ``sections`` carries a section's inline error and submitted values."""
-    with request.app.state.sessions() as session:
+    with request_session(request) as session:
         user = service.require_user(session, email)
         keys = service.user_api_keys(session, user)
         return page(
@@ -247,7 +246,7 @@ def save_settings(
             status_code=422,
             settings_error=problem,
         )
-    with transaction(request.app.state.sessions) as session:
+    with unit_of_work(request) as session:
         _save_settings(
             session, service.require_user(session, principal.email), colour_convention, mail_lang
         )
@@ -267,7 +266,7 @@ def create_key(
     if principal.is_anonymous or principal.email is None:
         return RedirectResponse("/sign-in?next=/account", status_code=303)
     try:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             new = service.create_api_key(
                 session, principal.email, scope, name=name, actor=principal.email
             )
@@ -284,7 +283,7 @@ def revoke_key(
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
         return RedirectResponse("/sign-in?next=/account", status_code=303)
-    with transaction(request.app.state.sessions) as session:
+    with unit_of_work(request) as session:
         user = service.require_user(session, principal.email)
         if key_id in {k.id for k in service.user_api_keys(session, user)}:
             service.revoke_api_key(session, key_id, actor=principal.email)
@@ -302,7 +301,7 @@ def reset_request_form(request: Request) -> HTMLResponse:
 def reset_request(request: Request, email: FormText, csrf: CsrfField = None) -> HTMLResponse:
     check_csrf(request, csrf)
     settings = request.app.state.settings
-    with transaction(request.app.state.sessions) as session:
+    with unit_of_work(request) as session:
         issued = service.request_password_reset(session, email)
     if issued is not None:
         user, token = issued
@@ -331,7 +330,7 @@ def reset_password(
 ) -> Response:
     check_csrf(request, csrf)
     try:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             user = service.complete_password_reset(session, token, password)
             session_token = service.start_session(session, user)
     except service.AccountError as exc:

@@ -14,9 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from metalwire.accounts import service as accounts
 from metalwire.alerts import service
-from metalwire.db.engine import transaction
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, check_csrf
+from metalwire.web.deps import unit_of_work
 from metalwire.web.pages.account import CsrfField, _t, account_page
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,7 @@ def create_alert(
     if principal.is_anonymous or principal.email is None:
         return RedirectResponse(SIGN_IN, status_code=303)
     try:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             user = accounts.require_user(session, principal.email)
             service.set_price_alert(session, user, series, threshold, actor=principal.email)
     except service.AlertRefused as exc:
@@ -67,7 +67,7 @@ def delete_alert(
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
         return RedirectResponse(SIGN_IN, status_code=303)
-    with transaction(request.app.state.sessions) as session:
+    with unit_of_work(request) as session:
         user = accounts.require_user(session, principal.email)
         service.delete_price_alert(session, user, alert_id, actor=principal.email)
     return RedirectResponse("/account#alerts", status_code=303)
@@ -87,7 +87,7 @@ def save_report_groups(
         return RedirectResponse(SIGN_IN, status_code=303)
     clock = request.app.state.clock
     try:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             user = accounts.require_user(session, principal.email)
             service.set_report_groups(
                 session, user, group or [], actor=principal.email, now=clock()

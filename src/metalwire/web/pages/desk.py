@@ -34,7 +34,6 @@ from metalwire.accounts.gate import (
 )
 from metalwire.accounts.models import Scope
 from metalwire.catalog.models import PriceSeries, SeriesStatus
-from metalwire.db.engine import transaction
 from metalwire.pricing import service
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.models import Assessment, AssessmentStatus
@@ -43,7 +42,7 @@ from metalwire.tabular import ImportRejected, TableError, parse_date, parse_date
 from metalwire.web.access import access
 from metalwire.web.api.desk import _refused, acting_user
 from metalwire.web.auth import CurrentPrincipal, check_csrf
-from metalwire.web.deps import RowId, resolve_lang
+from metalwire.web.deps import RowId, request_session, resolve_lang, unit_of_work
 from metalwire.web.i18n import translations
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.problems import ProblemError
@@ -247,7 +246,7 @@ def _desk_page(
     done: str | None = None,
 ) -> HTMLResponse:
     now = _now(request)
-    with request.app.state.sessions() as session:
+    with request_session(request) as session:
         rows = desk_rows(session, principal, day, now)
         series = assessed_series(session)
         assessed = {r.assessment.series_id for r in rows}
@@ -304,7 +303,7 @@ def run_assessment(
     if day is None:
         return _desk_page(request, principal, desk_today(request), status_code=422, failure=failure)
     try:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.SUBMIT, "assess prices")
             service.assess_day(session, day, user=user, series_code=series.strip() or None)
     except service.PricingError as exc:
@@ -327,7 +326,7 @@ def approve(
         return _sign_in("/desk")
     day = _form_day(date, desk_today(request))
     try:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.PUBLISH, "approve assessments")
             row = service.approve_assessment(session, assessment_id, user=user, now=_now(request))
             day = row.market_date
@@ -383,7 +382,7 @@ def override(
         failure.add("rationale", _t(request, "Required: say why judgment replaces the rule."))
     if not failure.errors:
         try:
-            with transaction(request.app.state.sessions) as session:
+            with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "override assessments")
                 row = service.override(
                     session,
@@ -424,7 +423,7 @@ def correct(
     prices = _parse_prices(failure, ("low", "high"), required=True)
     if not failure.errors and day is not None:
         try:
-            with transaction(request.app.state.sessions) as session:
+            with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "correct prices")
                 service.correct(
                     session,
@@ -461,7 +460,7 @@ def _submissions_page(
     failure: FormFailure | None = None,
     summary: ImportSummary | None = None,
 ) -> HTMLResponse:
-    with request.app.state.sessions() as session:
+    with request_session(request) as session:
         series = assessed_series(session)
     return page(
         request,
@@ -527,7 +526,7 @@ def upload_submissions(
         path = Path(folder) / name
         path.write_bytes(content)
         try:
-            with transaction(request.app.state.sessions) as session:
+            with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
                 added, present = service.import_submissions(
                     session, path, actor=user.email, now=_now(request)
@@ -623,7 +622,7 @@ def add_submission(
     item = _manual_submission(failure)
     if item is not None:
         try:
-            with transaction(request.app.state.sessions) as session:
+            with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
                 ids, present = service.add_submissions(
                     session, [item], actor=user.email, source="desk form", now=_now(request)

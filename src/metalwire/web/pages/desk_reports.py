@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import Principal, is_released, may_act
 from metalwire.accounts.models import Scope
 from metalwire.catalog import service as catalog
-from metalwire.db.engine import transaction
 from metalwire.newsroom import generators as gen
 from metalwire.newsroom import phrasing as ph
 from metalwire.newsroom import service as newsroom
@@ -38,7 +37,7 @@ from metalwire.tabular import ImportRejected, Problems, TableError, parse_date, 
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CurrentPrincipal, check_csrf
-from metalwire.web.deps import resolve_lang
+from metalwire.web.deps import request_session, resolve_lang, unit_of_work
 from metalwire.web.pages.desk import (
     DESK_TIMEZONE,
     MAX_UPLOAD_BYTES,
@@ -132,7 +131,7 @@ def _reports_page(
     request: Request, *, status_code: int = 200, failure: FormFailure | None = None
 ) -> HTMLResponse:
     lang = resolve_lang(request, request.query_params.get("lang"))
-    with request.app.state.sessions() as session:
+    with request_session(request) as session:
         groups, _ = catalog.catalog_tree(session)
         return page(
             request,
@@ -208,7 +207,7 @@ def generate_report(
     slug = ""
     if arguments is not None:
         try:
-            with transaction(request.app.state.sessions) as session:
+            with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "draft reports")
                 draft = (
                     newsroom.draft_production_report
@@ -255,7 +254,7 @@ def _report_page(
     done: str | None = None,
 ) -> HTMLResponse:
     now = _now(request)
-    with request.app.state.sessions() as session:
+    with request_session(request) as session:
         article = newsroom.get_article(session, slug)
         if article is None:
             return error_page(request, 404, _t(request, "No such article."))
@@ -414,7 +413,7 @@ def save_report(
     failure = FormFailure("edit", _edit_values(typed), _t(request, "missing"))
     status_code, changed = 422, False
     try:
-        with transaction(request.app.state.sessions) as session:
+        with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.SUBMIT, "edit articles")
             article = newsroom.require_article(session, slug)
             texts = _edited_texts(failure, [t.lang for t in article.translations])
@@ -470,7 +469,7 @@ def publish_report(
     status_code, done = 422, ""
     if not failure.errors:
         try:
-            with transaction(request.app.state.sessions) as session:
+            with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.PUBLISH, "publish articles")
                 article = newsroom.require_article(session, slug)
                 newsroom.publish(session, article, user=user, publish_at=when, now=_now(request))
@@ -561,7 +560,7 @@ def _surveys_page(
     released: int | None = None,
 ) -> HTMLResponse:
     now = _now(request)
-    with request.app.state.sessions() as session:
+    with request_session(request) as session:
         surveys = supply.list_surveys(session)
         rows = [
             SurveyRow(s, len(supply.panel(session, s)), supply.latest_period(session, s, as_of=now))
@@ -641,7 +640,7 @@ def _store_returns(
     problems = foreign_rows(request, path, survey, period)
     if problems:
         raise ImportRejected(path.name, problems)
-    with transaction(request.app.state.sessions) as session:
+    with unit_of_work(request) as session:
         user = acting_user(session, principal, Scope.SUBMIT, "enter survey returns")
         results = supply.import_returns(session, path, actor=user.email)
     result = results.get(survey)
@@ -730,7 +729,7 @@ def release_period(
     status_code, version = 422, 0
     if not failure.errors:
         try:
-            with transaction(request.app.state.sessions) as session:
+            with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.PUBLISH, "release survey statistics")
                 row = supply.release(
                     session,

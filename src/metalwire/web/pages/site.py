@@ -43,7 +43,7 @@ from metalwire.web.boards import (
     release_states,
 )
 from metalwire.web.body_cache import BodyCache
-from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, resolve_lang
+from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +57,7 @@ def page(
 ) -> HTMLResponse:
     """Render a page in the visitor's language with the navigation and account links."""
     lang = resolve_lang(request, request.query_params.get("lang"))
-    with request.app.state.sessions() as session:
+    with request_session(request) as session:
         nav = service.navigation(session)
         principal = getattr(request.state, "principal", None) or get_principal(request, session)
         convention = colour_convention(session, principal)
