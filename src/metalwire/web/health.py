@@ -10,6 +10,7 @@ of rotation for being busy would only move the burst onto its neighbours.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -38,16 +39,19 @@ def _ping(engine: Engine) -> str:
 async def healthz(request: Request) -> JSONResponse:
     state = request.app.state
     loop = asyncio.get_running_loop()
+    started = time.perf_counter()
     ping = loop.run_in_executor(state.health_executor, _ping, state.health_engine)
     try:
         database = await asyncio.wait_for(ping, PING_DEADLINE)
     except TimeoutError:
         database = "slow"
+    waited = round((time.perf_counter() - started) * 1000, 1)
     admission: AdmissionStats = state.admission
     pool = state.engine.pool
     body: dict[str, Any] = {
         "status": "ok",
         "database": database,
+        "database_ms": waited,
         "requests": admission.as_dict(),
         "pool": {"size": _pool_size(pool), "checked_out": _checked_out(pool)},
     }
