@@ -19,6 +19,7 @@ class CachedBody:
     body: bytes
     media_type: str
     etag: str
+    marks: tuple[str, ...] = ()  # what a page needs to know of the body besides the bytes
 
 
 class BodyCache:
@@ -35,8 +36,10 @@ class BodyCache:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: Hashable, body: bytes, media_type: str) -> CachedBody:
-        item = CachedBody(body, media_type, etag_of(body))
+    def put(
+        self, key: Hashable, body: bytes, media_type: str, *, marks: tuple[str, ...] = ()
+    ) -> CachedBody:
+        item = CachedBody(body, media_type, etag_of(body), marks)
         if len(body) > self._max // 4:
             return item  # too large to be worth evicting everything else for
         with self._lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from metalwire.accounts.models import User
 from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, PriceSeries, SeriesStatus
 from metalwire.catalog.units import price_unit_label
-from metalwire.newsroom.models import Article
+from metalwire.newsroom.models import Article, ArticleRevision
 from metalwire.pricing import service as pricing
 from metalwire.supply.models import SurveyRelease
 from metalwire.web.access import access
@@ -42,7 +42,7 @@ from metalwire.web.boards import (
     price_board,
     release_states,
 )
-from metalwire.web.body_cache import BodyCache
+from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
 
@@ -96,18 +96,42 @@ def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> H
     the page to a fixed number of statements, however many series there are."""
     now: dt.datetime = request.app.state.clock()
     lang = resolve_lang(request, request.query_params.get("lang"))
-    # The content is the same for every reader of a plan within a minute, as long as nothing
-    # was approved, published or defined meanwhile: rendered once, then reused. Releases fall
-    # on whole minutes, so the minute in the key lets nothing out before its time.
+    hit = shared_content(
+        request,
+        session,
+        principal,
+        ("home",),
+        lambda: (home_content(request, session, principal, now, lang), ()),
+    )
+    return page(request, "home.html", main=Markup(hit.body.decode()))
+
+
+def shared_content(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    what: tuple[Hashable, ...],
+    render: Callable[[], tuple[str, tuple[str, ...]]],
+) -> CachedBody:
+    """A page's content as every reader of a plan sees it within a minute, rendered once.
+
+    At a release instant every reader asks for the same few pages. The content (not the page
+    around it, which names the reader) is the same for all readers of a plan and language within
+    a minute, as long as nothing was approved, published or defined meanwhile: the key holds the
+    plan's entitlements, the minute and a stamp of all that. Releases fall on whole minutes, so
+    the minute lets nothing out before its time. ``render`` returns the HTML and the marks the
+    page needs besides (e.g. "pending" for the release banner)."""
+    now: dt.datetime = request.app.state.clock()
+    lang = resolve_lang(request, request.query_params.get("lang"))
     minute = now.replace(second=0, microsecond=0)
     stamp = tuple(session.execute(home_stamp()).one())
-    key = ("home", lang, principal.entitlements, minute, stamp)
+    key = (*what, lang, principal.entitlements, minute, stamp)
     cache: BodyCache = request.app.state.body_cache
     hit = cache.get(key)
     if hit is None:
-        html = home_content(request, session, principal, now, lang)
-        hit = cache.put(key, html.encode(), "text/html")
-    return page(request, "home.html", main=Markup(hit.body.decode()))
+        html, marks = render()
+        hit = cache.put(key, html.encode(), "text/html", marks=marks)
+    return hit
 
 
 def home_stamp() -> Select[Any]:
@@ -117,6 +141,13 @@ def home_stamp() -> Select[Any]:
         select(func.count()).select_from(PriceSeries).scalar_subquery(),
         select(func.max(Article.updated_at)).scalar_subquery(),
         select(func.count()).select_from(Article).scalar_subquery(),
+        # Publishing moves a draft's status and instant, not always its updated_at or the count.
+        select(func.count())
+        .select_from(Article)
+        .where(Article.publish_at.is_not(None))
+        .scalar_subquery(),
+        select(func.max(Article.publish_at)).scalar_subquery(),
+        select(func.count()).select_from(ArticleRevision).scalar_subquery(),
         select(func.count()).select_from(SurveyRelease).scalar_subquery(),
     )
 
@@ -227,12 +258,38 @@ def entry_page(code: str, request: Request, session: DbSession) -> HTMLResponse:
     entry = session.scalar(select(CatalogEntry).where(CatalogEntry.code == code))
     if entry is None:
         return error_page(request, 404, None)
-    series, _ = service.list_series(
-        session, service.SeriesFilter(entry=code, status=SeriesStatus.ACTIVE), limit=500
-    )
-    lang = resolve_lang(request, request.query_params.get("lang"))
     now: dt.datetime = request.app.state.clock()
     principal = get_principal(request, session)
+    hit = shared_content(
+        request,
+        session,
+        principal,
+        ("entry", entry.id),
+        lambda: entry_content(request, session, principal, entry, now),
+    )
+    pending = "pending" in hit.marks
+    return page(
+        request,
+        "entry.html",
+        entry=entry,
+        main=Markup(hit.body.decode()),
+        banner=pending and not banner_dismissed(request, now),
+    )
+
+
+def entry_content(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    entry: CatalogEntry,
+    now: dt.datetime,
+) -> tuple[str, tuple[str, ...]]:
+    """The entry's prices (through the gate), survey headlines and reports; marked "pending"
+    while any price in view awaits its release time."""
+    series, _ = service.list_series(
+        session, service.SeriesFilter(entry=entry.code, status=SeriesStatus.ACTIVE), limit=500
+    )
+    lang = resolve_lang(request, request.query_params.get("lang"))
     board = price_board(session, principal, series, now)
     units = {s.code: price_unit_label(s.currency, s.unit, lang) for s in series}
     # Imported here: the survey pages build on this module's page().
@@ -245,16 +302,17 @@ def entry_page(code: str, request: Request, session: DbSession) -> HTMLResponse:
         shown = {r.slug for r in reports}
         daily = latest_reports(session, now, lang, 6, tags=[s.code for s in series])
         reports += [r for r in daily if r.slug not in shown]
-    return page(
-        request,
-        "entry.html",
+    html = render(
+        lang,
+        "_entry_main.html",
+        path=request.url.path,
         entry=entry,
         board=board,
         units=units,
         surveys=surveys,
         reports=reports,
-        banner=any_pending(board) and not banner_dismissed(request, now),
     )
+    return html, ("pending",) if any_pending(board) else ()
 
 
 BANNER_COOKIE = "mw_banner"
