@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+
+FOLLOWER_WAIT = 5.0  # seconds a request waits for another one making the same body
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class BodyCache:
         self._size = 0
         self._items: OrderedDict[Hashable, CachedBody] = OrderedDict()
         self._lock = threading.Lock()  # sync routes run in a thread pool
+        self._making: dict[Hashable, threading.Event] = {}
 
     def get(self, key: Hashable) -> CachedBody | None:
         with self._lock:
@@ -52,6 +55,42 @@ class BodyCache:
                 _, evicted = self._items.popitem(last=False)
                 self._size -= len(evicted.body)
         return item
+
+
+    def obtain(
+        self,
+        key: Hashable,
+        make: Callable[[], tuple[bytes, str, tuple[str, ...]]],
+        *,
+        wait: float = FOLLOWER_WAIT,
+    ) -> CachedBody:
+        """The cached body, or one made by ``make`` (body, media type, marks) and kept.
+
+        At a release instant every reader misses the same key at once: one request makes the
+        body while the others wait for it (at most ``wait`` seconds, then they make their own),
+        instead of all of them rendering the same page side by side."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        with self._lock:
+            making = self._making.get(key)
+            leads = making is None
+            if making is None:
+                making = self._making[key] = threading.Event()
+        if not leads:
+            making.wait(wait)
+            hit = self.get(key)
+            if hit is not None:
+                return hit
+            body, media_type, marks = make()  # the first failed, or is slow: no one waits on
+            return self.put(key, body, media_type, marks=marks)
+        try:
+            body, media_type, marks = make()
+            return self.put(key, body, media_type, marks=marks)
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
+            making.set()
 
 
 def etag_of(body: bytes) -> str:

@@ -202,33 +202,37 @@ def series_prices(
         stamp,
         instant if as_of is not None else None,
     )
-    body_cache: BodyCache = request.app.state.body_cache
-    hit = body_cache.get(key) if format == "json" else None
-    if hit is not None:
-        response = cached(request, principal, hit.body, hit.media_type, etag=hit.etag)
-        link = next_link(hit.body)
-        if link:
-            response.headers["Link"] = f'<{link}>; rel="next"'
-        return response
-    prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
-    page, more = prices[:limit], len(prices) > limit
-    next_url = None
-    if more:
-        next_day = page[-1].market_date + dt.timedelta(days=1)
-        next_url = str(request.url.include_query_params(cursor=next_day.isoformat()))
-    head = {
-        "series": series.code,
-        "unit": series.unit,
-        "currency": series.currency,
-        "unit_label": price_unit_label(series.currency, series.unit, lang),
-        "decimals": series.decimals,
-        # The instant asked for; without one, the newest publication the answer includes.
-        "as_of": (instant if as_of is not None else stamp[1] or instant).isoformat(),
-    }
+    def answer() -> tuple[list[service.PublishedPrice], str | None, dict[str, Any]]:
+        prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
+        page, more = prices[:limit], len(prices) > limit
+        next_url = None
+        if more:
+            next_day = page[-1].market_date + dt.timedelta(days=1)
+            next_url = str(request.url.include_query_params(cursor=next_day.isoformat()))
+        head = {
+            "series": series.code,
+            "unit": series.unit,
+            "currency": series.currency,
+            "unit_label": price_unit_label(series.currency, series.unit, lang),
+            "decimals": series.decimals,
+            # The instant asked for; without one, the newest publication the answer includes.
+            "as_of": (instant if as_of is not None else stamp[1] or instant).isoformat(),
+        }
+        return page, next_url, head
+
     if format == "json":
-        stored = body_cache.put(key, _page_json(head, page, series, next_url), "application/json")
+        body_cache: BodyCache = request.app.state.body_cache
+
+        def make() -> tuple[bytes, str, tuple[str, ...]]:
+            page, next_url, head = answer()
+            return _page_json(head, page, series, next_url), "application/json", ()
+
+        # At a release every client misses the new stamp at once: one request makes the body.
+        stored = body_cache.obtain(key, make)
         response = cached(request, principal, stored.body, stored.media_type, etag=stored.etag)
+        next_url = next_link(stored.body)
     else:
+        page, next_url, _ = answer()
         items = [_row(p, series) for p in page]
         rows = [[r[c] for c in PRICE_COLUMNS] for r in items]
         response = tabular(

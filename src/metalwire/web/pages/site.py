@@ -127,11 +127,12 @@ def shared_content(
     stamp = tuple(session.execute(home_stamp()).one())
     key = (*what, lang, principal.entitlements, minute, stamp)
     cache: BodyCache = request.app.state.body_cache
-    hit = cache.get(key)
-    if hit is None:
+
+    def make() -> tuple[bytes, str, tuple[str, ...]]:
         html, marks = render()
-        hit = cache.put(key, html.encode(), "text/html", marks=marks)
-    return hit
+        return html.encode(), "text/html", marks
+
+    return cache.obtain(key, make)
 
 
 def home_stamp() -> Select[Any]:
