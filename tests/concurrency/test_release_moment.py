@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Scope
 from metalwire.cli import app as cli_app
+from metalwire.db.engine import create_db_engine
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app, route_table
 from metalwire.web.deps import DbSession
@@ -323,3 +324,25 @@ def test_two_workers_answer_a_burst_and_stop_on_sigterm_while_saturated(
     stopped = asyncio.run(terminate_under_load())
     assert process.poll() is not None, "the server ignored SIGTERM"
     assert stopped < 5.0, f"SIGTERM took {stopped:.1f} s to stop a saturated server"
+
+
+def test_no_connection_free_within_the_pool_timeout_is_a_clean_503(db: ScratchDatabase) -> None:
+    engine = create_db_engine(db.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    small = create_app(load_settings(database_url=db.url), engine=engine)
+    client = TestClient(small, raise_server_exceptions=False)
+    try:
+        with engine.connect():  # work outside any request holds the only connection
+            for path in ("/api/v1/series", "/entry/silver", "/"):
+                answer = client.get(path)
+                assert answer.status_code == 503, (path, answer.text[:200])
+                assert int(answer.headers["retry-after"]) >= 1
+            assert client.get("/api/v1/series").headers["content-type"].startswith(
+                "application/problem+json"
+            )
+            assert client.get("/healthz").status_code == 200  # on a connection of its own
+        assert client.get("/api/v1/series").status_code == 200
+        assert client.get("/entry/silver").status_code == 200
+        assert engine.pool.checkedout() == 0
+    finally:
+        engine.dispose()
+        small.state.health_engine.dispose()
