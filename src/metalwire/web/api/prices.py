@@ -27,6 +27,7 @@ from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import ApiLang, DbSession, RowId
 from metalwire.web.http_cache import Format, cached, json_bytes, tabular
 from metalwire.web.problems import PROBLEM_RESPONSES, Problem, invalid_parameter, not_found
+from metalwire.web.shared import shared_answer
 
 router = APIRouter(tags=["prices"])
 
@@ -275,28 +276,34 @@ def latest_prices(
     if entry is not None and entry not in catalog.known_entry_codes(session):
         raise invalid_parameter("entry", f"unknown catalog entry {entry!r}")
     now = now_of(request)
-    series_list, _ = catalog.list_series(
-        session,
-        catalog.SeriesFilter(group=group, entry=entry, status=SeriesStatus.ACTIVE),
-        limit=10000,
-    )
-    out = [
-        {
-            "series": row.series.code,
-            "name": row.series.name_zh if lang == "zh" else row.series.name_en,
-            "group": row.series.commodity.entry.group.code,
-            "entry": row.series.commodity.entry.code,
-            "tier": row.series.tier.value,
-            "unit_label": price_unit_label(row.series.currency, row.series.unit, lang),
-            "release_time": row.series.release_time.strftime("%H:%M"),
-            "timezone": row.series.timezone,
-            "state": row.state,
-            "locked": row.locked,
-            "price": _row(row.price, row.series) if row.price else None,
-        }
-        for row in price_board(session, principal, series_list, now)
-    ]
-    return cached(request, principal, json_bytes(out), "application/json", max_age=30)
+
+    def make() -> tuple[bytes, str, tuple[str, ...]]:
+        series_list, _ = catalog.list_series(
+            session,
+            catalog.SeriesFilter(group=group, entry=entry, status=SeriesStatus.ACTIVE),
+            limit=10000,
+        )
+        out = [
+            {
+                "series": row.series.code,
+                "name": row.series.name_zh if lang == "zh" else row.series.name_en,
+                "group": row.series.commodity.entry.group.code,
+                "entry": row.series.commodity.entry.code,
+                "tier": row.series.tier.value,
+                "unit_label": price_unit_label(row.series.currency, row.series.unit, lang),
+                "release_time": row.series.release_time.strftime("%H:%M"),
+                "timezone": row.series.timezone,
+                "state": row.state,
+                "locked": row.locked,
+                "price": _row(row.price, row.series) if row.price else None,
+            }
+            for row in price_board(session, principal, series_list, now)
+        ]
+        return json_bytes(out), "application/json", ()
+
+    # Every poller asks for this at the release instant: one answer per plan, filter and minute.
+    shared = shared_answer(request, session, principal, ("latest", group, entry, lang), make)
+    return cached(request, principal, shared.body, shared.media_type, max_age=30)
 
 
 class Average(BaseModel):

@@ -30,6 +30,7 @@ from metalwire.web.i18n import translations
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.pagination import decode_cursor, encode_cursor
 from metalwire.web.problems import ProblemError
+from metalwire.web.shared import shared_answer
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
@@ -133,9 +134,28 @@ def _feed(
         if group is None:
             return error_page(request, 404, None)
     shown = lang or resolve_lang(request)
+    base = str(request.base_url).rstrip("/")
+
+    def make() -> tuple[bytes, str, tuple[str, ...]]:
+        body = _feed_body(kind, group, request, session, principal, shown, base)
+        return body, MEDIA_TYPES[kind], ()
+
+    # Feed readers poll: one body per feed, language, plan, host and minute.
+    shared = shared_answer(request, session, principal, ("feed", kind, code, shown, base), make)
+    return cached(request, principal, shared.body, MEDIA_TYPES[kind])
+
+
+def _feed_body(
+    kind: FeedKind,
+    group: CatalogGroup | None,
+    request: Request,
+    session: Session,
+    principal: CurrentPrincipal,
+    shown: Lang,
+    base: str,
+) -> bytes:
     gettext = translations(shown).gettext
     now = now_of(request)
-    base = str(request.base_url).rstrip("/")
     rows: list[Article] = list(
         search.feed_articles(session, now=now, tag=group.code if group else None, limit=FEED_SIZE)
     )
@@ -168,7 +188,7 @@ def _feed(
         self_url=f"{base}{request.url.path}?lang={shown}",
         updated=now,
     )
-    return cached(request, principal, build_feed(kind, info, items), MEDIA_TYPES[kind])
+    return build_feed(kind, info, items)
 
 
 FeedLang = Annotated[Lang | None, Query(description="Language of the items: en or zh")]

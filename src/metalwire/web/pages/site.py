@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal, may_read_value
 from metalwire.accounts.models import User
 from metalwire.catalog import service
-from metalwire.catalog.models import CatalogEntry, PriceSeries, SeriesStatus
+from metalwire.catalog.models import CatalogEntry, SeriesStatus
 from metalwire.catalog.units import price_unit_label
-from metalwire.newsroom.models import Article, ArticleRevision
 from metalwire.pricing import service as pricing
-from metalwire.supply.models import SurveyRelease
 from metalwire.web.access import access
 from metalwire.web.auth import (
     CurrentPrincipal,
@@ -42,9 +40,9 @@ from metalwire.web.boards import (
     price_board,
     release_states,
 )
-from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
+from metalwire.web.shared import shared_content
 
 router = APIRouter(include_in_schema=False)
 # Rise/fall colours a reader may choose on the account page: red up (China's convention) or
@@ -104,53 +102,6 @@ def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> H
         lambda: (home_content(request, session, principal, now, lang), ()),
     )
     return page(request, "home.html", main=Markup(hit.body.decode()))
-
-
-def shared_content(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    what: tuple[Hashable, ...],
-    render: Callable[[], tuple[str, tuple[str, ...]]],
-) -> CachedBody:
-    """A page's content as every reader of a plan sees it within a minute, rendered once.
-
-    At a release instant every reader asks for the same few pages. The content (not the page
-    around it, which names the reader) is the same for all readers of a plan and language within
-    a minute, as long as nothing was approved, published or defined meanwhile: the key holds the
-    plan's entitlements, the minute and a stamp of all that. Releases fall on whole minutes, so
-    the minute lets nothing out before its time. ``render`` returns the HTML and the marks the
-    page needs besides (e.g. "pending" for the release banner)."""
-    now: dt.datetime = request.app.state.clock()
-    lang = resolve_lang(request, request.query_params.get("lang"))
-    minute = now.replace(second=0, microsecond=0)
-    stamp = tuple(session.execute(home_stamp()).one())
-    key = (*what, lang, principal.entitlements, minute, stamp)
-    cache: BodyCache = request.app.state.body_cache
-
-    def make() -> tuple[bytes, str, tuple[str, ...]]:
-        html, marks = render()
-        return html.encode(), "text/html", marks
-
-    return cache.obtain(key, make)
-
-
-def home_stamp() -> Select[Any]:
-    """What the home page shows beyond the clock: approvals, series, articles, survey releases."""
-    return select(
-        select(func.coalesce(func.sum(PriceSeries.publication_seq), 0)).scalar_subquery(),
-        select(func.count()).select_from(PriceSeries).scalar_subquery(),
-        select(func.max(Article.updated_at)).scalar_subquery(),
-        select(func.count()).select_from(Article).scalar_subquery(),
-        # Publishing moves a draft's status and instant, not always its updated_at or the count.
-        select(func.count())
-        .select_from(Article)
-        .where(Article.publish_at.is_not(None))
-        .scalar_subquery(),
-        select(func.max(Article.publish_at)).scalar_subquery(),
-        select(func.count()).select_from(ArticleRevision).scalar_subquery(),
-        select(func.count()).select_from(SurveyRelease).scalar_subquery(),
-    )
 
 
 def home_content(

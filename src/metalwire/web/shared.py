@@ -1,0 +1,84 @@
+"""Answers shared by every reader of a plan within a minute, validated by the database.
+
+At a release instant every reader asks for the same few pages, the latest prices and the feeds.
+What they get depends only on the plan's entitlements, the language, the minute and what was
+released; the key of a shared answer holds all of those, with a stamp read from the database, so
+any worker may keep one and none needs another's to be right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from metalwire.accounts.gate import Principal
+from metalwire.catalog.models import PriceSeries
+from metalwire.newsroom.models import Article, ArticleRevision
+from metalwire.supply.models import SurveyRelease
+from metalwire.web.body_cache import BodyCache, CachedBody
+from metalwire.web.deps import resolve_lang
+
+
+def content_stamp() -> Select[Any]:
+    """What shared answers show beyond the clock: approvals, series, articles, survey releases."""
+    return select(
+        select(func.coalesce(func.sum(PriceSeries.publication_seq), 0)).scalar_subquery(),
+        select(func.count()).select_from(PriceSeries).scalar_subquery(),
+        select(func.max(Article.updated_at)).scalar_subquery(),
+        select(func.count()).select_from(Article).scalar_subquery(),
+        # Publishing moves a draft's status and instant, not always its updated_at or the count.
+        select(func.count())
+        .select_from(Article)
+        .where(Article.publish_at.is_not(None))
+        .scalar_subquery(),
+        select(func.max(Article.publish_at)).scalar_subquery(),
+        select(func.count()).select_from(ArticleRevision).scalar_subquery(),
+        select(func.count()).select_from(SurveyRelease).scalar_subquery(),
+    )
+
+
+def shared_answer(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    what: tuple[Hashable, ...],
+    make: Callable[[], tuple[bytes, str, tuple[str, ...]]],
+) -> CachedBody:
+    """An answer as every reader of a plan sees it within a minute, made once.
+
+    A page's content (not the page around it, which names the reader), the latest prices or a
+    feed are the same for all readers of a plan and language within a minute, as long as nothing
+    was approved, published or defined meanwhile: the key holds the plan's entitlements, the
+    minute and a stamp of all that. The minute only ever makes an answer late, never early: a
+    body made before a release time is not served after the minute it was made in. ``make``
+    returns the body, its media type and the marks a page needs besides (e.g. "pending" for the
+    release banner). ``what`` names the answer and everything it depends on (path parameters,
+    filters, host)."""
+    now: dt.datetime = request.app.state.clock()
+    lang = resolve_lang(request, request.query_params.get("lang"))
+    minute = now.replace(second=0, microsecond=0)
+    stamp = tuple(session.execute(content_stamp()).one())
+    key = (*what, lang, principal.entitlements, minute, stamp)
+    cache: BodyCache = request.app.state.body_cache
+    return cache.obtain(key, make)
+
+
+def shared_content(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    what: tuple[Hashable, ...],
+    render: Callable[[], tuple[str, tuple[str, ...]]],
+) -> CachedBody:
+    """A page's content (HTML and marks), shared as ``shared_answer`` says."""
+
+    def make() -> tuple[bytes, str, tuple[str, ...]]:
+        html, marks = render()
+        return html.encode(), "text/html", marks
+
+    return shared_answer(request, session, principal, what, make)
