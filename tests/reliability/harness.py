@@ -46,9 +46,7 @@ class Run:
         return f"rc={self.returncode} report={self.report}\n{self.stdout}\n{self.stderr}"
 
 
-def run_cli(
-    args: Sequence[str], *, url: str, report: Path, crash_at: str | None = None
-) -> Run:
+def run_cli(args: Sequence[str], *, url: str, report: Path, crash_at: str | None = None) -> Run:
     """The real CLI in its own process on ``url``, killed at ``crash_at`` (None: not at all)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MW_CRASH")}
     env["METALWIRE_DATABASE_URL"] = url
@@ -105,9 +103,7 @@ _NUMERIC_ID = re.compile(r"^\d+(-\d+)?$")
 def _scrub(value: Any) -> Any:
     """JSON without the clock: keys naming an instant (``at``, ``*_at``) are dropped."""
     if isinstance(value, dict):
-        return {
-            k: _scrub(v) for k, v in value.items() if not (k == "at" or str(k).endswith("_at"))
-        }
+        return {k: _scrub(v) for k, v in value.items() if not (k == "at" or str(k).endswith("_at"))}
     if isinstance(value, list):
         return [_scrub(v) for v in value]
     return value
@@ -157,9 +153,7 @@ def comparable(engine: Engine) -> dict[str, list[dict[str, Any]]]:
                 kept[column.name] = _scrub(value)
             if table.name == "audit_event" and _NUMERIC_ID.match(kept["object_id"]):
                 parts = kept["object_id"].split("-")
-                kept["object_id"] = "-".join(
-                    str(rank(kept["object_type"], int(p))) for p in parts
-                )
+                kept["object_id"] = "-".join(str(rank(kept["object_type"], int(p))) for p in parts)
             rows.append(kept)
         out[table.name] = rows
     return out

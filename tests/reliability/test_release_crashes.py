@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -73,7 +72,8 @@ def _submission_file(tmp_path: Path) -> Path:
         f"{SILVER},{DAY},deal,{7840 + 10 * i},,,{10 + i},Trader {i:02},2026-11-25T01:0{i}:00Z,,"
         for i in range(5)
     ] + [
-        f"{LONDON},{DAY},deal,{31.25 + i / 100:.3f},,,{20 + i},Trader {i:02},2026-11-25T01:0{i}:00Z,,"
+        f"{LONDON},{DAY},deal,{31.25 + i / 100:.3f},,,{20 + i},Trader {i:02},"
+        f"2026-11-25T01:0{i}:00Z,,"
         for i in range(3)
     ]
     return _write(tmp_path / "submissions.csv", SUBMISSIONS, rows)
@@ -164,10 +164,7 @@ class Operation:
     # Running it once more after it succeeded: its exit code and a line it prints.
     again_code: int = 0
     again_says: str = ""
-    tags: tuple[str, ...] = field(default=())
 
-
-AUDIT = ("audit_event", (COUNT + "audit_event", 0))
 
 OPERATIONS = [
     Operation(
@@ -256,8 +253,9 @@ def after_one_run(before: dict[str, int], op: Operation) -> dict[str, int]:
 
 
 def kill_points(writes: int) -> list[str]:
-    """The first write, one about halfway, and everything flushed before COMMIT."""
-    return [f"write:{n}" for n in sorted({1, (writes + 1) // 2})] + ["before_commit"]
+    """After the first write; after the last (a unit of work that committed part of itself on
+    the way leaves that part behind here); and with everything flushed, before COMMIT."""
+    return [f"write:{n}" for n in sorted({1, writes})] + ["before_commit"]
 
 
 @pytest.fixture(params=OPERATIONS, ids=[op.name for op in OPERATIONS])

@@ -107,7 +107,7 @@ def survey_release(
         ReleaseStatus, typer.Option(help="preliminary or final")
     ] = ReleaseStatus.PRELIMINARY,
 ) -> None:
-    """Publish the period's statistics (a new version if it was released before)."""
+    """Publish the period's statistics (a new version if figures or status changed)."""
     try:
         with unit_of_work() as session:
             row = service.release(

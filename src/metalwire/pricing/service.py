@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, aliased
 
 from metalwire.accounts.gate import SCOPE_ROLES
 from metalwire.accounts.models import Scope, User
-from metalwire.audit import record
+from metalwire.audit import jsonable, record
 from metalwire.catalog.models import (
     CatalogEntry,
     CatalogGroup,
@@ -471,6 +471,25 @@ def _apply(
     row.explanation, row.rationale = explanation, result.rationale
 
 
+def _assessed_state(row: Assessment) -> tuple[Any, ...]:
+    """What a (re)assessment sets: equal before and after, the run changed nothing."""
+    return (
+        row.low,
+        row.high,
+        row.mid,
+        row.vwap,
+        row.change,
+        row.change_pct,
+        row.method,
+        row.carried_forward,
+        row.deals_used,
+        row.volume_used,
+        jsonable(row.explanation),
+        row.rationale,
+        row.assessor_id,
+    )
+
+
 @dataclass
 class AssessRun:
     assessments: list[Assessment]
@@ -504,7 +523,7 @@ def assess_day(
     latest = _latest_by_series(session, scope, market_date)
     inputs = _evidence_by_series(session, scope, market_date)
     previous = _previous_by_series(session, conditions, market_date)
-    done: list[tuple[Assessment, str, PriceSeries, engine.AssessmentResult]] = []
+    done: list[tuple[Assessment, str | None, PriceSeries, engine.AssessmentResult]] = []
     for series in series_list:
         current = latest.get(series.id)
         if current is not None and current.status is AssessmentStatus.APPROVED:
@@ -523,6 +542,7 @@ def assess_day(
         except engine.NoEvidence:
             run.skipped.append((series.code, "no submissions and no previous price"))
             continue
+        action: str | None
         if current is None:
             current = Assessment(
                 series_id=series.id,
@@ -534,13 +554,21 @@ def assess_day(
             session.add(current)
             action = "assess"
         else:
+            unchanged = _assessed_state(current)
             current.assessor_id = user.id
             action = "reassess"
         _apply(current, result, manual)
+        if action == "reassess" and _assessed_state(current) == unchanged:
+            # Not a state change, so no audit event: rerunning a day whose evidence is as it
+            # was (a retry after a crash that had committed) must leave the trail as it was.
+            action = None
         done.append((current, action, series, result))
     # One flush writes every draft in a batch and gives each its id for the audit trail.
     session.flush()
     for current, action, series, result in done:
+        run.assessments.append(current)
+        if action is None:
+            continue
         record(
             session,
             actor=user.email,
@@ -555,7 +583,6 @@ def assess_day(
                 "method": result.method,
             },
         )
-        run.assessments.append(current)
     return run
 
 

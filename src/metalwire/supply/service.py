@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import SCOPE_ROLES
 from metalwire.accounts.models import Scope, User
-from metalwire.audit import record
+from metalwire.audit import jsonable, record
 from metalwire.catalog.models import CatalogEntry, Tier
 from metalwire.catalog.units import KNOWN_UNITS
 from metalwire.db.base import utcnow
@@ -504,6 +504,11 @@ def localize(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _figures(stats: dict[str, Any]) -> dict[str, Any]:
+    """A release's statistics without what only names the release (its status, version)."""
+    return {k: v for k, v in stats.items() if k not in ("status", "version", "revised")}
+
+
 def release(
     session: Session,
     survey: Survey,
@@ -515,7 +520,8 @@ def release(
     now: dt.datetime | None = None,
 ) -> SurveyRelease:
     """Freeze the period's statistics as a new release version; visible from ``release_at``
-    (default: the survey's schedule, or now when that has passed)."""
+    (default: the survey's schedule, or now when that has passed). The figures of the latest
+    version, with its status, again: that version is returned and nothing is written."""
     if user.role not in SCOPE_ROLES[Scope.PUBLISH]:
         raise SupplyError(f"user: {user.email} ({user.role.value}) may not release statistics")
     parse_period(period)
@@ -534,8 +540,6 @@ def release(
     data = compute_stats(session, survey, period)
     if data.get("production") is None:
         raise SupplyError(f"period: {survey.code} has no returns for {period}")
-    data["status"] = status.value
-    data["version"] = version
     previous = session.scalar(
         select(SurveyRelease).where(
             SurveyRelease.survey_id == survey.id,
@@ -543,6 +547,17 @@ def release(
             SurveyRelease.version == version - 1,
         )
     )
+    # These figures are out already with this status: releasing them again (a retry of a
+    # release whose outcome was unknown, e.g. killed after its commit) is not a new version.
+    if (
+        previous is not None
+        and previous.status is status
+        and release_at in (None, previous.release_at)
+        and _figures(previous.stats) == _figures(jsonable(data))
+    ):
+        return previous
+    data["status"] = status.value
+    data["version"] = version
     # "Revised" marks changed figures; finalising an unchanged preliminary release is not one.
     data["revised"] = previous is not None and any(
         previous.stats.get(key) != data.get(key) for key in REVISION_KEYS
