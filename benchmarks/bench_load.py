@@ -40,8 +40,9 @@ lists (a premium one among them), filled up from that listing to --series codes.
 A virtual client (one of C, all starting together) sends its request, waits for the answer,
 then thinks --think seconds, jittered uniformly by +-50% (0: back to back), until the level's
 --duration ends. A subscriber key is shared by every --keys-th client: beyond --keys x 600
-requests a minute the API answers 429 by design (counted, with the free key's 60 a minute);
-raise --keys to take the rate limiter out of the picture.
+requests a minute the API answers 429 by design (counted as errors); raise --keys to take the
+rate limiter out of the picture. The free key's 429s (60 a minute) are the plan's limit doing
+its job: counted apart, as "free-plan 429s", not as errors.
 
 Bounds: fresh httpx.AsyncClients per level, loopback only, max_connections = C in all, split
 over clients of 25 connections each (one httpcore pool of 500 connections stalled the client's
@@ -54,10 +55,13 @@ shortened or skipped); 5 s pause between levels.
 Reported per level and kind: requests; req/s (answers of any status, and failures, finished
 inside the level's window, per second); ok/s (the successful ones); p50/p99/max latency of the
 successful answers (2xx/304, client side: it includes the client's own event-loop delay, shown
-as "client loop lag"); errors by kind (HTTP status, timeout, connect = could not connect, reset
-= connection dropped, cancelled = in flight when a level was cut or interrupted, other), and
-for each 503 whether it was clean (a Retry-After header and an application/problem+json body
-with status 503) and how long the refusal took (p50). /healthz is probed once a second by a
+as "client loop lag"), and the p99 of the "steady" ones, sent later than BURST_S (5 s) into the
+level: every client sends its first request at the same instant, so the whole level's p99 is
+that of the opening burst, and the steady p99 is what a client sees once it has cleared;
+errors by kind (HTTP status, timeout, connect = could not connect, reset = connection dropped,
+cancelled = in flight when a level was cut or interrupted, other), and for each 503 whether it
+was clean (a Retry-After header and an application/problem+json body with status 503) and how
+long the refusal took (p50). /healthz is probed once a second by a
 task of its own, on its own connections (timeout 5 s); it should answer within 1 s even when
 the service is saturated. The server's memory (VmRSS of the server process and all its
 descendants, found through /proc) is read before and after each level. After each level,
@@ -112,6 +116,7 @@ PREFERRED_CODES = ("CU-CATHODE-CN-SPOT", "AG-INGOT-CN-PREMIUM", "AU-CN-SPOT", "Z
 KINDS = ("api-history", "api-latest", "page", "feed", "health")
 SEED = 7
 SHARD = 25  # connections per httpx client (see run_level)
+BURST_S = 5.0  # requests sent later than this into a level are its steady state
 STRIDE = 7919  # clients' offsets into the mix cycle (a prime: they spread over it)
 PAUSE = 5.0  # seconds between levels
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
@@ -426,6 +431,9 @@ class KindStats:
     in_window: int = 0  # answered (or failed) inside the level's window
     ok_in_window: int = 0
     ok_ms: list[float] = field(default_factory=list)
+    # The successful answers to requests sent once the opening burst (every client's first
+    # request at the same instant) has had BURST_S to clear: the level's steady state.
+    steady_ms: list[float] = field(default_factory=list)
     ms_503: list[float] = field(default_factory=list)  # how long a refusal took
     errors: Counter[str] = field(default_factory=Counter)
     bytes: int = 0
@@ -434,13 +442,17 @@ class KindStats:
     problem_503: int = 0
     clean_503: int = 0
     slow: int = 0  # health only: answers slower than HEALTH_FLOOR
+    limited: int = 0  # 429s of the free key: its plan's 60 a minute, the limit doing its job
 
-    def record_answer(self, response: httpx.Response, ms: float) -> bool:
+    def record_answer(self, response: httpx.Response, ms: float, *, free_key: bool = False) -> bool:
         self.bytes += response.num_bytes_downloaded
         status = response.status_code
         if 200 <= status < 300 or status == 304:
             self.ok_ms.append(ms)
             return True
+        if status == 429 and free_key:
+            self.limited += 1
+            return False
         self.errors[str(status)] += 1
         if status == 503:
             self.status_503 += 1
@@ -466,6 +478,7 @@ class KindStats:
             "p50_ms": percentile(ok, 0.5) if ok else None,
             "p99_ms": percentile(ok, 0.99) if ok else None,
             "max_ms": max(ok) if ok else None,
+            "steady_p99_ms": percentile(self.steady_ms, 0.99) if self.steady_ms else None,
             "errors": dict(self.errors.most_common()),
             "bytes": self.bytes,
             "503": {
@@ -477,6 +490,7 @@ class KindStats:
                 "max_ms": max(self.ms_503) if self.ms_503 else None,
             },
             "slower_than_1s": self.slow,
+            "free_plan_429": self.limited,
         }
 
 
@@ -537,6 +551,7 @@ class Level:
     recovery: dict[str, float | None] = field(default_factory=dict)
     stragglers_cancelled: int = 0
     interrupted: bool = False
+    steady_from: float = 0.0  # time.monotonic() after which a request counts as steady state
 
     def as_dict(self) -> dict[str, Any]:
         kinds = {k: s.summary(self.elapsed) for k, s in self.stats.items()}
@@ -548,6 +563,7 @@ class Level:
             total.in_window += s.in_window
             total.ok_in_window += s.ok_in_window
             total.ok_ms += s.ok_ms
+            total.steady_ms += s.steady_ms
             total.ms_503 += s.ms_503
             total.errors.update(s.errors)
             total.bytes += s.bytes
@@ -555,6 +571,7 @@ class Level:
             total.retry_after_503 += s.retry_after_503
             total.problem_503 += s.problem_503
             total.clean_503 += s.clean_503
+            total.limited += s.limited
         kinds["all"] = total.summary(self.elapsed)
         return {
             "clients": self.clients,
@@ -606,6 +623,7 @@ async def virtual_client(
         position = (position + 1) % len(cycle)
         stats = level.stats[spec.kind]
         stats.requests += 1
+        sent_at = time.monotonic()
         started = time.perf_counter()
         ok = False
         try:
@@ -618,7 +636,10 @@ async def virtual_client(
             stats.errors["cancelled"] += 1
             raise
         else:
-            ok = stats.record_answer(response, (time.perf_counter() - started) * 1000)
+            ms = (time.perf_counter() - started) * 1000
+            ok = stats.record_answer(response, ms, free_key=spec.auth == "reader")
+            if ok and sent_at >= level.steady_from:
+                stats.steady_ms.append(ms)
         if time.monotonic() <= stop_at:
             stats.in_window += 1
             stats.ok_in_window += ok
@@ -716,6 +737,7 @@ async def run_level(
             )
         started = time.monotonic()
         stop_at = started + level.seconds
+        level.steady_from = started + BURST_S
         workers = [
             asyncio.create_task(
                 virtual_client(n, pools[n // SHARD], ctx, cycle, level, stop_at, budget, think)
@@ -833,6 +855,8 @@ def describe_errors(summary: dict[str, Any]) -> str:
                 part += f"; Retry-After {s['retry_after']:,}, problem+json {s['problem_json']:,}"
             part += ")"
         parts.append(part)
+    if summary.get("free_plan_429"):
+        parts.append(f"(not errors: {summary['free_plan_429']:,} free-plan 429s)")
     return ", ".join(parts) or "-"
 
 
@@ -843,7 +867,7 @@ def print_level(name: str, level: Level, data: dict[str, Any]) -> None:
     )
     print(
         f"  {'kind':<12} {'requests':>9} {'req/s':>8} {'ok/s':>8} {'p50 ms':>9} {'p99 ms':>9} "
-        f"{'max ms':>9}  errors"
+        f"{'max ms':>9} {'p99 steady':>10}  errors"
     )
     for kind in (*KINDS, "all"):
         s = data["kinds"][kind]
@@ -855,7 +879,7 @@ def print_level(name: str, level: Level, data: dict[str, Any]) -> None:
         print(
             f"  {kind:<12} {s['requests']:>9,} {s['req_per_s']:>8,.1f} {s['ok_per_s']:>8,.1f} "
             f"{_ms(s['p50_ms']):>9} "
-            f"{_ms(s['p99_ms']):>9} {_ms(s['max_ms']):>9}  {errors}"
+            f"{_ms(s['p99_ms']):>9} {_ms(s['max_ms']):>9} {_ms(s['steady_p99_ms']):>10}  {errors}"
         )
     before, after = level.rss_before, level.rss_after
     lag = data["client_loop_lag_ms"]
@@ -886,7 +910,7 @@ def print_summary(targets: list[dict[str, Any]]) -> None:
     print("\nsummary (all kinds but health)")
     print(
         f"  {'target':<22} {'clients':>7} {'req/s':>8} {'ok/s':>8} {'ok %':>6} {'p99 ms':>9} "
-        f"{'health max':>10} {'RSS MiB':>8} {'recovery s':>11}  errors"
+        f"{'p99 steady':>10} {'health max':>10} {'RSS MiB':>8} {'recovery s':>11}  errors"
     )
     for target in targets:
         for level in target["levels"]:
@@ -901,7 +925,7 @@ def print_summary(targets: list[dict[str, Any]]) -> None:
             print(
                 f"  {target['name']:<22} {level['clients']:>7} {s['req_per_s']:>8,.1f} "
                 f"{s['ok_per_s']:>8,.1f} "
-                f"{ok:>6.1f} {_ms(s['p99_ms']):>9} {health_max:>10} "
+                f"{ok:>6.1f} {_ms(s['p99_ms']):>9} {_ms(s['steady_p99_ms']):>10} {health_max:>10} "
                 f"{level['server_rss_bytes']['after'] / 2**20:>8,.1f} {worst:>11}  "
                 f"{describe_errors(s)}"
             )
