@@ -39,10 +39,10 @@ The history set is AG-INGOT-CN-SPOT plus the codes of PREFERRED_CODES that GET /
 lists (a premium one among them), filled up from that listing to --series codes.
 A virtual client (one of C, all starting together) sends its request, waits for the answer,
 then thinks --think seconds, jittered uniformly by +-50% (0: back to back), until the level's
---duration ends. A subscriber key is shared by every --keys-th client: beyond --keys x 600
-requests a minute the API answers 429 by design (counted as errors); raise --keys to take the
-rate limiter out of the picture. The free key's 429s (60 a minute) are the plan's limit doing
-its job: counted apart, as "free-plan 429s", not as errors.
+--duration ends. Each client's requests go round the --keys subscriber keys, starting at its
+own: beyond --keys x 600 requests a minute the API answers 429 by design (counted as
+errors); raise --keys to take the rate limiter out of the picture. The free key's 429s (60 a
+minute) are the plan's limit doing its job: counted apart, as "free-plan 429s", not errors.
 
 Bounds: fresh httpx.AsyncClients per level, loopback only, max_connections = C in all, split
 over clients of 25 connections each (one httpcore pool of 500 connections stalled the client's
@@ -518,9 +518,9 @@ class Context:
     session: str | None
     timeout: float
 
-    def headers(self, spec: Spec, client: int) -> dict[str, str]:
+    def headers(self, spec: Spec, turn: int) -> dict[str, str]:
         if spec.auth == "subscriber":
-            key = self.subscriber_keys[client % len(self.subscriber_keys)]
+            key = self.subscriber_keys[turn % len(self.subscriber_keys)]
             return {"Authorization": f"Bearer {key}"}
         if spec.auth == "reader":
             return {"Authorization": f"Bearer {self.reader_key}"}
@@ -615,6 +615,7 @@ async def virtual_client(
 ) -> None:
     rng = random.Random(SEED * 100_003 + number)
     position = (number * STRIDE) % len(cycle)
+    sent = 0  # a client's requests go round the subscriber keys, one key after another
     while time.monotonic() < stop_at:
         if not budget.take():
             level.capped = True
@@ -624,11 +625,12 @@ async def virtual_client(
         stats = level.stats[spec.kind]
         stats.requests += 1
         sent_at = time.monotonic()
+        sent += 1
         started = time.perf_counter()
         ok = False
         try:
             response = await send(
-                http, ctx.base + spec.path, ctx.headers(spec, number), ctx.timeout
+                http, ctx.base + spec.path, ctx.headers(spec, number + sent), ctx.timeout
             )
         except (TimeoutError, httpx.HTTPError) as exc:
             stats.errors[error_kind(exc)] += 1

@@ -282,9 +282,7 @@ def serve_workers(market: ScratchDatabase) -> Iterator[tuple[str, subprocess.Pop
         "METALWIRE_WORKER_THREADS": "4",
     }
     command = [sys.executable, "-m", "metalwire", "serve", "--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -336,8 +334,10 @@ def test_no_connection_free_within_the_pool_timeout_is_a_clean_503(db: ScratchDa
                 answer = client.get(path)
                 assert answer.status_code == 503, (path, answer.text[:200])
                 assert int(answer.headers["retry-after"]) >= 1
-            assert client.get("/api/v1/series").headers["content-type"].startswith(
-                "application/problem+json"
+            assert (
+                client.get("/api/v1/series")
+                .headers["content-type"]
+                .startswith("application/problem+json")
             )
             assert client.get("/healthz").status_code == 200  # on a connection of its own
         assert client.get("/api/v1/series").status_code == 200

@@ -56,7 +56,6 @@ class BodyCache:
                 self._size -= len(evicted.body)
         return item
 
-
     def obtain(
         self,
         key: Hashable,
