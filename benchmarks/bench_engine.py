@@ -134,6 +134,7 @@ def main() -> None:
                     decimals=market.decimals,
                     previous=market.previous,
                     cutoff=CUTOFF,
+                    volume_unit="t",
                 )
             )
 

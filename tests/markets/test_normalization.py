@@ -137,7 +137,7 @@ def test_the_assessment_engine_adds_the_adjustment() -> None:
         )
         for number, price, fe, sio2, al2o3 in cargoes
     ]
-    result = assess(deals, Rule(), decimals=2)
+    result = assess(deals, Rule(), decimals=2, volume_unit="dmt")
     assert result.method is Method.TRANSACTION
     assert (result.low, result.mid, result.high) == (D("111.00"), D("111.00"), D("111.00"))
 

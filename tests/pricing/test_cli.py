@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -127,10 +128,13 @@ def test_assess_json_approve_four_eyes_and_prices(
     assert own.exit_code == 1 and "may not approve" in own.output
     approved = runner.invoke(app, ["approve", "--date", str(DAY), "--user", "editor@desk.cn"])
     assert approved.exit_code == 0, approved.output
-    assert "released at 2026-11-25 03:30 UTC" in approved.output
-    before = runner.invoke(app, ["prices", SILVER, "--as-of", "2026-11-25T03:29:59Z", "--json"])
-    assert json.loads(before.output) == []
-    after = runner.invoke(app, ["prices", SILVER, "--as-of", "2026-11-25T03:30:00Z", "--json"])
+    # Approved days after its 11:30 Shanghai schedule: released now, and the CLI says how late.
+    today = dt.datetime.now(dt.UTC)
+    assert f"released at {today:%Y-%m-%d}" in approved.output
+    assert "late (scheduled 2026-11-25 03:30 UTC)" in approved.output
+    before = runner.invoke(app, ["prices", SILVER, "--as-of", "2026-11-25T03:30:00Z", "--json"])
+    assert json.loads(before.output) == []  # never back-dated to its schedule
+    after = runner.invoke(app, ["prices", SILVER, "--json"])
     [price] = json.loads(after.output)
     assert (price["date"], price["low"], price["high"], price["mid"]) == (
         str(DAY),

@@ -20,8 +20,10 @@ from metalwire.pricing.engine import (
     Rule,
     SubmissionKind,
     apply_judgment,
-    assess,
     period_average,
+)
+from metalwire.pricing.engine import (
+    assess as assess_in,
 )
 
 CUTOFF = datetime(2025, 1, 6, 3, 0, tzinfo=UTC)  # 11:00 Beijing for an 11:30 release
@@ -31,6 +33,12 @@ PREVIOUS = Previous(low=Decimal(7800), high=Decimal(7900), mid=Decimal(7850))
 
 
 Number = Decimal | int | str
+
+
+def assess(evidence: list[Evidence], rule: Rule, **options: object) -> AssessmentResult:
+    """The engine on volumes in tonnes, the unit of these copper and silver examples."""
+    options.setdefault("volume_unit", "t")
+    return assess_in(evidence, rule, **options)  # type: ignore[arg-type]
 
 
 def submission(

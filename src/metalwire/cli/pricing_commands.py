@@ -20,6 +20,7 @@ from metalwire.db.base import utcnow
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment
 from metalwire.tabular import ImportRejected, TableError, parse_datetime
+from metalwire.web.i18n import fmt_delay
 
 import_app = typer.Typer(help="Import market data files (CSV or XLSX).", no_args_is_help=True)
 
@@ -76,6 +77,22 @@ def _assessment_json(row: Assessment) -> dict[str, Any]:
     }
 
 
+def _approved_line(row: Assessment) -> str:
+    """What an approval did, with the real release instant (a late approval says how late)."""
+    assert row.release_at is not None
+    line = (
+        f"approved {row.series.code} {row.market_date} v{row.version}, released at "
+        f"{row.release_at:%Y-%m-%d %H:%M} UTC"
+    )
+    scheduled = service.scheduled_release(row.series, row.market_date)
+    if row.version == 1 and row.release_at > scheduled:
+        line += (
+            f", {fmt_delay(row.release_at - scheduled, 'en')} late "
+            f"(scheduled {scheduled:%Y-%m-%d %H:%M} UTC)"
+        )
+    return line
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def assess(
@@ -115,12 +132,7 @@ def register(app: typer.Typer) -> None:
             with unit_of_work() as session:
                 actor = service.users_by_email(session, user)
                 rows = service.approve_day(session, date.date(), user=actor, series_code=series)
-                lines = [
-                    f"approved {r.series.code} {r.market_date} v{r.version}, released at "
-                    f"{r.release_at:%Y-%m-%d %H:%M} UTC"
-                    for r in rows
-                    if r.release_at
-                ]
+                lines = [_approved_line(r) for r in rows if r.release_at]
         except service.PricingError as exc:
             fail(str(exc))
         for line in lines:

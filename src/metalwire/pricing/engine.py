@@ -218,12 +218,13 @@ def assess(
     decimals: int,
     previous: Previous | None = None,
     cutoff: datetime | None = None,
-    volume_unit: str = "t",
+    volume_unit: str,
 ) -> AssessmentResult:
     """Assess one series on one market date from its submissions.
 
-    ``cutoff`` excludes submissions received after it; ``volume_unit`` only labels volumes in
-    the explanation. Raises NoEvidence when nothing is usable and there is no previous price.
+    ``cutoff`` excludes submissions received after it; ``volume_unit`` (the series' quoting
+    unit, in which deals report their volume) labels volumes in the explanation. Raises
+    NoEvidence when nothing is usable and there is no previous price.
     """
     if decimals < 0:
         raise ValueError("decimals must be >= 0")

@@ -42,7 +42,7 @@ from metalwire.catalog.models import (
     SeriesKind,
     SeriesStatus,
 )
-from metalwire.catalog.units import round_price
+from metalwire.catalog.units import UNIT_NAMES, round_price
 from metalwire.db.base import utcnow
 from metalwire.pricing import engine
 from metalwire.pricing.methodology import methodology_for
@@ -538,6 +538,7 @@ def assess_day(
                 decimals=series.decimals,
                 previous=previous.get(series.id),
                 cutoff=family.cutoff(scheduled_release(series, market_date)),
+                volume_unit=UNIT_NAMES[series.unit][0],
             )
         except engine.NoEvidence:
             run.skipped.append((series.code, "no submissions and no previous price"))
@@ -714,9 +715,10 @@ def approve_assessment(
     )
     row.approver_id = user.id
     row.approved_at = now
-    # An original is released at its scheduled time (at once, if approved late); a correction
-    # is released when approved, never before the original's time.
-    row.release_at = max(now, scheduled) if row.version > 1 else scheduled
+    # Released at its scheduled time, or when approved if that is later: nobody saw a value
+    # before it existed, so a late original is not back-dated (late_releases keeps its record),
+    # and a correction is out when approved, never before the original's time.
+    row.release_at = max(now, scheduled)
     record(
         session,
         actor=user.email,
@@ -1149,6 +1151,49 @@ def corrections(
             )
         )
     return notices
+
+
+@dataclass(frozen=True)
+class LateRelease:
+    """A value released after its scheduled time: the public record of the delay."""
+
+    series: PriceSeries
+    market_date: dt.date
+    scheduled_at: dt.datetime
+    released_at: dt.datetime
+    assessment_id: int
+
+    @property
+    def late_by(self) -> dt.timedelta:
+        return self.released_at - self.scheduled_at
+
+
+def late_releases(
+    session: Session, *, as_of: dt.datetime, series_ids: Sequence[int] | None = None
+) -> list[LateRelease]:
+    """Values released after their scheduled time, newest first (as known at ``as_of``).
+
+    An original is released at ``max(scheduled, approval)``, so one released when it was
+    approved was approved at or after its time: those whose release is past the schedule."""
+    query = (
+        select(Assessment)
+        .where(
+            Assessment.version == 1,
+            Assessment.status == AssessmentStatus.APPROVED,
+            Assessment.release_at <= as_of,
+            Assessment.release_at == Assessment.approved_at,
+        )
+        .order_by(Assessment.release_at.desc(), Assessment.id.desc())
+    )
+    if series_ids is not None:
+        query = query.where(Assessment.series_id.in_(list(series_ids)))
+    out = []
+    for row in session.scalars(query):
+        assert row.release_at is not None
+        scheduled = scheduled_release(row.series, row.market_date)
+        if row.release_at > scheduled:
+            out.append(LateRelease(row.series, row.market_date, scheduled, row.release_at, row.id))
+    return out
 
 
 def assessment_versions(

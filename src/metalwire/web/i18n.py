@@ -64,6 +64,18 @@ def fmt_date(value: dt.date, lang: str) -> str:
     return format_date(value, format="medium", locale=LOCALES[lang])
 
 
+def fmt_delay(delay: dt.timedelta, lang: str) -> str:
+    """How late a release was, to the minute: "5 h 13 min" / "5小时13分钟"."""
+    minutes = max(1, round(delay.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    _ = translations(lang).gettext
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
 @cache
 def environment(lang: str) -> Environment:
     env = Environment(
@@ -77,6 +89,7 @@ def environment(lang: str) -> Environment:
     env.globals["lang"] = lang
     env.filters["number"] = lambda v, d=None: fmt_number(v, lang, d)
     env.filters["date"] = lambda v: fmt_date(v, lang)
+    env.filters["delay"] = lambda v: fmt_delay(v, lang)
     env.filters["name"] = lambda obj: getattr(obj, f"name_{lang}")
     return env
 

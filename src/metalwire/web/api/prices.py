@@ -203,6 +203,7 @@ def series_prices(
         stamp,
         instant if as_of is not None else None,
     )
+
     def answer() -> tuple[list[service.PublishedPrice], str | None, dict[str, Any]]:
         prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
         page, more = prices[:limit], len(prices) > limit
@@ -495,6 +496,50 @@ def list_corrections(
                 "locked": not visible,
             }
         )
+    return cached(request, principal, json_bytes(out), "application/json")
+
+
+class LateReleaseOut(BaseModel):
+    series: str
+    date: dt.date
+    scheduled_at: dt.datetime
+    released_at: dt.datetime
+    late_minutes: int
+    assessment_id: int
+
+
+@router.get("/late-releases", response_model=list[LateReleaseOut], responses=NOT_FOUND)
+@access("gated")
+def list_late_releases(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    series: Annotated[
+        str | None, Query(description="Only this series", examples=["AG-INGOT-CN-SPOT"])
+    ] = None,
+    as_of: AsOf = None,
+) -> Response:
+    """Prices released after their scheduled time, newest first: the public record of every
+    delay (the price itself carries its real `released_at`). Names no value, so it is the same
+    for every plan."""
+    instant = moment(request, as_of)
+    ids = None
+    if series is not None:
+        found = catalog.get_series(session, series)
+        if found is None:
+            raise invalid_parameter("series", f"unknown series {series!r}")
+        ids = [found.id]
+    out = [
+        {
+            "series": r.series.code,
+            "date": r.market_date.isoformat(),
+            "scheduled_at": r.scheduled_at.isoformat(),
+            "released_at": r.released_at.isoformat(),
+            "late_minutes": max(1, round(r.late_by.total_seconds() / 60)),
+            "assessment_id": r.assessment_id,
+        }
+        for r in service.late_releases(session, as_of=instant, series_ids=ids)
+    ]
     return cached(request, principal, json_bytes(out), "application/json")
 
 

@@ -301,6 +301,7 @@ def series_page(
         table_rows=TABLE_ROWS,
         explanation=_explanation(session, principal, series, view.latest, now),
         corrections=_corrections(session, series, floor, now),
+        late=service.late_releases(session, as_of=now, series_ids=[series.id])[:CORRECTION_ROWS],
         downloads=_downloads(series.code, chart_start) if may_export(principal) else None,
         # Say so when the plan's history, not the range, cut the chart short.
         clipped_at=floor if floor is not None and (asked is None or asked < floor) else None,

@@ -169,6 +169,7 @@ def correction_rows(
 
 
 CORRECTIONS_SHOWN = 200
+LATE_SHOWN = 100
 
 
 @router.get("/corrections", response_class=HTMLResponse)
@@ -177,7 +178,8 @@ def corrections_page(
     request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> HTMLResponse:
     """Corrections and announcements: released price corrections, newest first (old and new
-    values and the reason, through the gate), and today's overdue releases."""
+    values and the reason, through the gate), today's overdue releases, and the record of
+    releases that came out late."""
     now: dt.datetime = request.app.state.clock()
     lang = resolve_lang(request, request.query_params.get("lang"))
     notices = pricing.corrections(session, as_of=now)
@@ -201,6 +203,7 @@ def corrections_page(
             for r in rows
         },
         delayed=delayed,
+        late=pricing.late_releases(session, as_of=now)[:LATE_SHOWN],
     )
 
 
