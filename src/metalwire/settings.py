@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         le=60,
         description="Seconds a stopping worker lets running requests finish (SIGTERM).",
     )
+    keep_alive_timeout: float = Field(
+        default=30.0,
+        ge=1,
+        le=600,
+        description="Seconds an idle HTTP connection stays open for its client's next request.",
+    )
 
     @field_validator("database_url")
     @classmethod

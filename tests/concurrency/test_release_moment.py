@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -302,11 +303,31 @@ def serve_workers(market: ScratchDatabase) -> Iterator[tuple[str, subprocess.Pop
             process.wait(timeout=10)
 
 
+def _same_connection_after(base: str, idle: float) -> bool:
+    """Two requests on one connection, ``idle`` seconds apart: does the server keep it open?
+    (A poller reuses its connection; one closed under it is a failed request.)"""
+    host, port = base.removeprefix("http://").split(":")
+    request = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        for attempt in range(2):
+            if attempt:
+                time.sleep(idle)
+            try:
+                conn.sendall(request)
+                head = conn.recv(65536)
+            except OSError:
+                return False
+            if not head.startswith(b"HTTP/1.1 200"):
+                return False
+    return True
+
+
 def test_two_workers_answer_a_burst_and_stop_on_sigterm_while_saturated(
     serve_workers: tuple[str, subprocess.Popen[bytes]], subscriber_key: dict[str, str]
 ) -> None:
     base, process = serve_workers
     assert_answered(burst(base, release_moment_mix(subscriber_key, 50)))
+    assert _same_connection_after(base, idle=6.0), "an idle keep-alive connection was closed"
 
     async def terminate_under_load() -> float:
         load = asyncio.create_task(_get_all(base, release_moment_mix(subscriber_key, 150), 10))

@@ -35,6 +35,9 @@ def register(app: typer.Typer) -> None:
             log_level="info",
             # SIGTERM: running requests get this long to finish, then the worker stops anyway
             timeout_graceful_shutdown=max(1, round(config.shutdown_timeout)),
+            # Pollers come back every few seconds: a connection closed just as a client reuses
+            # it is a failed request on its side (uvicorn's default is 5 s).
+            timeout_keep_alive=max(1, round(config.keep_alive_timeout)),
         )
 
     @app.command()
