@@ -18,6 +18,13 @@ class SeriesKind(enum.StrEnum):
     FUTURES_SETTLEMENT = "futures-settlement"
     DERIVED = "derived"
 
+    @property
+    def has_relative_change(self) -> bool:
+        """Whether a percent change means anything: it does for a price level, not for a
+        premium, discount or fee quoted against another price (a premium of 30 that moves by
+        10 has not risen "33 %"), which shows its absolute change only."""
+        return self is not SeriesKind.PREMIUM
+
 
 class Tier(enum.StrEnum):
     FREE = "free"

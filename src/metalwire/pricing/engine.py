@@ -219,19 +219,21 @@ def assess(
     previous: Previous | None = None,
     cutoff: datetime | None = None,
     volume_unit: str,
+    relative_change: bool = True,
 ) -> AssessmentResult:
     """Assess one series on one market date from its submissions.
 
     ``cutoff`` excludes submissions received after it; ``volume_unit`` (the series' quoting
     unit, in which deals report their volume) labels volumes in the explanation. Raises
-    NoEvidence when nothing is usable and there is no previous price.
+    NoEvidence when nothing is usable and there is no previous price. ``relative_change``
+    False (premiums, discounts, fees) publishes the change without a percentage.
     """
     if decimals < 0:
         raise ValueError("decimals must be >= 0")
     if cutoff is not None and cutoff.utcoffset() is None:
         raise ValueError("cutoff must be timezone-aware")
     with localcontext(_CONTEXT):
-        return _assess(evidence, rule, decimals, previous, cutoff, volume_unit)
+        return _assess(evidence, rule, decimals, previous, cutoff, volume_unit, relative_change)
 
 
 def _assess(
@@ -241,6 +243,7 @@ def _assess(
     previous: Previous | None,
     cutoff: datetime | None,
     unit: str,
+    relative_change: bool,
 ) -> AssessmentResult:
     excluded: list[Exclusion] = []
     late = light = 0
@@ -342,6 +345,8 @@ def _assess(
     mid = previous.mid if carried_forward and previous is not None else (low + high) / _TWO
     published_mid = round_price(mid, decimals)
     change, change_pct = _change(published_mid, previous, decimals)
+    if not relative_change:
+        change_pct = None
     considered = sorted(item.id for item in (*deals, *bids, *offers, *indications))
     excluded.sort(key=attrgetter("submission_id"))
     stats = _statistics(used, decimals)

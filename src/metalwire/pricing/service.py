@@ -539,6 +539,7 @@ def assess_day(
                 previous=previous.get(series.id),
                 cutoff=family.cutoff(scheduled_release(series, market_date)),
                 volume_unit=UNIT_NAMES[series.unit][0],
+                relative_change=series.kind.has_relative_change,
             )
         except engine.NoEvidence:
             run.skipped.append((series.code, "no submissions and no previous price"))
@@ -789,13 +790,17 @@ def correct(
     change = mid - previous.mid if previous else None
     change_pct = (
         round_price(change / previous.mid * 100, 2)
-        if previous and change is not None and previous.mid
+        if previous and change is not None and previous.mid and series.kind.has_relative_change
         else None
     )
     explanation = dict(current.explanation)
+    def shown(value: Decimal) -> str:
+        # As published, to the series' decimals: never the stored database scale (19727.000000).
+        return format(round_price(value, series.decimals), "f")
+
     explanation["explanation"] = (
-        f"Correction of version {current.version}: "
-        f"{current.low}-{current.high} should be {low}-{high}. {reason}"
+        f"Correction of version {current.version}: {shown(current.low)}-{shown(current.high)} "
+        f"should be {shown(low)}-{shown(high)}. {reason}"
     )
     row = Assessment(
         series_id=series.id,
@@ -911,9 +916,10 @@ def _published_rows(
 
 
 def _with_changes(
-    rows: Sequence[Row[Any]], decimals: int, seed_mid: Decimal | None
+    rows: Sequence[Row[Any]], decimals: int, seed_mid: Decimal | None, relative: bool = True
 ) -> list[PublishedPrice]:
-    """Latest version per date, with change against the previous published mid."""
+    """Latest version per date, with change against the previous published mid (and in percent
+    when ``relative``: not for premiums, see SeriesKind.has_relative_change)."""
     latest: dict[tuple[int, dt.date], tuple[Any, ...]] = {}
     for row in rows:  # ordered by version: the last one wins
         latest[(row.series_id, row.market_date)] = row
@@ -938,7 +944,7 @@ def _with_changes(
         change = change_pct = None
         if previous is not None:
             change = mid - previous
-            if previous:
+            if previous and relative:
                 change_pct = (change / previous * 100).quantize(_CENT, ROUND_HALF_UP)
         out.append(
             PublishedPrice(
@@ -1037,7 +1043,7 @@ def published_prices(
     if start is not None:
         before = _published_rows_before(session, series.id, start, as_of)
         seed = round_price(before, series.decimals) if before is not None else None
-    return _with_changes(rows, series.decimals, seed)
+    return _with_changes(rows, series.decimals, seed, series.kind.has_relative_change)
 
 
 def _published_rows_before(

@@ -175,6 +175,7 @@ def latest_published_many(
             found,  # type: ignore[arg-type]
             s.decimals,
             None if seed is None else round_price(seed, s.decimals),
+            s.kind.has_relative_change,
         )
         out[s.id] = prices[-1]
     return out
