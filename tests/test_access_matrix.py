@@ -159,6 +159,7 @@ QUERY_SAMPLES = {
     "format": ["json", "csv"],
     "as_of": ["2099-01-01T00:00:00Z"],
     "start": ["2000-01-01"],
+    "series": [SILVER, PREMIUM],
 }
 
 

@@ -74,6 +74,14 @@ class Settings(BaseSettings):
         le=60,
         description="Seconds a stopping worker lets running requests finish (SIGTERM).",
     )
+    export_licence: str = Field(
+        default=(
+            "For the subscriber's own use under its metalwire plan; not for redistribution "
+            "without a licence."
+        ),
+        max_length=500,
+        description="The licence line every CSV/XLSX price export carries in its header block.",
+    )
     keep_alive_timeout: float = Field(
         default=30.0,
         ge=1,

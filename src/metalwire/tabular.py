@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -131,18 +131,59 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
-def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "data") -> bytes:
-    """An XLSX workbook of one sheet; decimals are written as numbers with their digits."""
+def to_xlsx(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    sheet: str = "data",
+    about: Sequence[tuple[str, Any]] = (),
+    number_formats: Mapping[str, str] | None = None,
+) -> bytes:
+    """An XLSX workbook of one sheet: decimals as numbers with their digits, dates as dates.
+
+    ``about`` is a header block above the table (label, value: series, unit, licence, as-of
+    ...), then an empty row; ``number_formats`` gives a column its Excel format (e.g. "0.00"
+    for a series published to two decimals)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
-    worksheet.append(list(columns))
+    bold = Font(bold=True)
+    for label, value in about:
+        head = WriteOnlyCell(worksheet, value=label)
+        head.font = bold
+        worksheet.append([head, _xlsx_value(value)])
+    if about:
+        worksheet.append([])
+    titles = []
+    for name in columns:
+        title = WriteOnlyCell(worksheet, value=name)
+        title.font = bold
+        titles.append(title)
+    worksheet.append(titles)
+    formats = [(number_formats or {}).get(name) for name in columns]
     for row in rows:
-        worksheet.append([_xlsx_value(v) for v in row])
+        cells = []
+        for value, number_format in zip(row, formats, strict=False):
+            cell = WriteOnlyCell(worksheet, value=_xlsx_value(value))
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+            elif number_format and isinstance(value, Decimal | int | float):
+                cell.number_format = number_format
+            cells.append(cell)
+        worksheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def decimal_format(decimals: int) -> str:
+    """The Excel number format of a value published to ``decimals`` places: 0, 0.00 ..."""
+    return "0" if decimals <= 0 else "0." + "0" * decimals
 
 
 def _xlsx_value(value: Any) -> Any:

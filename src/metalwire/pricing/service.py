@@ -794,6 +794,7 @@ def correct(
         else None
     )
     explanation = dict(current.explanation)
+
     def shown(value: Decimal) -> str:
         # As published, to the series' decimals: never the stored database scale (19727.000000).
         return format(round_price(value, series.decimals), "f")

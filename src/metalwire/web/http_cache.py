@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from fastapi import Request
@@ -58,8 +58,12 @@ def tabular(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     json_body: Any,
+    *,
+    about: Sequence[tuple[str, Any]] = (),
+    number_formats: Mapping[str, str] | None = None,
 ) -> Response:
-    """One table in the format asked for; exports need the plan's export right."""
+    """One table in the format asked for; exports need the plan's export right. An XLSX
+    export carries ``about`` as a header block and ``number_formats`` per column."""
     if fmt == "json":
         return cached(request, principal, json_bytes(json_body), "application/json")
     decision = may_export(principal)
@@ -74,4 +78,5 @@ def tabular(
             "text/csv; charset=utf-8",
             disposition,
         )
-    return cached(request, principal, to_xlsx(columns, rows), XLSX, disposition)
+    body = to_xlsx(columns, rows, about=about, number_formats=number_formats)
+    return cached(request, principal, body, XLSX, disposition)

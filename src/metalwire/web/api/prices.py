@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -20,12 +21,13 @@ from metalwire.catalog.units import plain, price_unit_label, round_price
 from metalwire.pricing import service
 from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.schemas import PRICE_COLUMNS, PriceRow
+from metalwire.tabular import decimal_format
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.boards import price_board
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import ApiLang, DbSession, RowId
-from metalwire.web.http_cache import Format, cached, json_bytes, tabular
+from metalwire.web.http_cache import XLSX, Format, cached, json_bytes, tabular
 from metalwire.web.problems import PROBLEM_RESPONSES, Problem, invalid_parameter, not_found
 from metalwire.web.shared import shared_answer
 
@@ -117,6 +119,43 @@ def _row(p: service.PublishedPrice, series: PriceSeries) -> dict[str, Any]:
         "assessment_id": p.assessment_id,
         "released_at": p.release_at.isoformat(),
     }
+
+
+PRICE_NUMBERS = ("low", "high", "mid", "change")
+
+
+def _export_row(p: service.PublishedPrice, series: PriceSeries) -> list[Any]:
+    """A price as an export cell row: a real date and exact decimals (PRICE_COLUMNS' order)."""
+    return [
+        p.market_date,
+        p.low,
+        p.high,
+        p.mid,
+        p.change,
+        p.change_pct,
+        series.unit,
+        series.currency,
+    ]
+
+
+def export_about(
+    request: Request, series_list: Sequence[PriceSeries], as_of: str, lang: str
+) -> list[tuple[str, Any]]:
+    """The header block of a price export: what the numbers are, under which terms, as of when."""
+    about: list[tuple[str, Any]] = []
+    for series in series_list:
+        name = series.name_zh if lang == "zh" else series.name_en
+        about += [
+            ("series", f"{series.code}: {name}"),
+            ("unit", price_unit_label(series.currency, series.unit, lang)),
+            ("currency", series.currency),
+            ("methodology", f"/methodology/{series.methodology}"),
+        ]
+        if series.source != "metalwire":
+            about.append(("source", series.source))
+    settings = request.app.state.settings
+    about += [("licence", settings.export_licence), ("as of", as_of)]
+    return about
 
 
 def _page_json(
@@ -234,15 +273,78 @@ def series_prices(
         response = cached(request, principal, stored.body, stored.media_type, etag=stored.etag)
         next_url = next_link(stored.body)
     else:
-        page, next_url, _ = answer()
-        items = [_row(p, series) for p in page]
-        rows = [[r[c] for c in PRICE_COLUMNS] for r in items]
+        page, next_url, head = answer()
+        rows = [_export_row(p, series) for p in page]
         response = tabular(
-            request, principal, format, f"{series.code}-prices", PRICE_COLUMNS, rows, None
+            request,
+            principal,
+            format,
+            f"{series.code}-prices",
+            PRICE_COLUMNS,
+            rows,
+            None,
+            about=export_about(request, [series], head["as_of"], lang),
+            number_formats={c: decimal_format(series.decimals) for c in PRICE_NUMBERS},
         )
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response
+
+
+MAX_EXPORT_SERIES = 20
+
+
+@router.get(
+    "/prices/export",
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}, **NOT_FOUND},
+    response_class=Response,
+)
+@access("gated")
+def export_prices(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ApiLang,
+    series: Annotated[
+        list[str],
+        Query(
+            min_length=1,
+            max_length=MAX_EXPORT_SERIES,
+            description="Series codes, repeated (`series=A&series=B`): one column each",
+        ),
+    ],
+    start: Start = None,
+    end: End = None,
+    as_of: AsOf = None,
+    format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
+) -> Response:
+    """Several series side by side by market date: each series' published mid in a column of its
+    own (empty where it has no price that day), through the gate like each series' history; the
+    XLSX carries a header block per series. Needs the plan's export right."""
+    codes = list(dict.fromkeys(series))  # the order asked for, each once
+    chosen = [gated_series(session, principal, code) for code in codes]
+    instant = moment(request, as_of)
+    # The plan's window is measured from today, whatever as_of says.
+    first = _window(principal, start, now_of(request).date())
+    if first and end and first > end:
+        raise invalid_parameter("start", "start is after end")
+    mids: dict[dt.date, dict[int, Decimal]] = {}
+    for s in chosen:
+        for p in service.published_prices(session, s, as_of=instant, start=first, end=end):
+            mids.setdefault(p.market_date, {})[s.id] = p.mid
+    columns = ["date", *codes]
+    rows = [[day, *(mids[day].get(s.id) for s in chosen)] for day in sorted(mids)]
+    return tabular(
+        request,
+        principal,
+        format,
+        "prices-" + "-".join(codes) if len(codes) <= 3 else f"prices-{len(codes)}-series",
+        columns,
+        rows,
+        None,
+        about=export_about(request, chosen, instant.isoformat(), lang),
+        number_formats={s.code: decimal_format(s.decimals) for s in chosen},
+    )
 
 
 class LatestPrice(BaseModel):
