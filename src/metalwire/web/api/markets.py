@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Decision, Principal, history_floor, may_read_tier
-from metalwire.catalog.units import plain, price_unit_label, round_price
+from metalwire.catalog.units import instrument_unit_label, plain, price_unit_label, round_price
 from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.markets import service as markets
@@ -71,7 +71,9 @@ def instrument_dict(instrument: Instrument, lang: str) -> dict[str, Any]:
         "contract_month": instrument.contract_month,
         "currency": instrument.currency,
         "unit": instrument.unit,
-        "unit_label": price_unit_label(instrument.currency, instrument.unit, lang),
+        "unit_label": instrument_unit_label(
+            instrument.kind, instrument.code, instrument.currency, instrument.unit, lang
+        ),
         "vat_inclusive": instrument.vat_inclusive,
         "source": instrument.source,
     }

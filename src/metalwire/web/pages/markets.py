@@ -13,9 +13,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import history_floor, may_read_tier
-from metalwire.catalog.units import plain, price_unit_label
+from metalwire.accounts.gate import Principal, history_floor, may_read_tier
+from metalwire.accounts.models import Plan
+from metalwire.accounts.service import plan_entitlements
+from metalwire.catalog.units import instrument_unit_label, plain, price_unit_label
 from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.markets import service as markets
@@ -60,11 +64,14 @@ def futures_page(
     allowed = bool(may_read_tier(principal, INSTRUMENT_TIER))
     floor = history_floor(principal, now.date())
     latest = markets.latest_settlements(session, as_of=now, since=floor) if allowed else {}
+    # Settled, but before the plan's window: say so, and which plan shows it.
+    ever = markets.latest_settlements(session, as_of=now) if allowed and floor else latest
     board = [
         {
             "instrument": i,
-            "unit_label": price_unit_label(i.currency, i.unit, lang),
+            "unit_label": instrument_unit_label(i.kind, i.code, i.currency, i.unit, lang),
             "latest": latest.get(i.code),
+            "older": i.code in ever and i.code not in latest,
         }
         for i in markets.instruments(session)
         if i.kind != "future"
@@ -96,7 +103,28 @@ def futures_page(
         unit_label=unit_label,
         locked=not allowed,
         plain=plain,
+        wider=wider_plan(session, principal, lang),
+        history_days=principal.entitlements.history_days,
     )
+
+
+def wider_plan(session: Session, principal: Principal, lang: str) -> str | None:
+    """The name of the nearest plan whose history reaches further back than the reader's: the
+    plan that opens a value older than the reader's window (None: no plan does)."""
+    days = principal.entitlements.history_days
+    if days is None:
+        return None
+    best: tuple[tuple[bool, int], Plan] | None = None
+    for plan in session.scalars(select(Plan).order_by(Plan.code)):
+        history = plan_entitlements(plan).history_days
+        if history is not None and history <= days:
+            continue
+        rank = (history is None, history or 0)
+        if best is None or rank < best[0]:
+            best = (rank, plan)
+    if best is None:
+        return None
+    return best[1].name_zh if lang == "zh" else best[1].name_en
 
 
 # --- indices -------------------------------------------------------------------------------------
@@ -113,16 +141,38 @@ def indices_page(request: Request, session: DbSession, principal: CurrentPrincip
         gate = indices.access_of(session, definition)
         allowed = bool(index_decision(principal, gate))
         point = None
+        older = False
         if allowed:
             try:
                 points = indices.view(session, definition.code, as_of=now, start=floor).points
             except indices.IndexError_:
                 points = []
             point = points[-1] if points else None
+            older = not points and floor is not None and _has_values(session, definition, now)
         rows.append(
-            {"definition": definition, "tier": gate.tier, "locked": not allowed, "point": point}
+            {
+                "definition": definition,
+                "tier": gate.tier,
+                "locked": not allowed,
+                "point": point,
+                "older": older,
+            }
         )
-    return page(request, "indices.html", rows=rows)
+    return page(
+        request,
+        "indices.html",
+        rows=rows,
+        wider=wider_plan(session, principal, _lang(request)),
+        history_days=principal.entitlements.history_days,
+    )
+
+
+def _has_values(session: Session, definition: engine.IndexDefinition, now: dt.datetime) -> bool:
+    """Whether the index has published values at all (before the reader's window, say)."""
+    try:
+        return bool(indices.view(session, definition.code, as_of=now).points)
+    except indices.IndexError_:
+        return False
 
 
 @router.get("/indices/{code}", response_class=HTMLResponse)
@@ -145,6 +195,7 @@ def index_page(
         except indices.IndexError_:
             published = None
     points = published.points if published else []
+    older = allowed and not points and floor is not None and _has_values(session, definition, now)
     locked = {
         c
         for c, s in gate.constituents.items()
@@ -182,6 +233,9 @@ def index_page(
         recent=list(reversed(points[-TABLE_ROWS:])),
         chart=chart,
         plain=plain,
+        older=older,
+        wider=wider_plan(session, principal, _lang(request)),
+        history_days=principal.entitlements.history_days,
     )
 
 

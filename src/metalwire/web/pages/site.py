@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import Principal, may_read_value
 from metalwire.accounts.models import User
 from metalwire.catalog import service
-from metalwire.catalog.models import CatalogEntry, SeriesStatus
+from metalwire.catalog.models import CatalogEntry, PriceSeries, SeriesKind, SeriesStatus
 from metalwire.catalog.units import price_unit_label
 from metalwire.pricing import service as pricing
 from metalwire.web.access import access
@@ -263,11 +263,31 @@ def entry_content(
         path=request.url.path,
         entry=entry,
         board=board,
+        links=series_links(session, series),
         units=units,
         surveys=surveys,
         reports=reports,
     )
     return html, ("pending",) if any_pending(board) else ()
+
+
+def series_links(session: Session, series: Sequence[PriceSeries]) -> dict[str, str]:
+    """Where each series' values are read: an index on its index page, a futures settlement on
+    the futures board, an assessed price on its series page; a series nothing publishes yet
+    (an index without a definition) has no link rather than one that answers 404."""
+    from metalwire.indices.service import definitions
+
+    defined = {d.code for d in definitions(session)} if series else set()
+    links = {}
+    for s in series:
+        if s.kind is SeriesKind.INDEX:
+            if s.code in defined:
+                links[s.code] = f"/indices/{s.code}"
+        elif s.kind is SeriesKind.FUTURES_SETTLEMENT:
+            links[s.code] = "/futures"
+        else:
+            links[s.code] = f"/series/{s.code}"
+    return links
 
 
 BANNER_COOKIE = "mw_banner"
