@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DEMO_DAYS ?= 730
 
 .PHONY: install demo serve test lint typecheck pytest bench clean messages screenshots
 
@@ -19,7 +20,7 @@ install: $(STAMP)
 ## Build the demo market into the default SQLite file and serve site + API on http://127.0.0.1:8000
 demo: install
 	$(BIN)/metalwire db upgrade
-	$(BIN)/metalwire demo
+	$(BIN)/metalwire demo --days $(DEMO_DAYS)
 	$(BIN)/metalwire serve --host $(HOST) --port $(PORT)
 
 serve: install
