@@ -88,3 +88,24 @@ def test_series_list_json(env_db: ScratchDatabase) -> None:
     silver = {r["code"]: r for r in rows}
     assert silver["AG-INGOT-CN-SPOT"]["unit"] == "yuan/kg"
     assert silver["AG-INGOT-CN-SPOT"]["release"] == "11:30 Asia/Shanghai"
+
+
+def test_a_piped_table_prints_whole_values(env_db: ScratchDatabase) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import define_demo_series
+
+    define_demo_series(env_db, "AG-INGOT-CN-PREMIUM")
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    piped = subprocess.run(
+        [sys.executable, "-m", "metalwire", "series", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "Silver ingot 1# (99.99%) spot premium vs SHFE Ag front month" in piped.stdout
+    assert "…" not in piped.stdout

@@ -186,7 +186,9 @@ def test_run_assessment_shows_the_draft(desk_app: FastAPI, desk: Desk) -> None:
     assert 'data-state="draft"' in text and "Draft" in text
     assert "7,840" in text and "7,860" in text and "7,850" in text
     assert "Transaction-based" in text and desk.analyst.email in text
-    assert f'data-assessment="{row.id}"' in text  # the approve button a browser test presses
+    # The analyst gets no approve button that can only fail: four eyes, said up front.
+    assert f'id="approve-{row.id}-button"' not in text
+    assert "an editor who did not assess this draft approves it" in text
 
 
 def test_four_eyes_on_the_approve_button(desk_app: FastAPI, desk: Desk) -> None:
@@ -202,6 +204,9 @@ def test_four_eyes_on_the_approve_button(desk_app: FastAPI, desk: Desk) -> None:
 
     editor_csrf = sign_in(client, desk.db, desk.editor.email)
     assess(client, editor_csrf)  # the editor re-runs it: now the editor is its assessor
+    desk_page = client.get(f"/desk?date={DAY}").text
+    assert f'id="approve-{row_id}-button"' not in desk_page
+    assert "you assessed this draft, so another editor approves it" in desk_page
     own = client.post(approve, data={"csrf_token": editor_csrf, "date": str(DAY)})
     assert own.status_code == 409
     box = re.search(rf'id="approve-{row_id}-errors".*?</div>', own.text, re.S)
@@ -210,6 +215,7 @@ def test_four_eyes_on_the_approve_button(desk_app: FastAPI, desk: Desk) -> None:
 
     assess(client, sign_in(client, desk.db, desk.analyst.email))
     editor_csrf = sign_in(client, desk.db, desk.editor.email)
+    assert f'id="approve-{row_id}-button"' in client.get(f"/desk?date={DAY}").text
     approved = client.post(approve, data={"csrf_token": editor_csrf, "date": str(DAY)})
     assert approved.status_code == 200 and 'id="desk-notice"' in approved.text
     row = assessment(desk.db)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +19,18 @@ from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import ensure_migrated
 from metalwire.settings import Settings, load_settings
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _console(*, stderr: bool = False) -> Console:
+    # Piped or redirected, a table is read by a script or kept in a file: print whole values
+    # rather than cut them to the 80 columns Rich assumes without a terminal. COLUMNS still wins.
+    stream = sys.stderr if stderr else sys.stdout
+    wide = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, width=PIPE_WIDTH if wide else None)
+
+
+PIPE_WIDTH = 10_000
+console = _console()
+err_console = _console(stderr=True)
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2

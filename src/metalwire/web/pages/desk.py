@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import (
+    SCOPE_ROLES,
     Principal,
     is_released,
     may_read_value,
@@ -263,6 +264,10 @@ def _desk_page(
             failure=failure,
             done=done if done in DONE_KEYS else None,
             desk_section="desk",
+            # Four eyes, shown before it is tried: an analyst never approves, an editor never
+            # their own draft; neither gets a button that can only fail.
+            may_publish=principal.role in SCOPE_ROLES[Scope.PUBLISH],
+            user_id=principal.user_id,
         )
 
 
