@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from metalwire.accounts.gate import SCOPE_ROLES, Decision, Principal, is_released, may_read_tier
 from metalwire.accounts.models import Scope, User
@@ -45,6 +45,7 @@ from metalwire.newsroom.models import (
 )
 from metalwire.newsroom.render import markdown_to_html, markdown_to_text
 from metalwire.pricing import service as pricing
+from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.supply import service as supply
 from metalwire.supply.models import Survey, SurveyRelease
 
@@ -185,6 +186,49 @@ def article_view(
             [{**fact, "href": fact_link(fact)} for fact in text.facts] if readable else None
         ),
     }
+
+
+def corrected_since(session: Session, article: Article, now: dt.datetime) -> list[dict[str, Any]]:
+    """The prices this article quotes that a released correction has changed since: series,
+    market date, the corrected version and when it came out (newest first). Names no value, so
+    it shows whatever the reader's plan; the corrected figures are on /corrections."""
+    quoted_ids = {
+        int(ref.removeprefix("assessment:"))
+        for text in article.translations
+        for fact in text.facts
+        if (ref := str(fact.get("source_ref") or "")).startswith("assessment:")
+        and ref.removeprefix("assessment:").isdigit()
+    }
+    if not quoted_ids:
+        return []
+    quoted, newer = aliased(Assessment), aliased(Assessment)
+    rows = session.execute(
+        select(PriceSeries.code, newer.market_date, newer.version, newer.release_at)
+        .select_from(quoted)
+        .join(
+            newer,
+            (newer.series_id == quoted.series_id)
+            & (newer.market_date == quoted.market_date)
+            & (newer.version > quoted.version),
+        )
+        .join(PriceSeries, PriceSeries.id == newer.series_id)
+        .where(
+            quoted.id.in_(sorted(quoted_ids)),
+            newer.status == AssessmentStatus.APPROVED,
+            newer.release_at <= now,
+        )
+        .order_by(newer.release_at.desc(), PriceSeries.code)
+    ).all()
+    return [
+        {
+            "series": code,
+            "date": day.isoformat(),
+            "version": version,
+            "corrected_at": released.isoformat(),
+        }
+        for code, day, version, released in rows
+        if released is not None
+    ]
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -47,6 +47,13 @@ class FactOut(BaseModel):
     )
 
 
+class CorrectedSince(BaseModel):
+    series: str
+    date: dt.date
+    version: int
+    corrected_at: dt.datetime
+
+
 class ArticleOut(BaseModel):
     slug: str = Field(examples=["ag-ingot-cn-output-2025-10"])
     kind: str = Field(examples=["production"])
@@ -67,6 +74,10 @@ class ArticleOut(BaseModel):
     url: str
     body_html: str | None = Field(description="Sanitized HTML; null when locked")
     body_markdown: str | None = Field(description="The Markdown source; null when locked")
+    corrected_since: list[CorrectedSince] = Field(
+        default_factory=list,
+        description="Prices this article quotes that a released correction changed since",
+    )
     generated_from: list[FactOut] | None = Field(
         description="Provenance: every figure the text quotes and its source; null when locked"
     )
@@ -162,6 +173,7 @@ def get_article(
     if article is None or not service.is_visible(article, now):
         raise not_found(f"no article {slug!r}")
     body = service.article_view(article, lang or resolve_lang(request), principal, now)
+    body["corrected_since"] = service.corrected_since(session, article, now)
     return cached(request, principal, json_bytes(body), "application/json")
 
 

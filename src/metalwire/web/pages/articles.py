@@ -60,6 +60,7 @@ def article_page(
         request,
         "article.html",
         view=view,
+        corrected=service.corrected_since(session, article, now),
         published=_local(view["publish_at"], request),
         facts=view["generated_from"] or [],
     )
