@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -210,10 +210,20 @@ class Client:
         ]
         return _price_frame(items)
 
-    def latest(self, *, group: str | None = None, entry: str | None = None) -> pd.DataFrame:
-        """The newest published price of each series, indexed by series code."""
+    def latest(
+        self,
+        series: str | Sequence[str] | None = None,
+        *,
+        group: str | None = None,
+        entry: str | None = None,
+    ) -> pd.DataFrame:
+        """The newest published price of each series (or of ``series`` only: a code or a list of
+        codes), indexed by series code."""
+        wanted = {series} if isinstance(series, str) else set(series) if series else None
         rows = []
         for item in self._get("/api/v1/prices/latest", {"group": group, "entry": entry}):
+            if wanted is not None and item["series"] not in wanted:
+                continue
             price = item.get("price") or {}
             rows.append(
                 {
@@ -272,6 +282,110 @@ class Client:
         result: dict[str, Any] = self._get(f"/api/v1/articles/{slug}", {"lang": lang})
         return result
 
+    def corrections(self, as_of: dt.datetime | str | None = None) -> pd.DataFrame:
+        """Published correction notices, newest first: old and new range, reason, when (values
+        withheld, ``locked``, above the key's plan)."""
+        rows = [
+            {
+                **item,
+                **{k: _decimal(item[k]) for k in ("old_low", "old_high", "new_low", "new_high")},
+                "date": dt.date.fromisoformat(item["date"]),
+                "published_at": dt.datetime.fromisoformat(item["published_at"]),
+            }
+            for item in self._get("/api/v1/corrections", {"as_of": _iso(as_of)})
+        ]
+        return pd.DataFrame(rows)
+
+    def late_releases(self, series: str | None = None) -> pd.DataFrame:
+        """Prices released after their scheduled time, newest first, with ``late_minutes``."""
+        rows = [
+            {
+                **item,
+                "date": dt.date.fromisoformat(item["date"]),
+                "scheduled_at": dt.datetime.fromisoformat(item["scheduled_at"]),
+                "released_at": dt.datetime.fromisoformat(item["released_at"]),
+            }
+            for item in self._get("/api/v1/late-releases", {"series": series})
+        ]
+        return pd.DataFrame(rows)
+
+    def settlements(
+        self,
+        code: str,
+        start: dt.date | str | None = None,
+        end: dt.date | str | None = None,
+        as_of: dt.datetime | str | None = None,
+    ) -> pd.DataFrame:
+        """An instrument's daily settlements (futures, LME, FX, reference prices) indexed by
+        date, settle, volume and open interest as Decimals."""
+        data = self._get(
+            f"/api/v1/instruments/{code}/settlements",
+            {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)},
+        )
+        return _dated_frame(data["items"], ("settle", "volume", "open_interest"))
+
+    def futures_curve(
+        self, root: str, date: dt.date | str | None = None, as_of: dt.datetime | str | None = None
+    ) -> pd.DataFrame:
+        """A futures root's curve on a date (e.g. ``SHFE-CU``): one row per listed contract,
+        indexed by contract month."""
+        data = self._get(
+            f"/api/v1/futures/{root}/curve", {"date": _iso(date), "as_of": _iso(as_of)}
+        )
+        rows = [
+            {**item, **{k: _decimal(item.get(k)) for k in ("settle", "volume", "open_interest")}}
+            for item in data["items"]
+        ]
+        frame = pd.DataFrame(rows)
+        return frame.set_index("contract_month") if not frame.empty else frame
+
+    def index(
+        self,
+        code: str,
+        start: dt.date | str | None = None,
+        end: dt.date | str | None = None,
+        as_of: dt.datetime | str | None = None,
+    ) -> pd.DataFrame:
+        """An index's published values indexed by date (``value`` and each constituent's
+        contribution in index points, ``contribution:CODE``), as Decimals."""
+        data = self._get(
+            f"/api/v1/indices/{code}",
+            {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)},
+        )
+        items = [
+            {
+                "date": item["date"],
+                "value": item["value"],
+                **{f"contribution:{k}": v for k, v in item.get("contributions", {}).items()},
+            }
+            for item in data["items"]
+        ]
+        return _dated_frame(items, None)
+
+    def arbitrage(
+        self,
+        code: str,
+        start: dt.date | str | None = None,
+        end: dt.date | str | None = None,
+        as_of: dt.datetime | str | None = None,
+    ) -> pd.DataFrame:
+        """An arbitrage window per market date: ``profit`` (Decimal), ``open`` and each input's
+        value (``input:ROLE``)."""
+        data = self._get(
+            f"/api/v1/arbitrage/{code}",
+            {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)},
+        )
+        items = [
+            {
+                "date": item["date"],
+                "profit": item.get("profit"),
+                "open": item.get("open"),
+                **{f"input:{r}": i.get("value") for r, i in item.get("inputs", {}).items()},
+            }
+            for item in data["items"]
+        ]
+        return _dated_frame(items, None, keep=("open",))
+
     def assessment(self, assessment_id: int) -> dict[str, Any]:
         """How a published price was made (inputs, exclusions, method, statistics)."""
         result: dict[str, Any] = self._get(f"/api/v1/assessments/{assessment_id}")
@@ -299,6 +413,40 @@ def _decimals_in(value: Any) -> Any:
 
 def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+def _dated_frame(
+    items: list[dict[str, Any]],
+    numbers: Sequence[str] | None,
+    *,
+    keep: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Rows by market date, the given columns (all but ``keep`` when None) as Decimals."""
+    rows = []
+    for item in items:
+        row: dict[str, Any] = {"date": dt.date.fromisoformat(item["date"])}
+        for key, value in item.items():
+            if key == "date":
+                continue
+            number = key not in keep and (numbers is None or key in numbers)
+            row[key] = _decimal(value) if number and isinstance(value, str) else value
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame.set_index("date") if not frame.empty else frame
+
+
+def as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every Decimal column as float64, for plotting and numerical work; the
+    exact published digits stay in ``frame`` (floats may not round-trip them)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].map(lambda v: isinstance(v, Decimal)).any():
+            out[column] = pd.to_numeric(out[column].map(_to_float), errors="coerce")
+    return out
+
+
+def _to_float(value: Any) -> float | None:
+    return float(value) if isinstance(value, Decimal) else None if value is None else value
 
 
 def _price_frame(items: list[dict[str, Any]]) -> pd.DataFrame:

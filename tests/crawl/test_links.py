@@ -3,25 +3,16 @@ as each demo user, no link answers 404 and no page shows a placeholder where a v
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import deque
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
 from metalwire.accounts import service as accounts
-from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
-from metalwire.db.migrate import upgrade
-from metalwire.demo.build import build_demo
-from metalwire.settings import load_settings
-from metalwire.web.app import create_app
+from metalwire.db.engine import transaction
 
-BUILT_AT = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)  # a Tuesday evening in Shanghai
-DAYS = 45
 USERS = (None, "reader", "subscriber", "analyst", "editor")
 HREF = re.compile(r'href="(/[^"]*)"')
 # Pages of one kind look alike: a few of each are enough to prove their links.
@@ -30,21 +21,6 @@ PER_KIND = 6
 # Not pages: downloads, feeds, the API's JSON, leaving the session.
 SKIPPED = re.compile(r"^/(api/|feeds/|static/|sign-out|banner/|set-lang)|[?&]format=")
 PLACEHOLDERS = ("No value yet", "No settlement yet", "暂无数值", "暂无结算价", "None</", ">nan<")
-
-
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = Path(tmp_path_factory.mktemp("crawl")) / "demo.db"
-    engine = create_db_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with transaction(make_sessionmaker(engine)) as session:
-        build_demo(session, days=DAYS, now=BUILT_AT)
-    app = create_app(load_settings(database_url=f"sqlite:///{path}"), engine=engine)
-    app.state.clock = lambda: BUILT_AT
-    with TestClient(app) as client:
-        client.app_state = app.state  # type: ignore[attr-defined]
-        yield client
-    engine.dispose()
 
 
 def _cookies(client: TestClient, user: str | None) -> dict[str, str]:

@@ -114,10 +114,14 @@ def price_unit_label(currency: str, unit: str, lang: str = "en") -> str:
 
 def instrument_unit_label(kind: str, code: str, currency: str, unit: str, lang: str = "en") -> str:
     """An instrument's unit as read: an exchange rate is the quote currency per unit of the
-    base one ("yuan per USD", "元/美元"; the code names them, USDCNY-FIX), not "pt"."""
-    if kind == "fx" and len(code) >= 6 and code[:3].isalpha() and code[3:6].isalpha():
+    base one ("yuan per USD", "元/美元"; the code names the pair: USDCNY-FIX, FRED-USDCNY),
+    not "pt"."""
+    pair = next(
+        (part for part in code.upper().split("-") if len(part) == 6 and part.isalpha()), None
+    )
+    if kind == "fx" and pair is not None:
         index = 1 if lang == "zh" else 0
-        base, quote = code[:3].upper(), code[3:6].upper()
+        base, quote = pair[:3], pair[3:]
         base_name = CURRENCY_NAMES.get(base, (base, base))[index]
         quote_name = CURRENCY_NAMES.get(quote, (quote, quote))[index]
         return f"{quote_name}/{base_name}" if lang == "zh" else f"{quote_name} per {base_name}"
