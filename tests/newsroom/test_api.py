@@ -169,7 +169,7 @@ def test_article_page_shows_sources_or_a_paywall(
     assert "Sources" in html
     assert f'href="/api/v1/surveys/{SURVEY}/stats?period={PERIOD}"' in html
     locked = client.get("/articles/silver-premium").text
-    assert "The full report is for subscribers" in locked and 'href="/sign-up"' in locked
+    assert "The full report is for subscribers" in locked and 'href="/plans?next=' in locked
     assert "Sources" not in locked
     zh = client.get("/articles/silver-free", params={"lang": "zh"}).text
     assert "白银产量下降" in zh and "来源" in zh

@@ -171,7 +171,7 @@ def test_a_premium_survey_is_locked_below_the_plan(
     app.state.clock = lambda: AFTER_OCT
     anonymous = client.get(URL, params={"period": "2025-10"})
     assert anonymous.status_code == 403
-    assert "This survey is for subscribers" in anonymous.text and "/sign-up" in anonymous.text
+    assert "This survey is for subscribers" in anonymous.text and "/plans?next=" in anonymous.text
     for figure in ("5,700", "6,000", "2,900", "<svg"):
         assert figure not in anonymous.text
     sign_in(client, db, "reader@x.io", Role.READER, "free")
