@@ -187,8 +187,7 @@ class Client:
             "limit": 500,
         }
         items = [item for page in self._pages("/api/v1/series", params) for item in page["items"]]
-        frame = pd.DataFrame(items)
-        return frame.set_index("code") if not frame.empty else frame
+        return _indexed(pd.DataFrame(items), "code")
 
     def prices(
         self,
@@ -202,7 +201,7 @@ class Client:
         With ``as_of``, exactly what was published at that instant (a back-test never sees
         the future).
         """
-        params = {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)}
+        params = _span(start, end, as_of)
         items = [
             item
             for page in self._pages(f"/api/v1/series/{code}/prices", params)
@@ -236,8 +235,7 @@ class Client:
                     "locked": item["locked"],
                 }
             )
-        frame = pd.DataFrame(rows)
-        return frame.set_index("series") if not frame.empty else frame
+        return _indexed(pd.DataFrame(rows), "series")
 
     def survey_stats(
         self, code: str, period: str, as_of: dt.datetime | str | None = None
@@ -264,8 +262,7 @@ class Client:
             }
             for item in data["items"]
         ]
-        frame = pd.DataFrame(rows)
-        return frame.set_index("period") if not frame.empty else frame
+        return _indexed(pd.DataFrame(rows), "period")
 
     def articles(
         self, q: str | None = None, *, tag: str | None = None, lang: str | None = None
@@ -274,8 +271,7 @@ class Client:
         unless the key's plan opens it."""
         params = {"q": q, "tag": tag, "lang": lang, "limit": 100}
         items = [item for page in self._pages("/api/v1/articles", params) for item in page["items"]]
-        frame = pd.DataFrame(items)
-        return frame.set_index("slug") if not frame.empty else frame
+        return _indexed(pd.DataFrame(items), "slug")
 
     def article(self, slug: str, lang: str | None = None) -> dict[str, Any]:
         """One article with its provenance (``generated_from``)."""
@@ -320,7 +316,7 @@ class Client:
         date, settle, volume and open interest as Decimals."""
         data = self._get(
             f"/api/v1/instruments/{code}/settlements",
-            {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)},
+            _span(start, end, as_of),
         )
         return _dated_frame(data["items"], ("settle", "volume", "open_interest"))
 
@@ -336,8 +332,7 @@ class Client:
             {**item, **{k: _decimal(item.get(k)) for k in ("settle", "volume", "open_interest")}}
             for item in data["items"]
         ]
-        frame = pd.DataFrame(rows)
-        return frame.set_index("contract_month") if not frame.empty else frame
+        return _indexed(pd.DataFrame(rows), "contract_month")
 
     def index(
         self,
@@ -350,7 +345,7 @@ class Client:
         contribution in index points, ``contribution:CODE``), as Decimals."""
         data = self._get(
             f"/api/v1/indices/{code}",
-            {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)},
+            _span(start, end, as_of),
         )
         items = [
             {
@@ -373,7 +368,7 @@ class Client:
         value (``input:ROLE``)."""
         data = self._get(
             f"/api/v1/arbitrage/{code}",
-            {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)},
+            _span(start, end, as_of),
         )
         items = [
             {
@@ -411,6 +406,18 @@ def _decimals_in(value: Any) -> Any:
     return value
 
 
+def _span(
+    start: dt.date | str | None, end: dt.date | str | None, as_of: dt.datetime | str | None
+) -> dict[str, str | None]:
+    """The query of a dated read: first and last market date, and the instant published by."""
+    return {"start": _iso(start), "end": _iso(end), "as_of": _iso(as_of)}
+
+
+def _indexed(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` indexed by ``column`` (an empty answer has no columns to index by)."""
+    return frame.set_index(column) if not frame.empty else frame
+
+
 def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
@@ -431,8 +438,7 @@ def _dated_frame(
             number = key not in keep and (numbers is None or key in numbers)
             row[key] = _decimal(value) if number and isinstance(value, str) else value
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    return frame.set_index("date") if not frame.empty else frame
+    return _indexed(pd.DataFrame(rows), "date")
 
 
 def as_floats(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,8 +7,6 @@ import io
 from collections.abc import Callable
 from decimal import Decimal
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -35,14 +33,6 @@ def publish(desk: Desk, series: str, day: dt.date, deals: list[tuple[str, str]])
             series_code=series,
             now=BEFORE_RELEASE - dt.timedelta(days=1),
         )
-
-
-@pytest.fixture
-def at(app: FastAPI) -> Callable[[dt.datetime], None]:
-    def set_clock(moment: dt.datetime) -> None:
-        app.state.clock = lambda: moment
-
-    return set_clock
 
 
 def key_for(desk: Desk, email: str, role: Role, plan: str, scope: Scope = Scope.READ) -> str:

@@ -9,8 +9,6 @@ import io
 from collections.abc import Callable
 from decimal import Decimal
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -20,14 +18,6 @@ from tests.pricing.test_api import DEALS, PREMIUM_DEALS, bearer, key_for, publis
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
 LATER = AFTER_RELEASE + dt.timedelta(days=1, hours=2)
-
-
-@pytest.fixture
-def at(app: FastAPI) -> Callable[[dt.datetime], None]:
-    def set_clock(moment: dt.datetime) -> None:
-        app.state.clock = lambda: moment
-
-    return set_clock
 
 
 def _sheet(content: bytes) -> list[tuple[object, ...]]:

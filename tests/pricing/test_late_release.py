@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-import pytest
 from alembic import command
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -24,14 +22,6 @@ from tests.pricing.test_api import DEALS
 APPROVED_LATE = dt.datetime(2026, 11, 25, 8, 43, tzinfo=dt.UTC)
 BETWEEN = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)  # past the schedule, before approval
 LATER = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def at(app: FastAPI) -> Callable[[dt.datetime], None]:
-    def set_clock(moment: dt.datetime) -> None:
-        app.state.clock = lambda: moment
-
-    return set_clock
 
 
 def publish_at(desk: Desk, approved: dt.datetime) -> int:

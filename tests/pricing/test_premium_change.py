@@ -7,8 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from metalwire.accounts.models import Role
@@ -18,14 +16,6 @@ from tests.pricing.test_api import DEALS, bearer, key_for, publish
 
 NEXT_DAY = DAY + dt.timedelta(days=1)  # Thursday 2026-11-26, a CN trading day
 LATER = AFTER_RELEASE + dt.timedelta(days=1, hours=2)
-
-
-@pytest.fixture
-def at(app: FastAPI) -> Callable[[dt.datetime], None]:
-    def set_clock(moment: dt.datetime) -> None:
-        app.state.clock = lambda: moment
-
-    return set_clock
 
 
 def test_a_premium_shows_its_change_without_a_percentage(

@@ -5,20 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.pricing.conftest import AFTER_RELEASE, DAY, SILVER, Desk
 from tests.pricing.test_api import DEALS, publish
-
-
-@pytest.fixture
-def at(app: FastAPI) -> Callable[[dt.datetime], None]:
-    def set_clock(moment: dt.datetime) -> None:
-        app.state.clock = lambda: moment
-
-    return set_clock
 
 
 def test_a_kilogram_series_explains_its_deals_in_kilograms(
