@@ -22,12 +22,17 @@ from metalwire.db.engine import create_db_engine, make_sessionmaker
 from metalwire.demo.surveys import SPECS, build_surveys
 from metalwire.supply import service
 from metalwire.supply.models import Respondent, Survey, SurveyRelease, SurveyReturn
+from metalwire.supply.reference import reason_moves
 from tests.conftest import POSTGRES_URL, RUN_ID, ScratchDatabase, _pg_admin
 
 # 11:00 in Shanghai on 26 November 2026: October is the last full month.
 NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
 MONTHS = 14
 FIRST, LATEST = "2025-09", "2026-10"
+STORY = "2025-10"  # the month the reference report tells
+# Months in which the silver export window opened (as the demo's markets have it); the survey
+# build is given them here instead of computing them from markets it does not build.
+EXPORT_MONTHS = {"2025-10", "2025-11", "2025-12", "2026-05"}
 EDITOR = "editor@metalwire.demo"
 SILVER = "AG-INGOT-CN-OUTPUT"
 # Monthly panel output (t) the demo should land in for the latest month: the national figure
@@ -48,7 +53,9 @@ def build(db: ScratchDatabase, *, seed: int = 7) -> list[str]:
         editor = accounts.get_user(session, EDITOR) or accounts.add_user(
             session, EDITOR, role=Role.EDITOR, plan="enterprise", actor="test"
         )
-        return build_surveys(session, editor=editor, now=NOW, seed=seed, months=MONTHS)
+        return build_surveys(
+            session, editor=editor, now=NOW, seed=seed, months=MONTHS, export_months=EXPORT_MONTHS
+        )
 
 
 def history(db: ScratchDatabase, code: str) -> list[tuple[str, int, str, dict[str, Any]]]:
@@ -119,8 +126,10 @@ def test_silver_panel_is_smms_and_october_reads_like_the_report(built: ScratchDa
         assert kinds == {t["code"] for t in service.DEFAULT_PRODUCER_TYPES}
         by_product = sum(1 for r in panel if r.producer_type.endswith("by-product"))
         assert by_product > len(panel) / 2  # mostly lead- and copper-smelter by-product
-    period, _, status, stats = history(built, SILVER)[-1]
-    assert (period, status) == (LATEST, "preliminary")
+    rows = history(built, SILVER)
+    assert rows[-1][:3] == (LATEST, 1, "preliminary")
+    _, _, status, stats = next(row for row in rows if row[0] == STORY)
+    assert status == "final"
     assert stats["main_provinces"][:4] == ["Henan", "Yunnan", "Shandong", "Zhejiang"]
     shares = {line["name"]: Decimal(line["share"]) for line in stats["by_province"]}
     assert sum(shares[p] for p in ("henan", "yunnan", "shandong", "zhejiang")) >= 60
@@ -245,3 +254,61 @@ def test_refuses_a_naive_now_and_an_empty_window(db: ScratchDatabase) -> None:
             build_surveys(session, editor=editor, now=NOW, months=0)
         with pytest.raises(ValueError, match="timezone"):
             build_surveys(session, editor=editor, now=NOW.replace(tzinfo=None))
+
+
+def test_reasons_follow_the_direction_of_the_change(built: ScratchDatabase) -> None:
+    """Every reason a demo return cites moves output (or stocks) the way that smelter's output
+    (or forecast, or stock) moved: no cut put down to high production enthusiasm, no increase
+    to maintenance; export orders only draw stocks down, and only in a month the export window
+    opened."""
+    directions = reason_moves()
+    checked = 0
+    with built.transaction() as session:
+        for spec in SPECS:
+            survey = service.require_survey(session, spec.code)
+            returns = session.scalars(
+                select(SurveyReturn).where(SurveyReturn.survey_id == survey.id)
+            ).all()
+            by_month = {(item.respondent_id, item.period): item for item in returns}
+            for (respondent, period), item in by_month.items():
+                before = by_month.get((respondent, service.shift_period(period, -1)))
+                for code in item.reasons:
+                    moves = directions[code]
+                    # Figures are rounded to the survey's decimals, so a change may round to 0.
+                    if moves.measure == "stock":
+                        assert before is not None, (spec.code, period, code)
+                        assert before.inventory is not None and item.inventory is not None
+                        stock = float(item.inventory - before.inventory)
+                        assert stock * moves.sign >= 0, (spec.code, period, code, stock)
+                        if code == "export-orders":
+                            assert spec.code == SILVER and period in EXPORT_MONTHS, period
+                    else:
+                        output = float(item.production - before.production) if before else 0.0
+                        forecast = float((item.forecast_next or item.production) - item.production)
+                        assert max(output * moves.sign, forecast * moves.sign) >= 0, (
+                            spec.code,
+                            period,
+                            code,
+                            output,
+                            forecast,
+                        )
+                    checked += 1
+    assert checked > 200
+
+
+def test_the_forecast_movers_cite_reasons_that_move_output_their_way(
+    built: ScratchDatabase,
+) -> None:
+    directions = reason_moves()
+    for spec in SPECS:
+        for period, _, _, stats in history(built, spec.code):
+            for side, sign in (("cuts", -1), ("increases", 1)):
+                for mover in stats["forecast_movers"][side]:
+                    for code in mover["reasons"]:
+                        moves = directions[code]
+                        assert (moves.measure, moves.sign) == ("output", sign), (
+                            spec.code,
+                            period,
+                            side,
+                            code,
+                        )

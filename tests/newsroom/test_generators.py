@@ -789,6 +789,46 @@ def test_closed_window_reports_the_loss_and_gives_no_window_outlook(lang: str) -
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_a_window_that_closed_in_the_period_says_when_not_that_it_remained_closed(
+    lang: str,
+) -> None:
+    """Open most of October and shut on its last day: "remained closed" would deny the exports
+    that drew the stocks down."""
+    closed = ArbitrageFacts(
+        "export",
+        Decimal("-13.85"),
+        "yuan/kg",
+        "元/千克",
+        False,
+        None,
+        "down",
+        "arbitrage:x",
+        closed_on=date(2025, 10, 31),
+    )
+    draft = report(FALLING, lang, arbitrage=closed)
+    if lang == "en":
+        assert "The export window closed on October 31, 2025, with the latest export loss" in (
+            draft.body_markdown
+        )
+        assert "remained closed" not in draft.body_markdown
+    else:
+        assert "出口窗口于2025年10月31日关闭，最新出口亏损为13.85元/千克" in draft.body_markdown
+    assert facts(draft)["arbitrage.export.closed_on"]
+    with pytest.raises(ValueError, match="open window has no closing date"):
+        ArbitrageFacts(
+            "export",
+            Decimal(1),
+            "yuan/kg",
+            "元/千克",
+            True,
+            None,
+            "up",
+            "x",
+            closed_on=date.today(),
+        )
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_no_yoy_no_yoy_clause(lang: str) -> None:
     draft = report(variant(FALLING, yoy_pct=None, yoy_abs=None), lang)
     assert ("同比" if lang == "zh" else "YoY") not in text_of(draft)

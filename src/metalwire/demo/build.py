@@ -166,6 +166,17 @@ def build_demo(
     iron_ore = iron_ore_evidence(session, now=now, seed=seed, days=days, analyst=desk.analyst)
     _assess_history(session, books, desk, tally=tally, progress=progress)
     _assess_today(session, books, desk, now=now, seed=seed, tally=tally)
+    # The markets first: the silver smelters cite export orders only in months the export
+    # window opened.
+    market_lines = build_markets(
+        session,
+        now=now,
+        seed=seed,
+        days=days,
+        analyst=desk.analyst,
+        editor=desk.editor,
+        progress=(lambda line: progress(line, 0, 0)) if progress else None,
+    )
     # Three years of survey returns for a full demo; a short test build keeps a few months.
     months = DEFAULT_SURVEY_MONTHS if days >= 365 else max(2, days // 30)
     survey_lines = build_surveys(
@@ -174,15 +185,6 @@ def build_demo(
         now=now,
         seed=seed,
         months=months,
-        progress=(lambda line: progress(line, 0, 0)) if progress else None,
-    )
-    market_lines = build_markets(
-        session,
-        now=now,
-        seed=seed,
-        days=days,
-        analyst=desk.analyst,
-        editor=desk.editor,
         progress=(lambda line: progress(line, 0, 0)) if progress else None,
     )
     report_lines = build_newsroom(

@@ -10,10 +10,13 @@ month's days, a seasonal pattern (the Chinese New Year dip in February, the year
 December), a market factor common to the panel (AR(1)), its own noise, and events — maintenance
 (output down 30-80 % for a month, forecast a month ahead), stock-taking, raw-material grade,
 environmental inspections, export orders drawing stocks down, new capacity ramping up. Each
-month one to three respondents miss the deadline, so the release imputes them. The latest
-silver month retells the October 2025 report (/work/shared/reference-page.txt): output down
-about 3.55 %, copper-smelter maintenance and stock-taking, lead-zinc smelters in Guangxi, Gansu
-and Inner Mongolia cutting next month for raw-material grade, stocks halved by export orders.
+month one to three respondents miss the deadline, so the release imputes them. The October
+2025 silver month (the latest one, in a window without it) retells the reference report: output
+down about 3.55 %, copper-smelter maintenance and stock-taking, lead-zinc smelters in Guangxi,
+Gansu and Inner Mongolia cutting next month for raw-material grade, stocks halved by export
+orders. What respondents cite follows what they did (``_coherent``): each reason moves output or
+stocks the way theirs moved (``moves`` in supply/data/reasons.yaml), and export orders draw
+silver stocks down only in months the export window opened in the markets data.
 
 Rerunnable: a period with a release is left alone, so a second build with the same ``seed`` and
 ``now`` adds nothing; a later ``now`` appends the new months and turns the former preliminary
@@ -26,7 +29,7 @@ import calendar
 import datetime as dt
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
@@ -39,7 +42,7 @@ from metalwire.accounts.models import User
 from metalwire.catalog.models import Tier
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
-from metalwire.supply.reference import provinces
+from metalwire.supply.reference import provinces, reason_moves
 from metalwire.supply.schemas import ReturnIn
 
 DEMO_ACTOR = "demo"
@@ -51,7 +54,9 @@ BURN_IN = 12
 RAMP_UP = (0.3, 0.55, 0.75, 0.9)
 # Persistence of the panel-wide market factor from month to month.
 MARKET_PERSISTENCE = 0.7
-# The latest silver month as reported: -3.55 % month on month.
+# The silver month the reference report tells (October 2025) and its change: -3.55 % month on
+# month. A window without it tells the story in its latest month.
+SILVER_STORY_PERIOD = "2025-10"
 SILVER_LATEST_CHANGE = -0.0355
 # Revisions come out with the next month's release, as SMM publishes them.
 REVISION_LAG = 1
@@ -161,6 +166,7 @@ class Spec:
     joiners: tuple[Joiner, ...] = ()
     revision_months_before: int | None = None  # a late return, revised release
     premium_series: str | None = None
+    main_share: Decimal | None = None  # the share of output the "major provinces" make
     default_types: bool = False  # use service.DEFAULT_PRODUCER_TYPES as they are
 
     @property
@@ -244,6 +250,8 @@ SILVER = Spec(
     events=(MAINTENANCE, STOCKTAKE, GRADE, INSPECTION, EXPORTS),
     revision_months_before=4,
     premium_series="AG-INGOT-CN-PREMIUM",
+    # The reference report names four provinces: those making two thirds of the output.
+    main_share=Decimal("0.65"),
     default_types=True,
 )
 
@@ -657,11 +665,19 @@ def _full(member: _Member, period: str) -> float:
 
 
 def _draw(
-    spec: Spec, member: _Member, period: str, rng: random.Random, *, planned: bool
+    spec: Spec,
+    member: _Member,
+    period: str,
+    rng: random.Random,
+    *,
+    planned: bool,
+    exports: bool = False,
 ) -> _Event | None:
     month = service.parse_period(period)[1]
     for kind in spec.events:
         if kind.planned != planned:
+            continue
+        if kind is EXPORTS and not exports:
             continue
         if kind.calendar_months is not None and month not in kind.calendar_months:
             continue
@@ -680,7 +696,14 @@ def _draw(
 
 
 def _simulate(
-    spec: Spec, seed: int, members: list[_Member], window: Sequence[str], quiet: set[str]
+    spec: Spec,
+    seed: int,
+    members: list[_Member],
+    window: Sequence[str],
+    quiet: set[str],
+    *,
+    export_months: Collection[str] = (),
+    story: tuple[str, Callable[[dict[str, dict[str, _Row]]], None]] | None = None,
 ) -> dict[str, dict[str, _Row]]:
     """Every respondent's month, in order, from the burn-in to the latest period. Each month has
     its own random stream, so a month's draws never depend on how many came before it."""
@@ -688,10 +711,13 @@ def _simulate(
     rows: dict[str, dict[str, _Row]] = {}
     market = 0.0
     in_window = set(window)
+    last_rows: dict[str, _Row] = {}
     for period in service.period_range(service.shift_period(window[0], -BURN_IN), latest):
         rng = random.Random(f"{seed}:{spec.code}:{period}")
         market = MARKET_PERSISTENCE * market + rng.gauss(0, spec.market_sd)
         upcoming = service.shift_period(period, 1)
+        # Stocks go abroad only in a month the export window opened (the markets say when).
+        exports = period in export_months
         month_rows: dict[str, _Row] = {}
         for member in members:
             if member.joins is not None and period < member.joins:
@@ -706,7 +732,7 @@ def _simulate(
             else:
                 member.event, member.pending = member.pending, None
             if member.event is None and period not in quiet:
-                member.event = _draw(spec, member, period, rng, planned=False)
+                member.event = _draw(spec, member, period, rng, planned=False, exports=exports)
             goes_on = member.event is not None and member.event.left > 1
             if not goes_on and member.pending is None and upcoming not in quiet:
                 member.pending = _draw(spec, member, upcoming, rng, planned=True)
@@ -746,7 +772,34 @@ def _simulate(
             member.age += 1
         if period in in_window:
             rows[period] = month_rows
+        if story is not None and period == story[0]:
+            story[1](rows)
+            for member in members:  # the next month goes on from the story's stocks
+                if member.code in month_rows:
+                    member.stock = month_rows[member.code].stock
+        for code, row in month_rows.items():
+            row.reasons = _coherent(row, last_rows.get(code))
+        last_rows = month_rows
     return rows
+
+
+def _coherent(row: _Row, before: _Row | None) -> list[str]:
+    """The reasons a respondent may cite: each moves output or stocks the way they moved this
+    month, or (a planned stop, a ramp-up) the way its forecast moves. A plant cutting output
+    does not cite high production enthusiasm, nor one raising it maintenance."""
+    directions = reason_moves()
+    kept = []
+    for code in row.reasons:
+        moves = directions[code]
+        if moves.measure == "stock":
+            ok = before is not None and moves.agrees(row.stock - before.stock)
+        else:
+            ok = moves.agrees(row.forecast - row.production) or (
+                before is not None and moves.agrees(row.production - before.production)
+            )
+        if ok:
+            kept.append(code)
+    return kept
 
 
 def _add_reason(row: _Row, reason: str) -> None:
@@ -755,9 +808,15 @@ def _add_reason(row: _Row, reason: str) -> None:
 
 
 def _silver_story(
-    members: list[_Member], rows: dict[str, dict[str, _Row]], latest: str, seed: int
+    members: list[_Member],
+    rows: dict[str, dict[str, _Row]],
+    latest: str,
+    seed: int,
+    *,
+    exports: bool,
 ) -> None:
-    """The latest month as the reference report tells it (its random events were held back)."""
+    """The story month as the reference report tells it (its random events were held back):
+    ``latest`` is that month, ``exports`` whether the export window opened in it."""
     previous = service.shift_period(latest, -1)
     now, before = rows[latest], rows.get(previous, {})
     rng = random.Random(f"{seed}:{SILVER.code}:story:{latest}")
@@ -780,15 +839,17 @@ def _silver_story(
     counting = rng.choice(others)
     now[counting].production *= rng.uniform(0.8, 0.9)
     _add_reason(now[counting], "inventory-count")
-    # A Henan lead smelter's maintenance barely showed: the others ran hard for the precious
-    # metals.
+    # A Henan lead smelter's maintenance barely showed.
     lead = sorted(c for c, m in by_code.items() if m.kind.code == "lead-smelter by-product")
     henan = rng.choice([c for c in lead if by_code[c].province == "henan"])
     now[henan].production *= rng.uniform(0.88, 0.93)
     _add_reason(now[henan], "maintenance")
-    keen = rng.sample([c for c in lead if c != henan], k=3)
+    # The others ran hard for the precious metals: lead smelters beyond Henan, whose share the
+    # cuts elsewhere already lift.
+    keen = rng.sample([c for c in lead if by_code[c].province != "henan"], k=3)
     for code in keen:
-        now[code].production = min(now[code].production * 1.03, _full(by_code[code], latest))
+        ran = max(now[code].production, before[code].production if code in before else 0.0)
+        now[code].production = min(ran * 1.03, _full(by_code[code], latest))
         _add_reason(now[code], "high-profit")
     for code in (*servicing, counting, henan, *keen):
         now[code].scripted = True
@@ -812,16 +873,16 @@ def _silver_story(
             now[code].production = min(now[code].production * scale, _full(by_code[code], latest))
     # Lead-zinc smelters in Guangxi, Gansu and Inner Mongolia cut next month: ore grade.
     _grade_cuts(members, now, "lead-smelter by-product", rng)
-    # Exports: since last month most smelters sold abroad, leaving stocks nearly sold out. Not
-    # those whose output story is told above: a reason is credited with the whole output change
-    # of whoever cites it, and the fall belongs to maintenance and stock-taking.
+    # Exports: this month most smelters sold abroad, leaving stocks nearly sold out. Not those
+    # whose output story is told above: a reason is credited with the whole output change of
+    # whoever cites it, and the fall belongs to maintenance and stock-taking. Only when the
+    # export window opened: nobody ships at a loss.
+    if not exports:
+        return
     sellers = sorted(c for c in now if c not in (*servicing, counting, henan))
     exporters = set(rng.sample(sellers, k=min(len(sellers), round(len(now) * 0.8))))
     for code in sorted(now):
         if code in exporters:
-            if code in before:
-                before[code].stock *= rng.uniform(0.75, 0.9)
-                _add_reason(before[code], "export-orders")
             base = before[code].stock if code in before else now[code].stock
             now[code].stock = base * rng.uniform(0.3, 0.5)
             _add_reason(now[code], "export-orders")
@@ -843,18 +904,26 @@ def _grade_cuts(
             row.scripted = True
 
 
-def _plan(spec: Spec, seed: int, window: Sequence[str]) -> _Plan:
+def _plan(
+    spec: Spec, seed: int, window: Sequence[str], export_months: Collection[str] = ()
+) -> _Plan:
     latest = window[-1]
     members = _panel(spec, seed)
     _joiners(spec, seed, members, window[0], latest)
     members.sort(key=lambda m: m.code)
-    quiet = {latest} if spec is SILVER else set()
-    rows = _simulate(spec, seed, members, window, quiet)
-    if spec is SILVER:
-        _silver_story(members, rows, latest, seed)
-    elif spec in (LEAD, ZINC):
-        # The same ore reaches the lead and zinc lines of those smelters.
-        _grade_cuts(members, rows[latest], "primary", random.Random(f"{seed}:{spec.code}:story"))
+    told = story_period(window)
+    quiet = {told} if spec is SILVER else set()
+
+    def story(rows: dict[str, dict[str, _Row]]) -> None:
+        if spec is SILVER:
+            _silver_story(members, rows, told, seed, exports=told in export_months)
+        elif spec in (LEAD, ZINC):
+            # The same ore reaches the lead and zinc lines of those smelters.
+            _grade_cuts(members, rows[told], "primary", random.Random(f"{seed}:{spec.code}:story"))
+
+    rows = _simulate(
+        spec, seed, members, window, quiet, export_months=export_months, story=(told, story)
+    )
     plan = _Plan(members, rows)
     # One to three respondents miss each deadline; the release imputes them. Never two months
     # running, so each imputation rests on a reported figure; never a plant's first month (it
@@ -882,6 +951,12 @@ def _plan(spec: Spec, seed: int, window: Sequence[str]) -> _Plan:
 
 
 # --- returns -----------------------------------------------------------------------------------
+
+
+def story_period(window: Sequence[str]) -> str:
+    """The month that retells the reference report: October 2025, or the latest of a window
+    without it."""
+    return SILVER_STORY_PERIOD if SILVER_STORY_PERIOD in window else window[-1]
 
 
 def _quantum(decimals: int) -> Decimal:
@@ -967,6 +1042,7 @@ def _ensure_survey(session: Session, spec: Spec, members: Sequence[_Member]) -> 
         producer_types=spec.producer_types,
         national_capacity=Decimal(national),
         premium_series=spec.premium_series,
+        main_share=spec.main_share,
         actor=DEMO_ACTOR,
     )
 
@@ -981,8 +1057,9 @@ def _build_one(
     window: Sequence[str],
     tally: _Tally,
     progress: Callable[[str], None] | None,
+    export_months: Collection[str] = (),
 ) -> Survey:
-    plan = _plan(spec, seed, window)
+    plan = _plan(spec, seed, window, export_months if spec is SILVER else ())
     survey = _ensure_survey(session, spec, plan.members)
     statuses = _statuses(session, survey)
     latest = window[-1]
@@ -1054,6 +1131,7 @@ def build_surveys(
     seed: int = 7,
     months: int = DEFAULT_MONTHS,
     progress: Callable[[str], None] | None = None,
+    export_months: Collection[str] | None = None,
 ) -> list[str]:
     """Build (or extend) the demo surveys in the caller's transaction; returns summary lines.
 
@@ -1061,7 +1139,9 @@ def build_surveys(
     each released at its schedule, final except the latest (preliminary). The same ``seed`` and
     ``now`` build the same surveys; a second call adds nothing. Needs the catalog synced (the
     surveys hang off its silver, copper, zinc, lead, aluminum and lithium entries) and an
-    ``editor`` allowed to publish.
+    ``editor`` allowed to publish. Silver smelters cite export orders only in the months given
+    by ``export_months`` (default: those in which the database's silver export window opened on
+    at least one market day, so the markets must be built first).
     """
     if months < 1:
         raise ValueError("months must be >= 1")
@@ -1069,6 +1149,8 @@ def build_surveys(
         raise ValueError("now must be timezone-aware")
     latest = latest_full_month("Asia/Shanghai", now)
     window = service.period_range(service.shift_period(latest, -(months - 1)), latest)
+    if export_months is None:
+        export_months = export_window_months(session, window, now)
     lines = []
     for spec in SPECS:
         tally = _Tally()
@@ -1081,6 +1163,7 @@ def build_surveys(
             window=window,
             tally=tally,
             progress=progress,
+            export_months=export_months,
         )
         panel = service.panel(session, survey)
         capacity = sum((r.capacity for r in panel), Decimal(0))
@@ -1091,3 +1174,18 @@ def build_surveys(
             f"({tally.revisions} revised) for {window[0]}..{latest}"
         )
     return lines
+
+
+def export_window_months(session: Session, window: Sequence[str], now: dt.datetime) -> set[str]:
+    """The months of ``window`` in which the silver export window (AG-EXPORT) opened on at least
+    one market day, as published at ``now``."""
+    from metalwire.markets import windows
+
+    definition = next((d for d in windows.definitions() if d.kind == "silver-export"), None)
+    if definition is None:
+        return set()
+    first = dt.date(*service.parse_period(window[0]), 1)
+    year, month = service.parse_period(window[-1])
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    history = windows.compute(session, definition, as_of=now, start=first, end=last)
+    return {row.date.strftime("%Y-%m") for row in history.rows if row.result.open}

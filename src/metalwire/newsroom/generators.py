@@ -58,15 +58,18 @@ from typing import Any, Literal
 from metalwire.catalog.units import UNIT_NAMES
 from metalwire.newsroom import phrasing as ph
 from metalwire.newsroom.phrasing import Lang
-from metalwire.supply.reference import Named, provinces, reasons
+from metalwire.supply.reference import Named, provinces, reason_moves, reasons
 
 SourceKind = Literal["survey-statistic", "assessment", "series", "arbitrage"]
 Trend = Literal["up", "down", "flat"]
 ArbitrageKind = Literal["export", "import"]
 
 _TRENDS = frozenset({"up", "down", "flat"})
-# Stocks drawn down (-1) or built (+1) by a reason; export orders never explain output.
-_STOCK_REASONS: dict[str, int] = {"export-orders": -1, "weak-demand": 1}
+# Stocks drawn down (-1) or built (+1) by a reason (supply/data/reasons.yaml); export orders
+# never explain output.
+_STOCK_REASONS: dict[str, int] = {
+    code: moves.sign for code, moves in reason_moves().items() if moves.measure == "stock"
+}
 _STOCK_ONLY = frozenset({"export-orders"})
 _TYPE_SHARE = Decimal("0.5")
 _INVENTORY_HEADLINE_FROM = Decimal(10)
@@ -168,7 +171,8 @@ class PremiumFacts:
 @dataclass(frozen=True, slots=True)
 class ArbitrageFacts:
     """The latest export or import arbitrage: profit per unit (negative: a loss), whether the
-    window is open and since when, and the profit's recent trend."""
+    window is open and since when (or, closed, the day it closed if it was open in the period's
+    last market days), and the profit's recent trend."""
 
     kind: ArbitrageKind
     profit: Decimal
@@ -178,8 +182,11 @@ class ArbitrageFacts:
     opened_on: date | None
     trend: Trend
     source_ref: str
+    closed_on: date | None = None
 
     def __post_init__(self) -> None:
+        if self.closed_on is not None and self.open:
+            raise ValueError("arbitrage: an open window has no closing date")
         if self.kind not in ("export", "import"):
             raise ValueError(f"arbitrage: kind must be 'export' or 'import', got {self.kind!r}")
         if self.opened_on is not None and not self.open:
@@ -1176,6 +1183,16 @@ class _Production:
                 self.t("Window open since", "窗口打开日期"),
             )
 
+        def quote_closed() -> str:
+            assert a.closed_on is not None
+            return self.facts.quote(
+                f"arbitrage.{a.kind}.closed_on",
+                ph.format_date(a.closed_on, self.lang),
+                "arbitrage",
+                ref,
+                self.t("Window closed on", "窗口关闭日期"),
+            )
+
         # In reading order: "窗口自9月26日起保持打开" / "has been open since September 26".
         if self.zh:
             since = quote_since()
@@ -1213,6 +1230,8 @@ class _Production:
                     if since
                     else f"{kind_zh}窗口处于{state}状态"
                 )
+            elif a.closed_on is not None:
+                head = f"{kind_zh}窗口于{quote_closed()}{state}"
             else:
                 head = f"{kind_zh}窗口保持{state}"
             noun = "亏损" if loss else "盈利"
@@ -1223,6 +1242,9 @@ class _Production:
                 if since
                 else f"The {kind_en} window was {state}"
             )
+        elif a.closed_on is not None:
+            # Open earlier in the period: "remained closed" would deny the exports it drew.
+            head = f"The {kind_en} window {state} on {quote_closed()}"
         else:
             head = f"The {kind_en} window remained {state}"
         noun = "loss" if loss else "profit"

@@ -624,6 +624,11 @@ def arbitrage_facts(
         ),
         None,
     )
+    # Open earlier in these days and closed since: the day it closed.
+    closed_on = max(
+        (w.closed for w in history.windows if w.closed is not None and w.closed <= latest.date),
+        default=None,
+    )
     trend: gen.Trend = (
         "up" if latest.profit > first.profit else "down" if latest.profit < first.profit else "flat"
     )
@@ -635,6 +640,7 @@ def arbitrage_facts(
         unit_zh=unit_zh,
         open=latest.open,
         opened_on=opened_on if latest.open else None,
+        closed_on=None if latest.open else closed_on,
         trend=trend,
         source_ref=f"arbitrage:{definition.code}@{latest.date.isoformat()}",
     )

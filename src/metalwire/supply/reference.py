@@ -19,11 +19,27 @@ class Named:
         return self.name_zh if lang == "zh" else self.name_en
 
 
-def _load(file: str, key: str) -> dict[str, Named]:
+@dataclass(frozen=True)
+class Moves:
+    """What a reason moves ("output" or "stock") and which way (-1 down, +1 up)."""
+
+    measure: str
+    sign: int
+
+    def agrees(self, change: float) -> bool:
+        return change * self.sign > 0
+
+
+def _items(file: str, key: str) -> list[dict[str, str]]:
     text = resources.files("metalwire.supply").joinpath(f"data/{file}").read_text("utf-8")
+    items: list[dict[str, str]] = yaml.safe_load(text)[key]
+    return items
+
+
+def _load(file: str, key: str) -> dict[str, Named]:
     return {
         item["code"]: Named(item["code"], item["name_en"], item["name_zh"])
-        for item in yaml.safe_load(text)[key]
+        for item in _items(file, key)
     }
 
 
@@ -35,6 +51,16 @@ def provinces() -> dict[str, Named]:
 @lru_cache(maxsize=1)
 def reasons() -> dict[str, Named]:
     return _load("reasons.yaml", "reasons")
+
+
+@lru_cache(maxsize=1)
+def reason_moves() -> dict[str, Moves]:
+    """Each reason code's direction, from ``moves: output-down`` and the like."""
+    out = {}
+    for item in _items("reasons.yaml", "reasons"):
+        measure, _, way = item["moves"].partition("-")
+        out[item["code"]] = Moves(measure, -1 if way == "down" else 1)
+    return out
 
 
 def province_code(text: str) -> str | None:

@@ -112,6 +112,7 @@ def create_survey(
     producer_types: list[dict[str, str]] | None = None,
     national_capacity: Decimal | None = None,
     premium_series: str | None = None,
+    main_share: Decimal | None = None,
     actor: str,
 ) -> Survey:
     if session.scalar(select(Survey).where(Survey.code == code)) is not None:
@@ -134,6 +135,10 @@ def create_survey(
         national_capacity=national_capacity,
         premium_series=premium_series,
     )
+    if main_share is not None:
+        if not Decimal(0) < main_share <= Decimal(1):
+            raise SupplyError(f"main_share: must be above 0 and at most 1, got {main_share}")
+        survey.main_share = main_share
     session.add(survey)
     session.flush()
     record(

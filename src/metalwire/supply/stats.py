@@ -49,7 +49,9 @@ Choices the methodology documents:
   imputed) when it gave none: no forecast is read as "no change". Movers are the provinces and
   producer types whose forecast differs from their output, ranked by that difference, largest
   cut or increase first; each lists the reason codes of the respondents moving the same way,
-  ordered by the volume behind them.
+  ordered by the volume behind them, and only those reasons that move output that way
+  (``moves`` in supply/data/reasons.yaml): a smelter back from maintenance that forecasts more
+  explains its increase with none of the maintenance it cites for this month.
 * A reason code cited twice in one return counts once.
 * Reasons: each reason code is attributed the whole month-on-month change of every matched
   respondent citing it, ranked by absolute volume. A respondent citing two codes counts in
@@ -86,6 +88,7 @@ from operator import attrgetter, is_not, le
 from typing import Any
 
 from metalwire.catalog.units import round_price
+from metalwire.supply.reference import reason_moves
 
 # Volumes stay exact through sums; only links and percentages divide, and 50 significant digits
 # keep their last digit far below any published decimal. Our own context, so a caller's decimal
@@ -970,6 +973,7 @@ def _movers(
             change[group] = change.get(group, _ZERO) + delta
     # The reasons behind each group's cuts and increases, weighted by the volume moving.
     behind: dict[tuple[str, str, bool], dict[str, Decimal]] = {}
+    directions = reason_moves()
     by_id = panel.by_id
     for item in month.reasoned:
         forecast = item.forecast_next
@@ -982,6 +986,11 @@ def _movers(
         province = behind.setdefault(("province", member.province, cut), {})
         kind = behind.setdefault(("producer_type", member.producer_type, cut), {})
         for code in item.reasons:
+            # A cut is explained by reasons that cut output, an increase by those that raise it:
+            # "expected to raise output, citing maintenance" would read the return backwards.
+            moves = directions.get(code)
+            if moves is not None and (moves.measure != "output" or not moves.agrees(float(delta))):
+                continue
             province[code] = province.get(code, _ZERO) + weight
             kind[code] = kind.get(code, _ZERO) + weight
 
