@@ -161,3 +161,35 @@ def test_a_phone_reader_the_keyboard_and_the_printer(site: Site, browser: Browse
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator("article")).to_be_visible()
     phone.close()
+
+
+def test_the_desk_tables_fit_a_1400_pixel_screen(site: Site, browser: Browser) -> None:
+    """At 1,400 px the desk's tables take the window's width and every column is on screen:
+    none hidden behind a scrollbar, the last heading inside the window (the 1,100 px reading
+    column cut the assessments table off)."""
+    site.at(MORNING)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    try:
+        page = context.new_page()
+        sign_in(page, site, "editor@metalwire.demo", f"/desk?date={DAY}")
+        for path in (f"/desk?date={DAY}", "/desk/reports", "/desk/surveys"):
+            page.goto(f"{site.url}{path}")
+            tables = page.evaluate(
+                """() => [...document.querySelectorAll('table.desk-table')].map(t => ({
+                    id: t.id,
+                    hidden: t.parentElement.scrollWidth - t.parentElement.clientWidth,
+                    width: t.parentElement.clientWidth,
+                    right: Math.max(...[...t.querySelectorAll('thead th')].map(
+                        th => th.getBoundingClientRect().right)),
+                    page: document.documentElement.scrollWidth,
+                }))"""
+            )
+            assert tables, path
+            for table in tables:
+                assert table["hidden"] <= 0, (path, table)
+                # The whole window but its margins: a wider day (more series, longer names)
+                # must not overflow a 1,100 px reading column either.
+                assert table["width"] >= 1400 - 40, (path, table)
+                assert table["right"] <= 1400 and table["page"] <= 1400, (path, table)
+    finally:
+        context.close()
