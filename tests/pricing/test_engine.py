@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -638,3 +639,47 @@ def test_rounding_is_stable(decimals: int, data: st.DataObject) -> None:
         [deal(1, result.low), deal(2, result.mid), deal(3, result.high)], RULE, decimals=decimals
     )
     assert (again.low, again.mid, again.high) == (result.low, result.mid, result.high)
+
+
+# Words the Chinese sentences may keep: the statistic's abbreviation.
+_LATIN_KEPT = {"MAD"}
+
+
+def _english_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in _LATIN_KEPT}
+
+
+@given(markets(), st.integers(0, 4))
+def test_every_explanation_and_exclusion_also_comes_in_chinese(
+    evidence: list[Evidence], decimals: int
+) -> None:
+    """The Chinese site reads the engine's own words in Chinese: every explanation and every
+    reason for an exclusion has a Chinese twin with no English word in it (issue #17)."""
+    try:
+        result = assess(
+            evidence, RULE, decimals=decimals, previous=PREVIOUS, cutoff=CUTOFF, volume_unit="kg"
+        )
+    except NoEvidence:
+        return
+    assert result.explanation_zh.endswith("。")
+    assert not _english_words(result.explanation_zh), result.explanation_zh
+    for item in result.excluded:
+        assert item.reason_zh and not _english_words(item.reason_zh), item
+    judged = apply_judgment(
+        result,
+        low=result.low,
+        high=result.high,
+        rationale="买盘走强",
+        decimals=decimals,
+        previous=PREVIOUS,
+    )
+    assert judged.explanation_zh.startswith("分析师判断：")
+    assert not _english_words(judged.explanation_zh), judged.explanation_zh
+    assert judged.engine_explanation_zh == result.explanation_zh
+
+
+def test_the_chinese_explanation_counts_and_labels_as_the_english_one() -> None:
+    deals = [submission(i, SubmissionKind.DEAL, 7840 + 5 * i, volume=110) for i in range(1, 4)]
+    result = assess(deals, RULE, decimals=0, previous=PREVIOUS, cutoff=CUTOFF, volume_unit="kg")
+    assert result.explanation == "Transaction-based: 3 deals, 330 kg."
+    assert result.explanation_zh == "基于成交：3笔成交，共330千克。"

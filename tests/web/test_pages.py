@@ -65,6 +65,31 @@ def test_every_series_links_to_a_methodology_page_that_exists(client: TestClient
     assert client.get("/methodology/nope").status_code == 404
 
 
+def test_every_methodology_document_reads_in_chinese_on_the_chinese_site(
+    client: TestClient,
+) -> None:
+    """Each document under methodology/ has its Chinese version (zh/), served to a reader of
+    the Chinese site with the same headings, tables and links between documents."""
+    import re
+
+    from metalwire import methodology
+
+    for slug in ["index", *methodology.families()]:
+        english, chinese = methodology.render(slug, "en"), methodology.render(slug, "zh")
+        assert english is not None and chinese is not None, slug
+        assert re.search(r"[\u4e00-\u9fff]", chinese[0]), (slug, chinese[0])
+        for tag in ("<h2>", "<table>", "<li>"):
+            assert english[1].count(tag) == chinese[1].count(tag), (slug, tag)
+        assert set(re.findall(r'href="(/methodology/[a-z0-9-]+)"', english[1])) == set(
+            re.findall(r'href="(/methodology/[a-z0-9-]+)"', chinese[1])
+        ), slug
+        page = client.get(
+            f"/methodology/{slug}" if slug != "index" else "/methodology", params={"lang": "zh"}
+        )
+        assert page.status_code == 200 and chinese[0] in page.text, slug
+    assert methodology.render("spot-prices", "fr") is None
+
+
 def test_entry_page_links_each_series_to_its_methodology(
     env_db: object, client: TestClient
 ) -> None:

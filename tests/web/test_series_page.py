@@ -176,6 +176,17 @@ def test_chinese_page(desk: Desk, app: FastAPI, client: TestClient) -> None:
     assert response.status_code == 200
     assert '<html lang="zh-CN">' in response.text and "2026年11月24日" in response.text
     assert "元/千克" in response.text or "元/公斤" in response.text
+    # The engine's explanation in the reader's language (it read "Transaction-based: 3 deals").
+    section = response.text.split('id="how-h"')[1].split("</section>")[0]
+    assert "基于成交：3笔成交" in section and 'lang="zh-CN"' in section
+    assert "Transaction-based" not in response.text
+    english = client.get(f"/series/{SILVER}", params={"lang": "en"}).text
+    assert "Transaction-based: 3 deals" in english
+    # The API gives both.
+    listing = client.get(f"/api/v1/series/{SILVER}/prices").json()["items"][-1]
+    detail = client.get(f"/api/v1/assessments/{listing['assessment_id']}").json()
+    assert detail["explanation"].startswith("Transaction-based")
+    assert detail["explanation_zh"].startswith("基于成交")
 
 
 def test_downloads_follow_the_export_right(desk: Desk, app: FastAPI, client: TestClient) -> None:

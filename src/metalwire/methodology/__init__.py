@@ -1,4 +1,5 @@
-"""Published methodology documents, one per price family (also under docs/methodology/)."""
+"""Published methodology documents, one per price family (also under docs/methodology/), each
+in English and, under zh/, in Chinese."""
 
 from __future__ import annotations
 
@@ -20,12 +21,19 @@ def families() -> list[str]:
     )
 
 
-@lru_cache(maxsize=64)
-def render(slug: str) -> tuple[str, str] | None:
-    """(title, HTML) of a methodology document, or None for an unknown slug."""
-    if not SLUG.match(slug):
+LANGS = ("en", "zh")
+
+
+@lru_cache(maxsize=128)
+def render(slug: str, lang: str = "en") -> tuple[str, str] | None:
+    """(title, HTML) of a methodology document in ``lang`` ("en", or "zh" from zh/), or None
+    for an unknown slug or language."""
+    if not SLUG.match(slug) or lang not in LANGS:
         return None
-    source = resources.files("metalwire.methodology").joinpath(f"{slug}.md")
+    folder = resources.files("metalwire.methodology")
+    if not folder.joinpath(f"{slug}.md").is_file():
+        return None
+    source = folder.joinpath(f"zh/{slug}.md" if lang == "zh" else f"{slug}.md")
     if not source.is_file():
         return None
     text = source.read_text("utf-8")

@@ -34,7 +34,7 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from metalwire.catalog.units import round_price
+from metalwire.catalog.units import UNIT_NAMES, round_price
 
 # Prices and volumes stay exact through sums and products; only means divide, and 50 significant
 # digits keep their last digit far below any series' price step. Our own context, so a caller's
@@ -61,6 +61,16 @@ class Method(StrEnum):
     INTERPOLATED = "interpolated"
     CARRIED_FORWARD = "carried-forward"
     JUDGMENT = "judgment"
+
+
+# The methods as the Chinese site labels them (locale/zh messages.po).
+METHOD_NAMES_ZH: dict[str, str] = {
+    "transaction-based": "基于成交",
+    "spread-based": "基于价差",
+    "interpolated": "插值",
+    "carried-forward": "沿用前值",
+    "judgment": "人工判断",
+}
 
 
 class NoEvidence(LookupError):
@@ -118,6 +128,7 @@ class Exclusion:
     submission_id: int
     price: Decimal
     reason: str
+    reason_zh: str = ""  # the same reason in Chinese; empty for one written by an analyst
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +162,14 @@ class AssessmentResult:
     change_pct: Decimal | None
     explanation: str
     rationale: str | None = None
+    explanation_zh: str = ""  # the same sentences in Chinese (the rationale as written)
     # What the engine computed before an analyst's judgment replaced it.
     engine_low: Decimal | None = None
     engine_high: Decimal | None = None
     engine_mid: Decimal | None = None
     engine_method: Method | None = None
     engine_explanation: str | None = None
+    engine_explanation_zh: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: decimals as strings (never floats), enums as their labels."""
@@ -262,14 +275,18 @@ def _assess(
         entry = _normalized(item)
         if cutoff is not None and item.received_at > cutoff:
             late += 1
-            excluded.append(Exclusion(item.id, entry.price, _late_reason(item, cutoff)))
+            excluded.append(Exclusion(item.id, entry.price, *_late_reason(item, cutoff)))
         elif item.volume is not None and item.volume < min_volume:
             light += 1
             reason = (
                 f"below minimum volume: {_plain(item.volume)} {unit} is under "
                 f"the minimum {_plain(min_volume)} {unit}"
             )
-            excluded.append(Exclusion(item.id, entry.price, reason))
+            reason_zh = (
+                f"低于最小成交量：{_plain(item.volume)}{_unit_zh(unit)}，"
+                f"不足最小值{_plain(min_volume)}{_unit_zh(unit)}"
+            )
+            excluded.append(Exclusion(item.id, entry.price, reason, reason_zh))
         else:
             bucket[item.kind].append(entry)
 
@@ -280,22 +297,37 @@ def _assess(
         deals, outliers = _reject_outliers(deals, rule, step)
         excluded.extend(outliers)
 
-    notes: list[str] = []
+    notes: list[Said] = []
     too_few = bool(deals) and len(deals) < rule.min_deals
     if too_few:
         notes.append(
-            f"{_count(len(deals), 'deal')}, below the minimum of {rule.min_deals}, not used"
+            Said(
+                f"{_count(len(deals), 'deal')}, below the minimum of {rule.min_deals}, not used",
+                f"{len(deals)}笔成交，少于最低{rule.min_deals}笔，未采用",
+            )
         )
     if outliers:
         noun = "deal" if len(outliers) == 1 else "deals"
         kind = "an outlier" if len(outliers) == 1 else "outliers"
-        notes.append(f"{len(outliers)} {noun} excluded as {kind}")
+        notes.append(
+            Said(
+                f"{len(outliers)} {noun} excluded as {kind}", f"{len(outliers)}笔成交作为异常值剔除"
+            )
+        )
     if late:
-        notes.append(f"{_count(late, 'submission')} received after the cut-off excluded")
+        notes.append(
+            Said(
+                f"{_count(late, 'submission')} received after the cut-off excluded",
+                f"{late}条截止时间后收到的报价已剔除",
+            )
+        )
     if light:
         notes.append(
-            f"{_count(light, 'submission')} below the minimum volume of "
-            f"{_amount(min_volume)} {unit} excluded"
+            Said(
+                f"{_count(light, 'submission')} below the minimum volume of "
+                f"{_amount(min_volume)} {unit} excluded",
+                f"{light}条低于最小成交量{_amount(min_volume)}{_unit_zh(unit)}的报价已剔除",
+            )
         )
 
     vwap: Decimal | None = None
@@ -312,10 +344,15 @@ def _assess(
                 weighted += deal.price * deal.volume
         # Deals carry a volume (the database layer insists); one without would count for the
         # range but not the weighting rather than stop the day's price.
-        head = f"Transaction-based: {_count(len(deals), 'deal')}"
+        head = Said(
+            f"Transaction-based: {_count(len(deals), 'deal')}", f"基于成交：{len(deals)}笔成交"
+        )
         if volume_used:
             vwap = weighted / volume_used
-            head += f", {_amount(volume_used)} {unit}"
+            head = Said(
+                f"{head.en}, {_amount(volume_used)} {unit}",
+                f"{head.zh}，共{_amount(volume_used)}{_unit_zh(unit)}",
+            )
     elif bids or offers:
         method = Method.SPREAD
         used = bids + offers
@@ -326,15 +363,20 @@ def _assess(
         count = Decimal(len(indications))
         low = sum((item.low for item in indications), _ZERO) / count
         high = sum((item.high for item in indications), _ZERO) / count
-        head = f"Interpolated: mean of {_count(len(indications), 'indication')}, no bids or offers"
+        head = Said(
+            f"Interpolated: mean of {_count(len(indications), 'indication')}, no bids or offers",
+            f"插值：{len(indications)}条参考报价的均值，无买盘或卖盘报价",
+        )
     elif previous is not None:
         method = Method.CARRIED_FORWARD
         carried_forward = True
         used = []
         low, high = previous.low, previous.high
-        head = (
+        shown = f"{_published(low, decimals)}–{_published(high, decimals)}"
+        head = Said(
             "Carried forward: no usable deals, bids, offers or indications; previous assessment "
-            f"{_published(low, decimals)}–{_published(high, decimals)} repeated"
+            f"{shown} repeated",
+            f"沿用前值：无可用成交、买卖盘或参考报价；沿用上一评估价{shown}",
         )
     else:
         raise NoEvidence(
@@ -372,7 +414,8 @@ def _assess(
         previous_mid=None if previous is None else previous.mid,
         change=change,
         change_pct=change_pct,
-        explanation="; ".join([head, *notes]) + ".",
+        explanation="; ".join([head.en, *(note.en for note in notes)]) + ".",
+        explanation_zh="；".join([head.zh, *(note.zh for note in notes)]) + "。",
     )
 
 
@@ -398,14 +441,20 @@ def _reject_outliers(
             continue
         ratio = f"{deviation / scale:.1f}"
         where = f"from the median deal {_plain(median)} (limit {_plain(rule.mad_k)}"
+        where_zh = f"偏离成交中位数{_plain(median)}（上限{_plain(rule.mad_k)}"
         if mad >= floor:
             reason = f"outlier: {_plain(deal.price)} is {ratio} MADs {where})"
+            reason_zh = f"异常值：{_plain(deal.price)}{where_zh}）达{ratio}个MAD"
         else:
             reason = (
                 f"outlier: {_plain(deal.price)} is {ratio} times the deviation floor "
                 f"{_plain(scale)} {where}; MAD {_plain(mad)} is below the floor)"
             )
-        rejected.append(Exclusion(deal.id, deal.price, reason))
+            reason_zh = (
+                f"异常值：{_plain(deal.price)}{where_zh}；MAD {_plain(mad)}低于偏差下限）"
+                f"达偏差下限{_plain(scale)}的{ratio}倍"
+            )
+        rejected.append(Exclusion(deal.id, deal.price, reason, reason_zh))
     return kept, rejected
 
 
@@ -418,17 +467,34 @@ def _median(ordered: list[Decimal]) -> Decimal:
 
 def _spread(
     bids: list[_Input], offers: list[_Input], decimals: int
-) -> tuple[Decimal, Decimal, str]:
+) -> tuple[Decimal, Decimal, Said]:
     tally = (
         f"{_count(len(bids), 'bid', none='no bids')}, "
         f"{_count(len(offers), 'offer', none='no offers')}"
     )
+    tally_zh = f"买盘{len(bids)}条，卖盘{len(offers)}条"
     if not offers:
         bid = max(item.price for item in bids)
-        return bid, bid, f"Spread-based: best bid {_published(bid, decimals)} ({tally})"
+        shown = _published(bid, decimals)
+        return (
+            bid,
+            bid,
+            Said(
+                f"Spread-based: best bid {shown} ({tally})",
+                f"基于价差：最优买价{shown}（{tally_zh}）",
+            ),
+        )
     if not bids:
         offer = min(item.price for item in offers)
-        return offer, offer, f"Spread-based: best offer {_published(offer, decimals)} ({tally})"
+        shown = _published(offer, decimals)
+        return (
+            offer,
+            offer,
+            Said(
+                f"Spread-based: best offer {shown} ({tally})",
+                f"基于价差：最优卖价{shown}（{tally_zh}）",
+            ),
+        )
     bid = max(item.price for item in bids)
     offer = min(item.price for item in offers)
     if bid > offer:
@@ -437,18 +503,23 @@ def _spread(
         return (
             middle,
             middle,
-            (
+            Said(
                 f"Spread-based: crossed market, best bid {_published(bid, decimals)} above best "
                 f"offer {_published(offer, decimals)}, collapsed to the midpoint "
-                f"{_published(middle, decimals)} ({tally})"
+                f"{_published(middle, decimals)} ({tally})",
+                f"基于价差：买卖价倒挂，最优买价{_published(bid, decimals)}高于最优卖价"
+                f"{_published(offer, decimals)}，取中间价{_published(middle, decimals)}"
+                f"（{tally_zh}）",
             ),
         )
     return (
         bid,
         offer,
-        (
+        Said(
             f"Spread-based: best bid {_published(bid, decimals)}, best offer "
-            f"{_published(offer, decimals)} ({tally})"
+            f"{_published(offer, decimals)} ({tally})",
+            f"基于价差：最优买价{_published(bid, decimals)}，最优卖价"
+            f"{_published(offer, decimals)}（{tally_zh}）",
         ),
     )
 
@@ -528,6 +599,7 @@ def apply_judgment(
     engine_high = result.high if engine else result.engine_high
     engine_method = result.method if engine else result.engine_method
     engine_explanation = result.explanation if engine else result.engine_explanation
+    engine_explanation_zh = result.explanation_zh if engine else result.engine_explanation_zh
     with localcontext(_CONTEXT):
         published_low = round_price(low, decimals)
         published_high = round_price(high, decimals)
@@ -538,6 +610,14 @@ def apply_judgment(
         f"Judgment: {_published(published_low, decimals)}–{_published(published_high, decimals)}"
         f" set by the analyst over the engine's {engine_method} "
         f"{_range(engine_low, engine_high, decimals)}. Rationale: {rationale}{stop}"
+    )
+    method_zh = METHOD_NAMES_ZH.get(engine_method, "") if engine_method else ""
+    # The rationale stays as the analyst wrote it: the platform translates only its own words.
+    engine_range = _range(engine_low, engine_high, decimals).replace("(none)", "（无）")
+    explanation_zh = (
+        f"分析师判断：{_published(published_low, decimals)}–"
+        f"{_published(published_high, decimals)}，替代引擎的{method_zh}结果{engine_range}。"
+        f"理由：{rationale}{'' if rationale.endswith(('.', '!', '?', '。')) else '。'}"
     )
     return replace(
         result,
@@ -550,12 +630,14 @@ def apply_judgment(
         change=change,
         change_pct=change_pct,
         explanation=explanation,
+        explanation_zh=explanation_zh,
         rationale=rationale,
         engine_low=engine_low,
         engine_high=engine_high,
         engine_mid=result.mid if engine else result.engine_mid,
         engine_method=engine_method,
         engine_explanation=engine_explanation,
+        engine_explanation_zh=engine_explanation_zh,
     )
 
 
@@ -567,9 +649,25 @@ def period_average(mids: Sequence[Decimal], decimals: int) -> Decimal:
         return round_price(sum(mids, _ZERO) / len(mids), decimals)
 
 
-def _late_reason(item: Evidence, cutoff: datetime) -> str:
+def _late_reason(item: Evidence, cutoff: datetime) -> tuple[str, str]:
     received = item.received_at.isoformat(timespec="seconds")
-    return f"late: received {received}, after the cut-off {cutoff.isoformat(timespec='seconds')}"
+    limit = cutoff.isoformat(timespec="seconds")
+    return (
+        f"late: received {received}, after the cut-off {limit}",
+        f"迟到：{received}收到，晚于截止时间{limit}",
+    )
+
+
+class Said(NamedTuple):
+    """One generated phrase in both languages the platform speaks."""
+
+    en: str
+    zh: str
+
+
+def _unit_zh(unit: str) -> str:
+    # Volumes are labelled with the series' unit: "t" (legacy tonnes) reads as mt does.
+    return UNIT_NAMES.get("mt" if unit == "t" else unit, (unit, unit))[1]
 
 
 def _count(n: int, noun: str, *, none: str | None = None) -> str:

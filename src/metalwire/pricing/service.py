@@ -661,7 +661,9 @@ def _result_of(row: Assessment) -> engine.AssessmentResult:
         inputs_used=tuple(data.get("inputs_used", ())),
         inputs_considered=tuple(data.get("inputs_considered", ())),
         excluded=tuple(
-            engine.Exclusion(e["submission_id"], Decimal(e["price"]), e["reason"])
+            engine.Exclusion(
+                e["submission_id"], Decimal(e["price"]), e["reason"], e.get("reason_zh", "")
+            )
             for e in data.get("excluded", ())
         ),
         input_shares={k: Decimal(v) for k, v in data.get("input_shares", {}).items()},
@@ -675,12 +677,14 @@ def _result_of(row: Assessment) -> engine.AssessmentResult:
         change=row.change,
         change_pct=row.change_pct,
         explanation=data.get("explanation", ""),
+        explanation_zh=data.get("explanation_zh", ""),
         rationale=row.rationale,
         engine_low=dec("engine_low"),
         engine_high=dec("engine_high"),
         engine_mid=dec("engine_mid"),
         engine_method=engine.Method(data["engine_method"]) if data.get("engine_method") else None,
         engine_explanation=data.get("engine_explanation"),
+        engine_explanation_zh=data.get("engine_explanation_zh"),
     )
 
 
@@ -802,6 +806,11 @@ def correct(
     explanation["explanation"] = (
         f"Correction of version {current.version}: {shown(current.low)}-{shown(current.high)} "
         f"should be {shown(low)}-{shown(high)}. {reason}"
+    )
+    # The reason as the editor wrote it; the platform's own words in Chinese.
+    explanation["explanation_zh"] = (
+        f"更正第{current.version}版：{shown(current.low)}-{shown(current.high)}"
+        f"应为{shown(low)}-{shown(high)}。{reason}"
     )
     row = Assessment(
         series_id=series.id,

@@ -533,6 +533,8 @@ def assessment_detail(
         "inputs_used": data.get("inputs_used", []),
         "excluded": data.get("excluded", []),
         "explanation": data.get("explanation", ""),
+        # The same sentences in Chinese (null for an assessment made before they were written).
+        "explanation_zh": data.get("explanation_zh") or None,
         "rationale": row.rationale,
         # Who assessed and approved is on the audit trail; readers see roles, staff see names.
         "assessor": row.assessor.email if principal.is_staff else row.assessor.role.value,

@@ -115,6 +115,7 @@ class Explanation:
     excluded: list[dict[str, Any]]
     text: str
     rationale: str | None
+    lang: str = "en"  # the language ``text`` is in (an assessment made before Chinese: English)
 
 
 def _months_back(today: dt.date, months: int) -> dt.date:
@@ -134,6 +135,7 @@ def _explanation(
     series: PriceSeries,
     latest: service.PublishedPrice | None,
     now: dt.datetime,
+    lang: str = "en",
 ) -> Explanation | None:
     """The newest released assessment's explanation, asked of the gate once more (the same rule
     as /api/v1/assessments/{id}): only a released version the reader may see is ever explained."""
@@ -154,15 +156,21 @@ def _explanation(
     if not decision:
         return None
     data = row.explanation
+    chinese = lang == "zh" and bool(data.get("explanation_zh"))
+    excluded = [
+        {**x, "reason": x.get("reason_zh") or x["reason"]} if lang == "zh" else x
+        for x in data.get("excluded", [])
+    ]
     return Explanation(
         assessment_id=row.id,
         market_date=row.market_date,
         version=row.version,
         method=row.method.value,
         inputs_used=len(data.get("inputs_used", [])),
-        excluded=list(data.get("excluded", [])),
-        text=str(data.get("explanation", "")),
+        excluded=excluded,
+        text=str(data.get("explanation_zh" if chinese else "explanation", "")),
         rationale=row.rationale,
+        lang="zh" if chinese else "en",
     )
 
 
@@ -299,7 +307,7 @@ def series_page(
         locked=False,
         view=view,
         table_rows=TABLE_ROWS,
-        explanation=_explanation(session, principal, series, view.latest, now),
+        explanation=_explanation(session, principal, series, view.latest, now, lang),
         corrections=_corrections(session, series, floor, now),
         late=service.late_releases(session, as_of=now, series_ids=[series.id])[:CORRECTION_ROWS],
         downloads=_downloads(series.code, chart_start) if may_export(principal) else None,
