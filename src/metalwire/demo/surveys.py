@@ -931,6 +931,11 @@ def _plan(
     joined = {m.code: m.joins for m in members}
     for previous, period in pairwise(window):
         rng = random.Random(f"{seed}:{spec.code}:{period}:late")
+        if spec is SILVER and period in (told, service.shift_period(told, -1)):
+            # The story month and the one before are complete, so the released change is the
+            # reported one (-3.55 %), not one moved by estimates.
+            plan.silent[period] = []
+            continue
         eligible = [
             code
             for code, row in sorted(rows[period].items())
