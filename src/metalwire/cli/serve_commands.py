@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         # Say what is coming before it comes: the default is two years of every series.
         console.print(
             f"building the demo market: {days} days of prices for every demo series, the "
-            "surveys, markets, indices and reports (730 days: about 170 MB in SQLite and 2-3 "
+            "surveys, markets, indices and reports (730 days: about 170 MB in SQLite and 1-2 "
             "minutes on 2 cores; --days 90: about 35 MB in under half a minute)"
         )
         columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
