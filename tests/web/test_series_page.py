@@ -228,3 +228,40 @@ def test_a_long_history_is_one_thinned_path_that_keeps_its_spikes() -> None:
     values = re.search(r'data-values="([^"]+)"', svg)
     assert values and "9999" in values.group(1).split()
     assert history_chart(points[:300], title="t").count("L") == 299  # short: every day drawn
+
+
+def test_the_series_content_is_made_once_per_plan_and_follows_an_approval_within_the_minute(
+    desk: Desk, app: FastAPI, client: TestClient
+) -> None:
+    """At the release instant every reader asks for the same series page: its content is made
+    once per plan, language and minute (fewer statements for the second reader), and an
+    approval within the minute (a correction) shows at once."""
+    from sqlalchemy import event
+
+    publish(desk, SILVER, DAY - dt.timedelta(days=1), [("7800", "5"), ("7810", "5"), ("7820", "5")])
+    app.state.clock = lambda: AFTER
+    statements: list[str] = []
+    event.listen(desk.db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    client.get(f"/series/{SILVER}")  # the first reader of the minute makes the content
+    statements.clear()
+    first = client.get(f"/series/{SILVER}").text
+    shared = len(statements)
+    statements.clear()
+    assert client.get(f"/series/{SILVER}", params={"lang": "zh"}).status_code == 200
+    assert len(statements) > shared  # another language: made anew
+    with desk.db.transaction() as session:
+        draft = service.correct(
+            session,
+            SILVER,
+            DAY - dt.timedelta(days=1),
+            low=Decimal("7805"),
+            high=Decimal("7825"),
+            reason="A deal reported late",
+            user=desk.analyst,
+        )
+        service.approve_assessment(session, draft.id, user=desk.editor, now=AFTER)
+    again = client.get(f"/series/{SILVER}").text
+    assert "A deal reported late" not in first and "A deal reported late" in again
+    sign_in(desk, client, "buyer@mill.cn", Role.SUBSCRIBER, "subscriber")
+    subscriber = client.get(f"/series/{SILVER}").text
+    assert "buyer@mill.cn" in subscriber and "buyer@mill.cn" not in again

@@ -40,8 +40,9 @@ from metalwire.web.api.prices import _window, now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import history_chart
 from metalwire.web.deps import DbSession, resolve_lang
-from metalwire.web.i18n import fmt_date, fmt_number, translations
+from metalwire.web.i18n import fmt_date, fmt_number, render, translations
 from metalwire.web.pages.site import banner_dismissed, error_page, page
+from metalwire.web.shared import shared_content
 
 router = APIRouter(include_in_schema=False)
 
@@ -301,17 +302,31 @@ def series_page(
         view = _history(session, series, now, chart_start, averages_start, lang)
         views.put(key, view)
     floor = history_floor(principal, today)
-    return page(
-        request,
-        "series.html",
-        locked=False,
-        view=view,
-        table_rows=TABLE_ROWS,
-        explanation=_explanation(session, principal, series, view.latest, now, lang),
-        corrections=_corrections(session, series, floor, now),
-        late=service.late_releases(session, as_of=now, series_ids=[series.id])[:CORRECTION_ROWS],
-        downloads=_downloads(series.code, chart_start) if may_export(principal) else None,
-        # Say so when the plan's history, not the range, cut the chart short.
-        clipped_at=floor if floor is not None and (asked is None or asked < floor) else None,
-        **common,
-    )
+
+    def content() -> tuple[str, tuple[str, ...]]:
+        html = render(
+            lang,
+            "_series_main.html",
+            principal=principal,
+            path=request.url.path,
+            locked=False,
+            view=view,
+            table_rows=TABLE_ROWS,
+            explanation=_explanation(session, principal, series, view.latest, now, lang),
+            corrections=_corrections(session, series, floor, now),
+            late=service.late_releases(session, as_of=now, series_ids=[series.id])[
+                :CORRECTION_ROWS
+            ],
+            downloads=_downloads(series.code, chart_start) if may_export(principal) else None,
+            # Say so when the plan's history, not the range, cut the chart short.
+            clipped_at=floor if floor is not None and (asked is None or asked < floor) else None,
+            **common,
+        )
+        return html, ()
+
+    # The content is the same for every reader of a plan within a minute (what it shows goes
+    # by the plan's entitlements, the stamp and the minute): made once, not per request. Signed
+    # in or not changes the paywall's wording only.
+    what = ("series", series.id, window, stamp, request.url.path, principal.is_anonymous)
+    hit = shared_content(request, session, principal, what, content)
+    return page(request, "series.html", main=Markup(hit.body.decode()), **common)
