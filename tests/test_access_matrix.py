@@ -37,6 +37,10 @@ RELEASED_FREE = ("7711", "7733", "7722")  # low, high, mid of the released free 
 RELEASED_PREMIUM = ("6161", "6767", "6464")
 EMBARGOED = ("8123", "8127", "8125", "5151", "5353", "5252")  # approved, not yet released
 DRAFTS = ("8231", "8235", "8233")  # assessed, never approved
+# Released long ago: past the free plan's 30-day history window however ``as_of`` or a date
+# range is set (the window runs from the real today), inside the subscriber's five years.
+OLD_DAY = dt.date(2026, 6, 1)
+OLD_FREE = ("7411", "7433", "7422")
 
 CALLERS = ("anonymous", "reader", "subscriber", "analyst", "editor")
 PREMIUM_READERS = {"subscriber", "analyst", "editor"}
@@ -82,6 +86,8 @@ def market(db: ScratchDatabase, tmp_path: Path) -> Market:
         )
     desk = Desk(db, analyst, editor)
     early = NOW - dt.timedelta(hours=1)
+    # Released on its own day, long before NOW.
+    _publish(desk, SILVER, OLD_DAY, OLD_FREE, True, dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC))
     released = [
         _publish(desk, SILVER, RELEASED_DAY, RELEASED_FREE, True, early),
         _publish(desk, PREMIUM, RELEASED_DAY, RELEASED_PREMIUM, True, early),
@@ -157,8 +163,11 @@ def _samples(market: Market) -> dict[str, list[str]]:
 QUERY_SAMPLES = {
     "date": [EMBARGO_DAY.isoformat(), dt.date(2026, 11, 26).isoformat()],
     "format": ["json", "csv"],
-    "as_of": ["2099-01-01T00:00:00Z"],
-    "start": ["2000-01-01"],
+    # A future as_of, and ones stepping back into the old price's month (as_of chooses versions,
+    # never the plan's window).
+    "as_of": ["2099-01-01T00:00:00Z", "2026-06-15T00:00:00Z", "2026-06-02T00:00:00Z"],
+    "start": ["2000-01-01", "2026-05-01"],
+    "end": ["2026-06-30"],
     "series": [SILVER, PREMIUM],
 }
 
@@ -225,6 +234,8 @@ def test_no_route_leaks_what_its_caller_may_not_see(market: Market, app: FastAPI
             if caller not in PREMIUM_READERS:
                 for marker in RELEASED_PREMIUM:
                     assert marker not in body, f"premium value {marker} leaked to {where}"
+                for marker in OLD_FREE:
+                    assert marker not in body, f"history past the plan {marker} leaked: {where}"
             checked += 1
     assert checked == len(urls) * len(CALLERS)
 
@@ -248,5 +259,7 @@ def test_the_matrix_is_not_vacuous(market: Market, app: FastAPI) -> None:
     assert client.get(f"/api/v1/indices/{MATRIX_INDEX}").status_code == 403
     index = client.get(f"/api/v1/indices/{MATRIX_INDEX}", headers=market.credentials["subscriber"])
     assert RELEASED_PREMIUM[2] in index.text
+    old = f"/api/v1/series/{SILVER}/prices?start=2026-05-01&as_of=2026-06-15T00:00:00Z"
+    assert OLD_FREE[2] in client.get(old, headers=market.credentials["subscriber"]).text
     app.state.clock = lambda: NOW + dt.timedelta(hours=2)  # after 11:30 Shanghai
     assert EMBARGOED[2] in client.get(f"/api/v1/series/{SILVER}/prices").text

@@ -26,7 +26,16 @@ from metalwire.markets import service as markets
 from metalwire.markets import windows
 from metalwire.markets.models import Instrument
 from metalwire.web.access import access
-from metalwire.web.api.prices import NOT_FOUND, AsOf, End, FormatQuery, Start, moment, now_of
+from metalwire.web.api.prices import (
+    NOT_FOUND,
+    AsOf,
+    End,
+    FormatQuery,
+    Start,
+    _window,
+    moment,
+    now_of,
+)
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.deps import ApiLang, DbSession
 from metalwire.web.http_cache import cached, json_bytes, tabular
@@ -34,13 +43,6 @@ from metalwire.web.problems import invalid_parameter, not_found
 
 router = APIRouter(tags=["markets"])
 INSTRUMENT_TIER = "free"
-
-
-def _first(principal: Principal, start: dt.date | None, today: dt.date) -> dt.date | None:
-    floor = history_floor(principal, today)
-    if floor is None:
-        return start
-    return max(start, floor) if start else floor
 
 
 def _check_range(start: dt.date | None, end: dt.date | None) -> None:
@@ -155,7 +157,7 @@ def instrument_settlements(
         raise not_found(f"no instrument with code {code!r}")
     _instrument_gate(principal, f"instrument {code}")
     instant = moment(request, as_of)
-    first = _first(principal, start, instant.date())
+    first = _window(principal, start, now_of(request).date())
     _check_range(first, end)
     rows = markets.settlement_history(session, [code], as_of=instant, start=first, end=end)
     body = {
@@ -191,7 +193,7 @@ def futures_curve(
         raise not_found(f"no futures listed under {code!r}")
     _instrument_gate(principal, f"futures {code}")
     instant = moment(request, as_of)
-    floor = history_floor(principal, instant.date())
+    floor = history_floor(principal, now_of(request).date())
     day, points = markets.futures_curve(session, code, as_of=instant, day=date, since=floor)
     front = markets.get_instrument(session, f"{code}-FRONT")
     front_row = None
@@ -324,7 +326,7 @@ def arbitrage_history(
     if not decision:
         raise deny(decision, f"the arbitrage window {code}")
     instant = moment(request, as_of)
-    floor = history_floor(principal, instant.date())
+    floor = history_floor(principal, now_of(request).date())
     _check_range(start, end)
     history = windows.compute(session, definition, as_of=instant, start=start, end=end, floor=floor)
     body = {
@@ -458,7 +460,7 @@ def index_values(
     if not decision:
         raise deny(decision, f"the {gate.tier} index {code}")
     instant = moment(request, as_of)
-    first = _first(principal, start, instant.date())
+    first = _window(principal, start, now_of(request).date())
     _check_range(first, end)
     unavailable = None
     try:

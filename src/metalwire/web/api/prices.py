@@ -226,7 +226,7 @@ def series_prices(
     """Daily published prices of a series; with `as_of`, exactly what was published then."""
     series = gated_series(session, principal, code)
     instant = moment(request, as_of)
-    first = _window(principal, start, instant.date())
+    first = _window(principal, start, now_of(request).date())
     if cursor is not None:
         first = max(first, cursor) if first else cursor
     if first and end and first > end:
@@ -237,7 +237,7 @@ def series_prices(
     key = history_key(
         request.url.path,
         raw_query(request.scope),
-        history_floor(principal, instant.date()),
+        history_floor(principal, now_of(request).date()),
         lang,
         stamp,
         instant if as_of is not None else None,
@@ -431,7 +431,7 @@ def series_averages(
     """Weekly or monthly averages: the mean of the daily published mids (follows corrections)."""
     series = gated_series(session, principal, code)
     instant = moment(request, as_of)
-    first = _window(principal, start, instant.date())
+    first = _window(principal, start, now_of(request).date())
     prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
     out = [
         {"start": a.isoformat(), "end": b.isoformat(), "average": str(mean), "days": n}
@@ -581,7 +581,7 @@ def list_corrections(
     instant = moment(request, as_of)
     out = []
     for n in service.corrections(session, as_of=instant):
-        floor = history_floor(principal, instant.date())
+        floor = history_floor(principal, now_of(request).date())
         visible = bool(
             may_read_tier(principal, n.series.tier.value, n.series.commodity.entry.group.code)
         ) and (floor is None or n.market_date >= floor)

@@ -121,7 +121,7 @@ def survey_stats(
         market_date=period_history_date(period, row.release_at if row else None),
         release_at=row.release_at if row else None,
         now=instant,
-        today=instant.date(),
+        today=now_of(request).date(),  # a plan's window runs from the real today
     )
     if row is None or not decision:
         if row is not None and decision.reason is not None and decision.reason.value == "history":
@@ -163,7 +163,7 @@ def survey_history(
     """Released totals as a time series (the latest version of each period)."""
     survey = gated_survey(session, principal, code)
     instant = moment(request, as_of)
-    floor = history_floor(principal, instant.date())
+    floor = history_floor(principal, now_of(request).date())
     first = start
     if floor is not None:
         floor_period = f"{floor.year:04d}-{floor.month:02d}"
