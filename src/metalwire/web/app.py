@@ -51,6 +51,7 @@ from metalwire.web.pages import (
     surveys,
 )
 from metalwire.web.problems import install_problem_handlers
+from metalwire.web.security_headers import SecurityHeaders
 
 API_DESCRIPTION = """
 The metalwire API: the commodity catalog, price series and (as the platform grows) assessments,
@@ -157,7 +158,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.add_middleware(FastHistory)
     app.add_middleware(Admission, stats=app.state.admission, ledger=app.state.checkouts)
-    app.add_middleware(NulGuard)  # outermost: nothing below sees a NUL character
+    app.add_middleware(NulGuard)  # nothing below sees a NUL character
+    app.add_middleware(SecurityHeaders)  # outermost: refusals and errors carry them too
     app.include_router(api_router())
     for router in PAGE_ROUTERS:
         app.include_router(router)
