@@ -6,7 +6,9 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.schemas import SUBMISSION_COLUMNS
 from tests.pricing.conftest import AFTER_RELEASE, BEFORE_RELEASE, DAY, PREMIUM, SILVER, Desk
 
 DEALS = [("7840", "10"), ("7850", "20"), ("7855", "5"), ("7860", "10"), ("7870", "15")]
@@ -239,3 +242,62 @@ def test_four_eyes_over_the_api(desk: Desk, client: TestClient) -> None:
     draft_id = run["drafts"][0]["id"]
     refused = client.post(f"/api/v1/assessments/{draft_id}/approve", headers=bearer(editor))
     assert refused.status_code == 409 and "four eyes" in refused.json()["detail"]
+
+
+def test_numbers_and_dates_outside_their_range_are_refused_by_field_never_a_500(
+    desk: Desk, client: TestClient
+) -> None:
+    """Issue #13 findings 2 and 3: 1E+999999 was stored as Inf, 1E-999999 as 0, a volume of
+    1E+30 made the assessment answer 500, and a received_at of 9999-12-31T23:59:59-05:00 a 500
+    (OverflowError); market dates 0001-01-01 and 9999-12-31 were accepted."""
+    analyst = key_for(desk, "analyst@desk.cn", Role.ANALYST, "enterprise", Scope.SUBMIT)
+    good = {
+        "series": SILVER,
+        "date": DAY.isoformat(),
+        "kind": "deal",
+        "price": "7850",
+        "volume": "10",
+        "contributor": "Smelter A",
+        "received_at": "2026-11-25T01:00:00Z",
+    }
+    cases = {
+        "price": ["1E+999999", "1E-999999", "Infinity", "NaN", "1.0000001"],
+        "volume": ["1E+30"],
+        "adjustment": ["-1E+13"],
+        "date": ["0001-01-01", "9999-12-31"],
+        "received_at": ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"],
+    }
+    with desk.db.transaction() as session:
+        before = len(session.scalars(select(service.Submission)).all())
+    for field, values in cases.items():
+        for value in values:
+            refused = client.post(
+                "/api/v1/submissions",
+                headers=bearer(analyst),
+                json=[good, {**good, field: value}],
+            )
+            assert refused.status_code == 422, (field, value, refused.text[:300])
+            names = [p["name"] for p in refused.json()["invalid_params"]]
+            assert any(name.endswith(field) for name in names), (field, value, names)
+    with desk.db.transaction() as session:
+        assert len(session.scalars(select(service.Submission)).all()) == before  # nothing written
+
+
+def test_an_import_names_the_row_and_field_of_each_out_of_range_cell(
+    desk: Desk, tmp_path: Path
+) -> None:
+    rows = [
+        f"{SILVER},{DAY},deal,7850,,,10,A,2026-11-25T01:00:00Z,,",
+        f"{SILVER},{DAY},deal,1E+999999,,,10,B,2026-11-25T01:00:00Z,,",
+        f"{SILVER},9999-12-31,deal,7850,,,10,C,2026-11-25T01:00:00Z,,",
+        f"{SILVER},{DAY},deal,7850,,,10,D,9999-12-31T23:59:59-05:00,,",
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_text(",".join(SUBMISSION_COLUMNS) + "\n" + "\n".join(rows) + "\n")
+    with desk.db.transaction() as session, pytest.raises(service.ImportRejected) as caught:
+        service.import_submissions(session, path, actor="t")
+    text = "\n".join(caught.value.problems)
+    assert "row 3: price: out of range" in text
+    assert "row 4: date: out of range" in text
+    assert "row 5: received_at: out of range" in text
+    assert "row 2" not in text

@@ -103,9 +103,61 @@ def _fingerprint(series_id: int, item: SubmissionIn, received_at: dt.datetime) -
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def check_submission(item: SubmissionIn, series: PriceSeries | None) -> list[tuple[str, str]]:
+# What a submission may carry (docs/api.md, POST /api/v1/submissions): prices,
+# adjustments and volumes within these magnitudes and to at most the stored scale, a market date
+# from 1990 to a year ahead, a receipt instant in the same years.
+PRICE_LIMIT = Decimal("1e12")  # per unit, in the series' currency
+VOLUME_LIMIT = Decimal("1e9")  # in the series' volume unit
+MAX_DECIMAL_PLACES = 6  # the scale of every stored price and volume (db.base.Price)
+FIRST_MARKET_DATE = dt.date(1990, 1, 1)
+DAYS_AHEAD = 366
+
+
+def _number_problems(name: str, value: Decimal | None, limit: Decimal) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if not value.is_finite():
+        return [(name, f"not a finite number: {value}")]
+    if abs(value) > limit:
+        return [(name, f"out of range: {value} is beyond {limit:,.0f} in magnitude")]
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
+        return [(name, f"at most {MAX_DECIMAL_PLACES} decimal places, got {value}")]
+    return []
+
+
+def _date_problems(item: SubmissionIn, today: dt.date) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    last = today + dt.timedelta(days=DAYS_AHEAD)
+    if not FIRST_MARKET_DATE <= item.date <= last:
+        problems.append(
+            ("date", f"out of range: {item.date} is not between {FIRST_MARKET_DATE} and {last}")
+        )
+    received = item.received_at
+    # Checked on the written fields before any conversion: 9999-12-31T23:59:59-05:00 is past
+    # the last instant Python can turn into UTC.
+    if received is not None and not FIRST_MARKET_DATE.year <= received.year <= last.year:
+        problems.append(
+            (
+                "received_at",
+                f"out of range: {received.isoformat()} is not between "
+                f"{FIRST_MARKET_DATE.year} and {last.year}",
+            )
+        )
+    return problems
+
+
+def check_submission(
+    item: SubmissionIn, series: PriceSeries | None, today: dt.date | None = None
+) -> list[tuple[str, str]]:
     """Every rule a submission breaks, as (field, message)."""
     problems: list[tuple[str, str]] = []
+    for name in ("price", "low", "high", "adjustment"):
+        problems += _number_problems(name, getattr(item, name), PRICE_LIMIT)
+    problems += _number_problems("volume", item.volume, VOLUME_LIMIT)
+    problems += _date_problems(item, today or utcnow().date())
+    if problems:
+        return problems  # the rules below compare numbers that are not yet known to be sane
     if series is None:
         problems.append(("series", f"unknown series {item.series!r}"))
     elif series.kind not in ASSESSED_KINDS:
@@ -158,7 +210,7 @@ def add_submissions(
     problems = Problems()
     for index, item in enumerate(items):
         number = row_numbers[index] if row_numbers else index + 1
-        for name, message in check_submission(item, series_by_code.get(item.series)):
+        for name, message in check_submission(item, series_by_code.get(item.series), now.date()):
             problems.add(number, name, message)
     if problems:
         raise ImportRejected(source, problems.items)
@@ -289,7 +341,9 @@ def import_submissions(
             for s in session.scalars(select(PriceSeries).where(PriceSeries.code.in_(codes)))
         }
         for item, number in zip(items, numbers, strict=True):
-            for name, message in check_submission(item, known.get(item.series)):
+            for name, message in check_submission(
+                item, known.get(item.series), (now or utcnow()).date()
+            ):
                 problems.add(number, name, message)
     if problems:
         problems.items.sort(key=lambda p: int(p.split(":")[0].removeprefix("row ")))
