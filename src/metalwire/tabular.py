@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,9 @@ from typing import Any
 
 class TableError(ValueError):
     """The file as a whole cannot be read (missing, wrong format, wrong header)."""
+
+
+MAX_CELL = 32_767  # characters in one cell: Excel's own limit, far above any field of ours
 
 
 @dataclass
@@ -65,12 +69,18 @@ def read_table(path: Path, expected: Sequence[str]) -> list[tuple[int, dict[str,
             text = path.read_text("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise TableError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
+        reader = csv.reader(io.StringIO(text))
+        try:
+            rows = [[c.strip() for c in r] for r in reader]
+        except csv.Error as exc:  # e.g. a cell past the csv module's 128 KiB field limit
+            raise TableError(f"{path}: row {reader.line_num}: {exc}") from None
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 
         try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
+            # Formulas as written, not their cached results: a formula is refused by name
+            # below rather than read as the empty value of a workbook never calculated.
+            workbook = load_workbook(path, read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises many types for a broken file
             raise TableError(f"{path}: not a readable XLSX workbook ({exc})") from None
         sheet = workbook.worksheets[0]
@@ -84,6 +94,9 @@ def read_table(path: Path, expected: Sequence[str]) -> list[tuple[int, dict[str,
     missing = [c for c in expected if c not in header]
     if missing:
         raise TableError(f"{path}: header is missing column(s) {', '.join(missing)}")
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise TableError(f"{path}: header names column(s) {', '.join(twice)} more than once")
     out = []
     for number, values in enumerate(rows[1:], start=2):
         if not any(values):
@@ -91,6 +104,15 @@ def read_table(path: Path, expected: Sequence[str]) -> list[tuple[int, dict[str,
         for name, value in zip(header, values, strict=False):
             if "\x00" in value:  # PostgreSQL text cannot hold it; no name of the trade has one
                 raise TableError(f"{path}: row {number}: {name}: contains a NUL character")
+            if len(value) > MAX_CELL:
+                raise TableError(
+                    f"{path}: row {number}: {name}: {len(value):,} characters, more than "
+                    f"{MAX_CELL:,} in one cell"
+                )
+            if suffix == ".xlsx" and value.startswith("="):
+                raise TableError(
+                    f"{path}: row {number}: {name}: a formula ({value[:40]}); paste its value"
+                )
         padded = list(values) + [""] * (len(header) - len(values))
         out.append((number, dict(zip(header, padded, strict=False))))
     return out
@@ -122,12 +144,24 @@ def parse_datetime(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?([eE][+-]?\d+)?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralized(text: str) -> str:
+    """A text cell as a spreadsheet must not run it: one starting with =, +, -, @, a tab or a
+    carriage return gets a leading apostrophe (OWASP, CSV injection); numbers stay numbers."""
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([neutralized(str(c)) for c in columns])
     for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
+        writer.writerow(["" if v is None else neutralized(str(v)) for v in row])
     return buffer.getvalue()
 
 
@@ -187,6 +221,8 @@ def decimal_format(decimals: int) -> str:
 
 
 def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutralized(value)  # openpyxl would write "=..." as a formula
     if isinstance(value, Decimal):
         return value  # openpyxl writes Decimal as a number with its digits
     if isinstance(value, dt.datetime):

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from metalwire.pricing.engine import SubmissionKind
 
+NOTE_LIMIT = 2_000  # characters: a note explains a submission, it is not a document
+
 SUBMISSION_COLUMNS = (
     "series",
     "date",
@@ -44,7 +46,7 @@ class SubmissionIn(BaseModel):
         default=Decimal(0),
         description="Normalization to the base specification, added to the price",
     )
-    note: str = ""
+    note: str = Field(default="", max_length=NOTE_LIMIT)
 
 
 class SubmissionsResult(BaseModel):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -324,7 +325,13 @@ def parse_submission_rows(path: Path) -> tuple[list[SubmissionIn], list[int], Pr
         else:
             values["kind"] = cells["kind"]
         if ok:
-            items.append(SubmissionIn.model_validate(values))
+            try:
+                items.append(SubmissionIn.model_validate(values))
+            except ValidationError as exc:  # e.g. a note or contributor past its length
+                for error in exc.errors():
+                    field_name = ".".join(str(part) for part in error["loc"]) or "row"
+                    problems.add(number, field_name, error["msg"])
+                continue
             numbers.append(number)
     return items, numbers, problems
 
