@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from metalwire.accounts import service
-from metalwire.accounts.models import PasswordResetToken, Role, Scope, User
+from metalwire.accounts.models import LoginAttempt, PasswordResetToken, Role, Scope, User
 from metalwire.audit import AuditEvent
 from metalwire.db.base import utcnow
 from tests.conftest import ScratchDatabase
@@ -126,3 +126,53 @@ def test_password_reset_token_is_single_use_and_expires(db: ScratchDatabase) -> 
     with pytest.raises(service.AccountError, match="invalid or has expired"):
         with db.transaction() as session:
             service.complete_password_reset(session, issued[1], "yet another password")
+
+
+def test_many_e_mails_from_one_address_are_throttled(db: ScratchDatabase) -> None:
+    """Issue #13 finding 5: 30 different e-mails from one address were never throttled."""
+    refused = 0
+    for n in range(30):
+        try:
+            with db.transaction() as session:
+                service.authenticate(session, f"guess{n}@x.io", "wrong password", address="6.6.6.6")
+        except service.SignInThrottled:
+            refused += 1
+    assert refused >= 30 - service.THROTTLE_ADDRESS_FAILURES
+    with db.transaction() as session:  # another client is not affected
+        assert service.authenticate(session, "guess1@x.io", "wrong", address="1.2.3.4") is None
+
+
+def test_failures_from_elsewhere_never_lock_out_the_owner(db: ScratchDatabase) -> None:
+    """Five (or fifty) wrong passwords from an attacker's address used to lock the owner out:
+    the right password then got 429."""
+    with db.transaction() as session:
+        service.add_user(session, "t@x.io", password=PASSWORD, actor="t")
+    for n in range(service.THROTTLE_ACCOUNT_FAILURES + 5):
+        try:
+            with db.transaction() as session:
+                service.authenticate(session, "t@x.io", "wrong password", address=f"9.9.{n}.9")
+        except service.SignInThrottled:
+            pass
+    with db.transaction() as session:
+        assert service.authenticate(session, "t@x.io", PASSWORD, address="10.0.0.1") is not None
+
+
+def test_the_wait_doubles_with_each_further_failure(db: ScratchDatabase) -> None:
+    with db.transaction() as session:
+        service.add_user(session, "t@x.io", password=PASSWORD, actor="t")
+    waits = []
+    for _ in range(service.THROTTLE_FAILURES + 4):
+        try:
+            with db.transaction() as session:
+                service.authenticate(session, "t@x.io", "wrong password", address="5.5.5.5")
+        except service.SignInThrottled as exc:
+            waits.append(exc.retry_after)
+            # Let the wait pass: move this client's failures back by it.
+            with db.transaction() as session:
+                for attempt in session.scalars(select(LoginAttempt)):
+                    attempt.at -= dt.timedelta(seconds=exc.retry_after + 1)
+    assert waits and waits == sorted(waits) and waits[-1] >= 2 * waits[0], waits
+    with db.transaction() as session:  # one more failure just now: the right password waits
+        session.add(LoginAttempt(email="t@x.io", address="5.5.5.5", at=dt.datetime.now(dt.UTC)))
+    with pytest.raises(service.SignInThrottled), db.transaction() as session:
+        service.authenticate(session, "t@x.io", PASSWORD, address="5.5.5.5")

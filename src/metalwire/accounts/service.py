@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,8 +42,16 @@ from metalwire.db.base import utcnow
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SESSION_LIFETIME = dt.timedelta(days=14)
 RESET_LIFETIME = dt.timedelta(hours=1)
-THROTTLE_FAILURES = 5
+# Sign-in throttling (OWASP ASVS 2.2): failures are counted per client address and e-mail, per
+# client address over all e-mails, and per e-mail over all addresses. Past each threshold the
+# next attempt waits, doubling with every further failure (1 s, 2 s, 4 s ... up to the window),
+# counted from the last failure. The per-e-mail count only ever delays clients that failed for
+# that e-mail themselves: someone guessing from elsewhere never locks the owner out.
+THROTTLE_FAILURES = 5  # per address and e-mail
+THROTTLE_ADDRESS_FAILURES = 20  # per address, over all e-mails
+THROTTLE_ACCOUNT_FAILURES = 50  # per e-mail, over all addresses
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
+THROTTLE_BASE = dt.timedelta(seconds=1)
 KEY_PREFIX = "mw"
 
 
@@ -249,26 +258,46 @@ def list_users(session: Session) -> list[User]:
 # --- sign-in, sessions ---------------------------------------------------------------------------
 
 
+def _back_off(failures: list[dt.datetime], threshold: int, now: dt.datetime) -> float:
+    """Seconds to wait: none below ``threshold`` failures, then 1 s doubling with each one more,
+    at most the window, from the last failure."""
+    if len(failures) < threshold:
+        return 0.0
+    doubled = THROTTLE_BASE * 2 ** min(len(failures) - threshold, 20)
+    wait = max(failures) + min(doubled, THROTTLE_WINDOW) - now
+    return max(0.0, wait.total_seconds())
+
+
 def authenticate(session: Session, email: str, password: str, *, address: str = "") -> User | None:
-    """Check a password; throttled after repeated failures for the same e-mail."""
+    """Check a password; throttled as THROTTLE_* say (per address and e-mail, per address, per
+    e-mail for clients that failed for it)."""
     email = email.strip().lower()
     now = utcnow()
     since = now - THROTTLE_WINDOW
-    failures = list(
-        session.scalars(
-            select(LoginAttempt.at)
-            .where(LoginAttempt.email == email, LoginAttempt.at >= since)
-            .order_by(LoginAttempt.at)
+    recent = session.execute(
+        select(LoginAttempt.email, LoginAttempt.address, LoginAttempt.at).where(
+            LoginAttempt.at >= since,
+            (LoginAttempt.email == email) | (LoginAttempt.address == address),
         )
+    ).all()
+    pair = [at for e, a, at in recent if e == email and a == address]
+    from_address = [at for _, a, at in recent if a == address]
+    for_account = [at for e, _, at in recent if e == email]
+    wait = max(
+        _back_off(pair, THROTTLE_FAILURES, now),
+        _back_off(from_address, THROTTLE_ADDRESS_FAILURES, now),
+        _back_off(for_account, THROTTLE_ACCOUNT_FAILURES, now) if pair else 0.0,
     )
-    if len(failures) >= THROTTLE_FAILURES:
-        retry = failures[-THROTTLE_FAILURES] + THROTTLE_WINDOW - now
-        raise SignInThrottled(max(1, int(retry.total_seconds())))
+    if wait > 0:
+        raise SignInThrottled(max(1, math.ceil(wait)))
     user = get_user(session, email)
     if user is None or not user.is_active or not verify_password(user.password_hash, password):
         session.add(LoginAttempt(email=email, address=address, at=now))
         return None
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    # This client knows the password: its own failures are forgiven, nobody else's.
+    session.execute(
+        delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address)
+    )
     return user
 
 
