@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from metalwire.accounts import service
-from metalwire.accounts.models import Role
+from metalwire.accounts.models import Role, Scope
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app
 from tests.conftest import ScratchDatabase
@@ -236,7 +236,54 @@ def test_password_reset_by_emailed_link(
         follow_redirects=False,
     )
     assert done.status_code == 303
-    again = client.post(
+    # Signed in now: the token of the form from before is worthless in the new session.
+    stale = client.post(
         link.group(1), data={"password": "and another password", "csrf_token": csrf_of(reset_form)}
     )
+    assert stale.status_code == 403
+    fresh = csrf_of(client.get(link.group(1)).text)
+    assert fresh != csrf_of(reset_form)
+    again = client.post(
+        link.group(1), data={"password": "and another password", "csrf_token": fresh}
+    )
     assert again.status_code == 422 and "invalid or has expired" in again.text
+
+
+def test_csrf_tokens_are_bound_to_the_session_and_guard_cookie_api_writes(
+    db: ScratchDatabase, client: TestClient
+) -> None:
+    """Issue #13 finding 7: a token belongs to one session (another session's, or one from
+    before signing in, is refused), and an API write made on the strength of the session
+    cookie alone needs the page's token in X-CSRF-Token; an API key needs none."""
+    with db.transaction() as session:
+        analyst = service.add_user(
+            session, "a@desk.cn", role=Role.ANALYST, plan="enterprise", password=PASSWORD, actor="t"
+        )
+        first = service.start_session(session, analyst)
+        second = service.start_session(session, analyst)
+        key = service.create_api_key(session, "a@desk.cn", Scope.SUBMIT, actor="t").secret
+    client.cookies.set("mw_session", first)
+    token = csrf_of(client.get("/account").text)
+    client.cookies.set("mw_session", second)
+    other = csrf_of(client.get("/account").text)
+    assert token != other
+    moved = client.post("/account/alerts", data={"series": "X", "csrf_token": token})
+    assert moved.status_code == 403  # the first session's token, sent with the second's cookie
+    submission = {
+        "series": "NO-SUCH-SERIES",
+        "date": "2026-11-25",
+        "kind": "bid",
+        "price": "1",
+        "contributor": "c",
+    }
+    bare = client.post("/api/v1/submissions", json=submission)
+    assert bare.status_code == 403 and bare.json()["type"].endswith("csrf")
+    with_token = client.post(
+        "/api/v1/submissions", json=submission, headers={"X-CSRF-Token": other}
+    )
+    assert with_token.status_code == 422  # past the CSRF check: the unknown series is named
+    client.cookies.clear()
+    keyed = client.post(
+        "/api/v1/submissions", json=submission, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert keyed.status_code == 422

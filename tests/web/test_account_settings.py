@@ -134,6 +134,10 @@ def test_alert_forms_need_csrf_and_touch_only_your_own(
         other = accounts.require_user(session, "other@reader.cn")
         assert alerts.price_alerts(session, other.id) == []
     client.cookies.delete("mw_session")
+    # The signed-in session's token is worthless once signed out.
+    stale = client.post("/account/alerts", data={"series": SILVER, "csrf_token": token})
+    assert stale.status_code == 403
+    token = csrf_of(client.get("/sign-in").text)
     anonymous = client.post(
         "/account/alerts",
         data={"series": SILVER, "threshold": "2", "csrf_token": token},

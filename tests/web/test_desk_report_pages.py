@@ -147,6 +147,7 @@ def test_analyst_drafts_and_edits_a_report_editor_publishes(
     assert refused.status_code == 403
     assert 'id="publish-errors"' in refused.text and "Only an editor" in refused.text
     sign_in(pages, market, market.desk.editor.email)
+    csrf = token_of(pages, f"/desk/reports/{SLUG}")  # tokens belong to a session
     past = pages.post(
         f"/desk/reports/{SLUG}/publish", data={"csrf_token": csrf, "publish_at": "2020-01-01T08:00"}
     )
@@ -214,6 +215,8 @@ def test_editors_release_a_period_then_its_report_can_be_drafted(
     refused = pages.post("/desk/surveys/release", data=form)
     assert refused.status_code == 403 and 'id="release-errors"' in refused.text
     sign_in(pages, market, market.desk.editor.email)
+    csrf = token_of(pages, "/desk/surveys")  # tokens belong to a session: the editor's own
+    form = {**form, "csrf_token": csrf}
     released = pages.post("/desk/surveys/release", data=form, follow_redirects=False)
     assert released.status_code == 303
     page = pages.get(released.headers["location"]).text

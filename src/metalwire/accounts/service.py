@@ -263,8 +263,8 @@ def _back_off(failures: list[dt.datetime], threshold: int, now: dt.datetime) -> 
     at most the window, from the last failure."""
     if len(failures) < threshold:
         return 0.0
-    doubled = THROTTLE_BASE * 2 ** min(len(failures) - threshold, 20)
-    wait = max(failures) + min(doubled, THROTTLE_WINDOW) - now
+    doubled: dt.timedelta = THROTTLE_BASE * 2 ** min(len(failures) - threshold, 20)
+    wait: dt.timedelta = max(failures) + min(doubled, THROTTLE_WINDOW) - now
     return max(0.0, wait.total_seconds())
 
 

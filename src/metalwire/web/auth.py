@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -17,6 +19,8 @@ from metalwire.web.problems import ProblemError
 SESSION_COOKIE = "mw_session"
 CSRF_COOKIE = "mw_csrf"
 CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"  # cookie-authenticated API writes send the token here
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _resolve(request: Request, session: Session) -> Principal:
@@ -43,6 +47,10 @@ def _resolve(request: Request, session: Session) -> Principal:
     if token:
         user = service.session_user(session, token)
         if user is not None:
+            if request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
+                # A browser sends the session cookie with any site's request: an API write
+                # on the strength of the cookie alone needs the page's token as well.
+                check_csrf(request, request.headers.get(CSRF_HEADER))
             return service.principal_of(user)
     return service.anonymous_principal(session)
 
@@ -115,7 +123,21 @@ def deny(decision: Decision, what: str) -> ProblemError:
 # --- CSRF: double-submit token (cookie + hidden form field), plus SameSite=Lax cookies -------
 
 
+def _session_bound(request: Request) -> str | None:
+    """The CSRF token of the signed-in session: derived from the session's own secret, so a
+    token from another session (or from before signing in) is worthless in this one."""
+    session_token = request.cookies.get(SESSION_COOKIE)
+    if not session_token:
+        return None
+    key = request.app.state.settings.secret_key.encode()
+    digest = hmac.new(key, b"csrf:" + session_token.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
 def csrf_token(request: Request) -> str:
+    bound = _session_bound(request)
+    if bound is not None:
+        return bound
     token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if token is None:
         token = new_token(16)
@@ -132,8 +154,9 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
-    cookie = request.cookies.get(CSRF_COOKIE)
-    if not cookie or not submitted or not same(cookie, submitted):
+    """Signed in: the session's own token; before signing in: the double-submit cookie."""
+    expected = _session_bound(request) or request.cookies.get(CSRF_COOKIE)
+    if not expected or not submitted or not same(expected, submitted):
         raise ProblemError(
             403, "the form has expired or did not come from this site; reload it", kind="csrf"
         )
