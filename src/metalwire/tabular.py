@@ -128,6 +128,39 @@ def parse_decimal(text: str) -> Decimal:
     return value
 
 
+MAX_DECIMAL_PLACES = 6  # the scale of every stored price and volume (db.base.Price)
+FIRST_DATE = dt.date(1990, 1, 1)  # the oldest market date any import may carry
+DAYS_AHEAD = 366  # and the newest: a year from today
+
+
+def number_problems(
+    name: str, value: Decimal | None, limit: Decimal, places: int = MAX_DECIMAL_PLACES
+) -> list[tuple[str, str]]:
+    """(field, message) when ``value`` is not finite, beyond ``limit`` in magnitude or finer than
+    ``places`` decimals: a number the database would store as something else (1E+999999 as Inf,
+    1E-999999 as 0)."""
+    if value is None:
+        return []
+    if not value.is_finite():
+        return [(name, f"not a finite number: {value}")]
+    if abs(value) > limit:
+        return [(name, f"out of range: {value} is beyond {limit:,.0f} in magnitude")]
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        return [(name, f"at most {places} decimal places, got {value}")]
+    return []
+
+
+def date_problems(
+    name: str, value: dt.date | None, today: dt.date, first: dt.date = FIRST_DATE
+) -> list[tuple[str, str]]:
+    """(field, message) for a market date outside ``first`` .. a year from ``today``."""
+    last = today + dt.timedelta(days=DAYS_AHEAD)
+    if value is None or first <= value <= last:
+        return []
+    return [(name, f"out of range: {value} is not between {first} and {last}")]
+
+
 def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text[:10] if "T" in text or " " in text else text)

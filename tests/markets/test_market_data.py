@@ -118,3 +118,29 @@ def test_a_changed_settlement_is_a_new_version(env_db: ScratchDatabase, tmp_path
     path.write_text(f"{HEADER}\nSHFE-AG-FRONT,2026-11-26,7860,,,USD,kg\n")
     refused = runner.invoke(app, ["import", "market", str(path)])
     assert refused.exit_code == 1 and "quoted in CNY/kg, not USD/kg" in refused.output
+
+
+def test_settlements_and_dates_outside_their_range_are_refused(
+    env_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    """Issue #13 findings 2 and 3 for market data."""
+    path = tmp_path / "range.csv"
+    path.write_text(
+        "\n".join(
+            [
+                HEADER,
+                "SHFE-AG-FRONT,2026-11-25,1E+999999,,,CNY,kg",
+                "SHFE-AG-FRONT,9999-12-31,7850,,,CNY,kg",
+                "SHFE-AG-FRONT,0001-01-01,7850,1E+30,,CNY,kg",
+            ]
+        )
+        + "\n"
+    )
+    result = runner.invoke(app, ["import", "market", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("row 2: settle: out of range")
+    assert lines[1].startswith("row 3: date: out of range")
+    assert any(line.startswith("row 4: date: out of range") for line in lines)
+    assert any(line.startswith("row 4: volume: out of range") for line in lines)
+    assert prices(env_db) == 0

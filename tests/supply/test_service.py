@@ -323,3 +323,21 @@ def test_the_client_reads_survey_statistics_and_history(
         history = mw.survey_history("AG-OUT")
     assert list(history.index) == ["2025-09", "2025-10"]
     assert history.loc["2025-10", "production"] == Decimal("570.00")
+
+
+def test_volumes_outside_their_range_are_refused_by_row_and_field(
+    editor: User, env_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    """Issue #13 finding 2 for survey returns: 1E+999999 and 1E-999999 would be stored as
+    something else (Inf, 0); a capacity of 1E+30 tonnes is a typo."""
+    lines = [
+        "AG-OUT,2025-09,HN-1,Henan One,Henan,lead-smelter by-product,3600,1E+999999,40,290,,",
+        "AG-OUT,2025-09,YN-1,Yunnan One,Yunnan,copper-smelter by-product,1E+30,200,1E-999999,,,",
+    ]
+    result = runner.invoke(cli, ["import", "survey", str(write(tmp_path, lines))])
+    assert result.exit_code == 1
+    output = result.output
+    assert "row 2: production: out of range" in output
+    assert "row 3: capacity: out of range" in output
+    assert "row 3: inventory: at most 6 decimal places" in output
+    assert returns_count(env_db) == 0

@@ -20,9 +20,23 @@ from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 from metalwire.db.base import utcnow
 from metalwire.indices.engine import CODE_PATTERN
 from metalwire.markets.models import Instrument, MarketPrice
-from metalwire.tabular import ImportRejected, Problems, parse_date, parse_decimal, read_table
+from metalwire.tabular import (
+    ImportRejected,
+    Problems,
+    date_problems,
+    number_problems,
+    parse_date,
+    parse_decimal,
+    read_table,
+)
 
 MARKET_COLUMNS = ("instrument", "date", "settle", "volume", "open_interest", "currency", "unit")
+
+
+SETTLE_LIMIT = Decimal("1e12")  # a settlement, volume or open interest beyond it is a typo
+# Market history reaches further back than the desk's own prices (the World Bank's monthly
+# prices start in 1960).
+FIRST_SETTLEMENT = dt.date(1900, 1, 1)
 
 
 def import_market(
@@ -60,6 +74,21 @@ def import_market(
             except ValueError as exc:
                 problems.add(number, name, str(exc))
                 ok = False
+        day = values.get("date")
+        found = date_problems(
+            "date",
+            day if isinstance(day, dt.date) else None,
+            (now or utcnow()).date(),
+            FIRST_SETTLEMENT,
+        )
+        for name in ("settle", "volume", "open_interest"):
+            value = values.get(name)
+            found += number_problems(
+                name, value if isinstance(value, Decimal) else None, SETTLE_LIMIT
+            )
+        for name, message in found:
+            problems.add(number, name, message)
+            ok = False
         if cells["currency"] not in KNOWN_CURRENCIES:
             problems.add(number, "currency", f"unknown currency {cells['currency']!r}")
             ok = False

@@ -55,8 +55,12 @@ from metalwire.pricing.models import (
 )
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS, SubmissionIn
 from metalwire.tabular import (
+    DAYS_AHEAD,
+    FIRST_DATE,
     ImportRejected,
     Problems,
+    date_problems,
+    number_problems,
     parse_date,
     parse_datetime,
     parse_decimal,
@@ -104,45 +108,25 @@ def _fingerprint(series_id: int, item: SubmissionIn, received_at: dt.datetime) -
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-# What a submission may carry (docs/api.md, POST /api/v1/submissions): prices,
-# adjustments and volumes within these magnitudes and to at most the stored scale, a market date
-# from 1990 to a year ahead, a receipt instant in the same years.
+# What a submission may carry (docs/api.md, POST /api/v1/submissions): prices, adjustments
+# and volumes within these magnitudes and to at most the stored scale (tabular.number_problems),
+# a market date from 1990 to a year ahead, a receipt instant in the same years.
 PRICE_LIMIT = Decimal("1e12")  # per unit, in the series' currency
 VOLUME_LIMIT = Decimal("1e9")  # in the series' volume unit
-MAX_DECIMAL_PLACES = 6  # the scale of every stored price and volume (db.base.Price)
-FIRST_MARKET_DATE = dt.date(1990, 1, 1)
-DAYS_AHEAD = 366
-
-
-def _number_problems(name: str, value: Decimal | None, limit: Decimal) -> list[tuple[str, str]]:
-    if value is None:
-        return []
-    if not value.is_finite():
-        return [(name, f"not a finite number: {value}")]
-    if abs(value) > limit:
-        return [(name, f"out of range: {value} is beyond {limit:,.0f} in magnitude")]
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
-        return [(name, f"at most {MAX_DECIMAL_PLACES} decimal places, got {value}")]
-    return []
 
 
 def _date_problems(item: SubmissionIn, today: dt.date) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+    problems = date_problems("date", item.date, today)
     last = today + dt.timedelta(days=DAYS_AHEAD)
-    if not FIRST_MARKET_DATE <= item.date <= last:
-        problems.append(
-            ("date", f"out of range: {item.date} is not between {FIRST_MARKET_DATE} and {last}")
-        )
     received = item.received_at
     # Checked on the written fields before any conversion: 9999-12-31T23:59:59-05:00 is past
     # the last instant Python can turn into UTC.
-    if received is not None and not FIRST_MARKET_DATE.year <= received.year <= last.year:
+    if received is not None and not FIRST_DATE.year <= received.year <= last.year:
         problems.append(
             (
                 "received_at",
                 f"out of range: {received.isoformat()} is not between "
-                f"{FIRST_MARKET_DATE.year} and {last.year}",
+                f"{FIRST_DATE.year} and {last.year}",
             )
         )
     return problems
@@ -154,8 +138,8 @@ def check_submission(
     """Every rule a submission breaks, as (field, message)."""
     problems: list[tuple[str, str]] = []
     for name in ("price", "low", "high", "adjustment"):
-        problems += _number_problems(name, getattr(item, name), PRICE_LIMIT)
-    problems += _number_problems("volume", item.volume, VOLUME_LIMIT)
+        problems += number_problems(name, getattr(item, name), PRICE_LIMIT)
+    problems += number_problems("volume", item.volume, VOLUME_LIMIT)
     problems += _date_problems(item, today or utcnow().date())
     if problems:
         return problems  # the rules below compare numbers that are not yet known to be sane

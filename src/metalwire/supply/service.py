@@ -35,7 +35,7 @@ from metalwire.supply.models import (
 )
 from metalwire.supply.reference import province_code, provinces, reasons
 from metalwire.supply.schemas import PERIOD_PATTERN, RETURN_COLUMNS, ReturnIn, ReturnsResult
-from metalwire.tabular import ImportRejected, Problems, parse_decimal, read_table
+from metalwire.tabular import ImportRejected, Problems, number_problems, parse_decimal, read_table
 
 DEFAULT_PRODUCER_TYPES = [
     {"code": "primary", "name_en": "primary", "name_zh": "原生"},
@@ -179,6 +179,9 @@ def panel(session: Session, survey: Survey) -> list[Respondent]:
 # --- returns -----------------------------------------------------------------------------------
 
 
+RETURN_VOLUME_LIMIT = Decimal("1e9")  # tonnes a month or a year: far above any smelter
+
+
 def _check(survey: Survey, item: ReturnIn, known: Respondent | None) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     types = {t["code"] for t in survey.producer_types}
@@ -196,6 +199,14 @@ def _check(survey: Survey, item: ReturnIn, known: Respondent | None) -> list[tup
                 f"use one of {', '.join(sorted(types))}",
             )
         )
+    # Volumes in the survey's unit (tonnes): finite, within the limit, to the stored scale.
+    numbers = [
+        problem
+        for name in ("capacity", "production", "inventory", "forecast_next")
+        for problem in number_problems(name, getattr(item, name), RETURN_VOLUME_LIMIT)
+    ]
+    if numbers:
+        return problems + numbers  # the sign checks below need sane numbers
     if item.capacity is not None and item.capacity <= 0:
         problems.append(("capacity", f"must be positive, got {item.capacity}"))
     for name in ("production", "inventory", "forecast_next"):
