@@ -52,6 +52,7 @@ from metalwire.web.pages import (
 )
 from metalwire.web.problems import install_problem_handlers
 from metalwire.web.security_headers import SecurityHeaders
+from metalwire.web.shared_pages import SharedPages
 
 API_DESCRIPTION = """
 The metalwire API: the commodity catalog, price series and (as the platform grows) assessments,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.clock = utcnow  # tests may set a fixed clock
     app.state.body_cache = BodyCache()
     app.state.fast_history_hits = 0
+    app.state.shared_page_hits = 0
     app.state.redis = None
     if settings.redis_url:
         import redis
@@ -157,6 +159,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         exclude_content_types=("application/json", "text/csv", "text/event-stream"),
     )
     app.add_middleware(FastHistory)
+    app.add_middleware(SharedPages)  # outside the compression: it keeps the compressed bytes
     app.add_middleware(Admission, stats=app.state.admission, ledger=app.state.checkouts)
     app.add_middleware(NulGuard)  # nothing below sees a NUL character
     app.add_middleware(SecurityHeaders)  # outermost: refusals and errors carry them too

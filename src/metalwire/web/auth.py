@@ -7,6 +7,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from metalwire.accounts import service
@@ -143,6 +144,20 @@ def csrf_token(request: Request) -> str:
         token = new_token(16)
         request.state.new_csrf = token
     return str(token)
+
+
+class LazyCsrfToken:
+    """The CSRF token for a template, made only if the page shows a form that needs it: a page
+    without one sets no cookie and names no visitor, so it can be shared."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))  # a token may come back from a cookie: escape it
 
 
 def set_csrf_cookie(request: Request, response: Response) -> None:

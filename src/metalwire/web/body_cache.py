@@ -22,6 +22,7 @@ class CachedBody:
     media_type: str
     etag: str
     marks: tuple[str, ...] = ()  # what a page needs to know of the body besides the bytes
+    headers: tuple[tuple[bytes, bytes], ...] = ()  # a whole answer's (web/shared_pages.py)
 
 
 class BodyCache:
@@ -40,9 +41,15 @@ class BodyCache:
             return item
 
     def put(
-        self, key: Hashable, body: bytes, media_type: str, *, marks: tuple[str, ...] = ()
+        self,
+        key: Hashable,
+        body: bytes,
+        media_type: str,
+        *,
+        marks: tuple[str, ...] = (),
+        headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> CachedBody:
-        item = CachedBody(body, media_type, etag_of(body), marks)
+        item = CachedBody(body, media_type, etag_of(body), marks, headers)
         if len(body) > self._max // 4:
             return item  # too large to be worth evicting everything else for
         with self._lock:

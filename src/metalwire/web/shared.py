@@ -17,15 +17,32 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal
+from metalwire.audit import AuditEvent
 from metalwire.catalog.models import PriceSeries
 from metalwire.newsroom.models import Article, ArticleRevision
 from metalwire.supply.models import SurveyRelease
 from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import resolve_lang
 
+# Audited changes of what shared answers are made from (a series' tier, name or release time, the
+# catalog, indices, instruments, plans, surveys, market data): the newest such event's id moves
+# with each. Sign-ins, keys and alerts are audited too but change no shared answer.
+DEFINITIONS = (
+    "price_series",
+    "catalog_group",
+    "catalog_entry",
+    "commodity",
+    "index",
+    "instrument",
+    "plan",
+    "survey",
+    "market_price",
+)
+
 
 def content_stamp() -> Select[Any]:
-    """What shared answers show beyond the clock: approvals, series, articles, survey releases."""
+    """What shared answers show beyond the clock: approvals, series, articles, survey releases
+    and audited definitions."""
     return select(
         select(func.coalesce(func.sum(PriceSeries.publication_seq), 0)).scalar_subquery(),
         select(func.count()).select_from(PriceSeries).scalar_subquery(),
@@ -39,7 +56,20 @@ def content_stamp() -> Select[Any]:
         select(func.max(Article.publish_at)).scalar_subquery(),
         select(func.count()).select_from(ArticleRevision).scalar_subquery(),
         select(func.count()).select_from(SurveyRelease).scalar_subquery(),
+        select(func.max(AuditEvent.id))
+        .where(AuditEvent.object_type.in_(DEFINITIONS))
+        .scalar_subquery(),
     )
+
+
+SHAREABLE = "shareable"  # the request state's mark: this answer names no one
+
+
+def mark_shareable(request: Request) -> None:
+    """Say that the answer being made is the same for every anonymous visitor asking the same
+    (path, query, cookies, languages) in the same minute and database state, so the shared
+    pages layer (web/shared_pages.py) may keep it whole and send it again."""
+    setattr(request.state, SHAREABLE, True)
 
 
 def shared_answer(

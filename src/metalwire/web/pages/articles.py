@@ -30,7 +30,7 @@ from metalwire.web.i18n import translations
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.pagination import decode_cursor, encode_cursor
 from metalwire.web.problems import ProblemError
-from metalwire.web.shared import shared_answer
+from metalwire.web.shared import mark_shareable, shared_answer
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
@@ -143,6 +143,8 @@ def _feed(
 
     # Feed readers poll: one body per feed, language, plan, host and minute.
     shared = shared_answer(request, session, principal, ("feed", kind, code, shown, base), make)
+    if principal.is_anonymous:
+        mark_shareable(request)
     return cached(request, principal, shared.body, MEDIA_TYPES[kind])
 
 

@@ -24,8 +24,7 @@ from metalwire.pricing import service as pricing
 from metalwire.web.access import access
 from metalwire.web.auth import (
     CurrentPrincipal,
-    check_csrf,
-    csrf_token,
+    LazyCsrfToken,
     get_principal,
     set_csrf_cookie,
 )
@@ -42,7 +41,7 @@ from metalwire.web.boards import (
 )
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
-from metalwire.web.shared import shared_content
+from metalwire.web.shared import mark_shareable, shared_content
 
 router = APIRouter(include_in_schema=False)
 # Rise/fall colours a reader may choose on the account page: red up (China's convention) or
@@ -66,12 +65,15 @@ def page(
         nav=nav,
         path=request.url.path,
         principal=principal,
-        csrf_token=csrf_token(request),
+        csrf_token=LazyCsrfToken(request),
         colour_convention=convention,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)
     set_csrf_cookie(request, response)
+    if principal.is_anonymous and not getattr(request.state, "new_csrf", None):
+        # Nothing in it names this visitor: any anonymous visitor asking the same may get it.
+        mark_shareable(request)
     if request.query_params.get("lang") in ("en", "zh"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
@@ -302,10 +304,11 @@ def banner_dismissed(request: Request, now: dt.datetime) -> bool:
 @access("public")
 def dismiss_banner(
     request: Request,
-    csrf_token: Annotated[str | None, Form()] = None,
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    check_csrf(request, csrf_token)
+    # No CSRF token, as for the language switch: it only sets a display cookie on the browser
+    # that posts it (a forged "Got it" hides a banner, nothing more), and a token in the banner
+    # would make every anonymous page at the release instant personal, rendered per visitor.
     now: dt.datetime = request.app.state.clock()
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)

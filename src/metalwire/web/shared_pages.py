@@ -1,0 +1,143 @@
+"""Anonymous pages and feeds sent whole, without the framework, while nothing they show changed.
+
+At a release instant most readers are not signed in, and they all ask for the home page, an
+entry page, a series page or a feed. Those routes already share their content (web/shared.py);
+what each request still costs is the framework, the page around the content and compression.
+This ASGI layer keeps the whole answer (status, headers and the compressed bytes) of a route
+that marked it shareable (``shared.mark_shareable``: an anonymous visitor, no form token, no
+cookie naming anyone) and sends it again to the next anonymous visitor asking the same,
+after one statement that reads everything the answer is made from: the free plan, approvals,
+articles, survey releases and audited definitions (``shared.content_stamp``). The key also
+holds the minute, as the content caches' keys do, so an answer made before a release time is
+never sent after its minute.
+
+A request goes to the routes when the layer cannot answer exactly as they would: an API key or
+a session cookie, a conditional request (If-None-Match, If-Modified-Since, Range: the routes
+answer 304 themselves), a path outside the shared ones, an answer not yet kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Hashable
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import Engine, Select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from metalwire.accounts import service as accounts
+from metalwire.web.auth import SESSION_COOKIE
+from metalwire.web.body_cache import BodyCache
+from metalwire.web.deps import LANG_COOKIE
+from metalwire.web.shared import SHAREABLE, content_stamp
+
+# The pages every reader asks for at a release instant, and the feeds readers poll.
+SHARED_PATHS = re.compile(r"/|/entry/[^/]+|/series/[^/]+|/feeds/[^/]+/(?:rss|atom)")
+# The route answers these itself (a 304, a part).
+CONDITIONAL = (b"if-none-match", b"if-modified-since", b"if-range", b"range")
+
+
+def page_stamp() -> Select[Any]:
+    """Everything an anonymous page is made from besides the clock, in one statement."""
+    return content_stamp().add_columns(accounts.FREE_PLAN.scalar_subquery())
+
+
+class SharedPages:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._stamp = page_stamp()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        visitor = _anonymous_visitor(scope)
+        if visitor is None:
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        cache: BodyCache = state.body_cache
+        # One hop to the thread pool for the statement: no database call on the event loop.
+        minute, stamp = await anyio.to_thread.run_sync(self._read, state.engine, state.clock)
+        key = ("shared-page", visitor, minute, stamp)
+        hit = cache.get(key)
+        if hit is not None:
+            await send({"type": "http.response.start", "status": 200, "headers": hit.headers})
+            await send({"type": "http.response.body", "body": hit.body})
+            state.shared_page_hits += 1  # operators (and tests) see the layer is taken
+            return
+        await self._answer_and_keep(scope, receive, send, key)
+
+    def _read(self, engine: Engine, clock: Any) -> tuple[dt.datetime, tuple[Hashable, ...]]:
+        # The clock before the statement: the answer kept can only be newer than its key.
+        minute = _minute(clock())
+        with engine.connect() as connection:
+            stamp = tuple(connection.execute(self._stamp).one())
+        return minute, stamp
+
+    async def _answer_and_keep(
+        self, scope: Scope, receive: Receive, send: Send, key: tuple[Hashable, ...]
+    ) -> None:
+        start: Message | None = None
+        chunks: list[bytes] = []
+        complete = False
+
+        async def keep(message: Message) -> None:
+            nonlocal start, complete
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                complete = not message.get("more_body", False)
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        state = scope["app"].state
+        if (
+            start is not None
+            and complete
+            and start["status"] == 200
+            and scope.get("state", {}).get(SHAREABLE)
+            and _names_no_one(start["headers"])
+            and _minute(state.clock()) == key[2]  # made within the minute of its key
+        ):
+            headers = tuple((bytes(k), bytes(v)) for k, v in start["headers"])
+            cache: BodyCache = state.body_cache
+            cache.put(key, b"".join(chunks), "", headers=headers)
+
+
+def _anonymous_visitor(scope: Scope) -> tuple[Hashable, ...] | None:
+    """What, besides the database and the clock, the answer to this request may depend on; None
+    when the request is not one this layer answers."""
+    if scope["type"] != "http" or scope["method"] != "GET":
+        return None
+    if not SHARED_PATHS.fullmatch(scope["path"]):
+        return None
+    headers: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        if name in headers:
+            return None  # a repeated header: which one a route reads is not this layer's guess
+        headers[name] = value
+    if b"authorization" in headers or any(name in headers for name in CONDITIONAL):
+        return None
+    cookie = headers.get(b"cookie", b"")
+    if SESSION_COOKIE.encode() + b"=" in cookie:
+        return None
+    return (
+        scope["scheme"],
+        headers.get(b"host", b""),
+        scope["path"],
+        scope["query_string"],
+        cookie,  # the language, the banner's "Got it", and anything else a route may read
+        headers.get(b"accept-language", b""),
+        b"gzip" in headers.get(b"accept-encoding", b""),
+    )
+
+
+def _names_no_one(headers: list[tuple[bytes, bytes]]) -> bool:
+    """No cookie but the language one (set the same for everyone asking with ``?lang=``)."""
+    lang = LANG_COOKIE.encode() + b"="
+    return all(name.lower() != b"set-cookie" or value.startswith(lang) for name, value in headers)
+
+
+def _minute(now: dt.datetime) -> dt.datetime:
+    return now.replace(second=0, microsecond=0)
