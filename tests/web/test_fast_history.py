@@ -106,3 +106,51 @@ def test_session_cookies_and_as_of_take_the_full_route(released: Desk, app: Fast
     for _ in range(2):
         assert client.get(URL).status_code == 200
     assert app.state.fast_history_hits == 0
+
+
+LATEST = "/api/v1/prices/latest"
+
+
+def test_the_fast_latest_prices_are_the_full_answer(released: Desk, app: FastAPI) -> None:
+    key = bearer(key_for(released, "poll@metals.cn", Role.SUBSCRIBER, "subscriber"))
+    client = TestClient(app)
+    for query in ("", "?group=precious-metals", "?entry=silver&lang=zh"):
+        hits = app.state.fast_history_hits
+        full = client.get(LATEST + query, headers=key)
+        assert full.status_code == 200 and app.state.fast_history_hits == hits
+        fast = client.get(LATEST + query, headers=key)
+        assert app.state.fast_history_hits == hits + 1, query
+        assert fast.content == full.content
+        assert {h: fast.headers.get(h) for h in HEADERS} == {
+            h: full.headers.get(h) for h in HEADERS
+        }
+        assert fast.headers["cache-control"] == "private, max-age=30"
+    anonymous = client.get(LATEST)
+    again = client.get(LATEST)
+    assert again.content == anonymous.content and again.headers["cache-control"].startswith(
+        "public"
+    )
+    assert app.state.fast_history_hits == hits + 2
+    # What the route refuses or reads otherwise stays with it.
+    for query in ("?lang=fr", "?group=nickel-alloys", "?group=a&group=b", "?limit=3"):
+        client.get(LATEST + query, headers=key)
+        client.get(LATEST + query, headers=key)
+    assert app.state.fast_history_hits == hits + 2
+    assert client.get(LATEST + "?group=nickel-alloys", headers=key).status_code == 422
+
+
+def test_latest_prices_follow_the_release_and_the_plan_at_once(
+    released: Desk, app: FastAPI, client: TestClient
+) -> None:
+    secret = key_for(released, "trader@metals.cn", Role.SUBSCRIBER, "subscriber")
+
+    def shown() -> dict[str, object]:
+        rows = client.get(LATEST, headers=bearer(secret)).json()
+        return {r["series"]: r["price"] and r["price"]["date"] for r in rows}
+
+    assert shown()[PREMIUM] == "2026-11-24" and shown()[SILVER] == "2026-11-24"
+    publish(released, SILVER, DAY, DEALS)  # approved in the same minute: released at once
+    assert shown()[SILVER] == "2026-11-25"
+    with released.db.transaction() as session:
+        accounts.set_plan(session, "trader@metals.cn", "free", actor="t")
+    assert shown()[PREMIUM] is None  # locked: no premium digit leaves

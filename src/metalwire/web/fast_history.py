@@ -1,8 +1,10 @@
-"""A fast path for released price histories: cached answers served without the framework.
+"""A fast path for released price histories and the latest prices: cached answers served
+without the framework.
 
-Twenty years of a daily series is a 1.3 MB answer that many clients poll. The full route
-(web/api/prices.py) computes it and keeps the bytes in the body cache; this ASGI layer sends
-those bytes again when nothing the answer depends on has changed. It reads the key's holder and
+Twenty years of a daily series is a 1.3 MB answer that many clients poll, and at a release
+instant every API client polls the latest prices. The full routes (web/api/prices.py) compute
+them and keep the bytes in the body cache; this ASGI layer sends those bytes again when nothing
+the answer depends on has changed. It reads the key's holder and
 the series' standing (tier, group, publication stamp) in one statement each, asks the same gate
 and counts the same rate limit as the full route, and hands the request to the full route
 whenever it cannot answer exactly as that would: a cache miss, anything the gate refuses, a
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,16 +26,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.gate import Principal, history_floor, may_read_tier
-from metalwire.pricing.service import SERIES_STANDING, SeriesStanding, standing_of
+from metalwire.pricing.service import SERIES_STANDING, standing_of
 from metalwire.web.api import API_PREFIX
 from metalwire.web.api.prices import history_key, next_link, raw_query
 from metalwire.web.auth import SESSION_COOKIE, admit, rate_headers
-from metalwire.web.body_cache import BodyCache
+from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import resolve_lang
 from metalwire.web.http_cache import not_modified
+from metalwire.web.shared import content_stamp, shared_key
 
 AnySelect = Select[*tuple[Any, ...]]
+Answer = tuple[int, dict[str, str], bytes]
 HISTORY = re.compile(re.escape(API_PREFIX) + r"/series/([^/]+)/prices")
+LATEST = API_PREFIX + "/prices/latest"
+LATEST_FILTERS = frozenset({"group", "entry", "lang"})
 
 
 class FastHistory:
@@ -42,17 +49,20 @@ class FastHistory:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             match = HISTORY.fullmatch(scope["path"])
-            if match and await self._answer(scope, send, match.group(1)):
+            if match and "as_of" not in raw_query(scope):
+                if await self._answer(scope, send, _prepare, match.group(1)):
+                    return
+            elif scope["path"] == LATEST and await self._answer(scope, send, _prepare_latest):
                 return
         await self.app(scope, receive, send)
 
-    async def _answer(self, scope: Scope, send: Send, code: str) -> bool:
+    async def _answer(
+        self, scope: Scope, send: Send, prepare: Callable[..., Answer | None], *args: str
+    ) -> bool:
         request = Request(scope)
-        if "as_of" in raw_query(scope):
-            return False
         # The reads and the rate-limit count block: one hop to the thread pool for all of them,
         # never a database call on the event loop.
-        answer = await anyio.to_thread.run_sync(_prepare, request, code)
+        answer = await anyio.to_thread.run_sync(prepare, request, *args)
         if answer is None:
             return False
         status, headers, body = answer
@@ -68,16 +78,17 @@ class FastHistory:
         return True
 
 
-def _prepare(request: Request, code: str) -> tuple[int, dict[str, str], bytes] | None:
+def _prepare(request: Request, code: str) -> Answer | None:
     """The status, headers and body the full route would send, or None to leave it to it."""
     query = raw_query(request.scope)
     state = request.app.state
     engine: Engine = state.engine
     now = state.clock()
-    found = _read(request, engine, code, now)
+    found = _read(request, engine, (KEYED, ANONYMOUS), {"code": code, "as_of": now}, now)
     if found is None:
         return None
-    principal, standing = found
+    principal, row = found
+    standing = standing_of(row)
     if not may_read_tier(principal, standing.tier, standing.group):
         return None
     lang = resolve_lang(request, dict(parse_qsl(query)).get("lang"))
@@ -93,16 +104,51 @@ def _prepare(request: Request, code: str) -> tuple[int, dict[str, str], bytes] |
     hit = body_cache.get(key)
     if hit is None:
         return None
+    return _send_cached(request, principal, hit, max_age=60, link=next_link(hit.body))
+
+
+def _prepare_latest(request: Request) -> Answer | None:
+    """The latest prices as the full route would send them (a body every reader of a plan
+    shares within a minute, web/shared.py), or None to leave the request to it."""
+    params = parse_qsl(raw_query(request.scope), keep_blank_values=True)
+    given = dict(params)
+    if len(given) != len(params) or not given.keys() <= LATEST_FILTERS:
+        return None  # a repeated or unknown parameter: the route says what it makes of it
+    if given.get("lang", "en") not in ("en", "zh"):
+        return None
+    state = request.app.state
+    now = state.clock()
+    found = _read(request, state.engine, (LATEST_KEYED, LATEST_ANONYMOUS), {}, now)
+    if found is None:
+        return None
+    principal, stamp = found
+    lang = resolve_lang(request, given.get("lang"))
+    what = ("latest", given.get("group"), given.get("entry"), lang)
+    body_cache: BodyCache = state.body_cache
+    hit = body_cache.get(shared_key(what, lang, principal, now, stamp))
+    if hit is None:
+        return None
+    return _send_cached(request, principal, hit, max_age=30)
+
+
+def _send_cached(
+    request: Request,
+    principal: Principal,
+    hit: CachedBody,
+    *,
+    max_age: int,
+    link: str | None = None,
+) -> Answer | None:
+    """What ``http_cache.cached`` and the API's rate limit would send for a kept body."""
     admission = admit(request, principal)
     if not admission.allowed:
         return None  # the full route answers the refusal
     headers = {
         "etag": hit.etag,
-        "cache-control": f"{'public' if principal.is_anonymous else 'private'}, max-age=60",
+        "cache-control": f"{'public' if principal.is_anonymous else 'private'}, max-age={max_age}",
         "vary": "Authorization, Cookie",
         **{name.lower(): value for name, value in rate_headers(admission).items()},
     }
-    link = next_link(hit.body)
     if link:
         headers["link"] = f'<{link}>; rel="next"'
     if not_modified(request.headers.get("if-none-match", ""), hit.etag):
@@ -121,34 +167,40 @@ def _side_by_side(first: AnySelect, second: AnySelect) -> AnySelect:
 
 KEYED = _side_by_side(accounts.KEY_HOLDER, SERIES_STANDING)
 ANONYMOUS = _side_by_side(accounts.FREE_PLAN, SERIES_STANDING)
+LATEST_KEYED = _side_by_side(accounts.KEY_HOLDER, content_stamp())
+LATEST_ANONYMOUS = _side_by_side(accounts.FREE_PLAN, content_stamp())
 KEY_COLUMNS = len(accounts.KEY_HOLDER.selected_columns)
 
 
 def _read(
-    request: Request, engine: Engine, code: str, now: dt.datetime
-) -> tuple[Principal, SeriesStanding] | None:
-    """The caller and the series' standing as the full route would see them, or None to leave
-    the request to it. The connection is returned before the rate limit is counted, so the
-    request never holds two."""
+    request: Request,
+    engine: Engine,
+    statements: tuple[AnySelect, AnySelect],
+    params: dict[str, Any],
+    now: dt.datetime,
+) -> tuple[Principal, tuple[Any, ...]] | None:
+    """The caller and the rest of the row (the series' standing, a content stamp) as the full
+    route would see them, or None to leave the request to it. The connection is returned
+    before the rate limit is counted, so the request never holds two."""
+    keyed, anonymous = statements
     header = request.headers.get("authorization")
     if header is None:
         if SESSION_COOKIE in request.cookies:
             return None
         with engine.connect() as connection:
-            row = connection.execute(ANONYMOUS, {"code": code, "as_of": now}).one_or_none()
+            row = connection.execute(anonymous, {**params, "as_of": now}).one_or_none()
         if row is None:
             return None
-        return accounts.anonymous_principal_of(row[0]), standing_of(tuple(row[1:]))
+        return accounts.anonymous_principal_of(row[0]), tuple(row[1:])
     scheme, _, value = header.partition(" ")
     split = accounts.split_key(value.strip())
     if scheme.lower() != "bearer" or split is None:
         return None
     with engine.connect() as connection:
-        params = {"prefix": split[0], "code": code, "as_of": now}
-        row = connection.execute(KEYED, params).one_or_none()
+        row = connection.execute(keyed, {**params, "prefix": split[0], "as_of": now}).one_or_none()
     if row is None:
         return None
     holder = accounts.holder_of(tuple(row[:KEY_COLUMNS]), split[1])
     if holder is None or accounts.needs_marking(holder.last_used_at, now):
         return None
-    return holder.principal, standing_of(tuple(row[KEY_COLUMNS:]))
+    return holder.principal, tuple(row[KEY_COLUMNS:])

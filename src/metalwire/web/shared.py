@@ -91,11 +91,21 @@ def shared_answer(
     filters, host)."""
     now: dt.datetime = request.app.state.clock()
     lang = resolve_lang(request, request.query_params.get("lang"))
-    minute = now.replace(second=0, microsecond=0)
     stamp = tuple(session.execute(content_stamp()).one())
-    key = (*what, lang, principal.entitlements, minute, stamp)
+    key = shared_key(what, lang, principal, now, stamp)
     cache: BodyCache = request.app.state.body_cache
     return cache.obtain(key, make)
+
+
+def shared_key(
+    what: tuple[Hashable, ...],
+    lang: str,
+    principal: Principal,
+    now: dt.datetime,
+    stamp: tuple[Hashable, ...],
+) -> tuple[Hashable, ...]:
+    """The body cache's key of a shared answer (also built by web/fast_history.py)."""
+    return (*what, lang, principal.entitlements, now.replace(second=0, microsecond=0), stamp)
 
 
 def shared_content(
