@@ -9,6 +9,7 @@ import typer
 from metalwire.cli import (
     account_commands,
     alerts,
+    audit_commands,
     catalog_commands,
     db_commands,
     markets_commands,
@@ -39,6 +40,7 @@ app.add_typer(newsroom_commands.report_app, name="report")
 app.add_typer(markets_commands.markets_app, name="markets")
 app.add_typer(markets_commands.index_app, name="index")
 app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(audit_commands.audit_app, name="audit")
 pricing_commands.register(app)
 serve_commands.register(app)
 

@@ -375,6 +375,7 @@ def store_article(
     session.flush()
     record(
         session,
+        at=now,
         actor=actor,
         action="create" if created else "revise",
         object_type="article",
@@ -441,6 +442,7 @@ def publish(
     session.flush()
     record(
         session,
+        at=now,
         actor=user.email,
         action="publish" if when <= now else "schedule",
         object_type="article",

@@ -245,6 +245,7 @@ def add_submissions(
     if rows:
         record(
             session,
+            at=now,
             actor=actor,
             action="add-submissions",
             object_type="submission",
@@ -771,6 +772,7 @@ def approve_assessment(
     row.release_at = max(now, scheduled)
     record(
         session,
+        at=now,
         actor=user.email,
         action="approve",
         object_type="assessment",

@@ -597,6 +597,7 @@ def release(
     session.flush()
     record(
         session,
+        at=now,
         actor=user.email,
         action="release",
         object_type="survey_release",
