@@ -24,10 +24,12 @@ from metalwire.supply.models import SurveyRelease
 from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import resolve_lang
 
-# Audited changes of what shared answers are made from (a series' tier, name or release time, the
-# catalog, indices, instruments, plans, surveys, market data): the newest such event's id moves
-# with each. Sign-ins, keys and alerts are audited too but change no shared answer.
+# Audited changes of what shared answers are made from (an article published or scheduled, a
+# series' tier, name or release time, the catalog, indices, instruments, plans, surveys, market
+# data): the newest such event's id moves with each. Sign-ins, keys and alerts are audited too
+# but change no shared answer.
 DEFINITIONS = (
+    "article",
     "price_series",
     "catalog_group",
     "catalog_entry",
@@ -42,23 +44,20 @@ DEFINITIONS = (
 
 def content_stamp() -> Select[Any]:
     """What shared answers show beyond the clock: approvals, series, articles, survey releases
-    and audited definitions."""
+    and audited definitions. Every shared answer pays for it per request, so each part is a
+    count, a sum over the series or a newest value that the databases answer from an index."""
     return select(
         select(func.coalesce(func.sum(PriceSeries.publication_seq), 0)).scalar_subquery(),
         select(func.count()).select_from(PriceSeries).scalar_subquery(),
         select(func.max(Article.updated_at)).scalar_subquery(),
         select(func.count()).select_from(Article).scalar_subquery(),
-        # Publishing moves a draft's status and instant, not always its updated_at or the count.
-        select(func.count())
-        .select_from(Article)
-        .where(Article.publish_at.is_not(None))
-        .scalar_subquery(),
-        select(func.max(Article.publish_at)).scalar_subquery(),
         select(func.count()).select_from(ArticleRevision).scalar_subquery(),
         select(func.count()).select_from(SurveyRelease).scalar_subquery(),
-        select(func.max(AuditEvent.id))
-        .where(AuditEvent.object_type.in_(DEFINITIONS))
-        .scalar_subquery(),
+        # Publishing or scheduling an article is audited (its instant need not move updated_at).
+        *(
+            select(func.max(AuditEvent.id)).where(AuditEvent.object_type == kind).scalar_subquery()
+            for kind in DEFINITIONS
+        ),
     )
 
 
