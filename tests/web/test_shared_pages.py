@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Plan, Role
-from metalwire.catalog.models import Tier
+from metalwire.audit import record
+from metalwire.catalog.models import CatalogEntry, Tier
 from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.demo.build import demo_series
@@ -151,3 +152,30 @@ def test_the_banner_page_is_kept_and_got_it_still_hides_it(
     assert "stay tuned" in client.get("/entry/silver").text and _hits(app) == before + 1
     client.post("/banner/dismiss", data={"next": "/entry/silver"})
     assert "stay tuned" not in client.get("/entry/silver").text  # its cookie is in the key
+
+
+def test_the_navigation_follows_an_audited_catalog_change(
+    desk: Desk, app: FastAPI, client: TestClient
+) -> None:
+    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    app.state.clock = lambda: AFTER
+    with desk.db.transaction() as session:
+        user = accounts.add_user(
+            session, "nav@smelter.cn", role=Role.READER, plan="subscriber", actor="t"
+        )
+        client.cookies.set("mw_session", accounts.start_session(session, user))
+    for _ in range(2):
+        assert ">Silver</a>" in client.get(f"/series/{SILVER}").text
+    with desk.db.transaction() as session:
+        entry = session.scalar(select(CatalogEntry).where(CatalogEntry.code == "silver"))
+        assert entry is not None
+        entry.name_en = "Silver bullion"
+        record(
+            session,
+            actor="t",
+            action="update",
+            object_type="catalog_entry",
+            object_id="silver",
+            after={"name_en": entry.name_en},
+        )
+    assert ">Silver bullion</a>" in client.get(f"/series/{SILVER}").text

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal
 from metalwire.audit import AuditEvent
+from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries
+from metalwire.catalog.service import NavGroup
 from metalwire.newsroom.models import Article, ArticleRevision
 from metalwire.supply.models import SurveyRelease
 from metalwire.web.body_cache import BodyCache, CachedBody
@@ -61,6 +63,7 @@ def content_stamp() -> Select[Any]:
     )
 
 
+CONTENT_STAMP = content_stamp()  # built once: building it is most of its cost on a cached answer
 SHAREABLE = "shareable"  # the request state's mark: this answer names no one
 
 
@@ -90,10 +93,27 @@ def shared_answer(
     filters, host)."""
     now: dt.datetime = request.app.state.clock()
     lang = resolve_lang(request, request.query_params.get("lang"))
-    stamp = tuple(session.execute(content_stamp()).one())
+    stamp = tuple(session.execute(CONTENT_STAMP).one())
+    request.state.content_stamp = stamp  # the page around the content may key on it too
     key = shared_key(what, lang, principal, now, stamp)
     cache: BodyCache = request.app.state.body_cache
     return cache.obtain(key, make)
+
+
+def navigation(request: Request, session: Session) -> list[NavGroup]:
+    """The commodity navigation every page carries, kept per content stamp when the request has
+    read one for its content (the stamp moves with every audited change of the catalog)."""
+    stamp = getattr(request.state, "content_stamp", None)
+    if stamp is None:
+        return catalog.navigation(session)
+    kept: tuple[tuple[Hashable, ...], list[NavGroup]] | None = getattr(
+        request.app.state, "navigation", None
+    )
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    groups = catalog.navigation(session)
+    request.app.state.navigation = (stamp, groups)  # one tuple: threads swap it whole
+    return groups
 
 
 def shared_key(

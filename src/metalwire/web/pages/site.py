@@ -41,7 +41,7 @@ from metalwire.web.boards import (
 )
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
-from metalwire.web.shared import mark_shareable, shared_content
+from metalwire.web.shared import mark_shareable, navigation, shared_content
 
 router = APIRouter(include_in_schema=False)
 # Rise/fall colours a reader may choose on the account page: red up (China's convention) or
@@ -55,7 +55,7 @@ def page(
     """Render a page in the visitor's language with the navigation and account links."""
     lang = resolve_lang(request, request.query_params.get("lang"))
     with request_session(request) as session:
-        nav = service.navigation(session)
+        nav = navigation(request, session)
         principal = getattr(request.state, "principal", None) or get_principal(request, session)
         convention = colour_convention(session, principal)
     html = render(
