@@ -3,9 +3,11 @@ never older than what they show, never a signed-in reader's page, never past a r
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -179,3 +181,19 @@ def test_the_navigation_follows_an_audited_catalog_change(
             after={"name_en": entry.name_en},
         )
     assert ">Silver bullion</a>" in client.get(f"/series/{SILVER}").text
+
+
+def test_readers_arriving_together_get_one_answer_made_once(
+    desk: Desk, app: FastAPI, live_server: str
+) -> None:
+    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    app.state.clock = lambda: AFTER
+
+    async def together() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+            return await asyncio.gather(*(client.get("/entry/silver") for _ in range(30)))
+
+    answers = asyncio.run(together())
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert app.state.shared_page_hits == 29  # one made it, the others waited for it

@@ -23,6 +23,7 @@ import re
 from collections.abc import Hashable
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from sqlalchemy import Engine, Select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +38,7 @@ from metalwire.web.shared import SHAREABLE, content_stamp
 SHARED_PATHS = re.compile(r"/|/entry/[^/]+|/series/[^/]+|/feeds/[^/]+/(?:rss|atom)")
 # The route answers these itself (a 304, a part).
 CONDITIONAL = (b"if-none-match", b"if-modified-since", b"if-range", b"range")
+FOLLOWER_WAIT = 2.0  # seconds a request waits for another one making the same answer
 
 
 def page_stamp() -> Select[Any]:
@@ -48,6 +50,7 @@ class SharedPages:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._stamp = page_stamp()
+        self._making: dict[tuple[Hashable, ...], anyio.Event] = {}  # one event loop per worker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         visitor = _anonymous_visitor(scope)
@@ -59,13 +62,27 @@ class SharedPages:
         # One hop to the thread pool for the statement: no database call on the event loop.
         minute, stamp = await anyio.to_thread.run_sync(self._read, state.engine, state.clock)
         key = ("shared-page", visitor, minute, stamp)
+        making = self._making.get(key)
+        if making is not None:
+            # A minute turning makes every reader miss at once: one request makes the answer
+            # while the others wait for it (bounded), instead of all rendering it side by side.
+            with anyio.move_on_after(FOLLOWER_WAIT):
+                await making.wait()
         hit = cache.get(key)
         if hit is not None:
             await send({"type": "http.response.start", "status": 200, "headers": hit.headers})
             await send({"type": "http.response.body", "body": hit.body})
             state.shared_page_hits += 1  # operators (and tests) see the layer is taken
             return
-        await self._answer_and_keep(scope, receive, send, key)
+        if making is not None:
+            await self.app(scope, receive, send)  # the first one failed or is slow
+            return
+        making = self._making[key] = anyio.Event()
+        try:
+            await self._answer_and_keep(scope, receive, send, key)
+        finally:
+            del self._making[key]
+            making.set()
 
     def _read(self, engine: Engine, clock: Any) -> tuple[dt.datetime, tuple[Hashable, ...]]:
         # The clock before the statement: the answer kept can only be newer than its key.
