@@ -26,6 +26,7 @@ from metalwire.pricing import service as pricing
 from metalwire.web.access import rule_of
 from metalwire.web.app import route_table
 from metalwire.web.fast_history import HISTORY, LATEST
+from metalwire.web.metrics import FAMILIES
 from metalwire.web.shared_pages import SHARED_PATHS
 from tests.conftest import ScratchDatabase
 from tests.pricing.conftest import PREMIUM, SILVER, Desk, define_demo_series
@@ -224,6 +225,15 @@ def test_no_route_leaks_what_its_caller_may_not_see(market: Market, app: FastAPI
             else:
                 for name, value in market.cookies[caller].items():
                     client.cookies.set(name, value)
+            if url == "/metrics":
+                # Timings and pids are digits in any order: the hunt for marker digits would
+                # find them by chance. What is checked instead is that nothing there names a
+                # series or carries a value: fixed names, fixed label vocabularies, counts.
+                response = client.get(url, headers=headers)
+                assert response.status_code < 500, (caller, url, response.text[:300])
+                _assert_metrics_carry_no_prices(response.text)
+                checked += 1
+                continue
             # Asked twice where a layer in front of the routes may answer the second time
             # (web/shared_pages.py, web/fast_history.py): both answers are checked.
             path = url.split("?")[0]
@@ -248,6 +258,30 @@ def test_no_route_leaks_what_its_caller_may_not_see(market: Market, app: FastAPI
         app.state.shared_page_hits > 0 and app.state.fast_history_hits > 0
     )  # both layers answered
     assert checked == len(urls) * len(CALLERS)
+
+
+METRIC_LABELS = {
+    "method": {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"},
+    "family": set(FAMILIES),
+    "reason": {"queue_full", "waited_too_long"},
+    "path": {"history", "shared_page"},
+}
+
+
+def _assert_metrics_carry_no_prices(body: str) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(body):
+        assert family.name.startswith("metalwire_"), family.name
+        for sample in family.samples:
+            for name, value in sample.labels.items():
+                if name in ("status", "pid"):
+                    assert value.isdigit(), (sample.name, name, value)
+                elif name == "le":
+                    float(value)
+                else:
+                    assert value in METRIC_LABELS[name], (sample.name, name, value)
+    assert SILVER not in body and PREMIUM not in body
 
 
 def test_the_matrix_is_not_vacuous(market: Market, app: FastAPI) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -87,6 +88,19 @@ class Settings(BaseSettings):
         ge=1,
         le=600,
         description="Seconds an idle HTTP connection stays open for its client's next request.",
+    )
+
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="`metalwire serve`'s log lines: one JSON object each, or text for a terminal.",
+    )
+    access_log: bool = Field(
+        default=True, description="Log one line per request (logger metalwire.access)."
+    )
+    metrics: bool = Field(default=True, description="Answer /metrics (Prometheus).")
+    metrics_token: str | None = Field(
+        default=None,
+        description="If set, /metrics answers only `Authorization: Bearer <this token>`.",
     )
 
     @field_validator("database_url")

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -276,9 +277,13 @@ def test_every_route_family_at_once_leaves_the_pool_empty(
 
 
 @pytest.fixture
-def serve_workers(market: ScratchDatabase) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serve_workers(
+    market: ScratchDatabase, tmp_path: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``metalwire serve --workers 2`` on the market's database, as an operator starts it."""
     port = _free_port()
+    # A file, not a pipe: a line per request would fill a pipe nobody reads and stall the server.
+    log = (tmp_path / "serve.log").open("wb")
     env = {
         **os.environ,
         "METALWIRE_DATABASE_URL": market.url,
@@ -286,7 +291,7 @@ def serve_workers(market: ScratchDatabase) -> Iterator[tuple[str, subprocess.Pop
         "METALWIRE_WORKER_THREADS": "4",
     }
     command = [sys.executable, "-m", "metalwire", "serve", "--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -295,7 +300,7 @@ def serve_workers(market: ScratchDatabase) -> Iterator[tuple[str, subprocess.Pop
                 break
         except httpx.HTTPError:
             pass
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        assert process.poll() is None, (tmp_path / "serve.log").read_text()
         assert time.monotonic() < deadline, "metalwire serve --workers 2 did not start"
         time.sleep(0.2)
     try:
@@ -304,6 +309,7 @@ def serve_workers(market: ScratchDatabase) -> Iterator[tuple[str, subprocess.Pop
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+        log.close()
 
 
 def _same_connection_after(base: str, idle: float) -> bool:

@@ -15,6 +15,8 @@ PATHS = (
     "/api/v1/series/NO-SUCH-SERIES/prices",  # a problem+json refusal
     "/static/css/site.css",  # a static file
     "/healthz",
+    "/readyz",
+    "/metrics",
 )
 
 

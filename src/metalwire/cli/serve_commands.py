@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from metalwire.cli.context import console, engine, settings
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's name, read in each worker
+
+
+@contextmanager
+def metrics_directory(workers: int) -> Iterator[Path | None]:
+    """With several workers, a fresh folder for prometheus_client's multiprocess files, named
+    in PROMETHEUS_MULTIPROC_DIR before uvicorn starts them (they inherit the environment and
+    read it when prometheus_client is first imported), so that a scrape of any worker counts
+    them all. Fresh, because counts left by an earlier run would be added to this one's; removed
+    when the server stops. One worker keeps its counts in memory."""
+    if workers < 2:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="metalwire-metrics-"))
+    previous = os.environ.get(MULTIPROC_ENV)
+    os.environ[MULTIPROC_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = previous
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -20,25 +51,29 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from metalwire.db.migrate import refresh_planner_statistics
+        from metalwire.logs import logging_config
 
         config = settings()
         database = engine()  # refuses an unreachable or un-migrated database
         refresh_planner_statistics(database)  # the data may have grown since the last start
         database.dispose()
         console.print(f"metalwire on http://{host or config.host}:{port or config.port}")
-        uvicorn.run(
-            "metalwire.web.app:create_app",
-            factory=True,
-            host=host or config.host,
-            port=port or config.port,
-            workers=workers,
-            log_level="info",
-            # SIGTERM: running requests get this long to finish, then the worker stops anyway
-            timeout_graceful_shutdown=max(1, round(config.shutdown_timeout)),
-            # Pollers come back every few seconds: a connection closed just as a client reuses
-            # it is a failed request on its side (uvicorn's default is 5 s).
-            timeout_keep_alive=max(1, round(config.keep_alive_timeout)),
-        )
+        with metrics_directory(workers):
+            uvicorn.run(
+                "metalwire.web.app:create_app",
+                factory=True,
+                host=host or config.host,
+                port=port or config.port,
+                workers=workers,
+                log_level="info",
+                log_config=logging_config(config.log_format, config.access_log),
+                access_log=False,  # metalwire.access logs each request, with its id
+                # SIGTERM: running requests get this long to finish, then the worker stops
+                timeout_graceful_shutdown=max(1, round(config.shutdown_timeout)),
+                # Pollers come back every few seconds: a connection closed just as a client
+                # reuses it is a failed request on its side (uvicorn's default is 5 s).
+                timeout_keep_alive=max(1, round(config.keep_alive_timeout)),
+            )
 
     @app.command()
     def demo(

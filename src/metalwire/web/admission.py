@@ -7,10 +7,10 @@ seconds, and no more than ``queue_limit`` of them. A request that cannot be serv
 answered at once with 503, ``Retry-After`` and a problem+json body, never left hanging: a client
 that is told to come back in a second is better served than one that times out after thirty.
 
-Paths that touch no database (``/healthz``, ``/static``) are not queued: the health check must
-answer while the worker is saturated, and a stylesheet should not wait behind a price history.
-Every admitted request is served inside the checkout ledger, which proves it held at most one
-pooled connection and returned it.
+Paths that touch no pooled connection (``/healthz``, ``/readyz``, ``/metrics``, ``/static``) are
+not queued: the health checks and the metrics must answer while the worker is saturated, and a
+stylesheet should not wait behind a price history. Every admitted request is served inside the
+checkout ledger, which proves it held at most one pooled connection and returned it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from metalwire.db.checkouts import CheckoutLedger
 from metalwire.web.problems import PROBLEM_JSON
 
-UNQUEUED_PREFIXES = ("/healthz", "/static/")
+UNQUEUED_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
 
 
 @dataclass
@@ -67,10 +68,13 @@ class Admission:
         *,
         stats: AdmissionStats,
         ledger: CheckoutLedger,
+        refused: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
         self.stats = stats
         self.ledger = ledger
+        # Told of each refusal as it happens (the metrics count them across workers).
+        self.refused = refused or (lambda _reason: None)
         self._slots: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -86,6 +90,7 @@ class Admission:
         stats = self.stats
         if self._slots.locked() and stats.waiting >= stats.queue_limit:
             stats.shed_full += 1
+            self.refused("queue_full")
             await send_unavailable(
                 send, scope["path"], 1, "the service is at capacity; retry in a second"
             )
@@ -97,6 +102,7 @@ class Admission:
                 await self._slots.acquire()
         except TimeoutError:
             stats.shed_waited += 1
+            self.refused("waited_too_long")
             waited = time.monotonic() - started
             await send_unavailable(
                 send, scope["path"], max(1, math.ceil(waited)), "the service is busy; retry shortly"

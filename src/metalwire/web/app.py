@@ -27,9 +27,9 @@ from metalwire.db.engine import (
     pool_capacity,
     request_pool,
 )
-from metalwire.db.migrate import ensure_migrated
+from metalwire.db.migrate import code_heads, ensure_migrated
 from metalwire.settings import Settings, get_settings
-from metalwire.web import health
+from metalwire.web import draining, health, metrics
 from metalwire.web.admission import Admission, AdmissionStats
 from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
@@ -51,6 +51,7 @@ from metalwire.web.pages import (
     surveys,
 )
 from metalwire.web.problems import install_problem_handlers
+from metalwire.web.request_log import RequestLog
 from metalwire.web.security_headers import SecurityHeaders
 from metalwire.web.shared_pages import SharedPages
 
@@ -66,6 +67,7 @@ parameter; lists are paginated by an opaque `cursor`, with the next page's URL i
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     health.router,
+    metrics.router,
     site.router,
     account.router,
     methodology.router,
@@ -111,9 +113,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        draining.watch_signals(app.state)
         yield
+        app.state.draining = True
         health_executor.shutdown(wait=False, cancel_futures=True)
         app.state.health_engine.dispose()
+        app.state.telemetry.worker_stopped()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -143,6 +148,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.fast_history_hits = 0
     app.state.shared_page_hits = 0
     app.state.redis = None
+    app.state.schema_heads = code_heads()  # create_app refused any other schema above
+    app.state.draining = False  # /readyz says 503 from the stop signal on
+    app.state.telemetry = metrics.Telemetry()
     if settings.redis_url:
         import redis
 
@@ -160,9 +168,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.add_middleware(FastHistory)
     app.add_middleware(SharedPages)  # outside the compression: it keeps the compressed bytes
-    app.add_middleware(Admission, stats=app.state.admission, ledger=app.state.checkouts)
+    app.add_middleware(
+        Admission,
+        stats=app.state.admission,
+        ledger=app.state.checkouts,
+        refused=app.state.telemetry.refusal,
+    )
     app.add_middleware(NulGuard)  # nothing below sees a NUL character
-    app.add_middleware(SecurityHeaders)  # outermost: refusals and errors carry them too
+    app.add_middleware(SecurityHeaders)  # refusals and errors carry them too
+    # Outermost: every answer (refusals, fast paths) gets a request id, a log line and a count.
+    app.add_middleware(RequestLog, record=app.state.telemetry.record)
     app.include_router(api_router())
     for router in PAGE_ROUTERS:
         app.include_router(router)

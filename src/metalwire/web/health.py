@@ -1,4 +1,4 @@
-"""Liveness with a real database round trip, for load balancers and monitors.
+"""Liveness (``/healthz``) and readiness (``/readyz``), with a real database round trip.
 
 It must answer within a second while the worker is saturated, so it is served on the event loop
 ahead of the request queue (``web/admission.py``) and pings the database on a connection of its
@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from metalwire.web.access import access
 from metalwire.web.admission import AdmissionStats
+from metalwire.web.problems import PROBLEM_JSON
 
 router = APIRouter(include_in_schema=False)
 PING_DEADLINE = 0.8  # seconds
@@ -71,3 +72,54 @@ def _pool_size(pool: Any) -> int | None:
 def _checked_out(pool: Any) -> int | None:
     checked = getattr(pool, "checkedout", None)
     return int(checked()) if callable(checked) else None
+
+
+def _revision(engine: Engine) -> set[str] | str:
+    """The schema's revisions, read on the health engine: a ping and the schema check in one."""
+    from metalwire.db.migrate import database_heads
+
+    try:
+        return database_heads(engine)
+    except SQLAlchemyError as exc:
+        return exc.__class__.__name__
+
+
+@router.get("/readyz")
+@access("public")
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness for a balancer: 200 only while this worker can serve a request right now.
+
+    Unlike ``/healthz`` (liveness: a busy worker is still alive, and says ``degraded``), this
+    says 503 when the database does not answer within the deadline, when its schema is not the
+    one the code was built for (a newer release migrated it), and once the worker is stopping,
+    so that a balancer sends the next request elsewhere."""
+    state = request.app.state
+    problem = None
+    if state.draining:
+        problem = "the worker is shutting down"
+    else:
+        loop = asyncio.get_running_loop()
+        ping = loop.run_in_executor(state.health_executor, _revision, state.health_engine)
+        try:
+            revision = await asyncio.wait_for(ping, PING_DEADLINE)
+        except TimeoutError:
+            revision = "slow"
+        if isinstance(revision, str):
+            problem = f"the database did not answer within {PING_DEADLINE} s ({revision})"
+        elif revision != state.schema_heads:
+            problem = "the database schema is not the one this code expects"
+    if problem is None:
+        return JSONResponse({"status": "ready"}, headers={"Cache-Control": "no-store"})
+    body = {
+        "type": "urn:metalwire:problem:not-ready",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": problem,
+        "instance": "/readyz",
+    }
+    return JSONResponse(
+        body,
+        503,
+        media_type=PROBLEM_JSON,
+        headers={"Cache-Control": "no-store", "Retry-After": "5"},
+    )
