@@ -14,7 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import core_schema
+
+from metalwire.db.base import utcnow
 
 
 class TableError(ValueError):
@@ -159,6 +164,120 @@ def date_problems(
     if value is None or first <= value <= last:
         return []
     return [(name, f"out of range: {value} is not between {first} and {last}")]
+
+
+Sign = Literal["any", "positive", "non-negative"]
+
+
+def decimal_schema(
+    limit: Decimal, places: int = MAX_DECIMAL_PLACES, sign: Sign = "any"
+) -> dict[str, Any]:
+    """The JSON schema of what ``number_problems`` accepts, so that a generated input (OpenAPI
+    clients, schemathesis) meets the same boundary as the server: a JSON number within the
+    limit, or a plain decimal string with at most ``places`` decimals."""
+    whole = int(limit)
+    digits = len(str(whole))
+    fraction = rf"(\.\d{{1,{places}}})?" if places else ""
+    if str(whole) == "1" + "0" * (digits - 1):  # 10^k: below it k digits, or exactly it
+        zeros = rf"(\.0{{1,{places}}})?" if places else ""
+        below = "0" if digits == 1 else rf"(0|[1-9]\d{{0,{digits - 2}}})"
+        body = rf"{below}{fraction}|{whole}{zeros}"
+    else:  # not expressible digit by digit: the number branch keeps the exact bound
+        body = rf"\d{{1,{digits}}}{fraction}"
+    # Above 0: no sign, and not a spelling of zero (ECMA regexes, as JSON Schema's, look ahead).
+    prefix = {"any": "-?", "positive": r"(?!0(\.0+)?$)", "non-negative": ""}[sign]
+    bound: dict[str, Any] = {
+        "any": {"minimum": -whole},
+        "positive": {"exclusiveMinimum": 0},
+        "non-negative": {"minimum": 0},
+    }[sign]
+    floor = {"any": "", "positive": "above 0 and ", "non-negative": "not negative, "}[sign]
+    return {
+        "anyOf": [
+            {"type": "number", **bound, "maximum": whole},
+            {"type": "string", "pattern": f"^{prefix}({body})$"},
+        ],
+        "description": (
+            f"A decimal {floor}at most {limit:,.0f} in magnitude, "
+            f"with at most {places} decimal places (a string keeps every digit)"
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """``Annotated[Decimal, Bounded(limit)]``: a pydantic decimal refused at parse time when
+    ``number_problems`` would refuse it (or one of the wrong ``sign``), so that
+    1E+999999 never reaches arithmetic or the database; its schema says the same range.
+    ``check=False`` only documents a range the caller checks itself (an import names the row
+    as well as the field)."""
+
+    limit: Decimal
+    places: int = MAX_DECIMAL_PLACES
+    sign: Sign = "any"
+    check: bool = True
+
+    def _check(self, value: Decimal) -> Decimal:
+        for _, message in number_problems("value", value, self.limit, self.places):
+            raise ValueError(message)
+        if self.sign == "positive" and value <= 0:
+            raise ValueError(f"must be positive, got {value}")
+        if self.sign == "non-negative" and value < 0:
+            raise ValueError(f"must not be negative, got {value}")
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        schema = handler(source)
+        if not self.check:
+            return schema
+        return core_schema.no_info_after_validator_function(self._check, schema)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return decimal_schema(self.limit, self.places, self.sign)
+
+
+def date_schema(first: dt.date = FIRST_DATE, days_ahead: int = DAYS_AHEAD) -> dict[str, Any]:
+    """The JSON schema of a date ``date_problems`` accepts. The window's end moves with today, so
+    it is said in words and, for the start, with ``formatMinimum`` (JSON Schema's proposal for
+    bounds on formatted strings): the year pattern keeps generated dates near the window."""
+    return {
+        "type": "string",
+        "format": "date",
+        "pattern": r"^(199\d|20\d{2})-\d{2}-\d{2}$",
+        "formatMinimum": first.isoformat(),
+        "description": f"A date from {first} to {days_ahead} days after today",
+    }
+
+
+@dataclass(frozen=True)
+class Window:
+    """``Annotated[dt.date, Window()]``: a pydantic date refused at parse time outside ``first``
+    .. a year from today (``date_problems``); ``check=False`` only documents it."""
+
+    first: dt.date = FIRST_DATE
+    check: bool = True
+
+    def _check(self, value: dt.date) -> dt.date:
+        for _, message in date_problems("value", value, utcnow().date(), self.first):
+            raise ValueError(message)
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        schema = handler(source)
+        if not self.check:
+            return schema
+        return core_schema.no_info_after_validator_function(self._check, schema)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return date_schema(self.first)
 
 
 def parse_date(text: str) -> dt.date:

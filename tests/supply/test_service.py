@@ -341,3 +341,25 @@ def test_volumes_outside_their_range_are_refused_by_row_and_field(
     assert "row 3: capacity: out of range" in output
     assert "row 3: inventory: at most 6 decimal places" in output
     assert returns_count(env_db) == 0
+
+
+def test_text_past_its_column_is_refused_by_row_and_field(
+    editor: User, env_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    """A name longer than the panel's column, a note past 2,000 characters or too many reason
+    codes: row- and field-named problems, nothing written (it was an unhandled validation
+    error, and on PostgreSQL a 301-character name a database error)."""
+    lines = [
+        f"AG-OUT,2025-09,HN-1,{'H' * 301},Henan,lead-smelter by-product,3600,300,40,290,,",
+        f"AG-OUT,2025-09,YN-1,Yunnan One,Yunnan,primary,2400,200,30,200,,{'n' * 2001}",
+        "AG-OUT,2025-09,SD-1,Shandong One,Shandong,primary,1200,100,20,100,"
+        + ";".join(["maintenance"] * 21)
+        + ",",
+    ]
+    result = runner.invoke(cli, ["import", "survey", str(write(tmp_path, lines))])
+    assert result.exit_code == 1, result.output
+    output = result.output
+    assert "row 2: name: String should have at most 300 characters" in output
+    assert "row 3: note: String should have at most 2000 characters" in output
+    assert "row 4: reasons: List should have at most 20 items" in output
+    assert returns_count(env_db) == 0

@@ -115,6 +115,23 @@ def test_price_alerts_set_and_deleted_on_the_account_page(desk: Desk, client: Te
     assert "No price alerts yet." in client.get("/account").text
 
 
+def test_thresholds_not_written_out_are_refused_and_nothing_written(
+    desk: Desk, client: TestClient, app: FastAPI
+) -> None:
+    """Exponent and underscore spellings, and a threshold the length of a document, are
+    refused on the threshold field like any other bad number (issue #13)."""
+    sign_up(client, "typo@reader.cn")
+    for typed in ("1e1", "5E-1", "2_5", "1" * 5_000):
+        status, html = post_alert(client, SILVER, typed)
+        assert status == 422, typed
+        assert 'aria-describedby="alert-threshold-error"' in html
+        assert "Give the threshold as a number of percent, e.g. 2.5." in html
+    with app.state.sessions() as session:
+        user = accounts.require_user(session, "typo@reader.cn")
+        assert alerts.price_alerts(session, user.id) == []
+    assert post_alert(client, SILVER, "10 %")[0] == 303  # written out, with a sign: fine
+
+
 def test_alert_forms_need_csrf_and_touch_only_your_own(
     desk: Desk, client: TestClient, app: FastAPI
 ) -> None:

@@ -26,15 +26,25 @@ class ThresholdError(ValueError):
     """A threshold that cannot be a rule; the message says why (in English, as a msgid)."""
 
 
+THRESHOLD_LENGTH = 20  # characters as typed: "100.00 %" and room for spaces, never a document
+
+
 def parse_threshold(text: str) -> Decimal:
-    """A threshold as typed: a percentage above 0 and at most 100, with at most two decimals."""
+    """A threshold as typed: a percentage above 0 and at most 100, with at most two decimals,
+    written out (2.5, not 2.5e0 or 2_5: Python's Decimal reads those, a reader does not mean
+    them)."""
     cleaned = text.strip().removesuffix("%").strip()
+    how = N_("Give the threshold as a number of percent, e.g. 2.5.")
+    if len(cleaned) > THRESHOLD_LENGTH:
+        raise ThresholdError(how)
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ThresholdError(N_("Give the threshold as a number of percent, e.g. 2.5.")) from None
+        raise ThresholdError(how) from None
     if not value.is_finite() or value <= 0 or value > MAX_THRESHOLD:
         raise ThresholdError(N_("The threshold must be more than 0 and at most 100 percent."))
+    if any(c in cleaned for c in "eE_"):
+        raise ThresholdError(how)
     if value != value.quantize(PCT_STEP):
         raise ThresholdError(N_("The threshold takes at most two decimals."))
     return value.quantize(PCT_STEP)

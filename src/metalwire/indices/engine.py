@@ -80,6 +80,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from metalwire.catalog.units import round_price
+from metalwire.tabular import Bounded, Window
 
 # Index values are products of prices and factors with one division each: 50 significant digits
 # keep the inexact last digit far below an index point's 0.01. Our own context, so a caller's
@@ -93,7 +94,16 @@ CODE_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{1,63}$"
 # Chinese New Year and Golden Week stop a mixed CN/UK index rather than freeze its CN prices.
 CARRY_FORWARD_DAYS = 5
 
-Weight = Annotated[Decimal, Field(gt=0)]
+# What a definition may hold (docs/api.md, "Markets"): weights in any scale up to a
+# price's magnitude, a base value up to a million points, both to the stored scale; base and
+# reweight dates in the market-date window; a basket of at most MAX_CONSTITUENTS.
+WEIGHT_LIMIT = Decimal("1e12")
+BASE_VALUE_LIMIT = Decimal("1e6")
+MAX_CONSTITUENTS = 100
+MAX_REWEIGHTS = 100
+Weight = Annotated[Decimal, Field(gt=0), Bounded(WEIGHT_LIMIT, sign="positive")]
+BaseValue = Annotated[Decimal, Field(gt=0), Bounded(BASE_VALUE_LIMIT, sign="positive")]
+Day = Annotated[dt.date, Window()]
 
 
 class DefinitionError(ValueError):
@@ -114,8 +124,8 @@ class BasePeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> BasePeriod:
@@ -152,8 +162,8 @@ class Reweight(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: dt.date
-    weights: dict[str, Weight]
+    date: Day
+    weights: dict[str, Weight] = Field(max_length=MAX_CONSTITUENTS)
 
     @field_validator("weights")
     @classmethod
@@ -169,16 +179,16 @@ class IndexDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = Field(pattern=CODE_PATTERN)
-    name: str = Field(min_length=1)
-    name_zh: str | None = None
-    base_value: Decimal = Field(gt=0)
+    name: str = Field(min_length=1, max_length=300)
+    name_zh: str | None = Field(default=None, max_length=300)
+    base_value: BaseValue
     base_period: BasePeriod
     formula: Formula
-    constituents: tuple[Constituent, ...] = Field(min_length=1)
-    reweights: tuple[Reweight, ...] = ()
+    constituents: tuple[Constituent, ...] = Field(min_length=1, max_length=MAX_CONSTITUENTS)
+    reweights: tuple[Reweight, ...] = Field(default=(), max_length=MAX_REWEIGHTS)
     decimals: int = Field(default=2, ge=0, le=6)
     carry_forward_days: int = Field(default=CARRY_FORWARD_DAYS, ge=0, le=31)
-    methodology: str = ""
+    methodology: str = Field(default="", max_length=20_000)
 
     @model_validator(mode="after")
     def _consistent(self) -> IndexDefinition:

@@ -53,7 +53,13 @@ from metalwire.pricing.models import (
     Submission,
     SubmissionExclusion,
 )
-from metalwire.pricing.schemas import SUBMISSION_COLUMNS, SubmissionIn
+from metalwire.pricing.schemas import (
+    NOTE_LIMIT,
+    PRICE_LIMIT,
+    SUBMISSION_COLUMNS,
+    VOLUME_LIMIT,
+    SubmissionIn,
+)
 from metalwire.tabular import (
     DAYS_AHEAD,
     FIRST_DATE,
@@ -106,13 +112,6 @@ def _fingerprint(series_id: int, item: SubmissionIn, received_at: dt.datetime) -
         item.note,
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-# What a submission may carry (docs/api.md, POST /api/v1/submissions): prices, adjustments
-# and volumes within these magnitudes and to at most the stored scale (tabular.number_problems),
-# a market date from 1990 to a year ahead, a receipt instant in the same years.
-PRICE_LIMIT = Decimal("1e12")  # per unit, in the series' currency
-VOLUME_LIMIT = Decimal("1e9")  # in the series' volume unit
 
 
 def _date_problems(item: SubmissionIn, today: dt.date) -> list[tuple[str, str]]:
@@ -648,6 +647,23 @@ def get_assessment(session: Session, assessment_id: int) -> Assessment | None:
     return session.get(Assessment, assessment_id)
 
 
+def _check_hand_range(
+    series: PriceSeries, low: Decimal, high: Decimal, text: tuple[str, str]
+) -> None:
+    """A low and high given by hand (judgment, correction; API, desk form or CLI) meet the
+    submission's rule: finite, within PRICE_LIMIT, at most the stored scale, and above 0 unless
+    the series is a premium; the written reason at most a note's length. The first broken one
+    is refused by name."""
+    label, written = text
+    if len(written) > NOTE_LIMIT:
+        raise PricingError(f"{label}: at most {NOTE_LIMIT:,} characters, got {len(written):,}")
+    for name, value in (("low", low), ("high", high)):
+        for field, message in number_problems(name, value, PRICE_LIMIT):
+            raise PricingError(f"{field}: {message}")
+        if series.kind is not SeriesKind.PREMIUM and value <= 0:
+            raise PricingError(f"{name}: must be positive, got {value}")
+
+
 def override(
     session: Session, assessment_id: int, *, low: Decimal, high: Decimal, rationale: str, user: User
 ) -> Assessment:
@@ -655,6 +671,7 @@ def override(
     _require_role(user, Scope.SUBMIT, "override assessments")
     row = _draft(session, assessment_id)
     series = row.series
+    _check_hand_range(series, low, high, ("rationale", rationale))
     previous = _previous(session, series.id, row.market_date)
     original = _result_of(row)
     try:
@@ -828,6 +845,7 @@ def correct(
     series = session.scalar(select(PriceSeries).where(PriceSeries.code == series_code))
     if series is None:
         raise PricingError(f"series: unknown series {series_code!r}")
+    _check_hand_range(series, low, high, ("reason", reason))
     current = _latest_version(session, series.id, market_date)
     if current is None or current.status is not AssessmentStatus.APPROVED:
         raise PricingError(

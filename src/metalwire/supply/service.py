@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,13 @@ from metalwire.supply.models import (
     SurveyReturn,
 )
 from metalwire.supply.reference import province_code, provinces, reasons
-from metalwire.supply.schemas import PERIOD_PATTERN, RETURN_COLUMNS, ReturnIn, ReturnsResult
+from metalwire.supply.schemas import (
+    PERIOD_PATTERN,
+    RETURN_COLUMNS,
+    RETURN_VOLUME_LIMIT,
+    ReturnIn,
+    ReturnsResult,
+)
 from metalwire.tabular import ImportRejected, Problems, number_problems, parse_decimal, read_table
 
 DEFAULT_PRODUCER_TYPES = [
@@ -177,9 +184,6 @@ def panel(session: Session, survey: Survey) -> list[Respondent]:
 
 
 # --- returns -----------------------------------------------------------------------------------
-
-
-RETURN_VOLUME_LIMIT = Decimal("1e9")  # tonnes a month or a year: far above any smelter
 
 
 def _check(survey: Survey, item: ReturnIn, known: Respondent | None) -> list[tuple[str, str]]:
@@ -415,7 +419,14 @@ def import_returns(session: Session, path: Path, *, actor: str) -> dict[str, Ret
             problems.add(number, "respondent", "missing")
             ok = False
         if ok:
-            by_survey.setdefault(code, []).append((number, ReturnIn.model_validate(values)))
+            try:
+                item = ReturnIn.model_validate(values)
+            except ValidationError as exc:  # e.g. a name or note past its length
+                for error in exc.errors():
+                    field_name = ".".join(str(part) for part in error["loc"]) or "row"
+                    problems.add(number, field_name, error["msg"])
+                continue
+            by_survey.setdefault(code, []).append((number, item))
     # Validate every survey's rows before writing any: one bad row anywhere rejects the file.
     for code, rows in by_survey.items():
         survey = surveys[code]

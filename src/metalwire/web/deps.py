@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from metalwire.pricing.schemas import CODE_LIMIT
+
 Lang = Literal["en", "zh"]
 LANG_COOKIE = "lang"
 
@@ -93,3 +95,8 @@ ApiLang = Annotated[Lang, Depends(api_lang)]
 
 # Row ids are 32-bit integers on PostgreSQL; anything else in a path cannot name a row.
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id")]
+
+# Codes and slugs are at most their columns' lengths (String(64), String(200)): a longer one
+# cannot name a row, and the schema says so to generated requests.
+Code = Annotated[str, Path(min_length=1, max_length=CODE_LIMIT, description="Code")]
+Slug = Annotated[str, Path(min_length=1, max_length=200, description="Article slug")]

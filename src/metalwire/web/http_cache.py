@@ -16,6 +16,12 @@ from metalwire.web.body_cache import etag_of
 
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The other answers of a route with ?format=: its OpenAPI 200 must name them, or a client (and
+# schemathesis) reads a CSV as an undocumented content type.
+EXPORT_CONTENT: dict[str, Any] = {
+    "text/csv": {"schema": {"type": "string"}},
+    XLSX: {"schema": {"type": "string", "format": "binary"}},
+}
 
 
 def cached(

@@ -100,6 +100,7 @@ def _is_api(request: Request) -> bool:
 
 
 BUSY_RETRY_AFTER = "2"
+FASTAPI_BODY_ERROR = "There was an error parsing the body"  # fastapi.routing, any non-JSON error
 
 
 def _busy(request: Request, detail: str) -> Any:
@@ -158,6 +159,17 @@ def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
+        if exc.status_code == 400 and exc.detail == FASTAPI_BODY_ERROR:
+            # A body FastAPI could not decode (not UTF-8): bad input like malformed JSON, which
+            # already answers 422, and the documented answer to bad input.
+            reason = "not a JSON document in UTF-8"
+            refused = ProblemError(
+                422,
+                f"body: {reason}",
+                kind="invalid-parameter",
+                invalid_params=[InvalidParam(name="body", location="body", reason=reason)],
+            )
+            return await _problem(request, refused)
         if not _is_api(request):
             return await run_in_threadpool(html_error, request, exc.status_code, str(exc.detail))
         return problem_response(

@@ -13,16 +13,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from metalwire.accounts.models import Scope
+from metalwire.db.base import utcnow
 from metalwire.newsroom import search, service
 from metalwire.supply.schemas import PERIOD_PATTERN
+from metalwire.tabular import Window, date_problems
 from metalwire.web.access import access
 from metalwire.web.api.desk import WRITE_RESPONSES, acting_user
 from metalwire.web.api.prices import NOT_FOUND, now_of
 from metalwire.web.auth import CurrentPrincipal
-from metalwire.web.deps import DbSession, Lang, resolve_lang
+from metalwire.web.deps import DbSession, Lang, Slug, resolve_lang
 from metalwire.web.http_cache import cached, json_bytes
 from metalwire.web.pagination import decode_cursor, encode_cursor
 from metalwire.web.problems import (
@@ -159,7 +161,7 @@ def list_articles(
 )
 @access("gated")
 def get_article(
-    slug: str,
+    slug: Slug,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -187,7 +189,9 @@ class ReportRequest(BaseModel):
     group: str | None = Field(
         default=None, max_length=64, description="daily: the catalog group code"
     )
-    date: dt.date | None = Field(default=None, description="daily: the market date")
+    date: Annotated[dt.date, Window()] | None = Field(
+        default=None, description="daily: the market date"
+    )
 
 
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -267,9 +271,21 @@ def post_report(
 class PublishRequest(BaseModel):
     publish_at: dt.datetime | None = Field(
         default=None,
-        description="When readers may see it (ISO 8601 with offset); default now",
+        description=(
+            "When readers may see it (ISO 8601 with offset, on a date from 1990-01-01 to a "
+            "year after today); default now"
+        ),
         examples=["2026-11-26T03:30:00Z"],
     )
+
+    @field_validator("publish_at")
+    @classmethod
+    def _in_window(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # On the written date, before any conversion: 9999-12-31T23:59:59-05:00 has no UTC.
+        if value is not None:
+            for _, message in date_problems("publish_at", value.date(), utcnow().date()):
+                raise ValueError(message)
+        return value
 
 
 @router.post(
@@ -279,7 +295,7 @@ class PublishRequest(BaseModel):
 )
 @access("write")
 def post_publish(
-    slug: str,
+    slug: Slug,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,

@@ -11,8 +11,9 @@ from metalwire.catalog import service
 from metalwire.catalog.models import PriceSeries, SeriesKind, SeriesStatus, Tier
 from metalwire.catalog.schemas import CatalogOut, CommodityOut, EntryOut, GroupOut, SeriesOut
 from metalwire.catalog.units import price_unit_label
+from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
-from metalwire.web.deps import ApiLang, DbSession
+from metalwire.web.deps import ApiLang, Code, DbSession
 from metalwire.web.pagination import decode_cursor, next_link
 from metalwire.web.problems import PROBLEM_RESPONSES, Problem, invalid_parameter, not_found
 
@@ -96,10 +97,14 @@ def get_series_list(
     session: DbSession,
     lang: ApiLang,
     group: Annotated[
-        str | None, Query(description="Catalog group code", examples=["precious-metals"])
+        str | None,
+        Query(
+            max_length=CODE_LIMIT, description="Catalog group code", examples=["precious-metals"]
+        ),
     ] = None,
     entry: Annotated[
-        str | None, Query(description="Catalog entry code", examples=["silver"])
+        str | None,
+        Query(max_length=CODE_LIMIT, description="Catalog entry code", examples=["silver"]),
     ] = None,
     tier: Annotated[Tier | None, Query()] = None,
     status: Annotated[SeriesStatus | None, Query()] = None,
@@ -135,7 +140,7 @@ def get_series_list(
     },
 )
 @access("public")
-def get_one_series(code: str, session: DbSession, lang: ApiLang) -> SeriesOut:
+def get_one_series(code: Code, session: DbSession, lang: ApiLang) -> SeriesOut:
     """One price series' definition: unit, currency, basis, release time, tier, methodology."""
     series = service.get_series(session, code)
     if series is None:

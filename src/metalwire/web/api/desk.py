@@ -7,7 +7,6 @@ visible to staff only.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -19,8 +18,15 @@ from metalwire.accounts.models import Scope, User
 from metalwire.catalog.units import plain, round_price
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment
-from metalwire.pricing.schemas import SubmissionIn, SubmissionsResult
-from metalwire.tabular import ImportRejected
+from metalwire.pricing.schemas import (
+    BATCH_LIMIT,
+    CODE_LIMIT,
+    NOTE_LIMIT,
+    HandPrice,
+    SubmissionIn,
+    SubmissionsResult,
+)
+from metalwire.tabular import ImportRejected, Window
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.deps import DbSession, RowId
@@ -118,7 +124,10 @@ def draft_out(row: Assessment) -> DraftOut:
 def post_submissions(
     session: DbSession,
     principal: CurrentPrincipal,
-    body: Annotated[SubmissionIn | list[SubmissionIn], Body()],
+    body: Annotated[
+        SubmissionIn | Annotated[list[SubmissionIn], Field(max_length=BATCH_LIMIT)],
+        Body(),
+    ],
 ) -> SubmissionsResult:
     """Submit one piece of market evidence, or a batch (all or nothing)."""
     user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
@@ -142,9 +151,14 @@ def post_submissions(
     return SubmissionsResult(added=len(ids), already_present=present, ids=ids)
 
 
+MarketDate = Annotated[dt.date, Window()]
+
+
 class AssessRequest(BaseModel):
-    date: dt.date
-    series: str | None = Field(default=None, description="One series code; default: every one")
+    date: MarketDate
+    series: str | None = Field(
+        default=None, max_length=CODE_LIMIT, description="One series code; default: every one"
+    )
 
 
 class AssessResult(BaseModel):
@@ -184,9 +198,13 @@ def desk_drafts(
 
 
 class OverrideRequest(BaseModel):
-    low: Decimal
-    high: Decimal
-    rationale: str = Field(min_length=1, description="Required: why judgment replaces the rule")
+    low: HandPrice
+    high: HandPrice
+    rationale: str = Field(
+        min_length=1,
+        max_length=NOTE_LIMIT,
+        description="Required: why judgment replaces the rule",
+    )
 
 
 @router.post(
@@ -233,11 +251,13 @@ def approve(assessment_id: RowId, session: DbSession, principal: CurrentPrincipa
 
 
 class CorrectionRequest(BaseModel):
-    series: str
-    date: dt.date
-    low: Decimal
-    high: Decimal
-    reason: str = Field(min_length=1, description="Published with the correction notice")
+    series: str = Field(max_length=CODE_LIMIT)
+    date: MarketDate
+    low: HandPrice
+    high: HandPrice
+    reason: str = Field(
+        min_length=1, max_length=NOTE_LIMIT, description="Published with the correction notice"
+    )
 
 
 @router.post("/corrections", status_code=201, response_model=DraftOut, responses=WRITE_RESPONSES)

@@ -25,6 +25,7 @@ from metalwire.indices import service as indices
 from metalwire.markets import service as markets
 from metalwire.markets import windows
 from metalwire.markets.models import Instrument
+from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
 from metalwire.web.api.prices import (
     NOT_FOUND,
@@ -37,8 +38,8 @@ from metalwire.web.api.prices import (
     now_of,
 )
 from metalwire.web.auth import CurrentPrincipal, deny
-from metalwire.web.deps import ApiLang, DbSession
-from metalwire.web.http_cache import cached, json_bytes, tabular
+from metalwire.web.deps import ApiLang, Code, DbSession
+from metalwire.web.http_cache import EXPORT_CONTENT, cached, json_bytes, tabular
 from metalwire.web.problems import invalid_parameter, not_found
 
 router = APIRouter(tags=["markets"])
@@ -109,7 +110,7 @@ def list_instruments(
     session: DbSession,
     principal: CurrentPrincipal,
     lang: ApiLang,
-    kind: Annotated[str | None, Query(examples=["continuous"])] = None,
+    kind: Annotated[str | None, Query(max_length=CODE_LIMIT, examples=["continuous"])] = None,
 ) -> Response:
     """Every instrument (exchange contract by month, continuous front month, LME cash and
     3-month, FX fixing, reference price): currency, unit, VAT flag and newest settlement."""
@@ -141,7 +142,7 @@ def list_instruments(
 )
 @access("gated")
 def instrument_settlements(
-    code: str,
+    code: Code,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -175,7 +176,7 @@ def instrument_settlements(
 )
 @access("gated")
 def futures_curve(
-    code: str,
+    code: Code,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -307,7 +308,7 @@ def list_arbitrage(
 )
 @access("gated")
 def arbitrage_history(
-    code: str,
+    code: Code,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -433,12 +434,18 @@ def list_indices(
 
 @router.get(
     "/indices/{code}",
-    responses={200: {"description": "Values, constituents' prices and contributions"}, **NOT_FOUND},
+    responses={
+        200: {
+            "description": "Values, constituents' prices and contributions",
+            "content": {"application/json": {}, **EXPORT_CONTENT},
+        },
+        **NOT_FOUND,
+    },
     response_class=Response,
 )
 @access("gated")
 def index_values(
-    code: str,
+    code: Code,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,

@@ -20,14 +20,14 @@ from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.units import plain, price_unit_label, round_price
 from metalwire.pricing import service
 from metalwire.pricing.models import AssessmentStatus
-from metalwire.pricing.schemas import PRICE_COLUMNS, PriceRow
+from metalwire.pricing.schemas import CODE_LIMIT, PRICE_COLUMNS, PriceRow
 from metalwire.tabular import decimal_format
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.boards import price_board
 from metalwire.web.body_cache import BodyCache
-from metalwire.web.deps import ApiLang, DbSession, RowId
-from metalwire.web.http_cache import XLSX, Format, cached, json_bytes, tabular
+from metalwire.web.deps import ApiLang, Code, DbSession, RowId
+from metalwire.web.http_cache import EXPORT_CONTENT, Format, cached, json_bytes, tabular
 from metalwire.web.problems import PROBLEM_RESPONSES, Problem, invalid_parameter, not_found
 from metalwire.web.shared import shared_answer
 
@@ -206,12 +206,12 @@ class PricesPage(BaseModel):
 
 @router.get(
     "/series/{code}/prices",
-    responses={200: {"model": PricesPage}, **NOT_FOUND},
+    responses={200: {"model": PricesPage, "content": EXPORT_CONTENT}, **NOT_FOUND},
     response_class=Response,
 )
 @access("gated")
 def series_prices(
-    code: str,
+    code: Code,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -296,7 +296,7 @@ MAX_EXPORT_SERIES = 20
 
 @router.get(
     "/prices/export",
-    responses={200: {"content": {"text/csv": {}, XLSX: {}}}, **NOT_FOUND},
+    responses={200: {"content": EXPORT_CONTENT}, **NOT_FOUND},
     response_class=Response,
 )
 @access("gated")
@@ -306,7 +306,7 @@ def export_prices(
     principal: CurrentPrincipal,
     lang: ApiLang,
     series: Annotated[
-        list[str],
+        list[Annotated[str, Field(max_length=CODE_LIMIT)]],
         Query(
             min_length=1,
             max_length=MAX_EXPORT_SERIES,
@@ -370,8 +370,8 @@ def latest_prices(
     session: DbSession,
     principal: CurrentPrincipal,
     lang: ApiLang,
-    group: Annotated[str | None, Query(examples=["precious-metals"])] = None,
-    entry: Annotated[str | None, Query(examples=["silver"])] = None,
+    group: Annotated[str | None, Query(max_length=CODE_LIMIT, examples=["precious-metals"])] = None,
+    entry: Annotated[str | None, Query(max_length=CODE_LIMIT, examples=["silver"])] = None,
 ) -> Response:
     """The newest released price of each active series, and where today's release stands."""
     if group is not None and group not in catalog.known_group_codes(session):
@@ -419,7 +419,7 @@ class Average(BaseModel):
 @router.get("/series/{code}/averages", response_model=list[Average], responses=NOT_FOUND)
 @access("gated")
 def series_averages(
-    code: str,
+    code: Code,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -619,7 +619,8 @@ def list_late_releases(
     session: DbSession,
     principal: CurrentPrincipal,
     series: Annotated[
-        str | None, Query(description="Only this series", examples=["AG-INGOT-CN-SPOT"])
+        str | None,
+        Query(max_length=CODE_LIMIT, description="Only this series", examples=["AG-INGOT-CN-SPOT"]),
     ] = None,
     as_of: AsOf = None,
 ) -> Response:

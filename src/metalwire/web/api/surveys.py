@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal, history_floor, may_read_tier, may_read_value
 from metalwire.accounts.models import Scope
+from metalwire.pricing.schemas import BATCH_LIMIT
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus, Survey
 from metalwire.supply.schemas import PERIOD_PATTERN, ReturnIn, ReturnsResult
@@ -20,8 +21,8 @@ from metalwire.web.access import access
 from metalwire.web.api.desk import WRITE_RESPONSES, acting_user
 from metalwire.web.api.prices import NOT_FOUND, AsOf, FormatQuery, moment, now_of
 from metalwire.web.auth import CurrentPrincipal, deny
-from metalwire.web.deps import ApiLang, DbSession
-from metalwire.web.http_cache import cached, json_bytes, tabular
+from metalwire.web.deps import ApiLang, Code, DbSession
+from metalwire.web.http_cache import EXPORT_CONTENT, cached, json_bytes, tabular
 from metalwire.web.problems import InvalidParam, ProblemError, invalid_parameter, not_found
 
 router = APIRouter(tags=["surveys"])
@@ -101,7 +102,7 @@ def period_history_date(period: str, release_at: dt.datetime | None) -> dt.date:
 )
 @access("gated")
 def survey_stats(
-    code: str,
+    code: Code,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -146,12 +147,18 @@ def survey_stats(
 
 @router.get(
     "/surveys/{code}/history",
-    responses={200: {"description": "Totals per period"}, **NOT_FOUND},
+    responses={
+        200: {
+            "description": "Totals per period",
+            "content": {"application/json": {}, **EXPORT_CONTENT},
+        },
+        **NOT_FOUND,
+    },
     response_class=Response,
 )
 @access("gated")
 def survey_history(
-    code: str,
+    code: Code,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -203,10 +210,13 @@ def survey_history(
 )
 @access("write")
 def post_returns(
-    code: str,
+    code: Code,
     session: DbSession,
     principal: CurrentPrincipal,
-    body: Annotated[ReturnIn | list[ReturnIn], Body()],
+    body: Annotated[
+        ReturnIn | Annotated[list[ReturnIn], Field(max_length=BATCH_LIMIT)],
+        Body(),
+    ],
 ) -> ReturnsResult:
     """Enter one return or a batch (all or nothing); unknown respondents join the panel."""
     user = acting_user(session, principal, Scope.SUBMIT, "enter survey returns")
@@ -253,7 +263,7 @@ class ReleaseOut(BaseModel):
 )
 @access("write")
 def post_release(
-    code: str, session: DbSession, principal: CurrentPrincipal, body: ReleaseRequest
+    code: Code, session: DbSession, principal: CurrentPrincipal, body: ReleaseRequest
 ) -> ReleaseOut:
     """Freeze and publish a period's statistics (a revision adds a version; both are kept)."""
     user = acting_user(session, principal, Scope.PUBLISH, "release survey statistics")
