@@ -154,6 +154,9 @@ def test_backup_then_restore_into_a_fresh_database_keeps_every_row(
         # The restored database is a working one: the migrations see it at the head.
         again = invoke(target_url, "db", "upgrade")
         assert again.exit_code == 0 and "schema already at" in again.output, again.output
+        # backup -> restore -> verify: the restored trail's hash chain holds.
+        verified = invoke(target_url, "audit", "verify")
+        assert verified.exit_code == 0 and verified.output.startswith("OK"), verified.output
     finally:
         target.dispose()
 
@@ -179,6 +182,9 @@ def test_copy_into_an_empty_database_keeps_ids_and_moves_the_sequences(
             session.flush()
             assert user.id == last_user + 1
         assert audit_trail(target)[-1][0] == last_event + 1
+        # The copied chain holds, and the new event links to its tail.
+        verified = invoke(target_url, "audit", "verify")
+        assert verified.exit_code == 0 and verified.output.startswith("OK"), verified.output
     finally:
         target.dispose()
 
