@@ -204,8 +204,26 @@ def decimal_schema(
     }
 
 
+class _CheckedAtParse:
+    """What ``Bounded`` and ``Window`` share: pydantic runs ``_check`` after the type's own
+    validation, unless ``check`` is off."""
+
+    check: bool
+
+    def _check(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        schema = handler(source)
+        if not self.check:
+            return schema
+        return core_schema.no_info_after_validator_function(self._check, schema)
+
+
 @dataclass(frozen=True)
-class Bounded:
+class Bounded(_CheckedAtParse):
     """``Annotated[Decimal, Bounded(limit)]``: a pydantic decimal refused at parse time when
     ``number_problems`` would refuse it (or one of the wrong ``sign``), so that
     1E+999999 never reaches arithmetic or the database; its schema says the same range.
@@ -225,14 +243,6 @@ class Bounded:
         if self.sign == "non-negative" and value < 0:
             raise ValueError(f"must not be negative, got {value}")
         return value
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        schema = handler(source)
-        if not self.check:
-            return schema
-        return core_schema.no_info_after_validator_function(self._check, schema)
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
@@ -254,7 +264,7 @@ def date_schema(first: dt.date = FIRST_DATE, days_ahead: int = DAYS_AHEAD) -> di
 
 
 @dataclass(frozen=True)
-class Window:
+class Window(_CheckedAtParse):
     """``Annotated[dt.date, Window()]``: a pydantic date refused at parse time outside ``first``
     .. a year from today (``date_problems``); ``check=False`` only documents it."""
 
@@ -265,14 +275,6 @@ class Window:
         for _, message in date_problems("value", value, utcnow().date(), self.first):
             raise ValueError(message)
         return value
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        schema = handler(source)
-        if not self.check:
-            return schema
-        return core_schema.no_info_after_validator_function(self._check, schema)
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
