@@ -24,11 +24,19 @@ from tests.conftest import Desk
 from tests.web.test_price_pages import AFTER, BEFORE, DAY, SILVER, publish
 
 PAGES = ("/", "/entry/silver", f"/series/{SILVER}", "/feeds/precious-metals/rss")
+TODAY = [("7840", "5"), ("7850", "5"), ("7860", "5")]  # today's deals: 7,850
 RELEASE = dt.datetime(2026, 11, 25, 3, 30, tzinfo=dt.UTC)  # 11:30 Shanghai, silver's release
 
 
 def _hits(app: FastAPI) -> int:
     return int(app.state.shared_page_hits)
+
+
+def _session_of(desk: Desk, email: str) -> str:
+    """A signed-in subscriber's session token."""
+    with desk.db.transaction() as session:
+        user = accounts.add_user(session, email, role=Role.READER, plan="subscriber", actor="t")
+        return accounts.start_session(session, user)
 
 
 def _comparable(headers: dict[str, str]) -> dict[str, str]:
@@ -38,7 +46,7 @@ def _comparable(headers: dict[str, str]) -> dict[str, str]:
 def test_a_second_anonymous_visitor_gets_the_routes_bytes(
     desk: Desk, app: FastAPI, client: TestClient
 ) -> None:
-    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
     for path in (*PAGES, "/?lang=zh"):
         first = client.get(path)
@@ -63,7 +71,7 @@ def test_a_release_or_an_approval_inside_the_minute_is_seen_at_once(
 ) -> None:
     publish(desk, SILVER, DAY - dt.timedelta(days=1), [("7800", "5"), ("7810", "5"), ("7820", "5")])
     # Approved in advance, released at 11:30: not shown at 11:29:59, shown at 11:30:00.
-    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: RELEASE - dt.timedelta(seconds=1)
     for path in PAGES[:3]:
         for _ in range(2):
@@ -86,7 +94,7 @@ def test_a_release_or_an_approval_inside_the_minute_is_seen_at_once(
 def test_a_series_made_premium_is_locked_for_visitors_at_once(
     desk: Desk, app: FastAPI, client: TestClient
 ) -> None:
-    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
     for path in PAGES[:3]:
         client.get(path)
@@ -103,7 +111,7 @@ def test_a_narrower_free_plan_takes_effect_at_once(
     desk: Desk, app: FastAPI, client: TestClient
 ) -> None:
     publish(desk, SILVER, DAY - dt.timedelta(days=1), [("7800", "5"), ("7810", "5"), ("7820", "5")])
-    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
     path = f"/series/{SILVER}?range=1M"
     client.get(path)
@@ -120,13 +128,9 @@ def test_a_narrower_free_plan_takes_effect_at_once(
 def test_signed_in_readers_and_conditional_requests_go_to_the_routes(
     desk: Desk, app: FastAPI, client: TestClient
 ) -> None:
-    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
-    with desk.db.transaction() as session:
-        user = accounts.add_user(
-            session, "buyer@smelter.cn", role=Role.READER, plan="subscriber", actor="t"
-        )
-        token = accounts.start_session(session, user)
+    token = _session_of(desk, "buyer@smelter.cn")
     before = _hits(app)
     for _ in range(3):
         mine = client.get("/", cookies={"mw_session": token})
@@ -147,7 +151,7 @@ def test_signed_in_readers_and_conditional_requests_go_to_the_routes(
 def test_the_banner_page_is_kept_and_got_it_still_hides_it(
     desk: Desk, app: FastAPI, client: TestClient
 ) -> None:
-    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: BEFORE
     client.get("/entry/silver")
     before = _hits(app)
@@ -159,13 +163,9 @@ def test_the_banner_page_is_kept_and_got_it_still_hides_it(
 def test_the_navigation_follows_an_audited_catalog_change(
     desk: Desk, app: FastAPI, client: TestClient
 ) -> None:
-    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
-    with desk.db.transaction() as session:
-        user = accounts.add_user(
-            session, "nav@smelter.cn", role=Role.READER, plan="subscriber", actor="t"
-        )
-        client.cookies.set("mw_session", accounts.start_session(session, user))
+    client.cookies.set("mw_session", _session_of(desk, "nav@smelter.cn"))
     for _ in range(2):
         assert ">Silver</a>" in client.get(f"/series/{SILVER}").text
     with desk.db.transaction() as session:
@@ -186,7 +186,7 @@ def test_the_navigation_follows_an_audited_catalog_change(
 def test_readers_arriving_together_get_one_answer_made_once(
     desk: Desk, app: FastAPI, live_server: str
 ) -> None:
-    publish(desk, SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
+    publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
 
     async def together() -> list[httpx.Response]:
