@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from metalwire.audit import verify_trail
 from metalwire.catalog.models import Tier
 from metalwire.newsroom import service as newsroom
 from metalwire.pricing import service as pricing
@@ -295,6 +296,8 @@ def test_a_kill_inside_the_transaction_leaves_nothing_and_the_rerun_is_one_run(
     assert rerun.returncode == 0, rerun.describe()
     assert probe(db.engine, op) == after_one_run(counted, op)
     assert differences(comparable(db.engine), one_run) == {}
+    with db.transaction() as session:
+        assert verify_trail(session).broken is None  # the killed runs left no link behind
     done = snapshot(db.engine)
 
     again = run_cli(args, url=db.url, report=report)
