@@ -98,11 +98,13 @@ def template_database(backend: str, tmp_path_factory: pytest.TempPathFactory) ->
 _counter = iter(range(1, 1_000_000))
 
 
-@pytest.fixture
-def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[ScratchDatabase]:
-    """A fresh, migrated database for one test."""
+@contextmanager
+def scratch_database(
+    backend: str, template_database: str, directory: Path
+) -> Iterator[ScratchDatabase]:
+    """A fresh, migrated database copied from the session's template, dropped afterwards."""
     if backend == "sqlite":
-        path = tmp_path / "metalwire.db"
+        path = directory / "metalwire.db"
         shutil.copyfile(template_database, path)
         url = f"sqlite:///{path}"
         engine = create_db_engine(url)
@@ -122,6 +124,13 @@ def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[Scratch
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[ScratchDatabase]:
+    """A fresh, migrated database for one test."""
+    with scratch_database(backend, template_database, tmp_path) as scratch:
+        yield scratch
 
 
 @pytest.fixture

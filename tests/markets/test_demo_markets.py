@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
@@ -23,7 +24,7 @@ from metalwire.markets.models import IndexDefinitionRecord, Instrument, MarketPr
 from metalwire.markets.normalization import adjustment_for, normalize_to_62
 from metalwire.pricing import service as pricing
 from metalwire.pricing.models import Assessment, AssessmentStatus, Submission
-from tests.conftest import ScratchDatabase
+from tests.conftest import ScratchDatabase, scratch_database
 
 # 18:00 Shanghai, 10:00 London on a Thursday: today's SHFE settlements (15:05 Shanghai) are in,
 # London's (12:05 and 17:35 London) are not.
@@ -55,10 +56,19 @@ def build(db: ScratchDatabase, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return lines
 
 
-@pytest.fixture
-def built(db: ScratchDatabase, monkeypatch: pytest.MonkeyPatch) -> ScratchDatabase:
-    build(db, monkeypatch)
-    return db
+@pytest.fixture(scope="module")
+def built(
+    backend: str, template_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ScratchDatabase]:
+    """The demo built once per backend for the module's tests (they read it; the one that builds
+    again proves it adds nothing): building it per test was ~4 minutes of CI."""
+    directory = tmp_path_factory.mktemp("demo-markets")
+    with (
+        scratch_database(backend, template_database, directory) as db,
+        pytest.MonkeyPatch.context() as monkeypatch,
+    ):
+        build(db, monkeypatch)
+        yield db
 
 
 def mids(db: ScratchDatabase, code: str) -> dict[dt.date, Decimal]:
