@@ -54,6 +54,12 @@ from metalwire.web.problems import install_problem_handlers
 from metalwire.web.request_log import RequestLog
 from metalwire.web.security_headers import SecurityHeaders
 from metalwire.web.shared_pages import SharedPages
+from metalwire.web.signed_in_pages import (
+    GZIP_LEVEL,
+    GZIP_MINIMUM,
+    UNCOMPRESSED_MEDIA_TYPES,
+    SignedInPages,
+)
 
 API_DESCRIPTION = """
 The metalwire API: the commodity catalog, price series and (as the platform grows) assessments,
@@ -159,15 +165,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     install_problem_handlers(app, site.error_page)
     install_openapi(app)
-    # Pages, styles, scripts and feeds go compressed. JSON and CSV answers do not: a 20-year
-    # history would cost more to compress on every request than to send on a loopback or LAN.
+    # Pages, styles, scripts and feeds go compressed; JSON and CSV answers do not.
     app.add_middleware(
         GZipMiddleware,
-        compresslevel=6,
-        exclude_content_types=("application/json", "text/csv", "text/event-stream"),
+        minimum_size=GZIP_MINIMUM,
+        compresslevel=GZIP_LEVEL,
+        exclude_content_types=UNCOMPRESSED_MEDIA_TYPES,
     )
     app.add_middleware(FastHistory)
     app.add_middleware(SharedPages)  # outside the compression: it keeps the compressed bytes
+    app.add_middleware(SignedInPages)  # keeps pages uncompressed, fills in the reader, compresses
     app.add_middleware(
         Admission,
         stats=app.state.admission,

@@ -130,8 +130,11 @@ def _session_bound(request: Request) -> str | None:
     session_token = request.cookies.get(SESSION_COOKIE)
     if not session_token:
         return None
-    key = request.app.state.settings.secret_key.encode()
-    digest = hmac.new(key, b"csrf:" + session_token.encode(), hashlib.sha256)
+    return session_csrf_token(request.app.state.settings.secret_key, session_token)
+
+
+def session_csrf_token(secret_key: str, session_token: str) -> str:
+    digest = hmac.new(secret_key.encode(), b"csrf:" + session_token.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -65,6 +66,23 @@ def content_stamp() -> Select[Any]:
 
 CONTENT_STAMP = content_stamp()  # built once: building it is most of its cost on a cached answer
 SHAREABLE = "shareable"  # the request state's mark: this answer names no one
+PLACEHOLDERS = "reader_placeholders"  # the request state's Placeholders, when a layer asks
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """What a signed-in page shows of its reader, as the shared signed-in pages layer
+    (web/signed_in_pages.py) asks for it: markers in place of the e-mail and the session's form
+    token, which it fills in per request, and the colour convention it keyed the page by."""
+
+    email: str
+    csrf_token: str
+    colour_convention: str | None
+
+
+def placeholders(request: Request) -> Placeholders | None:
+    found = getattr(request.state, PLACEHOLDERS, None)
+    return found if isinstance(found, Placeholders) else None
 
 
 def mark_shareable(request: Request) -> None:

@@ -25,12 +25,12 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import Engine, Select
+from sqlalchemy import Select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from metalwire.accounts import service as accounts
 from metalwire.web.auth import SESSION_COOKIE
-from metalwire.web.body_cache import BodyCache
+from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import LANG_COOKIE
 from metalwire.web.shared import SHAREABLE, content_stamp
 
@@ -46,53 +46,118 @@ def page_stamp() -> Select[Any]:
     return content_stamp().add_columns(accounts.FREE_PLAN.scalar_subquery())
 
 
-class SharedPages:
+class KeptAnswers:
+    """What the shared layers have in common: a request they can answer is keyed after one
+    statement, answered from the body cache when a request made the same before, and made by the
+    routes (once, when readers arrive together) and kept when it is not. Subclasses say which
+    requests they take (``visit``), how the key is read (``read``), how a kept answer is sent
+    (``send_kept``) and how one is made (``make``)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._stamp = page_stamp()
         self._making: dict[tuple[Hashable, ...], anyio.Event] = {}  # one event loop per worker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        visitor = _anonymous_visitor(scope)
-        if visitor is None:
+        visit = self.visit(scope)
+        if visit is None:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
-        cache: BodyCache = state.body_cache
         # One hop to the thread pool for the statement: no database call on the event loop.
-        minute, stamp = await anyio.to_thread.run_sync(self._read, state.engine, state.clock)
-        key = ("shared-page", visitor, minute, stamp)
+        found = await anyio.to_thread.run_sync(self.read, state, visit)
+        if found is None:
+            await self.app(scope, receive, send)  # the route answers what this layer cannot
+            return
+        key, context = found
         making = self._making.get(key)
         if making is not None:
             # A minute turning makes every reader miss at once: one request makes the answer
             # while the others wait for it (bounded), instead of all rendering it side by side.
             with anyio.move_on_after(FOLLOWER_WAIT):
                 await making.wait()
+        cache: BodyCache = state.body_cache
         hit = cache.get(key)
         if hit is not None:
-            await send({"type": "http.response.start", "status": 200, "headers": hit.headers})
-            await send({"type": "http.response.body", "body": hit.body})
+            await self.send_kept(hit, context, send)
             state.shared_page_hits += 1  # operators (and tests) see the layer is taken
             return
         if making is not None:
-            await self.app(scope, receive, send)  # the first one failed or is slow
+            await self.make(scope, receive, send, None, context)  # the first failed or is slow
             return
         making = self._making[key] = anyio.Event()
         try:
-            await self._answer_and_keep(scope, receive, send, key)
+            await self.make(scope, receive, send, key, context)
         finally:
             del self._making[key]
             making.set()
 
-    def _read(self, engine: Engine, clock: Any) -> tuple[dt.datetime, tuple[Hashable, ...]]:
-        # The clock before the statement: the answer kept can only be newer than its key.
-        minute = _minute(clock())
-        with engine.connect() as connection:
-            stamp = tuple(connection.execute(self._stamp).one())
-        return minute, stamp
+    def visit(self, scope: Scope) -> Any:
+        """What the answer may depend on besides the database and the clock; None when this
+        layer does not answer the request."""
+        raise NotImplementedError
 
-    async def _answer_and_keep(
-        self, scope: Scope, receive: Receive, send: Send, key: tuple[Hashable, ...]
+    def read(self, state: Any, visit: Any) -> tuple[tuple[Hashable, ...], Any] | None:
+        """The key (and what sending needs), or None to leave the request to the routes."""
+        raise NotImplementedError
+
+    async def send_kept(self, kept: CachedBody, context: Any, send: Send) -> None:
+        raise NotImplementedError
+
+    async def make(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        key: tuple[Hashable, ...] | None,
+        context: Any,
+    ) -> None:
+        """Answer through the routes, and keep the answer under ``key`` (None: don't keep)."""
+        raise NotImplementedError
+
+
+def keepable(scope: Scope, start: Message | None, complete: bool, minute: dt.datetime) -> bool:
+    """A whole 200 that a route marked shareable, setting no cookie but the language's, made
+    within the minute of its key."""
+    return (
+        start is not None
+        and complete
+        and start["status"] == 200
+        and bool(scope.get("state", {}).get(SHAREABLE))
+        and _names_no_one(start["headers"])
+        and _minute(scope["app"].state.clock()) == minute
+    )
+
+
+class SharedPages(KeptAnswers):
+    """Anonymous visitors' pages and feeds, kept as sent (compressed)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self._stamp = page_stamp()
+
+    def visit(self, scope: Scope) -> tuple[Hashable, ...] | None:
+        return _anonymous_visitor(scope)
+
+    def read(
+        self, state: Any, visit: tuple[Hashable, ...]
+    ) -> tuple[tuple[Hashable, ...], dt.datetime]:
+        # The clock before the statement: the answer kept can only be newer than its key.
+        minute = _minute(state.clock())
+        with state.engine.connect() as connection:
+            stamp = tuple(connection.execute(self._stamp).one())
+        return ("shared-page", visit, minute, stamp), minute
+
+    async def send_kept(self, kept: CachedBody, context: Any, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
+        await send({"type": "http.response.body", "body": kept.body})
+
+    async def make(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        key: tuple[Hashable, ...] | None,
+        context: dt.datetime,
     ) -> None:
         start: Message | None = None
         chunks: list[bytes] = []
@@ -108,23 +173,16 @@ class SharedPages:
             await send(message)
 
         await self.app(scope, receive, keep)
-        state = scope["app"].state
-        if (
-            start is not None
-            and complete
-            and start["status"] == 200
-            and scope.get("state", {}).get(SHAREABLE)
-            and _names_no_one(start["headers"])
-            and _minute(state.clock()) == key[2]  # made within the minute of its key
-        ):
+        if key is not None and keepable(scope, start, complete, context):
+            assert start is not None
             headers = tuple((bytes(k), bytes(v)) for k, v in start["headers"])
-            cache: BodyCache = state.body_cache
+            cache: BodyCache = scope["app"].state.body_cache
             cache.put(key, b"".join(chunks), "", headers=headers)
 
 
-def _anonymous_visitor(scope: Scope) -> tuple[Hashable, ...] | None:
-    """What, besides the database and the clock, the answer to this request may depend on; None
-    when the request is not one this layer answers."""
+def plain_get(scope: Scope) -> dict[bytes, bytes] | None:
+    """The headers of a GET of a shared path that names no API key and asks for no part or
+    revalidation (the routes answer those themselves); None for any other request."""
     if scope["type"] != "http" or scope["method"] != "GET":
         return None
     if not SHARED_PATHS.fullmatch(scope["path"]):
@@ -135,6 +193,15 @@ def _anonymous_visitor(scope: Scope) -> tuple[Hashable, ...] | None:
             return None  # a repeated header: which one a route reads is not this layer's guess
         headers[name] = value
     if b"authorization" in headers or any(name in headers for name in CONDITIONAL):
+        return None
+    return headers
+
+
+def _anonymous_visitor(scope: Scope) -> tuple[Hashable, ...] | None:
+    """What, besides the database and the clock, the answer to this request may depend on; None
+    when the request is not one this layer answers."""
+    headers = plain_get(scope)
+    if headers is None:
         return None
     cookie = headers.get(b"cookie", b"")
     if SESSION_COOKIE.encode() + b"=" in cookie:

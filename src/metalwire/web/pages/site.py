@@ -41,7 +41,7 @@ from metalwire.web.boards import (
 )
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
-from metalwire.web.shared import mark_shareable, navigation, shared_content
+from metalwire.web.shared import mark_shareable, navigation, placeholders, shared_content
 
 router = APIRouter(include_in_schema=False)
 # Rise/fall colours a reader may choose on the account page: red up (China's convention) or
@@ -57,7 +57,11 @@ def page(
     with request_session(request) as session:
         nav = navigation(request, session)
         principal = getattr(request.state, "principal", None) or get_principal(request, session)
-        convention = colour_convention(session, principal)
+        reader = placeholders(request) if not principal.is_anonymous else None
+        if reader is not None:
+            convention = known_convention(reader.colour_convention)
+        else:
+            convention = colour_convention(session, principal)
     html = render(
         lang,
         template,
@@ -65,14 +69,18 @@ def page(
         nav=nav,
         path=request.url.path,
         principal=principal,
-        csrf_token=LazyCsrfToken(request),
+        account_email=reader.email if reader else principal.email,
+        csrf_token=reader.csrf_token if reader else LazyCsrfToken(request),
         colour_convention=convention,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)
     set_csrf_cookie(request, response)
-    if principal.is_anonymous and not getattr(request.state, "new_csrf", None):
-        # Nothing in it names this visitor: any anonymous visitor asking the same may get it.
+    if reader is not None or (
+        principal.is_anonymous and not getattr(request.state, "new_csrf", None)
+    ):
+        # Nothing in it names this visitor (or only through the reader's placeholders): any
+        # visitor asking the same with the same plan, role and colours may get it.
         mark_shareable(request)
     if request.query_params.get("lang") in ("en", "zh"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
@@ -84,6 +92,10 @@ def colour_convention(session: Session, principal: Principal) -> str | None:
     if principal.user_id is None:
         return None
     chosen = session.scalar(select(User.colour_convention).where(User.id == principal.user_id))
+    return known_convention(chosen)
+
+
+def known_convention(chosen: str | None) -> str | None:
     return chosen if chosen in COLOUR_CONVENTIONS else None
 
 
