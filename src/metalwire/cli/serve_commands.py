@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from metalwire.cli.context import console, engine, settings
 
+if TYPE_CHECKING:
+    import uvicorn
+
+APP = "metalwire.web.app:create_app"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's name, read in each worker
 
 
@@ -40,6 +46,23 @@ def metrics_directory(workers: int) -> Iterator[Path | None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def serve_workers(config: uvicorn.Config) -> None:
+    """uvicorn's supervisor with a listening socket of each worker's own (web/listener.py)."""
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    from metalwire.web.listener import WorkerListener
+
+    listener = WorkerListener(config.host, config.port, config.backlog)
+    try:
+        listener.check()
+    except OSError as exc:
+        console.print(f"[red]cannot listen on {config.host}:{config.port}: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    # Multiprocess passes its "sockets" to each worker it spawns, where the listener opens.
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[cast(socket.socket, listener)]).run()
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
@@ -52,28 +75,32 @@ def register(app: typer.Typer) -> None:
 
         from metalwire.db.migrate import refresh_planner_statistics
         from metalwire.logs import logging_config
+        from metalwire.web.listener import spreads_connections
 
         config = settings()
         database = engine()  # refuses an unreachable or un-migrated database
         refresh_planner_statistics(database)  # the data may have grown since the last start
         database.dispose()
         console.print(f"metalwire on http://{host or config.host}:{port or config.port}")
+        options: dict[str, Any] = {
+            "factory": True,
+            "host": host or config.host,
+            "port": port or config.port,
+            "workers": workers,
+            "log_level": "info",
+            "log_config": logging_config(config.log_format, config.access_log),
+            "access_log": False,  # metalwire.access logs each request, with its id
+            # SIGTERM: running requests get this long to finish, then the worker stops
+            "timeout_graceful_shutdown": max(1, round(config.shutdown_timeout)),
+            # Pollers come back every few seconds: a connection closed just as a client
+            # reuses it is a failed request on its side (uvicorn's default is 5 s).
+            "timeout_keep_alive": max(1, round(config.keep_alive_timeout)),
+        }
         with metrics_directory(workers):
-            uvicorn.run(
-                "metalwire.web.app:create_app",
-                factory=True,
-                host=host or config.host,
-                port=port or config.port,
-                workers=workers,
-                log_level="info",
-                log_config=logging_config(config.log_format, config.access_log),
-                access_log=False,  # metalwire.access logs each request, with its id
-                # SIGTERM: running requests get this long to finish, then the worker stops
-                timeout_graceful_shutdown=max(1, round(config.shutdown_timeout)),
-                # Pollers come back every few seconds: a connection closed just as a client
-                # reuses it is a failed request on its side (uvicorn's default is 5 s).
-                timeout_keep_alive=max(1, round(config.keep_alive_timeout)),
-            )
+            if workers > 1 and spreads_connections():
+                serve_workers(uvicorn.Config(APP, **options))
+            else:
+                uvicorn.run(APP, **options)
 
     @app.command()
     def demo(
