@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         default=True, description="Log one line per request (logger metalwire.access)."
     )
     metrics: bool = Field(default=True, description="Answer /metrics (Prometheus).")
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's OpenTelemetry spans, metrics and logs for the routes (with "
+        "providers configured by the operator); off, the framework skips it per request.",
+    )
     metrics_token: str | None = Field(
         default=None,
         description="If set, /metrics answers only `Authorization: Bearer <this token>`.",

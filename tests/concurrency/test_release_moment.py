@@ -45,7 +45,8 @@ DEADLINE = 60.0  # seconds any one burst may take, hang or not
 @pytest.fixture
 def market(env_db: ScratchDatabase) -> ScratchDatabase:
     """A small demo market (two days of prices, surveys, reports, market data)."""
-    result = CliRunner().invoke(cli_app, ["demo", "--days", "2"])
+    # Twelve days: whatever the weekday and holidays, some prices are released.
+    result = CliRunner().invoke(cli_app, ["demo", "--days", "12"])
     assert result.exit_code == 0, result.output
     return env_db
 

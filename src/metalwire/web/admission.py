@@ -95,21 +95,11 @@ class Admission:
                 send, scope["path"], 1, "the service is at capacity; retry in a second"
             )
             return
-        stats.waiting += 1
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(stats.queue_timeout):
-                await self._slots.acquire()
-        except TimeoutError:
-            stats.shed_waited += 1
-            self.refused("waited_too_long")
-            waited = time.monotonic() - started
-            await send_unavailable(
-                send, scope["path"], max(1, math.ceil(waited)), "the service is busy; retry shortly"
-            )
-            return
-        finally:
-            stats.waiting -= 1
+        if self._slots.locked() or stats.waiting:
+            if not await self._queue(scope, send):
+                return
+        else:
+            await self._slots.acquire()  # a free slot and no one before: no wait, no timer
         stats.active += 1
         try:
             with self.ledger.serving(f"{scope['method']} {scope['path']}"):
@@ -118,6 +108,28 @@ class Admission:
             stats.active -= 1
             stats.served += 1
             self._slots.release()
+
+    async def _queue(self, scope: Scope, send: Send) -> bool:
+        """Wait for a slot, first come first served, for at most the queue's timeout; False
+        (and the refusal sent) when none came in time."""
+        assert self._slots is not None
+        stats = self.stats
+        stats.waiting += 1
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(stats.queue_timeout):
+                await self._slots.acquire()
+            return True
+        except TimeoutError:
+            stats.shed_waited += 1
+            self.refused("waited_too_long")
+            waited = time.monotonic() - started
+            await send_unavailable(
+                send, scope["path"], max(1, math.ceil(waited)), "the service is busy; retry shortly"
+            )
+            return False
+        finally:
+            stats.waiting -= 1
 
 
 async def send_unavailable(send: Send, path: str, retry_after: int, detail: str) -> None:

@@ -36,6 +36,7 @@ from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.fast_history import FastHistory
 from metalwire.web.nul_guard import NulGuard
+from metalwire.web.offload import fast_path_executor
 from metalwire.web.openapi import install_openapi
 from metalwire.web.pages import (
     account,
@@ -134,6 +135,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # Swagger UI loads from a CDN; the platform must run offline
         redoc_url=None,
+        # Asked per request even with no provider configured: off unless the operator wants it
+        # (/metrics and the JSON access log are the platform's own telemetry).
+        telemetry=None
+        if settings.opentelemetry
+        else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -147,6 +153,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         queue_limit=settings.queue_limit,
         queue_timeout=settings.queue_timeout,
     )
+    app.state.fast_executor = fast_path_executor(app.state.admission.capacity)
     app.state.health_engine = health_engine(engine)
     app.state.health_executor = health_executor
     app.state.clock = utcnow  # tests may set a fixed clock

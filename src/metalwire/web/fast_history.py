@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-import anyio.to_thread
 from sqlalchemy import Engine, Select, select, true
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,6 +32,7 @@ from metalwire.web.auth import SESSION_COOKIE, admit, rate_headers
 from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import resolve_lang
 from metalwire.web.http_cache import not_modified
+from metalwire.web.offload import in_thread
 from metalwire.web.shared import content_stamp, shared_key
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -62,7 +62,7 @@ class FastHistory:
         request = Request(scope)
         # The reads and the rate-limit count block: one hop to the thread pool for all of them,
         # never a database call on the event loop.
-        answer = await anyio.to_thread.run_sync(prepare, request, *args)
+        answer = await in_thread(request.app.state, prepare, request, *args)
         if answer is None:
             return False
         status, headers, body = answer

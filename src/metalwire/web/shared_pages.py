@@ -24,7 +24,6 @@ from collections.abc import Hashable
 from typing import Any
 
 import anyio
-import anyio.to_thread
 from sqlalchemy import Select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +31,7 @@ from metalwire.accounts import service as accounts
 from metalwire.web.auth import SESSION_COOKIE
 from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import LANG_COOKIE
+from metalwire.web.offload import in_thread
 from metalwire.web.shared import SHAREABLE, content_stamp
 
 # The pages every reader asks for at a release instant, and the feeds readers poll.
@@ -64,7 +64,7 @@ class KeptAnswers:
             return
         state = scope["app"].state
         # One hop to the thread pool for the statement: no database call on the event loop.
-        found = await anyio.to_thread.run_sync(self.read, state, visit)
+        found = await in_thread(state, self.read, state, visit)
         if found is None:
             await self.app(scope, receive, send)  # the route answers what this layer cannot
             return

@@ -1,0 +1,32 @@
+"""The fast paths' hop to a thread for their database reads.
+
+The layers in front of the framework (web/shared_pages.py, web/signed_in_pages.py,
+web/fast_history.py) answer most requests at a release instant after one short statement, which
+must not run on the event loop. ``anyio.to_thread.run_sync`` costs them about as much as the
+statement (its capacity limiter, cancel scope and Python-level queue: a fifth of a worker's time
+on the shortest path in a profile); a plain executor of the worker's own hands the call over
+through a C queue. It has as many threads as the worker admits requests at once
+(web/admission.py), so a hop never waits for a thread, and it runs the call in a copy of the
+request's context, so the checkout ledger charges the connection to the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def fast_path_executor(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="metalwire-fast")
+
+
+async def in_thread(state: Any, call: Callable[..., T], *args: Any) -> T:
+    """``call(*args)`` on the app's fast-path executor (``state.fast_executor``)."""
+    context = contextvars.copy_context()
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(state.fast_executor, context.run, call, *args)
