@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         le=256,
         description="Requests one worker handles at once; also its database pool size.",
     )
+    fast_path_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Threads of one worker for the reads of the layers in front of the framework "
+        "(shared pages, histories, latest prices); each hop wakes one, and fewer wake less.",
+    )
     queue_limit: int = Field(
         default=400,
         ge=0,

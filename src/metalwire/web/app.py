@@ -153,7 +153,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         queue_limit=settings.queue_limit,
         queue_timeout=settings.queue_timeout,
     )
-    app.state.fast_executor = fast_path_executor(app.state.admission.capacity)
+    app.state.fast_executor = fast_path_executor(
+        min(settings.fast_path_threads, app.state.admission.capacity)
+    )
     app.state.health_engine = health_engine(engine)
     app.state.health_executor = health_executor
     app.state.clock = utcnow  # tests may set a fixed clock
