@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
+from metalwire.web.gzip_parts import GzipParts
+
 FOLLOWER_WAIT = 5.0  # seconds a request waits for another one making the same body
 
 
@@ -23,6 +25,7 @@ class CachedBody:
     etag: str
     marks: tuple[str, ...] = ()  # what a page needs to know of the body besides the bytes
     headers: tuple[tuple[bytes, bytes], ...] = ()  # a whole answer's (web/shared_pages.py)
+    pieces: GzipParts | None = None  # compressed around a reader's part (web/signed_in_pages.py)
 
 
 class BodyCache:
@@ -48,8 +51,9 @@ class BodyCache:
         *,
         marks: tuple[str, ...] = (),
         headers: tuple[tuple[bytes, bytes], ...] = (),
+        pieces: GzipParts | None = None,
     ) -> CachedBody:
-        item = CachedBody(body, media_type, etag_of(body), marks, headers)
+        item = CachedBody(body, media_type, etag_of(body), marks, headers, pieces)
         if len(body) > self._max // 4:
             return item  # too large to be worth evicting everything else for
         with self._lock:

@@ -36,6 +36,7 @@ from metalwire.accounts.credentials import token_hash
 from metalwire.accounts.gate import Principal
 from metalwire.web.auth import SESSION_COOKIE, session_csrf_token
 from metalwire.web.body_cache import BodyCache, CachedBody
+from metalwire.web.gzip_parts import GzipParts
 from metalwire.web.shared import PLACEHOLDERS, Placeholders, content_stamp
 from metalwire.web.shared_pages import KeptAnswers, _minute, keepable, plain_get
 
@@ -121,7 +122,7 @@ class SignedInPages(KeptAnswers):
         return key, reader
 
     async def send_kept(self, kept: CachedBody, context: Reader, send: Send) -> None:
-        await _send_filled(send, 200, list(kept.headers), kept.body, context)
+        await _send_filled(send, 200, list(kept.headers), kept.body, context, kept.pieces)
 
     async def make(
         self,
@@ -157,10 +158,22 @@ class SignedInPages(KeptAnswers):
             raise RuntimeError(f"{scope['path']}: the route gave no answer")
         body = b"".join(chunks)
         headers = [(bytes(k), bytes(v)) for k, v in start["headers"]]
+        pieces = None
         if key is not None and keepable(inner, start, complete, context.minute):
+            pieces = reader_pieces(body)
             cache: BodyCache = scope["app"].state.body_cache
-            cache.put(key, body, "", headers=tuple(headers))
-        await _send_filled(send, start["status"], headers, body, context)
+            cache.put(key, body, "", headers=tuple(headers), pieces=pieces)
+        await _send_filled(send, start["status"], headers, body, context, pieces)
+
+
+def reader_pieces(body: bytes) -> GzipParts | None:
+    """The page compressed around the span of its placeholders, or None without them."""
+    marks = (EMAIL_MARK.encode(), CSRF_MARK.encode())
+    starts = [i for i in (body.find(m) for m in marks) if i >= 0]
+    if not starts:
+        return None
+    end = max(body.rfind(m) + len(m) for m in marks if m in body)
+    return GzipParts.around(body, min(starts), end)
 
 
 def fill(body: bytes, reader: Reader) -> bytes:
@@ -173,17 +186,25 @@ def fill(body: bytes, reader: Reader) -> bytes:
 
 
 async def _send_filled(
-    send: Send, status: int, raw: list[tuple[bytes, bytes]], body: bytes, reader: Reader
+    send: Send,
+    status: int,
+    raw: list[tuple[bytes, bytes]],
+    body: bytes,
+    reader: Reader,
+    pieces: GzipParts | None = None,
 ) -> None:
     headers = MutableHeaders(raw=raw)
     if "content-encoding" not in headers:  # an encoded body carries no markers
-        body = fill(body, reader)
         media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
-        if len(body) >= GZIP_MINIMUM and media_type not in UNCOMPRESSED_MEDIA_TYPES:
+        compress = len(body) >= GZIP_MINIMUM and media_type not in UNCOMPRESSED_MEDIA_TYPES
+        if compress:
             headers.add_vary_header("Accept-Encoding")
-            if reader.gzip:
-                body = _gzip(body)
-                headers["Content-Encoding"] = "gzip"
+        if compress and reader.gzip:
+            # The kept page was compressed once around the reader's part: only that is new.
+            body = pieces.gzip(fill(pieces.middle, reader)) if pieces else _gzip(fill(body, reader))
+            headers["Content-Encoding"] = "gzip"
+        else:
+            body = fill(body, reader)
     headers["Content-Length"] = str(len(body))
     await send({"type": "http.response.start", "status": status, "headers": headers.raw})
     await send({"type": "http.response.body", "body": body})
