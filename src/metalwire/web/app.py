@@ -170,7 +170,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         import redis
 
         app.state.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
-    app.state.rate_limiter = RateLimiter(app.state.sessions, app.state.redis)
+    app.state.rate_limiter = RateLimiter(
+        app.state.sessions, app.state.redis, one_writer=engine.dialect.name == "sqlite"
+    )
 
     install_problem_handlers(app, site.error_page)
     install_openapi(app)
