@@ -15,9 +15,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import Table, bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,27 +27,46 @@ from metalwire.accounts.models import RateWindow
 MAX_BLOCK = 1000
 
 
+RATE_WINDOW = cast(Table, RateWindow.__table__)
+
+
+def _upsert(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = RATE_WINDOW
+    return (
+        insert(table)
+        .values(
+            client=bindparam("client"),
+            window_start=bindparam("minute"),
+            count=bindparam("count"),
+        )
+        .on_conflict_do_update(
+            index_elements=["client", "window_start"],
+            set_={"count": table.c.count + bindparam("count")},
+        )
+        .returning(table.c.count)
+    )
+
+
+# Built once per dialect: building and compiling the upsert cost more than running it.
+_UPSERTS = {dialect: _upsert(dialect) for dialect in ("postgresql", "sqlite")}
+_FORGET = delete(RATE_WINDOW).where(
+    RATE_WINDOW.c.client == bindparam("client"),
+    RATE_WINDOW.c.window_start < bindparam("minute"),
+)
+
+
 def count_request(
     session: Session, client: str, *, now: float | None = None, count: int = 1
 ) -> tuple[int, int]:
     """Count ``count`` requests; returns (requests in this window so far, seconds until it ends)."""
     moment = time.time() if now is None else now
     minute = int(moment // 60)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(RateWindow)
-        .values(client=client, window_start=minute, count=count)
-        .on_conflict_do_update(
-            index_elements=["client", "window_start"],
-            set_={"count": RateWindow.count + count},
-        )
-        .returning(RateWindow.count)
-    )
-    total = int(session.execute(statement).scalar_one())
+    connection = session.connection()
+    params = {"client": client, "minute": minute, "count": count}
+    total = int(connection.execute(_UPSERTS[connection.dialect.name], params).scalar_one())
     if total == count:  # first lease of a window: forget this client's old windows
-        session.execute(
-            delete(RateWindow).where(RateWindow.client == client, RateWindow.window_start < minute)
-        )
+        connection.execute(_FORGET, {"client": client, "minute": minute})
     return total, 60 - int(moment % 60)
 
 
