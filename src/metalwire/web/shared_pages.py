@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -115,6 +116,31 @@ class KeptAnswers:
         raise NotImplementedError
 
 
+@dataclass
+class Captured:
+    """An answer as a route sends it: its start message and its body's chunks."""
+
+    start: Message | None = None
+    chunks: list[bytes] = field(default_factory=list)
+    complete: bool = False
+
+    def take(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+            self.complete = not message.get("more_body", False)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        assert self.start is not None
+        return [(bytes(k), bytes(v)) for k, v in self.start["headers"]]
+
+
 def keepable(scope: Scope, start: Message | None, complete: bool, minute: dt.datetime) -> bool:
     """A whole 200 that a route marked shareable, setting no cookie but the language's, made
     within the minute of its key."""
@@ -159,25 +185,16 @@ class SharedPages(KeptAnswers):
         key: tuple[Hashable, ...] | None,
         context: dt.datetime,
     ) -> None:
-        start: Message | None = None
-        chunks: list[bytes] = []
-        complete = False
+        answer = Captured()
 
         async def keep(message: Message) -> None:
-            nonlocal start, complete
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                complete = not message.get("more_body", False)
+            answer.take(message)
             await send(message)
 
         await self.app(scope, receive, keep)
-        if key is not None and keepable(scope, start, complete, context):
-            assert start is not None
-            headers = tuple((bytes(k), bytes(v)) for k, v in start["headers"])
+        if key is not None and keepable(scope, answer.start, answer.complete, context):
             cache: BodyCache = scope["app"].state.body_cache
-            cache.put(key, b"".join(chunks), "", headers=headers)
+            cache.put(key, answer.body, "", headers=tuple(answer.headers))
 
 
 def plain_get(scope: Scope) -> dict[bytes, bytes] | None:

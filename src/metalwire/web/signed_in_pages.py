@@ -38,7 +38,7 @@ from metalwire.web.auth import SESSION_COOKIE, session_csrf_token
 from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.gzip_parts import GzipParts
 from metalwire.web.shared import PLACEHOLDERS, Placeholders, content_stamp
-from metalwire.web.shared_pages import KeptAnswers, _minute, keepable, plain_get
+from metalwire.web.shared_pages import Captured, KeptAnswers, _minute, keepable, plain_get
 
 # Per worker and unguessable, so that no content a page shows can carry a marker by chance.
 _MARK = secrets.token_hex(8)
@@ -141,29 +141,21 @@ class SignedInPages(KeptAnswers):
             "principal": context.principal,
             PLACEHOLDERS: Placeholders(EMAIL_MARK, CSRF_MARK, context.colour_convention),
         }
-        start: Message | None = None
-        chunks: list[bytes] = []
-        complete = False
+        answer = Captured()
 
         async def collect(message: Message) -> None:
-            nonlocal start, complete
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                complete = not message.get("more_body", False)
+            answer.take(message)
 
         await self.app(inner, receive, collect)
-        if start is None:
+        if answer.start is None:
             raise RuntimeError(f"{scope['path']}: the route gave no answer")
-        body = b"".join(chunks)
-        headers = [(bytes(k), bytes(v)) for k, v in start["headers"]]
+        body, headers = answer.body, answer.headers
         pieces = None
-        if key is not None and keepable(inner, start, complete, context.minute):
+        if key is not None and keepable(inner, answer.start, answer.complete, context.minute):
             pieces = reader_pieces(body)
             cache: BodyCache = scope["app"].state.body_cache
             cache.put(key, body, "", headers=tuple(headers), pieces=pieces)
-        await _send_filled(send, start["status"], headers, body, context, pieces)
+        await _send_filled(send, answer.start["status"], headers, body, context, pieces)
 
 
 def reader_pieces(body: bytes) -> GzipParts | None:
