@@ -35,8 +35,9 @@ def _api_requests(text: str) -> float:
 
 
 @contextmanager
-def _two_workers(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """``metalwire serve --workers 2`` on the test database (env_db): its base URL and log."""
+def _two_workers(tmp_path: Path, stopped: list[float] | None = None) -> Iterator[tuple[str, Path]]:
+    """``metalwire serve --workers 2`` on the test database (env_db): its base URL and log;
+    how long SIGTERM took to stop it goes into ``stopped``."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "METALWIRE_WORKER_THREADS": "2", "TMPDIR": str(tmp_path)}
@@ -58,8 +59,11 @@ def _two_workers(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                 time.sleep(0.2)
             yield base, log_path
         finally:
+            signalled = time.monotonic()
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=20)
+            if stopped is not None:
+                stopped.append(time.monotonic() - signalled)
 
 
 def _records(log_path: Path) -> list[dict[str, Any]]:
@@ -101,7 +105,8 @@ def test_connections_arriving_together_are_spread_over_the_workers(
                 writer.write(b"GET /healthz HTTP/1.1\r\nHost: mw\r\nConnection: close\r\n\r\n")
             return list(await asyncio.gather(*(reader.read() for reader, _ in opened)))
 
-    with _two_workers(tmp_path) as (base, log_path):
+    stopped: list[float] = []
+    with _two_workers(tmp_path, stopped) as (base, log_path):
         port = int(base.rsplit(":", 1)[1])
         # A socket each: the kernel spreads the connections whatever the workers are doing
         # (one shared socket goes to whichever worker's loop wakes first, busy or not).
@@ -116,6 +121,7 @@ def test_connections_arriving_together_are_spread_over_the_workers(
     )
     assert len(per_worker) == 2, per_worker
     assert min(per_worker.values()) >= 0.3 * sum(per_worker.values()), per_worker
+    assert stopped[0] < 5, f"SIGTERM took {stopped[0]:.1f} s to stop both workers"
 
 
 def _listening_sockets(port: int) -> int:
