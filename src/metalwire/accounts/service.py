@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import Connection, Text, bindparam, cast, delete, func, select
+from sqlalchemy import Connection, Text, bindparam, cast, delete, func, literal, select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.credentials import (
@@ -479,7 +479,10 @@ KEY_HOLDER = (
     .join(Plan, Plan.code == User.plan_code)
     .where(ApiKey.prefix == bindparam("prefix"))
 )
-FREE_PLAN = select(cast(Plan.entitlements, Text)).where(Plan.code == "free")
+# "free" written into the SQL, not bound (see web/shared.py's content stamp: prepared plans).
+FREE_PLAN = select(cast(Plan.entitlements, Text)).where(
+    Plan.code == literal("free", literal_execute=True)
+)
 
 
 def key_holder(connection: Connection, presented: str) -> KeyHolder | None:

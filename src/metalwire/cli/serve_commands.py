@@ -134,8 +134,8 @@ def register(app: typer.Typer) -> None:
 
             with unit_of_work() as session:
                 summary = build_demo(session, days=days, seed=seed, progress=advance)
-        from metalwire.db.migrate import refresh_planner_statistics
+        from metalwire.db.migrate import reclaim_dead_rows
 
-        refresh_planner_statistics(engine())
+        reclaim_dead_rows(engine())
         for line in summary:
             console.print(line)

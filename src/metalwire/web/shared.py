@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal
@@ -57,8 +57,13 @@ def content_stamp() -> Select[Any]:
         select(func.count()).select_from(ArticleRevision).scalar_subquery(),
         select(func.count()).select_from(SurveyRelease).scalar_subquery(),
         # Publishing or scheduling an article is audited (its instant need not move updated_at).
+        # The kinds written into the SQL, not bound: PostgreSQL prepares a statement it runs
+        # often and then plans it once for any values, and for "newest event of a kind" that
+        # generic plan walked the whole trail backwards (85 ms instead of 0.05).
         *(
-            select(func.max(AuditEvent.id)).where(AuditEvent.object_type == kind).scalar_subquery()
+            select(func.max(AuditEvent.id))
+            .where(AuditEvent.object_type == literal(kind, literal_execute=True))
+            .scalar_subquery()
             for kind in DEFINITIONS
         ),
     )
