@@ -52,12 +52,13 @@ class Settings(BaseSettings):
         le=256,
         description="Requests one worker handles at once; also its database pool size.",
     )
-    fast_path_threads: int = Field(
-        default=4,
+    fast_path_threads: int | None = Field(
+        default=None,
         ge=1,
         le=64,
         description="Threads of one worker for the reads of the layers in front of the framework "
-        "(shared pages, histories, latest prices); each hop wakes one, and fewer wake less.",
+        "(shared pages, histories, latest prices). Unset: 4 on SQLite (each hop wakes a thread, "
+        "and fewer wake less), one per admission slot on PostgreSQL (reads wait on the network).",
     )
     queue_limit: int = Field(
         default=400,

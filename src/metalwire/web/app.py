@@ -36,7 +36,7 @@ from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.fast_history import FastHistory
 from metalwire.web.nul_guard import NulGuard
-from metalwire.web.offload import fast_path_executor
+from metalwire.web.offload import fast_path_executor, fast_path_threads
 from metalwire.web.openapi import install_openapi
 from metalwire.web.pages import (
     account,
@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         queue_timeout=settings.queue_timeout,
     )
     app.state.fast_executor = fast_path_executor(
-        min(settings.fast_path_threads, app.state.admission.capacity)
+        fast_path_threads(settings, engine, app.state.admission.capacity)
     )
     app.state.health_engine = health_engine(engine)
     app.state.health_executor = health_executor

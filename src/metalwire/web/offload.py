@@ -14,7 +14,7 @@ with the last and are picked up without a wake. Measured on a kept page, 32 clie
 0.40 ms of CPU a request with 16 threads, 0.35 with 4, 0.33 with 2. The reads are index lookups
 of a fraction of a millisecond, so a few threads keep up with a worker's whole load; they never
 wait for one another's connections (a hop holds one, and the pool has one per admitted request).
-``METALWIRE_FAST_PATH_THREADS`` (default 4) sets the number.
+``METALWIRE_FAST_PATH_THREADS`` sets the number (``fast_path_threads``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,23 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine
+
+from metalwire.settings import Settings
+
 T = TypeVar("T")
+SQLITE_THREADS = 4
+
+
+def fast_path_threads(settings: Settings, engine: Engine, capacity: int) -> int:
+    """``METALWIRE_FAST_PATH_THREADS``, or by database: on SQLite a read is a few dozen
+    microseconds of the worker's own CPU, and 4 threads keep up; on PostgreSQL a read waits a
+    round trip for the server, and one thread per admitted request keeps the waits side by side
+    (measured at 200 clients on 2 workers: 720 requests a second with 16, 500 with 4)."""
+    wanted = settings.fast_path_threads
+    if wanted is None:
+        wanted = SQLITE_THREADS if engine.dialect.name == "sqlite" else capacity
+    return max(1, min(wanted, capacity))
 
 
 def fast_path_executor(threads: int) -> ThreadPoolExecutor:
