@@ -45,6 +45,12 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 RUN_ID = uuid.uuid4().hex[:8]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "demo_market(days): the test's db is a copy of `metalwire demo --days N`"
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", BACKENDS, scope="session")
@@ -185,6 +191,23 @@ class Templates:
             _drop(backend, database)
 
 
+def demo_market_once(templates: Templates, backend: str, *, days: int) -> str:
+    """``metalwire demo --days N`` (today's clock, the default seed) run once per backend per
+    run: the template of the tests marked ``demo_market(days=N)``."""
+
+    def run_cli(db: ScratchDatabase) -> None:
+        from typer.testing import CliRunner
+
+        from metalwire.cli import app
+
+        result = CliRunner().invoke(
+            app, ["demo", "--days", str(days)], env={"METALWIRE_DATABASE_URL": db.url}
+        )
+        assert result.exit_code == 0, result.output
+
+    return templates.build(backend, ("metalwire demo", days), run_cli).template
+
+
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     cache = Templates(tmp_path_factory)
@@ -227,9 +250,20 @@ def build_demo_once(
 
 
 @pytest.fixture
-def db(backend: str, template_database: str, tmp_path: Path) -> Iterator[ScratchDatabase]:
-    """A fresh, migrated database for one test."""
-    with scratch_database(backend, template_database, tmp_path) as scratch:
+def db(
+    backend: str,
+    template_database: str,
+    templates: Templates,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[ScratchDatabase]:
+    """A fresh, migrated database for one test; for a test marked ``demo_market(days=N)``, a
+    copy of the small demo market ``metalwire demo --days N`` built once per run."""
+    marker = request.node.get_closest_marker("demo_market")
+    template = template_database
+    if marker is not None:
+        template = demo_market_once(templates, backend, **marker.kwargs)
+    with scratch_database(backend, template, tmp_path) as scratch:
         yield scratch
 
 
