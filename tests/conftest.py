@@ -20,12 +20,14 @@ from typing import Any, Generic, TypeVar
 
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from metalwire.accounts import credentials
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, User
 from metalwire.catalog.schemas import SeriesDefinition
@@ -206,6 +208,20 @@ def demo_market_once(templates: Templates, backend: str, *, days: int) -> str:
         assert result.exit_code == 0, result.output
 
     return templates.build(backend, ("metalwire demo", days), run_cli).template
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id with small parameters for the run: the default (64 MiB, 3 passes, 4 lanes)
+    costs ~0.35 s a hash or check on 2 cores, and the suite hashes thousands of passwords (two
+    per ``desk``, four per demo build, one per sign-in). The same algorithm and code path;
+    stored hashes carry their parameters, so a server started in a subprocess (which keeps the
+    default) checks them as well."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            credentials, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
+        yield
 
 
 @pytest.fixture(scope="session")
