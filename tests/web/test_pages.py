@@ -91,7 +91,7 @@ def test_every_methodology_document_reads_in_chinese_on_the_chinese_site(
     assert methodology.render("spot-prices", "fr") is None
 
 
-@pytest.mark.demo_market(days=2)  # a copy of `metalwire demo --days 2`, built once per run
+@pytest.mark.demo_market(days=14)  # a copy of `metalwire demo --days 14`, built once per run
 def test_entry_page_links_each_series_to_its_methodology(client: TestClient) -> None:
     html = client.get("/entry/silver").text
     assert 'href="/methodology/spot-prices"' in html
