@@ -45,6 +45,11 @@ from metalwire.web.app import create_app
 
 POSTGRES_URL = os.environ.get("METALWIRE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+if POSTGRES_URL:
+    # The run's databases are thrown away: no commit need wait for its WAL to reach the disk.
+    # libpq reads PGOPTIONS, so this holds for this process's connections and its children's
+    # (the CLI and servers the tests start), never for the server's other clients.
+    os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 RUN_ID = uuid.uuid4().hex[:8]
 
 
