@@ -210,9 +210,12 @@ def _urls(app: FastAPI, market: Market) -> list[tuple[str, str]]:
     return urls
 
 
-def test_no_route_leaks_what_its_caller_may_not_see(market: Market, app: FastAPI) -> None:
+def test_no_route_leaks_what_its_caller_may_not_see(
+    market: Market, app: FastAPI, client: TestClient
+) -> None:
+    # ``client`` (tests/conftest.py) is entered once: one event loop thread serves the ~5,000
+    # requests, where TestClient(app) outside a with-block starts one per request.
     app.state.clock = lambda: NOW
-    client = TestClient(app)
     urls = _urls(app, market)
     assert len(urls) > 20
     checked = 0

@@ -80,8 +80,8 @@ def test_demo_is_deterministic_and_rerunnable(env_db: ScratchDatabase) -> None:
     assert first == second
 
 
+@pytest.mark.demo_market(days=14)  # a copy of `metalwire demo --days 14`, built once per run
 def test_series_list_json(env_db: ScratchDatabase) -> None:
-    assert runner.invoke(app, ["demo", "--days", "2"]).exit_code == 0
     result = runner.invoke(app, ["series", "list", "--entry", "silver", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)

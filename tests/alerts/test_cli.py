@@ -8,7 +8,15 @@ import pytest
 from typer.testing import CliRunner
 
 from metalwire.cli import app
-from tests.alerts.conftest import DAY, PREVIOUS_DAY, SILVER, body_of, publish, wait_for
+from tests.alerts.conftest import (
+    DAY,
+    NO_MORE,
+    PREVIOUS_DAY,
+    SILVER,
+    body_of,
+    publish,
+    wait_for,
+)
 from tests.alerts.test_service import alert, reader
 from tests.conftest import Desk, ScratchDatabase
 
@@ -38,6 +46,6 @@ def test_alerts_send_mails_once_per_day(
     assert "+2.56%" in body_of(message)
     again = runner.invoke(app, [*args, "--json"])
     assert again.exit_code == 0 and json.loads(again.stdout)["mailed"] == {}
-    assert len(wait_for(received, 2)) == 1
+    assert len(wait_for(received, 2, within=NO_MORE)) == 1
     bad = runner.invoke(app, ["alerts", "send", "--date", "25/11/2026"])
     assert bad.exit_code == 2

@@ -17,12 +17,10 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
-from metalwire.db.migrate import upgrade
-from metalwire.demo.build import build_demo
+from metalwire.db.engine import create_db_engine
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app
-from tests.conftest import _free_port
+from tests.conftest import Templates, _free_port, build_demo_once
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The demo is built on a Tuesday evening in Shanghai (all of that day's Shanghai prices out);
@@ -38,14 +36,9 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chro
 
 
 @pytest.fixture(scope="session")
-def demo_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("browser") / "demo.db"
-    engine = create_db_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with transaction(make_sessionmaker(engine)) as session:
-        build_demo(session, days=DEMO_DAYS, now=BUILT_AT)
-    engine.dispose()
-    return path
+def demo_market(templates: Templates) -> Path:
+    """The run's demo market (SQLite; the crawl uses the same build), copied for each journey."""
+    return Path(build_demo_once(templates, "sqlite", days=DEMO_DAYS, now=BUILT_AT).template)
 
 
 @dataclass

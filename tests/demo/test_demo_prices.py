@@ -5,25 +5,21 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
-import shutil
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.service import get_series
-from metalwire.db.engine import create_db_engine, make_sessionmaker
 from metalwire.demo.build import build_demo
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment, AssessmentStatus, Submission
-from tests.conftest import POSTGRES_URL, RUN_ID, ScratchDatabase, _pg_admin
+from tests.conftest import ScratchDatabase, Templates, build_demo_once, scratch_database
 
 # A Wednesday with both markets open: 13:00 in Shanghai (the 11:00 and 11:30 prices are out,
 # the 15:00 ones are not), 05:00 in London (nothing released yet).
@@ -83,39 +79,33 @@ def between_midpoints(values: dict[tuple[int, int], float], day: dt.date) -> flo
     return values[(day.year, day.month)] * (1 - weight) + values[(year, month + 1)] * weight
 
 
+@pytest.fixture(scope="module")
+def built(
+    backend: str, templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ScratchDatabase]:
+    """The demo market, built once per backend per run; one copy shared by the module's tests
+    that only read it."""
+    demo = build_demo_once(templates, backend, days=DAYS, now=NOW)
+    with scratch_database(backend, demo.template, tmp_path_factory.mktemp("demo")) as db:
+        yield db
+
+
 @pytest.fixture
-def twin_db(backend: str, template_database: str, tmp_path: Path) -> Iterator[ScratchDatabase]:
-    """A second fresh database, to build the same market twice side by side."""
-    if backend == "sqlite":
-        path = tmp_path / "twin.db"
-        shutil.copyfile(template_database, path)
-        engine = create_db_engine(f"sqlite:///{path}")
-        yield ScratchDatabase(backend, f"sqlite:///{path}", engine, make_sessionmaker(engine))
-        engine.dispose()
-        return
-    assert POSTGRES_URL
-    name = f"mw_{RUN_ID}_twin_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    engine = create_db_engine(url)
-    yield ScratchDatabase(backend, url, engine, make_sessionmaker(engine))
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def own(backend: str, templates: Templates, tmp_path: Path) -> Iterator[ScratchDatabase]:
+    """A copy of the built demo market of the test's own, for a test that builds on it."""
+    demo = build_demo_once(templates, backend, days=DAYS, now=NOW)
+    with scratch_database(backend, demo.template, tmp_path) as db:
+        yield db
 
 
-def test_every_assessed_series_publishes_a_varied_four_eyes_history(db: ScratchDatabase) -> None:
-    build(db)
+def test_every_assessed_series_publishes_a_varied_four_eyes_history(built: ScratchDatabase) -> None:
     methods: set[str] = set()
-    for series in assessed_series(db):
-        prices = published(db, series.code)
+    for series in assessed_series(built):
+        prices = published(built, series.code)
         assert prices, f"{series.code} has no published price"
         methods.update(p.method for p in prices)
     assert {"transaction-based", "spread-based", "interpolated"} <= methods
-    with db.transaction() as session:
+    with built.transaction() as session:
         rows = session.execute(
             select(Assessment.assessor_id, Assessment.approver_id, Assessment.status)
         ).all()
@@ -129,13 +119,12 @@ def test_every_assessed_series_publishes_a_varied_four_eyes_history(db: ScratchD
 
 
 def test_silver_follows_the_world_bank_price_converted_to_yuan_with_vat(
-    db: ScratchDatabase,
+    built: ScratchDatabase,
 ) -> None:
-    build(db)
     silver = monthly("worldbank_pinksheet_metals_monthly_usd.csv", "silver_usd_per_troy_oz")
     fx = monthly("usd_cny_monthly_fred.csv", "cny_per_usd")
-    shanghai = published(db, "AG-INGOT-CN-SPOT")
-    london = published(db, "AG-LONDON-SPOT")
+    shanghai = published(built, "AG-INGOT-CN-SPOT")
+    london = published(built, "AG-LONDON-SPOT")
     assert len(shanghai) >= DAYS // 2 and len(london) >= DAYS // 2
     for price in shanghai:
         usd = between_midpoints(silver, price.market_date)
@@ -150,12 +139,11 @@ def test_silver_follows_the_world_bank_price_converted_to_yuan_with_vat(
 
 
 def test_today_some_prices_are_out_some_pending_and_one_or_two_delayed(
-    db: ScratchDatabase,
+    built: ScratchDatabase,
 ) -> None:
-    build(db)
     today = dt.date(2026, 3, 18)
-    series = assessed_series(db)
-    with db.transaction() as session:
+    series = assessed_series(built)
+    with built.transaction() as session:
         states = {s.code: service.release_state(session, s, NOW) for s in series}
         latest = service.latest_published(session, series, as_of=NOW)
         waiting = session.scalar(
@@ -179,28 +167,26 @@ def test_today_some_prices_are_out_some_pending_and_one_or_two_delayed(
             assert latest[s.id].market_date < today
 
 
-def test_a_second_build_adds_nothing(db: ScratchDatabase) -> None:
-    build(db)
+def test_a_second_build_adds_nothing(own: ScratchDatabase) -> None:
+    """On a copy of the run's build: building again adds nothing."""
 
     def counts() -> tuple[int | None, ...]:
-        with db.transaction() as session:
+        with own.transaction() as session:
             return tuple(
                 session.scalar(select(func.count()).select_from(table))
                 for table in (Submission, Assessment, AuditEvent)
             )
 
     first = counts()
-    summary = build(db)
+    summary = build(own)
     assert counts() == first
     assert "0 submissions added" in summary[-1]
 
 
-def test_the_same_seed_builds_the_same_prices(
-    db: ScratchDatabase, twin_db: ScratchDatabase
-) -> None:
+def test_the_same_seed_builds_the_same_prices(built: ScratchDatabase, db: ScratchDatabase) -> None:
+    """The run's build (``built``) and a second one from scratch (``db``), side by side."""
     build(db)
-    build(twin_db)
     for code in ("AG-INGOT-CN-SPOT", "CU-CATHODE-CN-PREMIUM", "LI2CO3-BATTERY-CN-SPOT"):
-        one = [(p.market_date, p.low, p.high, p.method) for p in published(db, code)]
-        two = [(p.market_date, p.low, p.high, p.method) for p in published(twin_db, code)]
+        one = [(p.market_date, p.low, p.high, p.method) for p in published(built, code)]
+        two = [(p.market_date, p.low, p.high, p.method) for p in published(db, code)]
         assert one and one == two

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import Tier
-from metalwire.db.engine import create_db_engine, make_sessionmaker
 from metalwire.demo.surveys import SPECS, build_surveys
 from metalwire.supply import service
 from metalwire.supply.models import Respondent, Survey, SurveyRelease, SurveyReturn
 from metalwire.supply.reference import reason_moves
-from tests.conftest import POSTGRES_URL, RUN_ID, ScratchDatabase, _pg_admin
+from tests.conftest import ScratchDatabase, Templates, scratch_database
 
 # 11:00 in Shanghai on 26 November 2026: October is the last full month.
 NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
@@ -76,34 +72,26 @@ def counts(db: ScratchDatabase) -> dict[str, int]:
         }
 
 
-@pytest.fixture
-def built(db: ScratchDatabase) -> ScratchDatabase:
-    build(db)
-    return db
+def built_once(templates: Templates, backend: str) -> str:
+    """The surveys built once per backend per run: the template the tests copy."""
+    return templates.build(backend, ("surveys", MONTHS, NOW, 7), build).template
+
+
+@pytest.fixture(scope="module")
+def built(
+    backend: str, templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ScratchDatabase]:
+    """One copy of the built surveys, shared by the module's tests that only read it."""
+    directory = tmp_path_factory.mktemp("surveys")
+    with scratch_database(backend, built_once(templates, backend), directory) as db:
+        yield db
 
 
 @pytest.fixture
-def twin_db(backend: str, template_database: str, tmp_path: Path) -> Iterator[ScratchDatabase]:
-    """A second fresh database, to build the same surveys twice side by side."""
-    if backend == "sqlite":
-        path = tmp_path / "twin.db"
-        shutil.copyfile(template_database, path)
-        engine = create_db_engine(f"sqlite:///{path}")
-        yield ScratchDatabase(backend, f"sqlite:///{path}", engine, make_sessionmaker(engine))
-        engine.dispose()
-        return
-    assert POSTGRES_URL
-    name = f"mw_{RUN_ID}_svtwin_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    engine = create_db_engine(url)
-    yield ScratchDatabase(backend, url, engine, make_sessionmaker(engine))
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def own(backend: str, templates: Templates, tmp_path: Path) -> Iterator[ScratchDatabase]:
+    """A copy of the built surveys of the test's own, for a test that builds on it."""
+    with scratch_database(backend, built_once(templates, backend), tmp_path) as db:
+        yield db
 
 
 def test_silver_panel_is_smms_and_october_reads_like_the_report(built: ScratchDatabase) -> None:
@@ -233,21 +221,21 @@ def test_a_late_return_is_published_as_a_revision_and_the_first_figure_kept(
         assert shown is not None and shown.version == 2
 
 
-def test_a_second_build_adds_nothing(built: ScratchDatabase) -> None:
-    before = counts(built)
+def test_a_second_build_adds_nothing(own: ScratchDatabase) -> None:
+    before = counts(own)
     assert before["Survey"] == len(SPECS) and before["SurveyRelease"] == len(SPECS) * MONTHS + 1
-    lines = build(built)
-    assert counts(built) == before
+    lines = build(own)
+    assert counts(own) == before
     assert all("0 returns added, 0 releases" in line for line in lines), lines
 
 
 def test_the_same_seed_builds_the_same_statistics(
-    db: ScratchDatabase, twin_db: ScratchDatabase
+    built: ScratchDatabase, db: ScratchDatabase
 ) -> None:
+    """The run's build (``built``) and a second one from scratch (``db``), side by side."""
     build(db)
-    build(twin_db)
     for spec in SPECS:
-        assert history(db, spec.code) == history(twin_db, spec.code), spec.code
+        assert history(built, spec.code) == history(db, spec.code), spec.code
 
 
 def test_refuses_a_naive_now_and_an_empty_window(db: ScratchDatabase) -> None:

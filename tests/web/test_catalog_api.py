@@ -6,16 +6,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from metalwire.cli import app as cli_app
 from tests.conftest import ScratchDatabase
 
 
 @pytest.fixture
-def demo_db(env_db: ScratchDatabase) -> ScratchDatabase:
-    from typer.testing import CliRunner
-
-    result = CliRunner().invoke(cli_app, ["demo", "--days", "2"])
-    assert result.exit_code == 0, result.output
+def demo_db(env_db: ScratchDatabase, request: pytest.FixtureRequest) -> ScratchDatabase:
+    """The test's database, a copy of ``metalwire demo --days 14`` built once per run."""
+    assert request.node.get_closest_marker("demo_market"), "mark the test demo_market(days=14)"
     return env_db
 
 
@@ -54,6 +51,7 @@ def test_a_bad_lang_is_a_problem_naming_the_parameter(client: TestClient) -> Non
     assert problem["status"] == 422 and problem["instance"] == "/api/v1/catalog"
 
 
+@pytest.mark.demo_market(days=14)
 def test_every_entry_has_an_active_series_after_the_demo(
     demo_db: ScratchDatabase, client: TestClient
 ) -> None:
@@ -62,6 +60,7 @@ def test_every_entry_has_an_active_series_after_the_demo(
     assert empty == []
 
 
+@pytest.mark.demo_market(days=14)
 def test_series_filters(demo_db: ScratchDatabase, client: TestClient) -> None:
     silver = client.get("/api/v1/series", params={"entry": "silver"}).json()["items"]
     assert "AG-INGOT-CN-SPOT" in {s["code"] for s in silver}
@@ -76,6 +75,7 @@ def test_series_filters(demo_db: ScratchDatabase, client: TestClient) -> None:
     assert group["items"] and all(s["group"] == "ferrous-metals" for s in group["items"])
 
 
+@pytest.mark.demo_market(days=14)
 def test_unknown_filter_values_are_named(demo_db: ScratchDatabase, client: TestClient) -> None:
     response = client.get("/api/v1/series", params={"group": "vegetables"})
     assert response.status_code == 422
@@ -86,6 +86,7 @@ def test_unknown_filter_values_are_named(demo_db: ScratchDatabase, client: TestC
     assert response.json()["invalid_params"][0]["name"] == "cursor"
 
 
+@pytest.mark.demo_market(days=14)
 def test_cursor_pagination_walks_every_series_once(
     demo_db: ScratchDatabase, client: TestClient
 ) -> None:
@@ -106,6 +107,7 @@ def test_cursor_pagination_walks_every_series_once(
     assert pages == -(-len(codes) // 7)
 
 
+@pytest.mark.demo_market(days=14)
 def test_one_series_and_404_problem(demo_db: ScratchDatabase, client: TestClient) -> None:
     series = client.get("/api/v1/series/AG-INGOT-CN-SPOT").json()
     assert series["unit_label"] == "yuan/kg"
@@ -124,6 +126,7 @@ def test_openapi_document_lists_the_routes(client: TestClient) -> None:
     assert {"/api/v1/catalog", "/api/v1/series", "/api/v1/series/{code}"} <= set(spec["paths"])
 
 
+@pytest.mark.demo_market(days=14)
 def test_over_real_http(demo_db: ScratchDatabase, live_server: str) -> None:
     with httpx.Client(base_url=live_server, timeout=10) as http:
         health = http.get("/healthz")

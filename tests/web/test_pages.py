@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from metalwire.catalog.service import load_catalog_data
@@ -90,14 +91,8 @@ def test_every_methodology_document_reads_in_chinese_on_the_chinese_site(
     assert methodology.render("spot-prices", "fr") is None
 
 
-def test_entry_page_links_each_series_to_its_methodology(
-    env_db: object, client: TestClient
-) -> None:
-    from typer.testing import CliRunner
-
-    from metalwire.cli import app as cli_app
-
-    assert CliRunner().invoke(cli_app, ["demo", "--days", "1"]).exit_code == 0
+@pytest.mark.demo_market(days=14)  # a copy of `metalwire demo --days 14`, built once per run
+def test_entry_page_links_each_series_to_its_methodology(client: TestClient) -> None:
     html = client.get("/entry/silver").text
     assert 'href="/methodology/spot-prices"' in html
 
