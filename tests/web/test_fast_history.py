@@ -154,3 +154,21 @@ def test_latest_prices_follow_the_release_and_the_plan_at_once(
     with released.db.transaction() as session:
         accounts.set_plan(session, "trader@metals.cn", "free", actor="t")
     assert shown()[PREMIUM] is None  # locked: no premium digit leaves
+
+
+def test_a_fast_answer_records_the_keys_last_use_as_the_route_would(
+    released: Desk, app: FastAPI
+) -> None:
+    secret = key_for(released, "poller@metals.cn", Role.SUBSCRIBER, "subscriber")
+    client = TestClient(app)
+    client.get(URL, headers=bearer(secret))  # the route: caches the body, records the use
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with released.db.transaction() as session:
+        key = accounts.user_api_keys(session, accounts.get_user(session, "poller@metals.cn"))[0]  # type: ignore[arg-type]
+        key.last_used_at = long_ago
+    hits = app.state.fast_history_hits
+    assert client.get(URL, headers=bearer(secret)).status_code == 200
+    assert app.state.fast_history_hits == hits + 1  # answered in front of the framework
+    with released.db.transaction() as session:
+        key = accounts.user_api_keys(session, accounts.get_user(session, "poller@metals.cn"))[0]  # type: ignore[arg-type]
+        assert key.last_used_at is not None and key.last_used_at > long_ago + dt.timedelta(days=300)

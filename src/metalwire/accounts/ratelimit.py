@@ -14,6 +14,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -111,18 +112,15 @@ class RateLimiter:
         redis: Any | None = None,
         clock: Callable[[], float] = time.time,
         *,
-        one_writer: bool = False,
+        write_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
         self._sessions = sessions
         self._redis = redis
         self._clock = clock
         self._leases: dict[str, _Lease] = {}
         self._lock = threading.Lock()  # sync routes count from the thread pool
-        # SQLite has one writer at a time, and a connection that finds the file locked sleeps
-        # (1, 2, 5, 10 ... 100 ms) before it tries again: four threads leasing at once waited
-        # 36 ms at p99 and up to 150 ms. Leases of one process queue here instead, and the
-        # next starts the moment the last commits. PostgreSQL counts rows side by side.
-        self._lease_lock: threading.Lock | None = threading.Lock() if one_writer else None
+        # The process's writes of short bookkeeping queue on it (db/engine.py: write_lock).
+        self._write_lock = write_lock or contextlib.nullcontext()
 
     def admit(self, client: str, limit: int, session: Session | None = None) -> Admission:
         """The client's next request number. ``session`` is the request's own: a lease is
@@ -163,7 +161,7 @@ class RateLimiter:
                 pipe.incrby(name, size)
                 pipe.expire(name, 120)
                 return int(pipe.execute()[0])
-        with self._lease_lock or contextlib.nullcontext():
+        with self._write_lock:
             if session is not None:
                 # The request's reads so far (who is asking) end here; its work starts afresh
                 # after.

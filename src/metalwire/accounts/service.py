@@ -12,7 +12,17 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import Connection, Text, bindparam, cast, delete, func, literal, select
+from sqlalchemy import (
+    Connection,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.credentials import (
@@ -483,6 +493,18 @@ KEY_HOLDER = (
 FREE_PLAN = select(cast(Plan.entitlements, Text)).where(
     Plan.code == literal("free", literal_execute=True)
 )
+
+
+# What resolve_api_key writes once a minute, for a path that read the key in one statement.
+MARK_USED = (
+    update(ApiKey)
+    .where(ApiKey.id == bindparam("key_id"))
+    .values(last_used_at=bindparam("used_at"))
+)
+
+
+def mark_used(connection: Connection, key_id: int, used_at: dt.datetime) -> None:
+    connection.execute(MARK_USED, {"key_id": key_id, "used_at": used_at})
 
 
 def key_holder(connection: Connection, presented: str) -> KeyHolder | None:

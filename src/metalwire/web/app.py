@@ -26,6 +26,7 @@ from metalwire.db.engine import (
     make_sessionmaker,
     pool_capacity,
     request_pool,
+    write_lock,
 )
 from metalwire.db.migrate import code_heads, ensure_migrated
 from metalwire.settings import Settings, get_settings
@@ -170,8 +171,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         import redis
 
         app.state.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+    app.state.write_lock = write_lock(engine)
     app.state.rate_limiter = RateLimiter(
-        app.state.sessions, app.state.redis, one_writer=engine.dialect.name == "sqlite"
+        app.state.sessions, app.state.redis, write_lock=app.state.write_lock
     )
 
     install_problem_handlers(app, site.error_page)

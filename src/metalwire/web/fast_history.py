@@ -5,10 +5,10 @@ Twenty years of a daily series is a 1.3 MB answer that many clients poll, and at
 instant every API client polls the latest prices. The full routes (web/api/prices.py) compute
 them and keep the bytes in the body cache; this ASGI layer sends those bytes again when nothing
 the answer depends on has changed. It reads the key's holder and
-the series' standing (tier, group, publication stamp) in one statement each, asks the same gate
-and counts the same rate limit as the full route, and hands the request to the full route
-whenever it cannot answer exactly as that would: a cache miss, anything the gate refuses, a
-session cookie, an ``as_of``, a key whose last use is due to be recorded, a rate-limit refusal.
+the series' standing (tier, group, publication stamp) in one statement each, asks the same gate,
+counts the same rate limit and records a key's last use (once a minute) as the full route, and
+hands the request to the full route whenever it cannot answer exactly as that would: a cache
+miss, anything the gate refuses, a session cookie, an ``as_of``, a rate-limit refusal.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.gate import Principal, history_floor, may_read_tier
+from metalwire.db.base import utcnow
 from metalwire.pricing.service import SERIES_STANDING, standing_of
 from metalwire.web.api import API_PREFIX
 from metalwire.web.api.prices import history_key, next_link, raw_query
@@ -201,6 +202,14 @@ def _read(
     if row is None:
         return None
     holder = accounts.holder_of(tuple(row[:KEY_COLUMNS]), split[1])
-    if holder is None or accounts.needs_marking(holder.last_used_at, now):
+    if holder is None:
         return None
+    used_at = utcnow()  # resolve_api_key's clock
+    if accounts.needs_marking(holder.last_used_at, used_at):
+        # Recorded here, in a transaction of its own after the read's connection went back, as
+        # the route would: at a release instant every key falls due at once, and sending each
+        # through the whole route for it made the opening second's tail.
+        with request.app.state.write_lock, engine.begin() as connection:
+            assert holder.principal.key_id is not None
+            accounts.mark_used(connection, holder.principal.key_id, used_at)
     return holder.principal, tuple(row[KEY_COLUMNS:])
