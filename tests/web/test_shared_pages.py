@@ -12,8 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from metalwire.accounts import service as accounts
-from metalwire.accounts.models import Plan, Role
+from metalwire.accounts.models import Plan
 from metalwire.audit import record
 from metalwire.catalog.models import CatalogEntry, Tier
 from metalwire.catalog.schemas import SeriesDefinition
@@ -22,6 +21,7 @@ from metalwire.demo.build import demo_series
 from metalwire.pricing import service
 from tests.conftest import Desk
 from tests.web.test_price_pages import AFTER, BEFORE, DAY, SILVER, publish
+from tests.web.test_signed_in_pages import signed_in
 
 PAGES = ("/", "/entry/silver", f"/series/{SILVER}", "/feeds/precious-metals/rss")
 TODAY = [("7840", "5"), ("7850", "5"), ("7860", "5")]  # today's deals: 7,850
@@ -30,13 +30,6 @@ RELEASE = dt.datetime(2026, 11, 25, 3, 30, tzinfo=dt.UTC)  # 11:30 Shanghai, sil
 
 def _hits(app: FastAPI) -> int:
     return int(app.state.shared_page_hits)
-
-
-def _session_of(desk: Desk, email: str) -> str:
-    """A signed-in subscriber's session token."""
-    with desk.db.transaction() as session:
-        user = accounts.add_user(session, email, role=Role.READER, plan="subscriber", actor="t")
-        return accounts.start_session(session, user)
 
 
 def _comparable(headers: dict[str, str]) -> dict[str, str]:
@@ -130,7 +123,7 @@ def test_signed_in_pages_never_reach_visitors_and_conditional_requests_go_to_the
 ) -> None:
     publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
-    token = _session_of(desk, "buyer@smelter.cn")
+    token = signed_in(desk, "buyer@smelter.cn")
     for _ in range(3):
         mine = client.get("/", cookies={"mw_session": token})
         assert "buyer@smelter.cn" in mine.text
@@ -164,7 +157,7 @@ def test_the_navigation_follows_an_audited_catalog_change(
 ) -> None:
     publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
-    client.cookies.set("mw_session", _session_of(desk, "nav@smelter.cn"))
+    client.cookies.set("mw_session", signed_in(desk, "nav@smelter.cn"))
     for _ in range(2):
         assert ">Silver</a>" in client.get(f"/series/{SILVER}").text
     with desk.db.transaction() as session:

@@ -24,7 +24,8 @@ PREMIUM_DEALS = [("38", "200"), ("41", "200"), ("45", "200")]  # the premium's m
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _reader(desk: Desk, email: str, plan: str = "subscriber", role: Role = Role.READER) -> str:
+def signed_in(desk: Desk, email: str, plan: str = "subscriber", role: Role = Role.READER) -> str:
+    """A new reader's session token (a subscriber unless said otherwise)."""
     with desk.db.transaction() as session:
         user = accounts.add_user(session, email, role=role, plan=plan, actor="t")
         return accounts.start_session(session, user)
@@ -46,7 +47,7 @@ def test_a_second_reader_of_the_plan_gets_the_page_with_their_own_name_and_token
 ) -> None:
     publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
-    first, second = _reader(desk, "buyer@smelter.cn"), _reader(desk, "trader@mill.cn")
+    first, second = signed_in(desk, "buyer@smelter.cn"), signed_in(desk, "trader@mill.cn")
     for path in PAGES:
         status, mine, _ = _get(client, path, first)
         assert status == 200 and "buyer@smelter.cn" in mine and "7,850" in mine, path
@@ -80,7 +81,7 @@ def test_plain_and_compressed_answers_carry_the_same_page(
 ) -> None:
     publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
-    token = _reader(desk, "buyer@smelter.cn")
+    token = signed_in(desk, "buyer@smelter.cn")
     _get(client, f"/series/{SILVER}", token)
     raw = client.get(f"/series/{SILVER}", headers={"accept-encoding": "identity"})
     assert "content-encoding" not in raw.headers
@@ -97,7 +98,8 @@ def test_a_plan_change_is_seen_at_once_and_never_shares_a_page_across_plans(
 ) -> None:
     publish(desk, PREMIUM, DAY, PREMIUM_DEALS)
     app.state.clock = lambda: AFTER
-    paying, free = _reader(desk, "buyer@smelter.cn"), _reader(desk, "reader@mill.cn", plan="free")
+    paying = signed_in(desk, "buyer@smelter.cn")
+    free = signed_in(desk, "reader@mill.cn", plan="free")
     path = f"/series/{PREMIUM}"
     for _ in range(2):
         status, page, _ = _get(client, path, paying)
@@ -114,7 +116,7 @@ def test_a_plan_change_is_seen_at_once_and_never_shares_a_page_across_plans(
 def test_role_and_colours_get_their_own_page(desk: Desk, app: FastAPI, client: TestClient) -> None:
     publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
-    reader, analyst = _reader(desk, "buyer@smelter.cn"), desk.analyst
+    reader, analyst = signed_in(desk, "buyer@smelter.cn"), desk.analyst
     with desk.db.transaction() as session:
         analyst_token = accounts.start_session(session, session.merge(analyst))
     _get(client, "/", reader)
@@ -135,7 +137,7 @@ def test_an_expired_session_gets_the_visitors_page(
 ) -> None:
     publish(desk, SILVER, DAY, TODAY)
     app.state.clock = lambda: AFTER
-    token = _reader(desk, "buyer@smelter.cn")
+    token = signed_in(desk, "buyer@smelter.cn")
     for _ in range(2):
         assert "buyer@smelter.cn" in _get(client, "/", token)[1]
     with desk.db.transaction() as session:

@@ -325,9 +325,13 @@ def start_session(session: Session, user: User) -> str:
 
 def session_user(session: Session, token: str) -> User | None:
     row = session.get(WebSession, token_hash(token))
-    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
+    if row is None or not _session_is_live(row.expires_at, row.user.is_active):
         return None
     return row.user
+
+
+def _session_is_live(expires_at: dt.datetime, user_active: bool) -> bool:
+    return expires_at > utcnow() and user_active
 
 
 def end_session(session: Session, token: str) -> None:
@@ -560,10 +564,10 @@ SESSION_HOLDER = (
 )
 
 
-def session_holder_of(row: tuple[Any, ...] | None) -> SessionHolder | None:
+def session_holder_of(row: tuple[Any, ...]) -> SessionHolder | None:
     """A SESSION_HOLDER row (its first eight columns) as ``session_user`` would judge it: None
     for an unknown, expired or deactivated one."""
-    if row is None or row[0] <= utcnow() or not row[4]:
+    if not _session_is_live(row[0], row[4]):
         return None
     entitlements = cached_entitlements(row[6], row[7])
     return SessionHolder(principal_for(row[1], row[2], Role(row[3]), entitlements), row[5])

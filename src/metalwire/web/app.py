@@ -36,6 +36,7 @@ from metalwire.web.api import API_PREFIX, api_router
 from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.fast_history import FastHistory
+from metalwire.web.gzip_parts import LEVEL, MINIMUM_SIZE, UNCOMPRESSED_MEDIA_TYPES
 from metalwire.web.nul_guard import NulGuard
 from metalwire.web.offload import fast_path_executor, fast_path_threads
 from metalwire.web.openapi import install_openapi
@@ -56,12 +57,7 @@ from metalwire.web.problems import install_problem_handlers
 from metalwire.web.request_log import RequestLog
 from metalwire.web.security_headers import SecurityHeaders
 from metalwire.web.shared_pages import SharedPages
-from metalwire.web.signed_in_pages import (
-    GZIP_LEVEL,
-    GZIP_MINIMUM,
-    UNCOMPRESSED_MEDIA_TYPES,
-    SignedInPages,
-)
+from metalwire.web.signed_in_pages import SignedInPages
 
 API_DESCRIPTION = """
 The metalwire API: the commodity catalog, price series and (as the platform grows) assessments,
@@ -181,8 +177,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Pages, styles, scripts and feeds go compressed; JSON and CSV answers do not.
     app.add_middleware(
         GZipMiddleware,
-        minimum_size=GZIP_MINIMUM,
-        compresslevel=GZIP_LEVEL,
+        minimum_size=MINIMUM_SIZE,
+        compresslevel=LEVEL,
         exclude_content_types=UNCOMPRESSED_MEDIA_TYPES,
     )
     app.add_middleware(FastHistory)

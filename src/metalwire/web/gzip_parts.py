@@ -17,12 +17,23 @@ from dataclasses import dataclass
 
 # Magic, deflate, no flags, no time, no extra flags, "unknown" OS (RFC 1952).
 HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+# The compression layer's settings (web/app.py), which the signed-in pages follow too.
 LEVEL = 6
+MINIMUM_SIZE = 500
+# Sent uncompressed: a 20-year history would cost more to compress on every request than to
+# send on a loopback or LAN.
+UNCOMPRESSED_MEDIA_TYPES = ("application/json", "text/csv", "text/event-stream")
 
 
 def _deflate(data: bytes, *, last: bool, level: int = LEVEL) -> bytes:
     packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
     return packer.compress(data) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def gzip_member(body: bytes) -> bytes:
+    """``body`` as one gzip member at the layer's level, in one piece."""
+    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return packer.compress(body) + packer.flush()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import zlib
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +35,12 @@ from metalwire.accounts.credentials import token_hash
 from metalwire.accounts.gate import Principal
 from metalwire.web.auth import SESSION_COOKIE, session_csrf_token
 from metalwire.web.body_cache import BodyCache, CachedBody
-from metalwire.web.gzip_parts import GzipParts
+from metalwire.web.gzip_parts import (
+    MINIMUM_SIZE,
+    UNCOMPRESSED_MEDIA_TYPES,
+    GzipParts,
+    gzip_member,
+)
 from metalwire.web.shared import PLACEHOLDERS, Placeholders, content_stamp
 from metalwire.web.shared_pages import Captured, KeptAnswers, _minute, keepable, plain_get
 
@@ -44,17 +48,14 @@ from metalwire.web.shared_pages import Captured, KeptAnswers, _minute, keepable,
 _MARK = secrets.token_hex(8)
 EMAIL_MARK = f"mw{_MARK}email"
 CSRF_MARK = f"mw{_MARK}csrf"
-# The compression layer's settings (web/app.py), so a filled page goes as a route's would.
-GZIP_LEVEL = 6
-GZIP_MINIMUM = 500
-# Sent uncompressed: a 20-year history would cost more to compress on every request than to
-# send on a loopback or LAN.
-UNCOMPRESSED_MEDIA_TYPES = ("application/json", "text/csv", "text/event-stream")
+
+
+HOLDER_COLUMNS = len(accounts.SESSION_HOLDER.selected_columns)
 
 
 def reader_statement() -> Select[Any]:
-    """The reader behind a session (accounts.SESSION_HOLDER, its first eight columns) and the
-    content stamp, in one statement."""
+    """The reader behind a session (accounts.SESSION_HOLDER, its first HOLDER_COLUMNS columns)
+    and the content stamp, in one statement."""
     return accounts.SESSION_HOLDER.add_columns(*content_stamp().selected_columns)
 
 
@@ -104,8 +105,10 @@ class SignedInPages(KeptAnswers):
             row = connection.execute(
                 self._statement, {"token_hash": token_hash(visit.session_token)}
             ).one_or_none()
-        holder = accounts.session_holder_of(None if row is None else tuple(row[:8]))
-        if row is None or holder is None:
+        if row is None:
+            return None
+        holder = accounts.session_holder_of(tuple(row[:HOLDER_COLUMNS]))
+        if holder is None:
             return None
         principal = holder.principal
         key = (
@@ -115,7 +118,7 @@ class SignedInPages(KeptAnswers):
             principal.entitlements,
             holder.colour_convention,
             minute,
-            tuple(row[8:]),
+            tuple(row[HOLDER_COLUMNS:]),
         )
         csrf = session_csrf_token(state.settings.secret_key, visit.session_token)
         reader = Reader(principal, holder.colour_convention, csrf, minute, visit.gzip)
@@ -188,12 +191,15 @@ async def _send_filled(
     headers = MutableHeaders(raw=raw)
     if "content-encoding" not in headers:  # an encoded body carries no markers
         media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
-        compress = len(body) >= GZIP_MINIMUM and media_type not in UNCOMPRESSED_MEDIA_TYPES
+        compress = len(body) >= MINIMUM_SIZE and media_type not in UNCOMPRESSED_MEDIA_TYPES
         if compress:
             headers.add_vary_header("Accept-Encoding")
         if compress and reader.gzip:
             # The kept page was compressed once around the reader's part: only that is new.
-            body = pieces.gzip(fill(pieces.middle, reader)) if pieces else _gzip(fill(body, reader))
+            if pieces is not None:
+                body = pieces.gzip(fill(pieces.middle, reader))
+            else:
+                body = gzip_member(fill(body, reader))
             headers["Content-Encoding"] = "gzip"
         else:
             body = fill(body, reader)
@@ -201,8 +207,3 @@ async def _send_filled(
     await send({"type": "http.response.start", "status": status, "headers": headers.raw})
     await send({"type": "http.response.body", "body": body})
 
-
-def _gzip(body: bytes) -> bytes:
-    # wbits 31: a gzip member, as the compression layer sends
-    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-    return packer.compress(body) + packer.flush()
