@@ -1,24 +1,33 @@
-"""The gate's rules, one decision at a time (pure: no database)."""
+"""The gate's rules, one decision at a time (pure: no database; its SQL compiled, not run)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from sqlalchemy.orm import aliased
 
 from metalwire.accounts.entitlements import Entitlements
 from metalwire.accounts.gate import (
     Denied,
     history_floor,
+    history_start,
+    is_readable,
     is_released,
     may_act,
     may_export,
+    may_read_derived,
     may_read_tier,
     may_read_value,
+    may_see_assessor_names,
     may_see_drafts,
     principal_for,
+    released,
 )
 from metalwire.accounts.models import Role, Scope
+from metalwire.newsroom.models import Article, ArticleStatus
+from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.supply.models import SurveyRelease
 
 FREE = Entitlements.from_plan(
     "free", {"tiers": ["free"], "history_days": 30, "export": False, "rate_limit_per_minute": 60}
@@ -117,3 +126,65 @@ def test_write_actions_need_role_and_key_scope(
 
 def test_anonymous_can_never_act() -> None:
     assert may_act(anonymous(), Scope.READ).reason is Denied.ROLE
+
+
+def _sql(clause) -> str:  # type: ignore[no-untyped-def]
+    return str(clause.compile(compile_kwargs={"literal_binds": True}))
+
+
+def test_released_is_the_embargo_as_sql_on_every_versioned_table() -> None:
+    assert _sql(released(Assessment, NOW)) == (
+        "assessment.status = 'approved' AND assessment.release_at <= '2026-11-26 03:30:00'"
+    )
+    # Articles keep their instant in publish_at; the gate reads it by the one name release_at.
+    assert _sql(released(Article, NOW)) == (
+        "article.status IN ('published', 'scheduled') "
+        "AND article.publish_at <= '2026-11-26 03:30:00'"
+    )
+    newer = aliased(Assessment, name="newer")
+    assert _sql(released(newer, NOW)) == (
+        "newer.status = 'approved' AND newer.release_at <= '2026-11-26 03:30:00'"
+    )
+    # Survey releases have no status a reader may not see: the instant alone.
+    assert _sql(released(SurveyRelease, NOW)) == (
+        "survey_release.release_at <= '2026-11-26 03:30:00'"
+    )
+
+
+def test_is_readable_is_released_for_one_row() -> None:
+    later = NOW + dt.timedelta(seconds=1)
+    approved = Assessment(status=AssessmentStatus.APPROVED, release_at=NOW)
+    assert is_readable(approved, NOW)
+    assert not is_readable(Assessment(status=AssessmentStatus.APPROVED, release_at=later), NOW)
+    assert not is_readable(Assessment(status=AssessmentStatus.DRAFT, release_at=NOW), NOW)
+    assert not is_readable(Assessment(status=AssessmentStatus.APPROVED, release_at=None), NOW)
+    assert is_readable(Article(status=ArticleStatus.SCHEDULED, publish_at=NOW), NOW)
+    assert not is_readable(Article(status=ArticleStatus.DRAFT, publish_at=NOW), NOW)
+
+
+def test_history_start_is_the_later_of_the_request_and_the_plan_floor() -> None:
+    free = anonymous()
+    staff = principal_for(1, "a@b.c", Role.ANALYST, FREE)
+    floor = TODAY - dt.timedelta(days=30)
+    assert history_start(free, None, TODAY) == floor
+    assert history_start(free, dt.date(2020, 1, 1), TODAY) == floor
+    assert history_start(free, TODAY, TODAY) == TODAY
+    assert history_start(staff, None, TODAY) is None
+    assert history_start(staff, dt.date(2020, 1, 1), TODAY) == dt.date(2020, 1, 1)
+
+
+def test_a_derived_figure_needs_its_own_tier_and_every_input() -> None:
+    free = anonymous()
+    subscriber = principal_for(2, "s@b.c", Role.READER, SUBSCRIBER)
+    inputs = [("free", "precious-metals"), ("premium", "precious-metals")]
+    assert may_read_derived(free, "free", None, inputs).reason is Denied.TIER
+    assert may_read_derived(free, "premium", None).reason is Denied.TIER
+    assert may_read_derived(free, "free", None, inputs[:1]).allowed
+    assert may_read_derived(subscriber, "free", None, inputs).allowed
+
+
+def test_assessor_names_are_for_staff_only() -> None:
+    assert not may_see_assessor_names(anonymous())
+    assert not may_see_assessor_names(principal_for(2, "s@b.c", Role.READER, SUBSCRIBER))
+    for role in (Role.ANALYST, Role.EDITOR, Role.ADMIN):
+        assert may_see_assessor_names(principal_for(3, "x@b.c", role, FREE))

@@ -1,14 +1,20 @@
 """The access gate: the one place that decides who may see what, and whether it is released yet.
 
 Every read path — API routes, pages, exports, feeds, search, charts, alerts — asks this module;
-none re-implements a rule. Pure: principals and resources in, decisions out.
+none re-implements a rule. Pure: principals and resources in, decisions out, and the same rules
+as SQL clauses (``released``) for the queries that must not fetch what a reader may not see.
+Nothing outside this module compares a release instant with a time (tests/test_gate_only.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_
 
 from metalwire.accounts.entitlements import STAFF_ENTITLEMENTS, Entitlements
 from metalwire.accounts.models import Role, Scope
@@ -86,6 +92,29 @@ def is_released(release_at: dt.datetime | None, now: dt.datetime) -> bool:
     return release_at is not None and release_at <= now
 
 
+def released(row: Any, as_of: dt.datetime) -> ColumnElement[bool]:
+    """The embargo as SQL, for any table (or alias of one) whose rows readers see from their
+    release instant on: an assessment version, a survey release, an article. Where the model
+    names the statuses a reader may ever see (``READABLE_STATUSES``: an approved assessment, a
+    scheduled or published article), the row must be in one of them too. A row without a
+    release instant (NULL) is never released: the comparison is not true."""
+    clause: ColumnElement[bool] = row.release_at <= as_of
+    readable = getattr(row, "READABLE_STATUSES", None)
+    if readable is None:
+        return clause
+    statuses = sorted(readable)
+    status_clause = row.status == statuses[0] if len(statuses) == 1 else row.status.in_(statuses)
+    return and_(status_clause, clause)
+
+
+def is_readable(row: Any, now: dt.datetime) -> bool:
+    """``released`` for one loaded row."""
+    readable = getattr(row, "READABLE_STATUSES", None)
+    if readable is not None and row.status not in readable:
+        return False
+    return is_released(row.release_at, now)
+
+
 def may_read_tier(principal: Principal, tier: str, group: str | None = None) -> Decision:
     """Entitlement to a series, survey or article body of this tier (and catalog group)."""
     if tier not in principal.entitlements.tiers:
@@ -100,6 +129,40 @@ def history_floor(principal: Principal, today: dt.date) -> dt.date | None:
     """The earliest market date the principal may read; None means no limit."""
     days = principal.entitlements.history_days
     return None if days is None else today - dt.timedelta(days=days)
+
+
+def history_start(principal: Principal, start: dt.date | None, today: dt.date) -> dt.date | None:
+    """The first market date a history asked from ``start`` may show: the later of ``start``
+    and the plan's floor; None means from the beginning."""
+    floor = history_floor(principal, today)
+    if floor is None:
+        return start
+    return max(start, floor) if start else floor
+
+
+Input = tuple[str, str | None]  # an input series' (tier, catalog group)
+
+
+def may_read_derived(
+    principal: Principal, tier: str, group: str | None, inputs: Iterable[Input] = ()
+) -> Decision:
+    """A figure computed from series (an arbitrage window, an index, an instrument's data):
+    readable by whoever may read its own tier and group and every input it is computed from,
+    so that no derived number reveals a series above the reader's plan."""
+    decision = may_read_tier(principal, tier, group)
+    if not decision:
+        return decision
+    for input_tier, input_group in inputs:
+        decision = may_read_tier(principal, input_tier, input_group)
+        if not decision:
+            return decision
+    return ALLOW
+
+
+def may_see_assessor_names(principal: Principal) -> Decision:
+    """Personal data: who assessed or approved a price is named to the desk's staff only;
+    readers see the role."""
+    return ALLOW if principal.is_staff else Decision(False, Denied.ROLE)
 
 
 def may_read_value(

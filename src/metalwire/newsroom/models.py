@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from metalwire.catalog.models import Tier
 from metalwire.db.base import Base, UTCDateTime, utcnow
@@ -41,6 +41,10 @@ class Article(Base):
 
     __tablename__ = "article"
     __table_args__ = (Index("ix_article_visible", "status", "publish_at"),)
+    # What a reader may ever see, from publish_at on (accounts/gate.py: released).
+    READABLE_STATUSES: ClassVar[frozenset[ArticleStatus]] = frozenset(
+        {ArticleStatus.SCHEDULED, ArticleStatus.PUBLISHED}
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
@@ -55,6 +59,8 @@ class Article(Base):
     # The latest release time of the data it quotes: it can never be published before that.
     data_released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     publish_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The gate's one name for a row's release instant, on every versioned table.
+    release_at: Mapped[dt.datetime | None] = synonym("publish_at")
     published_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -86,6 +86,11 @@ class Assessment(Base):
         UniqueConstraint("series_id", "market_date", "version"),
         Index("ix_assessment_series_date", "series_id", "market_date"),
         Index("ix_assessment_series_release", "series_id", "release_at"),
+    )
+
+    # What a reader may ever see, from release_at on (accounts/gate.py: released).
+    READABLE_STATUSES: ClassVar[frozenset[AssessmentStatus]] = frozenset(
+        {AssessmentStatus.APPROVED}
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
