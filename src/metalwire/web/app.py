@@ -138,6 +138,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if settings.opentelemetry
         else {"tracing": False, "metrics": False, "logs": False},
     )
+    _keep_worker_state(app, settings, engine, health_executor)
+    _add_layers_and_routes(app)
+    # Everything built so far (modules, templates, routes) lives as long as the worker: keep it
+    # out of the collector's full passes, which otherwise stall a request for 100 ms or more.
+    gc.freeze()
+    return app
+
+
+def _keep_worker_state(
+    app: FastAPI, settings: Settings, engine: Engine, health_executor: ThreadPoolExecutor
+) -> None:
+    """What every request of this worker shares: the engine, the admission it is sized by,
+    the executors, caches, clock, rate limiter and telemetry."""
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
@@ -172,6 +185,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.sessions, app.state.redis, write_lock=app.state.write_lock
     )
 
+
+def _add_layers_and_routes(app: FastAPI) -> None:
+    """The layers in front of the framework, outermost last, and the routes behind them."""
     install_problem_handlers(app, site.error_page)
     install_openapi(app)
     # Pages, styles, scripts and feeds go compressed; JSON and CSV answers do not.
@@ -199,7 +215,3 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router)
     static = resources.files("metalwire.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    # Everything built so far (modules, templates, routes) lives as long as the worker: keep it
-    # out of the collector's full passes, which otherwise stall a request for 100 ms or more.
-    gc.freeze()
-    return app

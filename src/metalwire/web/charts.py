@@ -8,12 +8,73 @@ weekends and holidays leave no gaps, as trading charts show them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 720, 240
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 64, 12, 12, 28
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The plot area of a chart of ``width`` x ``height`` and the value range it shows."""
+
+    width: int
+    height: int
+    low: float
+    high: float
+
+    @classmethod
+    def around(cls, values: Sequence[float], width: int, height: int, zero: bool) -> _Frame:
+        """The range of ``values`` (with 0 when ``zero``); a flat line gets 1 either side."""
+        low, high = min(values), max(values)
+        if zero:
+            low, high = min(low, 0.0), max(high, 0.0)
+        if high == low:
+            high, low = high + 1.0, low - 1.0
+        return cls(width, height, low, high)
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - PAD_LEFT - PAD_RIGHT
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - PAD_TOP - PAD_BOTTOM
+
+    def y(self, value: float) -> float:
+        return PAD_TOP + self.plot_h * (self.high - value) / (self.high - self.low)
+
+    def axes(self, title: str) -> list[str]:
+        """The title, both axes and the range's two ticks (the SVG element opened by the
+        caller)."""
+        bottom = PAD_TOP + self.plot_h
+        return [
+            f"<title>{escape(title)}</title>",
+            f'<line class="axis" x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{bottom}"/>',
+            f'<line class="axis" x1="{PAD_LEFT}" y1="{bottom}" x2="{PAD_LEFT + self.plot_w}" '
+            f'y2="{bottom}"/>',
+        ]
+
+    def range_ticks(self) -> list[str]:
+        return [
+            f'<text class="tick" x="{PAD_LEFT - 6}" y="{self.y(value) + 4:.1f}" '
+            f'text-anchor="end">{escape(_short(value))}</text>'
+            for value in (self.high, self.low)
+        ]
+
+    def end_labels(self, first: str, last: str | None) -> list[str]:
+        """The first label under the left end, the last (when there are two) under the right."""
+        bottom = self.height - 8
+        parts = [f'<text class="tick" x="{PAD_LEFT}" y="{bottom}">{escape(first)}</text>']
+        if last is not None:
+            parts.append(
+                f'<text class="tick" x="{PAD_LEFT + self.plot_w}" y="{bottom}" '
+                f'text-anchor="end">{escape(last)}</text>'
+            )
+        return parts
 
 
 def line_chart(
@@ -29,52 +90,29 @@ def line_chart(
     if not points:
         return Markup("")
     values = [float(value) for _, value in points]
-    low, high = min(values), max(values)
-    if zero_line:
-        low, high = min(low, 0.0), max(high, 0.0)
-    if high == low:
-        high, low = high + 1.0, low - 1.0
-    plot_w = width - PAD_LEFT - PAD_RIGHT
-    plot_h = height - PAD_TOP - PAD_BOTTOM
+    frame = _Frame.around(values, width, height, zero_line)
+    plot_w = frame.plot_w
 
     def x(i: int) -> float:
         return PAD_LEFT + (plot_w * i / (len(points) - 1) if len(points) > 1 else plot_w / 2)
 
-    def y(value: float) -> float:
-        return PAD_TOP + plot_h * (high - value) / (high - low)
-
-    line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+    line = " ".join(f"{x(i):.1f},{frame.y(v):.1f}" for i, v in enumerate(values))
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(title)}</title>",
-        f'<line class="axis" x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" '
-        f'y2="{PAD_TOP + plot_h}"/>',
-        f'<line class="axis" x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{PAD_LEFT + plot_w}" '
-        f'y2="{PAD_TOP + plot_h}"/>',
+        *frame.axes(title),
     ]
     if zero_line:
         parts.append(
-            f'<line class="zero" x1="{PAD_LEFT}" y1="{y(0.0):.1f}" x2="{PAD_LEFT + plot_w}" '
-            f'y2="{y(0.0):.1f}"/>'
+            f'<line class="zero" x1="{PAD_LEFT}" y1="{frame.y(0.0):.1f}" '
+            f'x2="{PAD_LEFT + plot_w}" y2="{frame.y(0.0):.1f}"/>'
         )
-    for value in (high, low):
-        parts.append(
-            f'<text class="tick" x="{PAD_LEFT - 6}" y="{y(value) + 4:.1f}" '
-            f'text-anchor="end">{escape(_short(value))}</text>'
-        )
-    first, last = points[0][0], points[-1][0]
-    bottom = height - 8
-    parts.append(f'<text class="tick" x="{PAD_LEFT}" y="{bottom}">{escape(first)}</text>')
-    if len(points) > 1:
-        parts.append(
-            f'<text class="tick" x="{PAD_LEFT + plot_w}" y="{bottom}" '
-            f'text-anchor="end">{escape(last)}</text>'
-        )
+    parts += frame.range_ticks()
+    parts += frame.end_labels(points[0][0], points[-1][0] if len(points) > 1 else None)
     parts.append(f'<polyline class="line" points="{line}"/>')
     if len(points) <= 24:  # few points (a curve by contract month): mark each one
         parts.extend(
-            f'<circle class="dot" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3"/>'
+            f'<circle class="dot" cx="{x(i):.1f}" cy="{frame.y(v):.1f}" r="3"/>'
             for i, v in enumerate(values)
         )
     parts.append("</svg>")
@@ -105,48 +143,29 @@ def history_chart(
         return Markup("")
     shown = _thin(points, max_points)
     values = [float(value) for _, value in shown]
-    low, high = min(values), max(values)
-    if high == low:
-        high, low = high + 1.0, low - 1.0
-    plot_w = width - PAD_LEFT - PAD_RIGHT
-    plot_h = height - PAD_TOP - PAD_BOTTOM
+    frame = _Frame.around(values, width, height, zero=False)
     last = len(shown) - 1
-    step = plot_w / last if last else 0.0
-    scale = plot_h / (high - low)
-    xs = [PAD_LEFT + step * i if last else PAD_LEFT + plot_w / 2 for i in range(len(shown))]
-    ys = [PAD_TOP + scale * (high - v) for v in values]
+    step = frame.plot_w / last if last else 0.0
+    xs = [PAD_LEFT + step * i if last else PAD_LEFT + frame.plot_w / 2 for i in range(len(shown))]
+    ys = [frame.y(v) for v in values]
     path = "M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in zip(xs, ys, strict=True))
-    bottom = height - 8
     parts = [
         f'<svg id="{escape(chart_id)}" class="chart history" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" '
-        f'data-left="{PAD_LEFT}" data-top="{PAD_TOP}" data-plot-width="{plot_w}" '
-        f'data-plot-height="{plot_h}" data-low="{low}" data-high="{high}" '
+        f'data-left="{PAD_LEFT}" data-top="{PAD_TOP}" data-plot-width="{frame.plot_w}" '
+        f'data-plot-height="{frame.plot_h}" data-low="{frame.low}" data-high="{frame.high}" '
         f'data-labels="{escape(" ".join(label for label, _ in shown))}" '
         f'data-values="{escape(" ".join(str(value) for _, value in shown))}">',
-        f"<title>{escape(title)}</title>",
-        f'<line class="axis" x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" '
-        f'y2="{PAD_TOP + plot_h}"/>',
-        f'<line class="axis" x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{PAD_LEFT + plot_w}" '
-        f'y2="{PAD_TOP + plot_h}"/>',
-        *(
-            f'<text class="tick" x="{PAD_LEFT - 6}" y="{PAD_TOP + scale * (high - v) + 4:.1f}" '
-            f'text-anchor="end">{escape(_short(v))}</text>'
-            for v in (high, low)
-        ),
-        f'<text class="tick" x="{PAD_LEFT}" y="{bottom}">{escape(shown[0][0])}</text>',
+        *frame.axes(title),
+        *frame.range_ticks(),
+        *frame.end_labels(shown[0][0], shown[-1][0] if last else None),
     ]
-    if last:
-        parts.append(
-            f'<text class="tick" x="{PAD_LEFT + plot_w}" y="{bottom}" '
-            f'text-anchor="end">{escape(shown[-1][0])}</text>'
-        )
     if not last:  # one day: a path of one point draws nothing
         parts.append(f'<circle class="dot" cx="{xs[0]:.1f}" cy="{ys[0]:.1f}" r="3"/>')
     parts += [
         f'<path class="line" d="{path}"/>',
         # Moved by the hover script; hidden until then.
-        f'<line class="cursor" x1="0" y1="{PAD_TOP}" x2="0" y2="{PAD_TOP + plot_h}" '
+        f'<line class="cursor" x1="0" y1="{PAD_TOP}" x2="0" y2="{PAD_TOP + frame.plot_h}" '
         'visibility="hidden"/>',
         '<circle class="marker" cx="0" cy="0" r="3.5" visibility="hidden"/>',
         "</svg>",

@@ -45,42 +45,13 @@ class NulGuard:
         elif any(m in scope.get("query_string", b"") for m in NUL_MARKERS):
             where = "query"
         messages: list[Message] = []
-        body = b""
         # No route reads the body of a GET or HEAD: those pass unbuffered.
         if where is None and scope.get("method") not in ("GET", "HEAD"):
-            while True:
-                message = await receive()
-                messages.append(message)
-                if message["type"] != "http.request":
-                    break
-                body += message.get("body", b"")
-                if not message.get("more_body", False):
-                    break
+            messages, body = await _read_body(receive)
             if not _is_upload(scope) and any(m in body for m in NUL_MARKERS):
                 where = "body"
         if where is not None:
-            problem = {
-                "type": "urn:metalwire:problem:invalid-parameter",
-                "title": "Unprocessable Entity",
-                "status": 422,
-                "detail": f"the request {where} contains a NUL character",
-                "instance": scope.get("path", ""),
-                "invalid_params": [
-                    {"name": where, "location": where, "reason": "NUL characters are not allowed"}
-                ],
-            }
-            payload = json.dumps(problem).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 422,
-                    "headers": [
-                        (b"content-type", b"application/problem+json"),
-                        (b"content-length", str(len(payload)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": payload})
+            await _refuse(scope, where, send)
             return
         if not messages:
             await self.app(scope, receive, send)
@@ -94,3 +65,44 @@ class NulGuard:
                 return await receive()
 
         await self.app(scope, replayed, send)
+
+
+async def _read_body(receive: Callable[[], Awaitable[Message]]) -> tuple[list[Message], bytes]:
+    """Every message of the request's body, kept to be replayed, and the body they carry."""
+    messages: list[Message] = []
+    body = b""
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    return messages, body
+
+
+async def _refuse(scope: Message, where: str, send: Callable[[Message], Awaitable[None]]) -> None:
+    """422 problem+json naming the part of the request that carries the NUL."""
+    problem = {
+        "type": "urn:metalwire:problem:invalid-parameter",
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": f"the request {where} contains a NUL character",
+        "instance": scope.get("path", ""),
+        "invalid_params": [
+            {"name": where, "location": where, "reason": "NUL characters are not allowed"}
+        ],
+    }
+    payload = json.dumps(problem).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
