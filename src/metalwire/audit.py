@@ -89,6 +89,50 @@ def record(
     return item
 
 
+def upsert(
+    session: Session,
+    *,
+    actor: str,
+    existing: Any | None,
+    model: type[Any],
+    values: dict[str, Any],
+    object_id: str | int,
+    identity: dict[str, Any] | None = None,
+) -> tuple[Any, str | None]:
+    """Create a row of ``model`` from ``identity`` and ``values``, or bring ``existing`` in line
+    with ``values``, with one audit event for whatever changed. Returns the row and what was
+    done: "create", "update" or None (already as given)."""
+    object_type = model.__tablename__
+    if existing is None:
+        row = model(**(identity or {}), **values)
+        session.add(row)
+        session.flush()
+        record(
+            session,
+            actor=actor,
+            action="create",
+            object_type=object_type,
+            object_id=object_id,
+            after=values,
+        )
+        return row, "create"
+    before = {key: getattr(existing, key) for key in values}
+    if before == values:
+        return existing, None
+    for key, value in values.items():
+        setattr(existing, key, value)
+    record(
+        session,
+        actor=actor,
+        action="update",
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=values,
+    )
+    return existing, "update"
+
+
 # Any 64-bit constant no other code uses: the key of the PostgreSQL lock that serializes appends.
 _CHAIN_LOCK_KEY = 0x6D77_6175_6469_7401
 

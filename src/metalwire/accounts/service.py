@@ -45,7 +45,7 @@ from metalwire.accounts.models import (
     User,
     WebSession,
 )
-from metalwire.audit import record
+from metalwire.audit import record, upsert
 from metalwire.catalog.service import SyncResult
 from metalwire.db.base import utcnow
 
@@ -96,36 +96,17 @@ def sync_plans(session: Session, actor: str = "system") -> SyncResult:
             "name_zh": spec.name_zh,
             "entitlements": spec.entitlements(),
         }
-        row = existing.get(spec.code)
-        if row is None:
-            session.add(Plan(code=spec.code, **values))
-            record(
-                session,
-                actor=actor,
-                action="create",
-                object_type="plan",
-                object_id=spec.code,
-                after=values,
-            )
-            result.created += 1
-            continue
-        before = {"name_en": row.name_en, "name_zh": row.name_zh, "entitlements": row.entitlements}
-        if before != values:
-            row.name_en, row.name_zh, row.entitlements = (
-                spec.name_en,
-                spec.name_zh,
-                spec.entitlements(),
-            )
-            record(
-                session,
-                actor=actor,
-                action="update",
-                object_type="plan",
-                object_id=spec.code,
-                before=before,
-                after=values,
-            )
-            result.updated += 1
+        _, done = upsert(
+            session,
+            actor=actor,
+            existing=existing.get(spec.code),
+            model=Plan,
+            values=values,
+            object_id=spec.code,
+            identity={"code": spec.code},
+        )
+        result.created += done == "create"
+        result.updated += done == "update"
     return result
 
 
@@ -501,9 +482,7 @@ FREE_PLAN = select(cast(Plan.entitlements, Text)).where(
 
 # What resolve_api_key writes once a minute, for a path that read the key in one statement.
 MARK_USED = (
-    update(ApiKey)
-    .where(ApiKey.id == bindparam("key_id"))
-    .values(last_used_at=bindparam("used_at"))
+    update(ApiKey).where(ApiKey.id == bindparam("key_id")).values(last_used_at=bindparam("used_at"))
 )
 
 

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from metalwire.audit import record
+from metalwire.audit import upsert
 from metalwire.catalog.models import (
     CatalogEntry,
     CatalogGroup,
@@ -55,35 +55,17 @@ def _upsert(
     model: type[Any],
     values: dict[str, Any],
 ) -> Any:
-    if existing is None:
-        row = model(**values)
-        session.add(row)
-        session.flush()
-        record(
-            session,
-            actor=actor,
-            action="create",
-            object_type=model.__tablename__,
-            object_id=values["code"],
-            after=values,
-        )
-        result.created += 1
-        return row
-    before = {k: getattr(existing, k) for k in values}
-    if before != values:
-        for key, value in values.items():
-            setattr(existing, key, value)
-        record(
-            session,
-            actor=actor,
-            action="update",
-            object_type=model.__tablename__,
-            object_id=values["code"],
-            before=before,
-            after=values,
-        )
-        result.updated += 1
-    return existing
+    row, done = upsert(
+        session,
+        actor=actor,
+        existing=existing,
+        model=model,
+        values=values,
+        object_id=values["code"],
+    )
+    result.created += done == "create"
+    result.updated += done == "update"
+    return row
 
 
 def sync_catalog(session: Session, actor: str = SYSTEM_ACTOR) -> SyncResult:
@@ -151,33 +133,15 @@ def define_series(session: Session, definition: SeriesDefinition, actor: str) ->
     values = definition.model_dump(exclude={"commodity"})
     values["commodity_id"] = commodity.id
     existing = session.scalar(select(PriceSeries).where(PriceSeries.code == definition.code))
-    if existing is None:
-        series = PriceSeries(**values)
-        session.add(series)
-        session.flush()
-        record(
-            session,
-            actor=actor,
-            action="create",
-            object_type="price_series",
-            object_id=definition.code,
-            after=values,
-        )
-        return series
-    before = {k: getattr(existing, k) for k in values}
-    if before != values:
-        for key, value in values.items():
-            setattr(existing, key, value)
-        record(
-            session,
-            actor=actor,
-            action="update",
-            object_type="price_series",
-            object_id=definition.code,
-            before=before,
-            after=values,
-        )
-    return existing
+    series, _ = upsert(
+        session,
+        actor=actor,
+        existing=existing,
+        model=PriceSeries,
+        values=values,
+        object_id=definition.code,
+    )
+    return cast(PriceSeries, series)
 
 
 @dataclass(frozen=True)
