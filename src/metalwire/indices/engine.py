@@ -352,25 +352,7 @@ def _compute(
     tables = [_table(code, prices) for code in codes]
 
     days = sorted(set().union(*tables))
-    base = definition.base_period
-    in_base = days[bisect_left(days, base.start) : bisect_right(days, base.end)]
-    weights = [constituent.weight for constituent in definition.constituents]
-    total_weight = sum(weights, _ZERO)
-    factors: list[Decimal] = []
-    for code, table, weight in zip(codes, tables, weights, strict=True):
-        base_prices = list(filter(None, map(table.get, in_base)))
-        if not base_prices:
-            raise IndexDataError(
-                f"constituent {code!r} has no prices in the base period {base.start}..{base.end}"
-            )
-        # base_value × (weight / Σ weight) / (Σ base prices / n): one division, one rounding.
-        factors.append(
-            definition.base_value
-            * weight
-            * len(base_prices)
-            / (total_weight * sum(base_prices, _ZERO))
-        )
-
+    factors = _base_factors(definition, tables, days)
     links = [
         (reweight.date, [reweight.weights[code] for code in codes])
         for reweight in definition.reweights
@@ -399,18 +381,7 @@ def _compute(
 
         link_level: Decimal | None = None
         if next_link < len(links) and day >= links[next_link][0]:
-            # The old basket's level today is the level the new basket starts from.
-            link_level = sum(map(mul, factors, row), _ZERO)
-            new_weights = links[next_link][1]
-            next_link += 1
-            while next_link < len(links) and day >= links[next_link][0]:
-                new_weights = links[next_link][1]  # a later reweight before the same date wins
-                next_link += 1
-            new_total = sum(new_weights, _ZERO)
-            factors = [
-                link_level * weight / (new_total * price)
-                for weight, price in zip(new_weights, row, strict=True)
-            ]
+            factors, link_level, next_link = _chain_link(factors, row, links, next_link, day)
         if start is not None and day < start:
             continue
 
@@ -427,6 +398,55 @@ def _compute(
             )
         )
     return points
+
+
+def _base_factors(
+    definition: IndexDefinition, tables: Sequence[Mapping[dt.date, Decimal]], days: list[dt.date]
+) -> list[Decimal]:
+    """Each constituent's factor at the base: its weight's share of the base value over its
+    average price in the base period."""
+    base = definition.base_period
+    in_base = days[bisect_left(days, base.start) : bisect_right(days, base.end)]
+    weights = [constituent.weight for constituent in definition.constituents]
+    total_weight = sum(weights, _ZERO)
+    factors: list[Decimal] = []
+    for code, table, weight in zip(definition.codes, tables, weights, strict=True):
+        base_prices = list(filter(None, map(table.get, in_base)))
+        if not base_prices:
+            raise IndexDataError(
+                f"constituent {code!r} has no prices in the base period {base.start}..{base.end}"
+            )
+        # base_value × (weight / Σ weight) / (Σ base prices / n): one division, one rounding.
+        factors.append(
+            definition.base_value
+            * weight
+            * len(base_prices)
+            / (total_weight * sum(base_prices, _ZERO))
+        )
+    return factors
+
+
+def _chain_link(
+    factors: list[Decimal],
+    row: Sequence[Decimal],
+    links: list[tuple[dt.date, list[Decimal]]],
+    next_link: int,
+    day: dt.date,
+) -> tuple[list[Decimal], Decimal, int]:
+    """A reweight due on ``day``: the new basket's factors, the level the old basket gives today
+    (the level the new one starts from) and the next reweight's position."""
+    link_level = sum(map(mul, factors, row), _ZERO)
+    new_weights = links[next_link][1]
+    next_link += 1
+    while next_link < len(links) and day >= links[next_link][0]:
+        new_weights = links[next_link][1]  # a later reweight before the same date wins
+        next_link += 1
+    new_total = sum(new_weights, _ZERO)
+    factors = [
+        link_level * weight / (new_total * price)
+        for weight, price in zip(new_weights, row, strict=True)
+    ]
+    return factors, link_level, next_link
 
 
 def _carry_forward(
