@@ -473,25 +473,10 @@ def compute(
             chosen = definition.parameter_set_on(day)
         except arbitrage.NoParameters:
             continue
-        inputs: dict[str, InputValue] = {}
-        for role, spec in definition.inputs.items():
-            if spec.assumed:
-                currency, unit = EXPECTED[role]
-                inputs[role] = InputValue(
-                    role, "assumed", None, chosen.assumed_inputs[role], currency, unit
-                )
-                continue
-            source = sources.get(spec.code or "")
-            quote = source.on(day, carry) if source else None
-            if source is None or quote is None:
-                break
-            inputs[role] = _input(role, source, quote)
-        fx_source = sources.get(chosen.fx_source)
-        fx_quote = fx_source.on(day, carry) if fx_source else None
-        if len(inputs) < len(definition.inputs) or fx_source is None or fx_quote is None:
+        inputs = _inputs_on(definition, sources, chosen, day, carry)
+        if inputs is None:
             missing.append(day)
             continue
-        inputs[FX_ROLE] = _input(FX_ROLE, fx_source, fx_quote)
         try:
             result = _result(definition, inputs, chosen.parameters())
         except ValueError:  # a non-positive price: no result that day
@@ -506,6 +491,37 @@ def compute(
     if end is not None:
         stretches = [w for w in stretches if w.opened <= end]
     return WindowHistory(definition, rows, stretches, missing)
+
+
+def _inputs_on(
+    definition: WindowDefinition,
+    sources: dict[str, _Source],
+    chosen: ParameterSet,
+    day: dt.date,
+    carry: int,
+) -> dict[str, InputValue] | None:
+    """Every input of the window on ``day`` (a quote carried forward up to ``carry`` days, an
+    assumed input from the parameter set in force) and the exchange rate, or None when any is
+    missing."""
+    inputs: dict[str, InputValue] = {}
+    for role, spec in definition.inputs.items():
+        if spec.assumed:
+            currency, unit = EXPECTED[role]
+            inputs[role] = InputValue(
+                role, "assumed", None, chosen.assumed_inputs[role], currency, unit
+            )
+            continue
+        source = sources.get(spec.code or "")
+        quote = source.on(day, carry) if source else None
+        if source is None or quote is None:
+            return None
+        inputs[role] = _input(role, source, quote)
+    fx_source = sources.get(chosen.fx_source)
+    fx_quote = fx_source.on(day, carry) if fx_source else None
+    if fx_source is None or fx_quote is None:
+        return None
+    inputs[FX_ROLE] = _input(FX_ROLE, fx_source, fx_quote)
+    return inputs
 
 
 def latest(
