@@ -33,6 +33,7 @@ from metalwire.newsroom.models import (
 from metalwire.pricing import service as pricing
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus
+from metalwire.supply.returns import add_returns
 from metalwire.supply.schemas import ReturnIn
 from tests.conftest import Desk, ScratchDatabase
 
@@ -125,7 +126,7 @@ def market(desk: Desk) -> Market:
             actor="t",
         )
         survey = supply.require_survey(session, SURVEY)
-        supply.add_returns(
+        add_returns(
             session,
             survey,
             _returns(
@@ -133,7 +134,7 @@ def market(desk: Desk) -> Market:
             ),
             actor="t",
         )
-        supply.add_returns(
+        add_returns(
             session,
             survey,
             _returns(PERIOD, [("HN-1", "290", "20"), ("YN-1", "180", "15"), ("SD-1", "100", "10")]),

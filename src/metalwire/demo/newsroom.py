@@ -24,6 +24,7 @@ from metalwire.catalog.models import CatalogGroup
 from metalwire.newsroom import service
 from metalwire.newsroom.models import Article
 from metalwire.supply import service as supply
+from metalwire.supply.published import published_history
 
 DAILY_DAYS = 30
 DESK_TIMEZONE = "Asia/Shanghai"
@@ -79,7 +80,7 @@ def build_newsroom(
         raise ValueError("now must be timezone-aware")
     production = daily = published = 0
     for survey in supply.list_surveys(session):
-        for release in supply.published_history(session, survey, as_of=now):
+        for release in published_history(session, survey, as_of=now):
             _, new = _write_and_publish(
                 partial(_production, session, survey.code, release.period, now),
                 session=session,

@@ -48,6 +48,7 @@ from metalwire.pricing import service as pricing
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.supply import service as supply
 from metalwire.supply.models import Survey, SurveyRelease
+from metalwire.supply.published import published_release
 
 LANGS = ("en", "zh")
 BYLINE = "metalwire newsroom"
@@ -661,7 +662,7 @@ def production_input(
     session: Session, survey: Survey, period: str, *, now: dt.datetime
 ) -> ArticleInput:
     """Both language versions of a period's production report, from the RELEASED statistics."""
-    release: SurveyRelease | None = supply.published_release(session, survey, period, as_of=now)
+    release: SurveyRelease | None = published_release(session, survey, period, as_of=now)
     if release is None:
         raise NotFound(f"period: no released statistics for {survey.code} {period}")
     sources = _Sources(released=[release.release_at])
