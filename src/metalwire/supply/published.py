@@ -1,6 +1,6 @@
-"""Published survey statistics: the releases a reader may see at an instant (``as_of``), from
-each release's release time on: one period's latest version, its versions, the history of
-periods, the newest period released.
+"""Published survey statistics: the releases a reader may see at an instant (``as_of``), each
+from its release time on (the gate's embargo, ``released``): one period's latest version, its
+versions, the history of periods, the newest period released.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from metalwire.accounts.gate import released
 from metalwire.supply.models import Survey, SurveyRelease
 
 
@@ -21,7 +22,7 @@ def published_release(
         .where(
             SurveyRelease.survey_id == survey.id,
             SurveyRelease.period == period,
-            SurveyRelease.release_at <= as_of,
+            released(SurveyRelease, as_of),
         )
         .order_by(SurveyRelease.version.desc())
         .limit(1)
@@ -38,7 +39,7 @@ def release_versions(
             .where(
                 SurveyRelease.survey_id == survey.id,
                 SurveyRelease.period == period,
-                SurveyRelease.release_at <= as_of,
+                released(SurveyRelease, as_of),
             )
             .order_by(SurveyRelease.version)
         )
@@ -55,7 +56,7 @@ def published_history(
 ) -> list[SurveyRelease]:
     """The latest released version of each period, oldest period first."""
     query = select(SurveyRelease).where(
-        SurveyRelease.survey_id == survey.id, SurveyRelease.release_at <= as_of
+        SurveyRelease.survey_id == survey.id, released(SurveyRelease, as_of)
     )
     if start:
         query = query.where(SurveyRelease.period >= start)
@@ -70,7 +71,7 @@ def published_history(
 def latest_period(session: Session, survey: Survey, *, as_of: dt.datetime) -> str | None:
     period: str | None = session.scalar(
         select(func.max(SurveyRelease.period)).where(
-            SurveyRelease.survey_id == survey.id, SurveyRelease.release_at <= as_of
+            SurveyRelease.survey_id == survey.id, released(SurveyRelease, as_of)
         )
     )
     return period
