@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from metalwire.accounts import service as accounts
-from metalwire.accounts.gate import Principal
+from metalwire.accounts.gate import Principal, is_readable
 from metalwire.accounts.models import Role, User
 from metalwire.catalog.models import Tier
 from metalwire.demo.newsroom import build_newsroom
@@ -326,7 +326,7 @@ def test_production_report_is_drafted_from_the_release_in_both_languages(market:
             now=NOW,
         )
         assert article.slug == "ag-out-2025-10"
-        assert article.status is ArticleStatus.DRAFT and not service.is_visible(article, NOW)
+        assert article.status is ArticleStatus.DRAFT and not is_readable(article, NOW)
         # The spot premium series is premium: so is the report that quotes it.
         assert article.tier is Tier.PREMIUM
         assert article.group_code == "precious-metals"
@@ -493,8 +493,8 @@ def test_writers_draft_editors_publish_now_or_later(desk: Desk) -> None:
         service.publish(session, article, user=desk.editor, publish_at=later, now=NOW)
         assert article.status is ArticleStatus.SCHEDULED
         assert service.effective_status(article, NOW) is ArticleStatus.SCHEDULED
-        assert not service.is_visible(article, NOW)
-        assert service.is_visible(article, later)
+        assert not is_readable(article, NOW)
+        assert is_readable(article, later)
         assert service.effective_status(article, later) is ArticleStatus.PUBLISHED
         # A scheduled article is changed by an editor only.
         changed = note("flow", en=("Changed", "Changed.", "Changed body."))
@@ -519,7 +519,7 @@ def test_an_article_is_never_published_before_its_data(market: Market) -> None:
                 allow_past=True,
             )
         service.publish(session, article, user=market.desk.editor, now=NOW)
-        assert service.is_visible(article, NOW)
+        assert is_readable(article, NOW)
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -622,7 +622,7 @@ def test_demo_newsroom_publishes_every_released_period_and_recent_day(market: Ma
         assert {"ag-out-2025-09", "ag-out-2025-10"} <= slugs
         assert {f"precious-metals-prices-{d.isoformat()}" for d in NOV_DAYS} <= slugs
         for article in session.scalars(select(Article)):
-            assert service.is_visible(article, NOW)
+            assert is_readable(article, NOW)
             assert article.data_released_at is not None
             assert article.publish_at == article.data_released_at
         count = session.scalar(select(func.count(ArticleRevision.id)))

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from metalwire.accounts.gate import is_readable
 from metalwire.accounts.models import User
 from metalwire.catalog.models import CatalogGroup
 from metalwire.newsroom import service
@@ -44,7 +45,7 @@ def _write_and_publish(
         article = draft(analyst)
     except service.Conflict:
         article = draft(editor)
-    if service.is_visible(article, now):
+    if is_readable(article, now):
         return article, False
     service.publish(
         session, article, user=editor, publish_at=article.data_released_at, now=now, allow_past=True
