@@ -86,6 +86,11 @@ def period_start(period: str) -> dt.date:
     return dt.date(year, month, 1)
 
 
+def period_of(day: dt.date) -> str:
+    """The month a date falls in, as a period (YYYY-MM)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def scheduled_release(survey: Survey, period: str) -> dt.datetime:
     """A period's statistics come out on its last calendar day at the survey's release time."""
     year, month = parse_period(period)

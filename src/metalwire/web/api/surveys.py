@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, history_floor, may_read_tier, may_read_value
+from metalwire.accounts.gate import Principal, history_start, may_read_tier, may_read_value
 from metalwire.accounts.models import Scope
 from metalwire.pricing.schemas import BATCH_LIMIT
 from metalwire.supply import service
@@ -177,11 +177,10 @@ def survey_history(
     """Released totals as a time series (the latest version of each period)."""
     survey = gated_survey(session, principal, code)
     instant = moment(request, as_of)
-    floor = history_floor(principal, now_of(request).date())
-    first = start
-    if floor is not None:
-        floor_period = f"{floor.year:04d}-{floor.month:02d}"
-        first = max(start, floor_period) if start else floor_period
+    first_day = history_start(
+        principal, service.period_start(start) if start else None, now_of(request).date()
+    )
+    first = service.period_of(first_day) if first_day else None
     rows = published_history(session, survey, as_of=instant, start=first, end=end)
     items = [
         {

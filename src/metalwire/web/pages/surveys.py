@@ -28,6 +28,8 @@ from metalwire.accounts.gate import (
     Denied,
     Principal,
     history_floor,
+    history_start,
+    is_readable,
     may_export,
     may_read_tier,
     may_read_value,
@@ -225,8 +227,8 @@ def released_history(
 ) -> list[SurveyRelease]:
     """The API's rule for /history: the latest released version of each period, from the
     month of the plan's history floor on; oldest first."""
-    floor = history_floor(principal, now.date())
-    start = f"{floor.year:04d}-{floor.month:02d}" if floor is not None else None
+    first_day = history_start(principal, None, now.date())
+    start = service.period_of(first_day) if first_day else None
     return published_history(session, survey, as_of=now, start=start)
 
 
@@ -394,7 +396,7 @@ def related_report(
     """The period's production report, once an editor has published it and its time has come;
     its title is public (the article page shows it to everyone), its body follows the plan."""
     article = newsroom.get_article(session, newsroom.production_slug(survey, period))
-    if article is None or not newsroom.is_visible(article, now) or not article.translations:
+    if article is None or not is_readable(article, now) or not article.translations:
         return None
     return Report(
         url=f"/articles/{article.slug}",
