@@ -18,6 +18,7 @@ from metalwire.catalog.models import Tier
 from metalwire.demo.surveys import SPECS, build_surveys
 from metalwire.supply import service
 from metalwire.supply.models import Respondent, Survey, SurveyRelease, SurveyReturn
+from metalwire.supply.published import published_history, published_release, release_versions
 from metalwire.supply.reference import reason_moves
 from tests.conftest import ScratchDatabase, Templates, scratch_database
 
@@ -60,7 +61,7 @@ def history(db: ScratchDatabase, code: str) -> list[tuple[str, int, str, dict[st
         survey = service.require_survey(session, code)
         return [
             (r.period, r.version, r.status.value, r.stats)
-            for r in service.published_history(session, survey, as_of=NOW)
+            for r in published_history(session, survey, as_of=NOW)
         ]
 
 
@@ -184,8 +185,7 @@ def test_a_plant_joins_part_way_and_maintenance_shows(built: ScratchDatabase) ->
     with built.transaction() as session:
         survey = service.require_survey(session, "LI2CO3-CN-OUTPUT")
         versions = {
-            r.period: r.stats["capacity"]
-            for r in service.published_history(session, survey, as_of=NOW)
+            r.period: r.stats["capacity"] for r in published_history(session, survey, as_of=NOW)
         }
     # The panel's capacity steps up when the new plant joins, and only then.
     assert len(set(versions.values())) == 2
@@ -204,7 +204,7 @@ def test_a_late_return_is_published_as_a_revision_and_the_first_figure_kept(
         ).all()
         assert len(revised) == 1
         period = revised[0]
-        first, second = service.release_versions(session, survey, period, as_of=NOW)
+        first, second = release_versions(session, survey, period, as_of=NOW)
         assert (first.version, second.version) == (1, 2)
         assert first.stats["revised"] is False and second.stats["revised"] is True
         assert first.status.value == second.status.value == "final"
@@ -215,9 +215,9 @@ def test_a_late_return_is_published_as_a_revision_and_the_first_figure_kept(
         following = service.shift_period(period, 1)
         assert second.release_at == service.scheduled_release(survey, following)
         before = second.release_at - dt.timedelta(seconds=1)
-        shown = service.published_release(session, survey, period, as_of=before)
+        shown = published_release(session, survey, period, as_of=before)
         assert shown is not None and shown.version == 1
-        shown = service.published_release(session, survey, period, as_of=NOW)
+        shown = published_release(session, survey, period, as_of=NOW)
         assert shown is not None and shown.version == 2
 
 

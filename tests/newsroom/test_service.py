@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from metalwire.accounts import service as accounts
-from metalwire.accounts.gate import Principal
+from metalwire.accounts.gate import Principal, is_readable
 from metalwire.accounts.models import Role, User
 from metalwire.catalog.models import Tier
 from metalwire.demo.newsroom import build_newsroom
@@ -33,6 +33,7 @@ from metalwire.newsroom.models import (
 from metalwire.pricing import service as pricing
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus
+from metalwire.supply.returns import add_returns
 from metalwire.supply.schemas import ReturnIn
 from tests.conftest import Desk, ScratchDatabase
 
@@ -125,7 +126,7 @@ def market(desk: Desk) -> Market:
             actor="t",
         )
         survey = supply.require_survey(session, SURVEY)
-        supply.add_returns(
+        add_returns(
             session,
             survey,
             _returns(
@@ -133,7 +134,7 @@ def market(desk: Desk) -> Market:
             ),
             actor="t",
         )
-        supply.add_returns(
+        add_returns(
             session,
             survey,
             _returns(PERIOD, [("HN-1", "290", "20"), ("YN-1", "180", "15"), ("SD-1", "100", "10")]),
@@ -325,7 +326,7 @@ def test_production_report_is_drafted_from_the_release_in_both_languages(market:
             now=NOW,
         )
         assert article.slug == "ag-out-2025-10"
-        assert article.status is ArticleStatus.DRAFT and not service.is_visible(article, NOW)
+        assert article.status is ArticleStatus.DRAFT and not is_readable(article, NOW)
         # The spot premium series is premium: so is the report that quotes it.
         assert article.tier is Tier.PREMIUM
         assert article.group_code == "precious-metals"
@@ -492,8 +493,8 @@ def test_writers_draft_editors_publish_now_or_later(desk: Desk) -> None:
         service.publish(session, article, user=desk.editor, publish_at=later, now=NOW)
         assert article.status is ArticleStatus.SCHEDULED
         assert service.effective_status(article, NOW) is ArticleStatus.SCHEDULED
-        assert not service.is_visible(article, NOW)
-        assert service.is_visible(article, later)
+        assert not is_readable(article, NOW)
+        assert is_readable(article, later)
         assert service.effective_status(article, later) is ArticleStatus.PUBLISHED
         # A scheduled article is changed by an editor only.
         changed = note("flow", en=("Changed", "Changed.", "Changed body."))
@@ -518,7 +519,7 @@ def test_an_article_is_never_published_before_its_data(market: Market) -> None:
                 allow_past=True,
             )
         service.publish(session, article, user=market.desk.editor, now=NOW)
-        assert service.is_visible(article, NOW)
+        assert is_readable(article, NOW)
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -621,7 +622,7 @@ def test_demo_newsroom_publishes_every_released_period_and_recent_day(market: Ma
         assert {"ag-out-2025-09", "ag-out-2025-10"} <= slugs
         assert {f"precious-metals-prices-{d.isoformat()}" for d in NOV_DAYS} <= slugs
         for article in session.scalars(select(Article)):
-            assert service.is_visible(article, NOW)
+            assert is_readable(article, NOW)
             assert article.data_released_at is not None
             assert article.publish_at == article.data_released_at
         count = session.scalar(select(func.count(ArticleRevision.id)))

@@ -28,6 +28,7 @@ from metalwire.newsroom import service as newsroom
 from metalwire.pricing import service as pricing
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus
+from metalwire.supply.returns import import_returns
 from tests.conftest import Desk, ScratchDatabase
 from tests.reliability.harness import (
     changed_tables,
@@ -100,7 +101,7 @@ def _survey(desk: Desk, tmp_path: Path, *, returns: bool) -> Path:
         )
     if returns:
         with desk.db.transaction() as session:
-            supply.import_returns(session, path, actor=ANALYST)
+            import_returns(session, path, actor=ANALYST)
     return path
 
 

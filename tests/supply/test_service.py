@@ -21,6 +21,7 @@ from metalwire.catalog.models import Tier
 from metalwire.cli import app as cli
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus, SurveyReturn
+from metalwire.supply.published import published_release, release_versions
 from tests.conftest import ScratchDatabase
 
 runner = CliRunner()
@@ -186,8 +187,8 @@ def test_statistics_are_invisible_before_their_release_time(released: ScratchDat
         survey = service.require_survey(session, "AG-OUT")
         assert service.scheduled_release(survey, "2025-10") == release_at
         before = release_at - dt.timedelta(seconds=1)
-        assert service.published_release(session, survey, "2025-10", as_of=before) is None
-        row = service.published_release(session, survey, "2025-10", as_of=release_at)
+        assert published_release(session, survey, "2025-10", as_of=before) is None
+        row = published_release(session, survey, "2025-10", as_of=release_at)
         assert row is not None and row.stats["production"] == "570.00"
 
 
@@ -205,7 +206,7 @@ def test_a_revision_is_marked_and_the_earlier_release_kept(
         )
     with released.transaction() as session:
         survey = service.require_survey(session, "AG-OUT")
-        versions = service.release_versions(session, survey, "2025-10", as_of=later)
+        versions = release_versions(session, survey, "2025-10", as_of=later)
         assert [
             (v.version, v.status.value, v.stats["production"], v.stats["revised"]) for v in versions
         ] == [(1, "preliminary", "570.00", False), (2, "final", "580.00", True)]

@@ -15,6 +15,7 @@ from metalwire.catalog.models import Tier
 from metalwire.newsroom import service as newsroom
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus
+from metalwire.supply.returns import add_returns
 from metalwire.supply.schemas import ReturnIn
 from metalwire.web.charts import bar_chart
 from metalwire.web.i18n import translations
@@ -84,7 +85,7 @@ def build_survey(db: ScratchDatabase, tier: Tier) -> User:
             session, "editor@desk.cn", role=Role.EDITOR, plan="enterprise", actor="t"
         )
         for period in RETURNS:
-            service.add_returns(session, survey, _returns(period), actor="t")
+            add_returns(session, survey, _returns(period), actor="t")
             service.release(
                 session,
                 survey,
@@ -207,7 +208,7 @@ def test_a_revision_is_marked_and_the_report_linked_once_published(
     later = dt.datetime(2025, 11, 3, tzinfo=dt.UTC)
     with db.transaction() as session:
         survey = service.require_survey(session, CODE)
-        service.add_returns(session, survey, _returns("2025-10", {"SD-1": "1100"}), actor="t")
+        add_returns(session, survey, _returns("2025-10", {"SD-1": "1100"}), actor="t")
         service.release(
             session, survey, "2025-10", status=ReleaseStatus.FINAL, user=editor, now=later
         )

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from metalwire.accounts.gate import Principal, may_read_tier, may_read_value
+from metalwire.accounts.gate import Principal, is_readable, may_read_tier, may_read_value, released
 from metalwire.accounts.mail import send_mail
 from metalwire.accounts.models import User
 from metalwire.accounts.service import principal_of
@@ -33,7 +33,7 @@ from metalwire.catalog.models import CatalogGroup, PriceSeries, SeriesStatus
 from metalwire.catalog.units import price_unit_label
 from metalwire.db.engine import transaction
 from metalwire.newsroom import service as newsroom
-from metalwire.newsroom.models import Article, ArticleStatus
+from metalwire.newsroom.models import Article
 from metalwire.pricing import service as pricing
 from metalwire.settings import Settings
 from metalwire.web.i18n import fmt_date, fmt_number, translations
@@ -260,6 +260,12 @@ def _price_notices(
     return [PriceNotice(by_code[t.rule.series_code], t) for t in rules.evaluate(wanted, moves)]
 
 
+def _published_since(subscription: ReportSubscription) -> ColumnElement[bool]:
+    """Reports that came out once the reader had subscribed: the subscription's own bound, not
+    visibility (which the gate's ``released`` decides)."""
+    return Article.publish_at >= subscription.created_at
+
+
 def _report_notices(
     session: Session, principal: Principal, user_id: int, now: dt.datetime
 ) -> list[ReportNotice]:
@@ -273,14 +279,13 @@ def _report_notices(
             select(Article)
             .where(
                 Article.group_code == subscription.group_code,
-                Article.status != ArticleStatus.DRAFT,
-                Article.publish_at >= subscription.created_at,
-                Article.publish_at <= now,
+                released(Article, now),
+                _published_since(subscription),
             )
             .order_by(Article.publish_at, Article.id)
         )
         for article in articles:
-            if newsroom.is_visible(article, now) and newsroom.may_read_body(principal, article):
+            if is_readable(article, now) and newsroom.may_read_body(principal, article):
                 notices.append(ReportNotice(article))
     return notices
 

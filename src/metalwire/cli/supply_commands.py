@@ -16,6 +16,8 @@ from metalwire.db.base import utcnow
 from metalwire.pricing.service import users_by_email
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus
+from metalwire.supply.published import published_history
+from metalwire.supply.returns import import_returns
 from metalwire.tabular import ImportRejected, TableError
 
 survey_app = typer.Typer(help="Monthly supply surveys.", no_args_is_help=True)
@@ -140,7 +142,7 @@ def survey_history(code: str, as_json: JsonOption = False) -> None:
                     "status": r.status.value,
                     "version": r.version,
                 }
-                for r in service.published_history(session, survey, as_of=utcnow())
+                for r in published_history(session, survey, as_of=utcnow())
             ]
     except service.SupplyError as exc:
         fail(str(exc))
@@ -163,7 +165,7 @@ def import_survey(
     """Import survey returns: all rows or none. New respondents join the panel."""
     try:
         with unit_of_work() as session:
-            results = service.import_returns(session, file, actor=user)
+            results = import_returns(session, file, actor=user)
     except TableError as exc:
         fail(str(exc))
     except ImportRejected as exc:

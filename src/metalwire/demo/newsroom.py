@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from metalwire.accounts.gate import is_readable
 from metalwire.accounts.models import User
 from metalwire.catalog.models import CatalogGroup
 from metalwire.newsroom import service
 from metalwire.newsroom.models import Article
 from metalwire.supply import service as supply
+from metalwire.supply.published import published_history
 
 DAILY_DAYS = 30
 DESK_TIMEZONE = "Asia/Shanghai"
@@ -43,7 +45,7 @@ def _write_and_publish(
         article = draft(analyst)
     except service.Conflict:
         article = draft(editor)
-    if service.is_visible(article, now):
+    if is_readable(article, now):
         return article, False
     service.publish(
         session, article, user=editor, publish_at=article.data_released_at, now=now, allow_past=True
@@ -79,7 +81,7 @@ def build_newsroom(
         raise ValueError("now must be timezone-aware")
     production = daily = published = 0
     for survey in supply.list_surveys(session):
-        for release in supply.published_history(session, survey, as_of=now):
+        for release in published_history(session, survey, as_of=now):
             _, new = _write_and_publish(
                 partial(_production, session, survey.code, release.period, now),
                 session=session,

@@ -1,7 +1,7 @@
 """Demo production surveys: six China output panels with monthly returns, released on schedule.
 
 Like the demo prices, every figure goes the way a real one does: each smelter's return into
-``supply.service.add_returns``, each month's statistics frozen by ``supply.service.release`` at
+``supply.returns.add_returns``, each month's statistics frozen by ``supply.service.release`` at
 the survey's release time (the last calendar day, 20:00 Shanghai). Nothing writes a statistic,
 so the demo exercises imputation, matched changes, panel additions and revisions as they are.
 
@@ -43,6 +43,7 @@ from metalwire.catalog.models import Tier
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
 from metalwire.supply.reference import provinces, reason_moves
+from metalwire.supply.returns import add_returns
 from metalwire.supply.schemas import ReturnIn
 
 DEMO_ACTOR = "demo"
@@ -1073,7 +1074,7 @@ def _build_one(
         # Published together with this month's release: last month's revision (its late
         # returns are in), or the final figure of a month first released as preliminary.
         if previous == plan.revised and len(statuses.get(previous, [])) == 1:
-            added = service.add_returns(
+            added = add_returns(
                 session,
                 survey,
                 _returns(spec, plan, previous, late=True),
@@ -1090,7 +1091,7 @@ def _build_one(
             statuses[previous].append(ReleaseStatus.FINAL)
             tally.releases += 1
         if period not in statuses:
-            added = service.add_returns(
+            added = add_returns(
                 session,
                 survey,
                 _returns(spec, plan, period, late=False),

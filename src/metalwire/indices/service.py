@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from metalwire.accounts.gate import Input
 from metalwire.audit import record
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
@@ -120,6 +121,21 @@ class Access:
     group: str | None
     series: PriceSeries | None  # the index's own catalog series (same code), if any
     constituents: dict[str, PriceSeries]  # series constituents by code
+
+    @property
+    def constituent_inputs(self) -> dict[str, Input]:
+        """Each series constituent as the gate weighs it: (tier, catalog group), by code."""
+        return {
+            code: (series.tier.value, series.commodity.entry.group.code)
+            for code, series in self.constituents.items()
+        }
+
+    @property
+    def inputs(self) -> list[Input]:
+        """The inputs the gate weighs besides the index's own tier: none when the index has its
+        own catalog series (its tier decides; a constituent above the plan is shown locked),
+        otherwise every series constituent."""
+        return [] if self.series is not None else list(self.constituent_inputs.values())
 
 
 def access_of(session: Session, definition: engine.IndexDefinition) -> Access:

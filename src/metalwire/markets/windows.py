@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
+from metalwire.accounts.gate import Input
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain
@@ -332,6 +333,14 @@ def series_inputs(session: Session, definition: WindowDefinition) -> list[PriceS
         if series is not None:
             out.append(series)
     return out
+
+
+def gate_inputs(session: Session, definition: WindowDefinition) -> list[Input]:
+    """The window's series inputs as the gate weighs them: (tier, catalog group) each."""
+    return [
+        (series.tier.value, series.commodity.entry.group.code)
+        for series in series_inputs(session, definition)
+    ]
 
 
 def tier_of(session: Session, definition: WindowDefinition) -> str:

@@ -1,7 +1,8 @@
 """Finding published articles: substring search in both languages, tags, feeds' lists.
 
-Only published articles whose publish time has come are ever returned. The text searched is
-``article_text`` (title, summary, plain body per language version):
+Only published articles whose publish time has come are ever returned (the gate's
+``released``). The text searched is ``article_text`` (title, summary, plain body per language
+version):
 
 * SQLite: patterns of three characters or more go through the FTS5 trigram index
   (``article_fts``), which answers ``LIKE '%...%'`` from the index. Shorter patterns (a
@@ -23,9 +24,9 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, column, false, or_, select, table, true
 from sqlalchemy.orm import Session, selectinload
 
-from metalwire.accounts.gate import Principal, may_read_tier
+from metalwire.accounts.gate import Principal, may_read_tier, released
 from metalwire.catalog.models import Tier
-from metalwire.newsroom.models import Article, ArticleStatus, ArticleTag, ArticleText
+from metalwire.newsroom.models import Article, ArticleTag, ArticleText
 
 # SQLite's FTS5 trigram index over article_text (created by the migration).
 _FTS = table("article_fts", column("rowid"), column("title"), column("summary"), column("body"))
@@ -33,15 +34,6 @@ _WILDCARDS = ("%", "_", "\\")
 TRIGRAM = 3
 
 Cursor = tuple[str, int]  # (publish_at ISO, article id) of the last item of a page
-
-
-def visible_clause(now: dt.datetime) -> ColumnElement[bool]:
-    """Published (or scheduled and due): what readers may see at ``now``."""
-    return and_(
-        Article.status != ArticleStatus.DRAFT,
-        Article.publish_at.is_not(None),
-        Article.publish_at <= now,
-    )
 
 
 def readable_clause(session: Session, principal: Principal | None) -> ColumnElement[bool]:
@@ -124,7 +116,7 @@ def search_articles(
     the language version ``lang`` or in either) and ``tag``; and the cursor of the next page."""
     query = (
         select(Article)
-        .where(visible_clause(now))
+        .where(released(Article, now))
         .options(selectinload(Article.translations), selectinload(Article.tags))
     )
     if tag:

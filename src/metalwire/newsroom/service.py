@@ -25,7 +25,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from metalwire.accounts.gate import SCOPE_ROLES, Decision, Principal, is_released, may_read_tier
+from metalwire.accounts.gate import (
+    SCOPE_ROLES,
+    Decision,
+    Principal,
+    is_readable,
+    may_read_tier,
+    released,
+)
 from metalwire.accounts.models import Scope, User
 from metalwire.audit import record
 from metalwire.catalog import service as catalog
@@ -45,9 +52,10 @@ from metalwire.newsroom.models import (
 )
 from metalwire.newsroom.render import markdown_to_html, markdown_to_text
 from metalwire.pricing import service as pricing
-from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.models import Assessment
 from metalwire.supply import service as supply
 from metalwire.supply.models import Survey, SurveyRelease
+from metalwire.supply.published import published_release
 
 LANGS = ("en", "zh")
 BYLINE = "metalwire newsroom"
@@ -89,17 +97,10 @@ def require_article(session: Session, slug: str) -> Article:
     return article
 
 
-def is_visible(article: Article, now: dt.datetime) -> bool:
-    """Readers see an article once an editor published it and its publish time has come."""
-    if article.status is ArticleStatus.DRAFT:
-        return False
-    return is_released(article.publish_at, now)
-
-
 def effective_status(article: Article, now: dt.datetime) -> ArticleStatus:
     if article.status is ArticleStatus.DRAFT:
         return ArticleStatus.DRAFT
-    return ArticleStatus.PUBLISHED if is_visible(article, now) else ArticleStatus.SCHEDULED
+    return ArticleStatus.PUBLISHED if is_readable(article, now) else ArticleStatus.SCHEDULED
 
 
 def may_read_body(principal: Principal, article: Article) -> Decision:
@@ -214,8 +215,7 @@ def corrected_since(session: Session, article: Article, now: dt.datetime) -> lis
         .join(PriceSeries, PriceSeries.id == newer.series_id)
         .where(
             quoted.id.in_(sorted(quoted_ids)),
-            newer.status == AssessmentStatus.APPROVED,
-            newer.release_at <= now,
+            released(newer, now),
         )
         .order_by(newer.release_at.desc(), PriceSeries.code)
     ).all()
@@ -422,7 +422,7 @@ def publish(
     now = now or utcnow()
     if publish_at is not None and publish_at.utcoffset() is None:
         raise NewsroomError("publish_at: give a timezone offset, e.g. 2026-11-26T03:30:00Z")
-    if is_visible(article, now):
+    if is_readable(article, now):
         return article
     when = publish_at or now
     if when < now and not allow_past:
@@ -661,7 +661,7 @@ def production_input(
     session: Session, survey: Survey, period: str, *, now: dt.datetime
 ) -> ArticleInput:
     """Both language versions of a period's production report, from the RELEASED statistics."""
-    release: SurveyRelease | None = supply.published_release(session, survey, period, as_of=now)
+    release: SurveyRelease | None = published_release(session, survey, period, as_of=now)
     if release is None:
         raise NotFound(f"period: no released statistics for {survey.code} {period}")
     sources = _Sources(released=[release.release_at])

@@ -28,7 +28,7 @@ PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 RETURN_VOLUME_LIMIT = Decimal("1e9")  # tonnes a month or a year: far above any smelter
 REASONS_LIMIT = 20  # reason codes on one return: the list has fewer than that
 
-# supply.service._check checks the volumes (naming the row of a file), so the model only
+# supply.returns._check checks the volumes (naming the row of a file), so the model only
 # documents them; capacity must be above 0, the others not negative.
 Capacity = Annotated[Decimal, Bounded(RETURN_VOLUME_LIMIT, sign="positive", check=False)]
 Tonnes = Annotated[Decimal, Bounded(RETURN_VOLUME_LIMIT, sign="non-negative", check=False)]

@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, aliased, contains_eager
 
-from metalwire.accounts.gate import Principal, history_floor, is_released, may_read_tier
+from metalwire.accounts.gate import Principal, history_floor, is_released, may_read_tier, released
 from metalwire.catalog.calendars import CalendarError, get_calendar
 from metalwire.catalog.models import CatalogEntry, Commodity, PriceSeries, SeriesStatus, Tier
 from metalwire.catalog.units import round_price
 from metalwire.newsroom.models import Article, ArticleTag, ArticleTranslation
-from metalwire.newsroom.search import visible_clause
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.supply import service as supply
@@ -377,10 +376,10 @@ def latest_reports(
     limit: int,
     tags: Sequence[str] | None = None,
 ) -> list[ReportLink]:
-    """The newest visible articles (newsroom.search.visible_clause: published and due), with
-    their titles only: one statement, no bodies read. With ``tags``, those tagged with any
+    """The newest visible articles (the gate's ``released``: published and due), with their
+    titles only: one statement, no bodies read. With ``tags``, those tagged with any
     (series and survey codes: an entry's reports)."""
-    newest_query = select(Article.id).where(visible_clause(now))
+    newest_query = select(Article.id).where(released(Article, now))
     if tags is not None:
         tagged = select(ArticleTag.article_id).where(ArticleTag.tag.in_(list(tags)))
         newest_query = newest_query.where(Article.id.in_(tagged))

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 
+from metalwire.accounts.gate import is_readable
 from metalwire.accounts.models import Scope
 from metalwire.db.base import utcnow
 from metalwire.newsroom import search, service
@@ -172,7 +173,7 @@ def get_article(
     premium article above the caller's plan, title and summary only (``locked``)."""
     article = service.get_article(session, slug)
     now = now_of(request)
-    if article is None or not service.is_visible(article, now):
+    if article is None or not is_readable(article, now):
         raise not_found(f"no article {slug!r}")
     body = service.article_view(article, lang or resolve_lang(request), principal, now)
     body["corrected_since"] = service.corrected_since(session, article, now)

@@ -1,11 +1,11 @@
 """Markets: instruments and settlements, futures curves, arbitrage windows and indices.
 
-Every value goes through the access gate. Instruments are exchange and reference data at the
-free tier (the plan's history floor applies). An arbitrage window is readable by whoever may read
-every series it takes as input; an index by whoever may read its own catalog series (or, without
-one, every series constituent). Only released constituent values enter (``as_of``: exactly what
-was published then), and a constituent above the caller's plan inside an index they may read is
-listed ``locked``, without its price or contribution.
+Every value goes through the access gate (asked by markets/access.py). Instruments are exchange
+and reference data at the free tier (the plan's history floor applies). An arbitrage window is
+readable by whoever may read every series it takes as input; an index by whoever may read its own
+catalog series (or, without one, every series constituent). Only released constituent values
+enter (``as_of``: exactly what was published then), and a constituent above the caller's plan
+inside an index they may read is listed ``locked``, without its price or contribution.
 """
 
 from __future__ import annotations
@@ -18,12 +18,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Decision, Principal, history_floor, may_read_tier
+from metalwire.accounts.gate import Principal, history_floor, history_start
 from metalwire.catalog.units import instrument_unit_label, plain, price_unit_label, round_price
 from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.markets import service as markets
 from metalwire.markets import windows
+from metalwire.markets.access import (
+    INSTRUMENT_TIER,
+    index_decision,
+    instrument_decision,
+    locked_constituents,
+    window_decision,
+)
 from metalwire.markets.models import Instrument
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
@@ -33,7 +40,6 @@ from metalwire.web.api.prices import (
     End,
     FormatQuery,
     Start,
-    _window,
     moment,
     now_of,
 )
@@ -43,7 +49,6 @@ from metalwire.web.http_cache import EXPORT_CONTENT, cached, json_bytes, tabular
 from metalwire.web.problems import invalid_parameter, not_found
 
 router = APIRouter(tags=["markets"])
-INSTRUMENT_TIER = "free"
 
 
 def _check_range(start: dt.date | None, end: dt.date | None) -> None:
@@ -94,7 +99,7 @@ def settlement_dict(row: markets.Settlement) -> dict[str, Any]:
 
 
 def _instrument_gate(principal: Principal, what: str) -> None:
-    decision = may_read_tier(principal, INSTRUMENT_TIER)
+    decision = instrument_decision(principal)
     if not decision:
         raise deny(decision, what)
 
@@ -158,7 +163,7 @@ def instrument_settlements(
         raise not_found(f"no instrument with code {code!r}")
     _instrument_gate(principal, f"instrument {code}")
     instant = moment(request, as_of)
-    first = _window(principal, start, now_of(request).date())
+    first = history_start(principal, start, now_of(request).date())
     _check_range(first, end)
     rows = markets.settlement_history(session, [code], as_of=instant, start=first, end=end)
     body = {
@@ -229,20 +234,6 @@ def futures_curve(
 
 
 # --- arbitrage ---------------------------------------------------------------------------------
-
-
-def window_decision(
-    session: Session, principal: Principal, definition: windows.WindowDefinition
-) -> Decision:
-    """Whoever may read the window's tier and every series it takes as input."""
-    decision = may_read_tier(principal, windows.tier_of(session, definition))
-    if not decision:
-        return decision
-    for series in windows.series_inputs(session, definition):
-        decision = may_read_tier(principal, series.tier.value, series.commodity.entry.group.code)
-        if not decision:
-            return decision
-    return decision
 
 
 def window_head(
@@ -343,27 +334,6 @@ def arbitrage_history(
 # --- indices -----------------------------------------------------------------------------------
 
 
-def index_decision(principal: Principal, gate: indices.Access) -> Decision:
-    decision = may_read_tier(principal, gate.tier, gate.group)
-    if decision and gate.series is None:
-        for series in gate.constituents.values():
-            decision = may_read_tier(
-                principal, series.tier.value, series.commodity.entry.group.code
-            )
-            if not decision:
-                break
-    return decision
-
-
-def _locked(principal: Principal, gate: indices.Access) -> set[str]:
-    """Series constituents the caller may not read inside an index they may read."""
-    return {
-        code
-        for code, series in gate.constituents.items()
-        if not may_read_tier(principal, series.tier.value, series.commodity.entry.group.code)
-    }
-
-
 def index_head(
     definition: engine.IndexDefinition, gate: indices.Access, lang: str
 ) -> dict[str, Any]:
@@ -398,7 +368,7 @@ def list_indices(
     """Every index: definition (base, formula, constituents and weights), tier and its newest
     published value; `locked` with no value for indices above the caller's plan."""
     now = now_of(request)
-    floor = history_floor(principal, now.date())
+    first = history_start(principal, None, now.date())
     out = []
     for record in indices.definitions(session):
         definition = engine.IndexDefinition.model_validate(record.definition)
@@ -407,7 +377,7 @@ def list_indices(
         latest = None
         if allowed:
             try:
-                published = indices.view(session, definition.code, as_of=now, start=floor)
+                published = indices.view(session, definition.code, as_of=now, start=first)
             except indices.IndexError_:
                 published = None
             if published and published.points:
@@ -467,7 +437,7 @@ def index_values(
     if not decision:
         raise deny(decision, f"the {gate.tier} index {code}")
     instant = moment(request, as_of)
-    first = _window(principal, start, now_of(request).date())
+    first = history_start(principal, start, now_of(request).date())
     _check_range(first, end)
     unavailable = None
     try:
@@ -476,7 +446,7 @@ def index_values(
         )
     except indices.IndexError_ as exc:  # e.g. a constituent not yet published in the base
         published, unavailable = None, str(exc)
-    locked = _locked(principal, gate)
+    locked = locked_constituents(principal, gate)
     codes = definition.codes
     constituents = []
     for c in definition.constituents:

@@ -10,11 +10,18 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, history_floor, may_read_tier, may_read_value
+from metalwire.accounts.gate import Principal, history_start, may_read_tier, may_read_value
 from metalwire.accounts.models import Scope
 from metalwire.pricing.schemas import BATCH_LIMIT
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus, Survey
+from metalwire.supply.published import (
+    latest_period,
+    published_history,
+    published_release,
+    release_versions,
+)
+from metalwire.supply.returns import add_returns
 from metalwire.supply.schemas import PERIOD_PATTERN, ReturnIn, ReturnsResult
 from metalwire.tabular import ImportRejected
 from metalwire.web.access import access
@@ -79,7 +86,7 @@ def list_surveys(request: Request, session: DbSession, lang: ApiLang) -> list[Su
             unit=s.unit,
             tier=s.tier.value,
             respondents=len(service.panel(session, s)),
-            latest_period=service.latest_period(session, s, as_of=now),
+            latest_period=latest_period(session, s, as_of=now),
         )
         for s in service.list_surveys(session)
     ]
@@ -114,7 +121,7 @@ def survey_stats(
     status (preliminary/final) and every released version."""
     survey = gated_survey(session, principal, code)
     instant = moment(request, as_of)
-    row = service.published_release(session, survey, period, as_of=instant)
+    row = published_release(session, survey, period, as_of=instant)
     decision = may_read_value(
         principal,
         tier=survey.tier.value,
@@ -128,7 +135,7 @@ def survey_stats(
         if row is not None and decision.reason is not None and decision.reason.value == "history":
             raise deny(decision, f"{code} {period} (history beyond your plan)")
         raise not_found(f"no released statistics for {code} {period}")
-    versions = service.release_versions(session, survey, period, as_of=instant)
+    versions = release_versions(session, survey, period, as_of=instant)
     body: dict[str, Any] = {
         **row.stats,
         "released_at": row.release_at.isoformat(),
@@ -170,12 +177,11 @@ def survey_history(
     """Released totals as a time series (the latest version of each period)."""
     survey = gated_survey(session, principal, code)
     instant = moment(request, as_of)
-    floor = history_floor(principal, now_of(request).date())
-    first = start
-    if floor is not None:
-        floor_period = f"{floor.year:04d}-{floor.month:02d}"
-        first = max(start, floor_period) if start else floor_period
-    rows = service.published_history(session, survey, as_of=instant, start=first, end=end)
+    first_day = history_start(
+        principal, service.period_start(start) if start else None, now_of(request).date()
+    )
+    first = service.period_of(first_day) if first_day else None
+    rows = published_history(session, survey, as_of=instant, start=first, end=end)
     items = [
         {
             "period": r.period,
@@ -225,7 +231,7 @@ def post_returns(
         raise not_found(f"no survey with code {code!r}")
     items = body if isinstance(body, list) else [body]
     try:
-        return service.add_returns(session, survey, items, actor=user.email)
+        return add_returns(session, survey, items, actor=user.email)
     except ImportRejected as exc:
         params = []
         for problem in exc.problems:

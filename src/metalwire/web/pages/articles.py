@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from metalwire.accounts.gate import is_readable
 from metalwire.catalog.models import CatalogGroup
 from metalwire.newsroom import search, service
 from metalwire.newsroom.feeds import MEDIA_TYPES, FeedInfo, FeedItem, FeedKind, build_feed
@@ -52,7 +53,7 @@ def article_page(
 ) -> HTMLResponse:
     now = now_of(request)
     article = service.get_article(session, slug)
-    if article is None or not service.is_visible(article, now):
+    if article is None or not is_readable(article, now):
         return error_page(request, 404, None)
     lang = resolve_lang(request, request.query_params.get("lang"))
     view = service.article_view(article, lang, principal, now)

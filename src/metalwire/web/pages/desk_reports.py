@@ -32,6 +32,8 @@ from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import Article
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
+from metalwire.supply.published import latest_period, release_versions
+from metalwire.supply.returns import import_returns
 from metalwire.supply.schemas import PERIOD_PATTERN, RETURN_COLUMNS
 from metalwire.tabular import ImportRejected, Problems, TableError, parse_date, read_table
 from metalwire.web.access import access
@@ -523,7 +525,7 @@ class StoredReturns:
 def period_view(session: Session, survey: Survey, period: str, now: dt.datetime) -> PeriodView:
     data = supply.compute_stats(session, survey, period)
     production = data.get("production")
-    versions = supply.release_versions(session, survey, period, as_of=_END_OF_TIME)
+    versions = release_versions(session, survey, period, as_of=_END_OF_TIME)
     return PeriodView(
         survey=survey,
         period=period,
@@ -563,7 +565,7 @@ def _surveys_page(
     with request_session(request) as session:
         surveys = supply.list_surveys(session)
         rows = [
-            SurveyRow(s, len(supply.panel(session, s)), supply.latest_period(session, s, as_of=now))
+            SurveyRow(s, len(supply.panel(session, s)), latest_period(session, s, as_of=now))
             for s in surveys
         ]
         chosen = _chosen(session, survey, period)
@@ -642,7 +644,7 @@ def _store_returns(
         raise ImportRejected(path.name, problems)
     with unit_of_work(request) as session:
         user = acting_user(session, principal, Scope.SUBMIT, "enter survey returns")
-        results = supply.import_returns(session, path, actor=user.email)
+        results = import_returns(session, path, actor=user.email)
     result = results.get(survey)
     if result is None:
         return StoredReturns(0, 0, 0)

@@ -1,7 +1,7 @@
 """Market pages: futures (latest settlements, the curve by contract month), indices and
 arbitrage windows, each with a server-drawn chart and a table, through the access gate.
 
-The pages read the same services and apply the same rules as /api/v1 (web/api/markets.py): a
+The pages read the same services and ask the same rules as /api/v1 (markets/access.py): a
 window or index above the reader's plan shows its definition and a subscribe link, never a value.
 """
 
@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, history_floor, may_read_tier
+from metalwire.accounts.gate import Principal, history_floor, history_start
 from metalwire.accounts.models import Plan
 from metalwire.accounts.service import plan_entitlements
 from metalwire.catalog.units import instrument_unit_label, plain, price_unit_label
@@ -24,8 +24,13 @@ from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.markets import service as markets
 from metalwire.markets import windows
+from metalwire.markets.access import (
+    index_decision,
+    instrument_decision,
+    locked_constituents,
+    window_decision,
+)
 from metalwire.web.access import access
-from metalwire.web.api.markets import INSTRUMENT_TIER, index_decision, window_decision
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import line_chart
@@ -61,7 +66,7 @@ def futures_page(
 ) -> HTMLResponse:
     now = now_of(request)
     lang = _lang(request)
-    allowed = bool(may_read_tier(principal, INSTRUMENT_TIER))
+    allowed = bool(instrument_decision(principal))
     floor = history_floor(principal, now.date())
     latest = markets.latest_settlements(session, as_of=now, since=floor) if allowed else {}
     # Settled, but before the plan's window: say so, and which plan shows it.
@@ -134,7 +139,7 @@ def wider_plan(session: Session, principal: Principal, lang: str) -> str | None:
 @access("gated")
 def indices_page(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     now = now_of(request)
-    floor = history_floor(principal, now.date())
+    first = history_start(principal, None, now.date())
     rows = []
     for record in indices.definitions(session):
         definition = engine.IndexDefinition.model_validate(record.definition)
@@ -144,11 +149,13 @@ def indices_page(request: Request, session: DbSession, principal: CurrentPrincip
         older = False
         if allowed:
             try:
-                points = indices.view(session, definition.code, as_of=now, start=floor).points
+                points = indices.view(session, definition.code, as_of=now, start=first).points
             except indices.IndexError_:
                 points = []
             point = points[-1] if points else None
-            older = not points and floor is not None and _has_values(session, definition, now)
+            # Clipped by the plan (first is its floor) and empty: older values, if any, are
+            # the plan's to open.
+            older = not points and first is not None and _has_values(session, definition, now)
         rows.append(
             {
                 "definition": definition,
@@ -187,20 +194,16 @@ def index_page(
     gate = indices.access_of(session, definition)
     allowed = bool(index_decision(principal, gate))
     now = now_of(request)
-    floor = history_floor(principal, now.date())
+    first = history_start(principal, None, now.date())
     published: indices.IndexView | None = None
     if allowed:
         try:
-            published = indices.view(session, code, as_of=now, start=floor)
+            published = indices.view(session, code, as_of=now, start=first)
         except indices.IndexError_:
             published = None
     points = published.points if published else []
-    older = allowed and not points and floor is not None and _has_values(session, definition, now)
-    locked = {
-        c
-        for c, s in gate.constituents.items()
-        if not may_read_tier(principal, s.tier.value, s.commodity.entry.group.code)
-    }
+    older = allowed and not points and first is not None and _has_values(session, definition, now)
+    locked = locked_constituents(principal, gate)
     latest = points[-1] if points else None
     constituents: list[dict[str, Any]] = []
     for c in definition.constituents:

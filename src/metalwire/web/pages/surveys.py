@@ -28,6 +28,8 @@ from metalwire.accounts.gate import (
     Denied,
     Principal,
     history_floor,
+    history_start,
+    is_readable,
     may_export,
     may_read_tier,
     may_read_value,
@@ -36,6 +38,12 @@ from metalwire.catalog.units import price_unit_label
 from metalwire.newsroom import service as newsroom
 from metalwire.supply import service
 from metalwire.supply.models import Survey, SurveyRelease
+from metalwire.supply.published import (
+    latest_period,
+    published_history,
+    published_release,
+    release_versions,
+)
 from metalwire.supply.reference import reasons as reason_names
 from metalwire.supply.schemas import PERIOD_PATTERN
 from metalwire.web.access import access
@@ -219,9 +227,9 @@ def released_history(
 ) -> list[SurveyRelease]:
     """The API's rule for /history: the latest released version of each period, from the
     month of the plan's history floor on; oldest first."""
-    floor = history_floor(principal, now.date())
-    start = f"{floor.year:04d}-{floor.month:02d}" if floor is not None else None
-    return service.published_history(session, survey, as_of=now, start=start)
+    first_day = history_start(principal, None, now.date())
+    start = service.period_of(first_day) if first_day else None
+    return published_history(session, survey, as_of=now, start=start)
 
 
 # --- building the view -------------------------------------------------------------------------
@@ -318,7 +326,7 @@ def release_view(
     )
     movers = stats.get("forecast_movers") or {}
     unit = _unit_label(survey, lang)
-    versions = service.release_versions(session, survey, row.period, as_of=now)
+    versions = release_versions(session, survey, row.period, as_of=now)
     return ReleaseView(
         period=row.period,
         version=row.version,
@@ -388,7 +396,7 @@ def related_report(
     """The period's production report, once an editor has published it and its time has come;
     its title is public (the article page shows it to everyone), its body follows the plan."""
     article = newsroom.get_article(session, newsroom.production_slug(survey, period))
-    if article is None or not newsroom.is_visible(article, now) or not article.translations:
+    if article is None or not is_readable(article, now) or not article.translations:
         return None
     return Report(
         url=f"/articles/{article.slug}",
@@ -414,7 +422,7 @@ def surveys_page(request: Request, session: DbSession) -> HTMLResponse:
     listings = [
         Listing(
             s,
-            service.latest_period(session, s, as_of=now),
+            latest_period(session, s, as_of=now),
             len(service.panel(session, s)),
             _unit_label(s, lang),
         )
@@ -470,10 +478,10 @@ def survey_page(
             status_code=422,
             **{**common, "period": period, "period_error": error},
         )
-    wanted = period or service.latest_period(session, survey, as_of=now)
+    wanted = period or latest_period(session, survey, as_of=now)
     if wanted is None:  # nothing released yet: the survey exists, its figures do not
         return page(request, "survey.html", **{**common, "period": None})
-    row = service.published_release(session, survey, wanted, as_of=now)
+    row = published_release(session, survey, wanted, as_of=now)
     decision = period_decision(principal, survey, wanted, row, now)
     if row is None or not decision:
         # An embargoed period looks exactly like one never released (404); a period before the
@@ -524,8 +532,8 @@ def survey_headlines(
         if not may_read_tier(principal, survey.tier.value, survey.entry.group.code):
             headlines.append(SurveyHeadline(survey, unit, locked=True))
             continue
-        period = service.latest_period(session, survey, as_of=now)
-        row = service.published_release(session, survey, period, as_of=now) if period else None
+        period = latest_period(session, survey, as_of=now)
+        row = published_release(session, survey, period, as_of=now) if period else None
         if row is None or not period_decision(principal, survey, row.period, row, now):
             headlines.append(SurveyHeadline(survey, unit, locked=False))
             continue
