@@ -17,10 +17,10 @@ from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain, round_price
 from metalwire.cli.context import console, fail, print_json, unit_of_work
 from metalwire.db.base import utcnow
+from metalwire.i18n import fmt_delay
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment
 from metalwire.tabular import ImportRejected, TableError, parse_datetime
-from metalwire.web.i18n import fmt_delay
 
 import_app = typer.Typer(help="Import market data files (CSV or XLSX).", no_args_is_help=True)
 

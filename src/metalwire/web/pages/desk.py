@@ -35,6 +35,7 @@ from metalwire.accounts.gate import (
 )
 from metalwire.accounts.models import Scope
 from metalwire.catalog.models import PriceSeries, SeriesStatus
+from metalwire.i18n import translations
 from metalwire.pricing import service
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.models import Assessment, AssessmentStatus
@@ -44,7 +45,6 @@ from metalwire.web.access import access
 from metalwire.web.api.desk import _refused, acting_user
 from metalwire.web.auth import CurrentPrincipal, check_csrf
 from metalwire.web.deps import RowId, request_session, resolve_lang, unit_of_work
-from metalwire.web.i18n import translations
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.problems import ProblemError
 
