@@ -79,6 +79,7 @@ from typing import Annotated, Any, cast
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.units import round_price
 from metalwire.tabular import Bounded, Window
 
@@ -88,8 +89,6 @@ from metalwire.tabular import Bounded, Window
 _CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 
-# Same shape as a catalog series code, so a constituent can name a published series.
-CODE_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{1,63}$"
 # Long enough to bridge a weekend plus a public holiday on one market (UK Easter, CN Qingming);
 # Chinese New Year and Golden Week stop a mixed CN/UK index rather than freeze its CN prices.
 CARRY_FORWARD_DAYS = 5

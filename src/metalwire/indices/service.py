@@ -19,7 +19,7 @@ from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
 from metalwire.db.base import utcnow
 from metalwire.indices import engine
-from metalwire.markets.models import IndexDefinitionRecord
+from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets.service import settlements
 from metalwire.pricing.service import published_prices, scheduled_release
 

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metalwire.audit import record
+from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 from metalwire.db.base import utcnow
-from metalwire.indices.engine import CODE_PATTERN
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.tabular import (
     ImportRejected,

@@ -30,10 +30,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
+from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain
-from metalwire.indices.engine import CODE_PATTERN
 from metalwire.markets import arbitrage
 from metalwire.markets.models import Instrument
 from metalwire.markets.service import get_instrument, settlement_history
