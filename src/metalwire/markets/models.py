@@ -46,4 +46,3 @@ class MarketPrice(Base):
     entered_by: Mapped[str] = mapped_column(String(320))
 
     instrument: Mapped[Instrument] = relationship()
-
