@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from bisect import bisect_left
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlencode
 
+from cachetools import LRUCache
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
@@ -204,23 +204,16 @@ class HistoryViews:
     passes, a correction lands), so a stale view is never served; bounded by count."""
 
     def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._items: OrderedDict[Hashable, HistoryView] = OrderedDict()
-        self._lock = threading.Lock()  # sync routes run in a thread pool
+        self._items: LRUCache[Hashable, HistoryView] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()  # sync routes run in a thread pool; cachetools has none
 
     def get(self, key: Hashable) -> HistoryView | None:
         with self._lock:
-            view = self._items.get(key)
-            if view is not None:
-                self._items.move_to_end(key)
-            return view
+            return self._items.get(key)
 
     def put(self, key: Hashable, view: HistoryView) -> None:
         with self._lock:
             self._items[key] = view
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def _views(request: Request) -> HistoryViews:
