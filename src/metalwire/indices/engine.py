@@ -81,6 +81,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.units import round_price
+from metalwire.errors import InvalidInput
 from metalwire.tabular import Bounded, Window
 
 # Index values are products of prices and factors with one division each: 50 significant digits
@@ -105,11 +106,11 @@ BaseValue = Annotated[Decimal, Field(gt=0), Bounded(BASE_VALUE_LIMIT, sign="posi
 Day = Annotated[dt.date, Window()]
 
 
-class DefinitionError(ValueError):
+class DefinitionError(InvalidInput):
     """An index definition that cannot be read or does not validate; names the field."""
 
 
-class IndexDataError(ValueError):
+class IndexDataError(InvalidInput):
     """Prices that cannot make the index: a constituent without prices, a bad price."""
 
 

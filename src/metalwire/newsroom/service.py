@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from metalwire import errors
 from metalwire.accounts.gate import SCOPE_ROLES, Decision, Principal, is_released, may_read_tier
 from metalwire.accounts.models import Scope, User
 from metalwire.audit import record
@@ -58,15 +59,15 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 _FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 
 
-class NewsroomError(ValueError):
+class NewsroomError(errors.ServiceError):
     """A refused newsroom operation; the message starts with the field it concerns."""
 
 
-class NotFound(NewsroomError):
+class NotFound(NewsroomError, errors.NotFound):
     """No such survey, group, release or article (the message names it)."""
 
 
-class Conflict(NewsroomError):
+class Conflict(NewsroomError, errors.Conflict):
     """The article's state does not allow it (a published article changed by a writer)."""
 
 
