@@ -29,6 +29,7 @@ from metalwire.accounts.gate import (
 )
 from metalwire.accounts.models import Scope
 from metalwire.catalog.models import PriceSeries, SeriesStatus
+from metalwire.errors import FourEyes
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.web.access import access
@@ -235,21 +236,20 @@ def approve(
         # An analyst on the desk: say who may approve, on the desk itself.
         message = _t(request, "Only an editor may approve a price.")
         return _desk_page(request, principal, day, status_code=403, error=f"{message} ({exc})")
-    except service.PricingError as exc:
-        four_eyes = "four eyes" in str(exc)
+    except (FourEyes, service.PricingError) as exc:
         lead = (
             _t(
                 request,
                 "A second person must approve: whoever assessed a price may not approve it.",
             )
-            if four_eyes
+            if isinstance(exc, FourEyes)
             else _t(request, "The price was not approved.")
         )
         return _desk_page(
             request,
             principal,
             day,
-            status_code=409 if four_eyes else 422,
+            status_code=exc.status,
             failure=FormFailure(f"approve-{assessment_id}", {}, "", {"": f"{lead} ({exc})"}),
         )
     return _back_to_desk(day, "approved")
