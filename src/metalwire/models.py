@@ -12,7 +12,8 @@ from metalwire.accounts.models import (
 from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
-from metalwire.markets.models import IndexDefinitionRecord, Instrument, MarketPrice
+from metalwire.indices.models import IndexDefinitionRecord
+from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.newsroom.models import (
     Article,
     ArticleRevision,

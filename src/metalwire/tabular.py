@@ -20,9 +20,10 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import core_schema
 
 from metalwire.db.base import utcnow
+from metalwire.errors import InvalidInput
 
 
-class TableError(ValueError):
+class TableError(InvalidInput):
     """The file as a whole cannot be read (missing, wrong format, wrong header)."""
 
 

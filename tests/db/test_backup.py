@@ -27,10 +27,11 @@ from metalwire.accounts.models import Role, Scope
 from metalwire.alerts.service import set_price_alert
 from metalwire.audit import AuditEvent
 from metalwire.cli import app
-from metalwire.db import backup as backup_module
-from metalwire.db.backup import count_rows
+from metalwire.db import copy as copy_module
+from metalwire.db import pg_archive
 from metalwire.db.base import Base
 from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
+from metalwire.db.holdings import count_rows
 from metalwire.demo.newsroom import build_newsroom
 from tests.conftest import POSTGRES_URL, RUN_ID, ScratchDatabase, _pg_admin
 from tests.newsroom.test_service import NOW, SILVER, Market, market
@@ -193,14 +194,14 @@ def test_a_failed_copy_leaves_the_target_empty(
     db: ScratchDatabase, backend: str, empty: EmptyDatabases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target_url = empty.new(other_backend(backend))
-    copy_table = backup_module._copy_table
+    copy_table = copy_module._copy_table
 
     def failing(reading: Any, writing: Any, source: Any, target: Any, batch: int) -> int:
         if target.name == "survey_return":  # late in the order: the catalog already copied
             raise OperationalError("INSERT", {}, Exception("disk full"))
         return copy_table(reading, writing, source, target, batch)
 
-    monkeypatch.setattr(backup_module, "_copy_table", failing)
+    monkeypatch.setattr(copy_module, "_copy_table", failing)
     failed = invoke(db.url, "db", "copy", "--to", target_url)
     assert failed.exit_code == 1, failed.output
     assert "copying survey_return" in failed.output and "nothing was copied" in failed.output
@@ -212,7 +213,7 @@ def test_a_failed_copy_leaves_the_target_empty(
     finally:
         target.dispose()
     # Nothing left behind (no table, function nor trigger): the same target takes a new copy.
-    monkeypatch.setattr(backup_module, "_copy_table", copy_table)
+    monkeypatch.setattr(copy_module, "_copy_table", copy_table)
     again = invoke(db.url, "db", "copy", "--to", target_url)
     assert again.exit_code == 0, again.output
 
@@ -302,8 +303,8 @@ def test_postgresql_backup_says_when_pg_dump_is_missing(
 ) -> None:
     if backend != "postgresql":
         pytest.skip("pg_dump is PostgreSQL's")
-    monkeypatch.setattr(backup_module.shutil, "which", lambda name: None)
-    monkeypatch.setattr(backup_module, "PG_INSTALL_ROOT", tmp_path)
+    monkeypatch.setattr(pg_archive.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pg_archive, "PG_INSTALL_ROOT", tmp_path)
     result = invoke(db.url, "db", "backup", str(tmp_path / "x.dump"))
     assert result.exit_code == 1, result.output
     assert "pg_dump not found" in result.output and "postgresql-client" in result.output
@@ -319,7 +320,7 @@ def test_a_stuck_pg_dump_is_stopped_and_writes_nothing(
     stuck.parent.mkdir()
     stuck.write_text("#!/bin/sh\nexec sleep 30\n")
     stuck.chmod(0o755)
-    monkeypatch.setattr(backup_module.shutil, "which", lambda name: str(stuck))
+    monkeypatch.setattr(pg_archive.shutil, "which", lambda name: str(stuck))
     file = tmp_path / "x.dump"
     result = invoke(db.url, "db", "backup", str(file), "--timeout", "1")
     assert result.exit_code == 1, result.output

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from metalwire.cli import app
 from metalwire.indices import service
-from metalwire.markets.models import IndexDefinitionRecord
+from metalwire.indices.models import IndexDefinitionRecord
 from tests.conftest import ScratchDatabase
 
 runner = CliRunner()

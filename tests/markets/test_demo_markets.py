@@ -18,9 +18,10 @@ from metalwire.demo import build as demo_build
 from metalwire.demo import markets as demo
 from metalwire.demo.anchors import fx_curve
 from metalwire.indices import service as indices
+from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets import service as markets
 from metalwire.markets import windows
-from metalwire.markets.models import IndexDefinitionRecord, Instrument, MarketPrice
+from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.markets.normalization import adjustment_for, normalize_to_62
 from metalwire.pricing import service as pricing
 from metalwire.pricing.models import Assessment, AssessmentStatus, Submission

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from metalwire.catalog.service import get_series
+from metalwire.errors import FourEyes
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from tests.pricing.conftest import AFTER_RELEASE, BEFORE_RELEASE, DAY, SILVER, Desk
@@ -48,7 +49,7 @@ def test_the_assessor_cannot_approve_their_own_assessment(desk: Desk) -> None:
     # An editor who assessed may not approve either.
     with desk.db.transaction() as session:
         service.assess_day(session, DAY, user=desk.editor, series_code=SILVER)
-    with pytest.raises(service.PricingError, match="four eyes"), desk.db.transaction() as session:
+    with pytest.raises(FourEyes, match="four eyes"), desk.db.transaction() as session:
         service.approve_day(session, DAY, user=desk.editor)
     with pytest.raises(service.PricingError, match="may not approve"):
         with desk.db.transaction() as session:

@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, User
 from metalwire.catalog.models import Tier
+from metalwire.i18n import translations
 from metalwire.newsroom import service as newsroom
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus
 from metalwire.supply.returns import add_returns
 from metalwire.supply.schemas import ReturnIn
 from metalwire.web.charts import bar_chart
-from metalwire.web.i18n import translations
 from tests.conftest import ScratchDatabase
 
 CODE = "AG-OUT"

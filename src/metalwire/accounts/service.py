@@ -48,6 +48,7 @@ from metalwire.accounts.models import (
 from metalwire.audit import record, upsert
 from metalwire.catalog.service import SyncResult
 from metalwire.db.base import utcnow
+from metalwire.errors import ServiceError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SESSION_LIFETIME = dt.timedelta(days=14)
@@ -65,7 +66,7 @@ THROTTLE_BASE = dt.timedelta(seconds=1)
 KEY_PREFIX = "mw"
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """Bad input to an account operation; the message names the field."""
 
 

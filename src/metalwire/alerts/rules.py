@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from metalwire.errors import InvalidInput
+
 PCT_STEP = Decimal("0.01")
 MAX_THRESHOLD = Decimal(100)
 
@@ -22,7 +24,7 @@ def N_(message: str) -> str:
     return message
 
 
-class ThresholdError(ValueError):
+class ThresholdError(InvalidInput):
     """A threshold that cannot be a rule; the message says why (in English, as a msgid)."""
 
 

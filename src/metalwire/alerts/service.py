@@ -32,11 +32,11 @@ from metalwire.catalog import service as catalog
 from metalwire.catalog.models import CatalogGroup, PriceSeries, SeriesStatus
 from metalwire.catalog.units import price_unit_label
 from metalwire.db.engine import transaction
+from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import Article
 from metalwire.pricing import service as pricing
 from metalwire.settings import Settings
-from metalwire.web.i18n import fmt_date, fmt_number, translations
 
 log = logging.getLogger("metalwire.alerts")
 

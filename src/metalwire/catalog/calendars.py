@@ -9,10 +9,12 @@ from importlib import resources
 
 import yaml
 
+from metalwire.errors import InvalidInput
+
 FIRST_YEAR, LAST_YEAR = 2024, 2027
 
 
-class CalendarError(ValueError):
+class CalendarError(InvalidInput):
     """Unknown calendar, or a date outside the years the holiday data covers."""
 
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from metalwire.catalog.calendars import load_calendars
+from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.models import SeriesKind, SeriesStatus, Tier
 from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 
-CODE_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{1,63}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9\-]{1,63}$"
 
 

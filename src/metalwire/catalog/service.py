@@ -23,11 +23,12 @@ from metalwire.catalog.models import (
     Tier,
 )
 from metalwire.catalog.schemas import CatalogData, SeriesDefinition
+from metalwire.errors import NotFound
 
 SYSTEM_ACTOR = "system"
 
 
-class CatalogError(ValueError):
+class CatalogError(NotFound):
     """A reference to something the catalog does not hold."""
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from metalwire.errors import InvalidInput
+
 GRAMS_PER_TROY_OUNCE = Decimal("31.1034768")
 TROY_OUNCES_PER_KG = Decimal("32.1507466")  # the trade's published factor (1 kg = 32.1507466 oz)
 
@@ -51,7 +53,7 @@ KNOWN_UNITS = frozenset(MASS_UNITS) | OTHER_UNITS
 KNOWN_CURRENCIES = frozenset(CURRENCY_NAMES)
 
 
-class UnitError(ValueError):
+class UnitError(InvalidInput):
     """An unknown unit or a conversion between incompatible units."""
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from metalwire.accounts import service
 from metalwire.accounts.models import Role, Scope
-from metalwire.cli.context import console, fail, print_json, unit_of_work
+from metalwire.cli.context import console, print_json, refuse, unit_of_work
 
 user_app = typer.Typer(help="Users, roles and plans.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -37,7 +37,7 @@ def user_add(
             )
             console.print(f"added {user.email} ({user.role.value}, plan {user.plan_code})")
     except service.AccountError as exc:
-        fail(str(exc))
+        refuse(exc)
 
 
 @user_app.command("set-role")
@@ -48,7 +48,7 @@ def user_set_role(email: str, role: Role) -> None:
             user = service.set_role(session, email, role, actor=ACTOR)
             console.print(f"{user.email} is now {user.role.value}")
     except service.AccountError as exc:
-        fail(str(exc))
+        refuse(exc)
 
 
 @user_app.command("set-plan")
@@ -59,7 +59,7 @@ def user_set_plan(email: str, plan: str) -> None:
             user = service.set_plan(session, email, plan, actor=ACTOR)
             console.print(f"{user.email} is now on plan {user.plan_code}")
     except service.AccountError as exc:
-        fail(str(exc))
+        refuse(exc)
 
 
 @user_app.command("list")
@@ -101,7 +101,7 @@ def key_create(
             new = service.create_api_key(session, email, scope, name=name, actor=ACTOR)
             secret, key_id = new.secret, new.key.id
     except service.AccountError as exc:
-        fail(str(exc))
+        refuse(exc)
     sys.stdout.write(secret + "\n")
     print(f"key id {key_id}", file=sys.stderr)
 
@@ -113,5 +113,5 @@ def key_revoke(key_id: int) -> None:
         with unit_of_work() as session:
             service.revoke_api_key(session, key_id, actor=ACTOR)
     except service.AccountError as exc:
-        fail(str(exc))
+        refuse(exc)
     console.print(f"revoked key {key_id}")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from metalwire.audit import jsonable
 from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import ensure_migrated
+from metalwire.errors import ServiceError
 from metalwire.settings import Settings, load_settings
 
 
@@ -39,6 +40,13 @@ EXIT_USAGE = 2
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     err_console.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def refuse(exc: ServiceError) -> NoReturn:
+    """A service's refusal: one line per located problem, exit code 1."""
+    for problem in exc.problems:
+        err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def settings() -> Settings:

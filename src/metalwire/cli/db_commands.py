@@ -10,16 +10,10 @@ import typer
 from sqlalchemy import Engine
 
 from metalwire.cli.context import EXIT_USAGE, console, engine, fail
-from metalwire.db.backup import (
-    TOOL_TIMEOUT,
-    BackupError,
-    Outcome,
-    backup,
-    copy_database,
-    restore,
-    target_engine,
-)
+from metalwire.db.backup import TOOL_TIMEOUT, backup, restore
+from metalwire.db.copy import copy_database, target_engine
 from metalwire.db.engine import make_sessionmaker, transaction
+from metalwire.db.holdings import BackupError, Outcome
 from metalwire.db.migrate import DatabaseNotMigrated, upgrade
 from metalwire.reference_data import sync_reference_data
 from metalwire.settings import ConfigurationError

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from metalwire.cli.context import console, fail, print_json, unit_of_work
+from metalwire.cli.context import console, fail, print_json, refuse, unit_of_work
 from metalwire.cli.pricing_commands import import_app
 from metalwire.indices import service as indices
 from metalwire.markets import service
@@ -32,7 +32,7 @@ def import_market(
         with unit_of_work() as session:
             added, corrected, present = service.import_market(session, file, actor=user)
     except TableError as exc:
-        fail(str(exc))
+        refuse(exc)
     except ImportRejected as exc:
         fail("\n".join(exc.problems))
     console.print(f"{added} settlements added, {corrected} corrected, {present} already present")
@@ -95,7 +95,7 @@ def index_compute(
                 end=end.date() if end else None,
             )
     except indices.IndexError_ as exc:
-        fail(str(exc))
+        refuse(exc)
     rows = []
     for point in points:
         row: dict[str, object] = {"date": point.date.isoformat(), "value": str(point.value)}

@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.models import User
-from metalwire.cli.context import console, err_console, fail, print_json, unit_of_work
+from metalwire.cli.context import console, err_console, fail, print_json, refuse, unit_of_work
 from metalwire.db.base import utcnow
 from metalwire.newsroom import service
 from metalwire.newsroom.models import Article
@@ -81,7 +81,7 @@ def _run(
                 f"{article.slug}: {view['status']}, revision {view['revision']} ({view['lang']})"
             )
     except (service.NewsroomError, PricingError) as exc:
-        fail(str(exc))
+        refuse(exc)
     err_console.print(state, markup=False, highlight=False)
     if as_json:
         print_json(view)
@@ -147,7 +147,7 @@ def report_publish(
             assert article.publish_at is not None
             line = f"{slug}: {article.status.value} at {article.publish_at:%Y-%m-%d %H:%M} UTC"
     except (service.NewsroomError, PricingError) as exc:
-        fail(str(exc))
+        refuse(exc)
     console.print(line, markup=False, highlight=False)
 
 

@@ -15,12 +15,13 @@ from metalwire.accounts.gate import history_floor, principal_for
 from metalwire.accounts.models import Role
 from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain, round_price
-from metalwire.cli.context import console, fail, print_json, unit_of_work
+from metalwire.cli.context import console, fail, print_json, refuse, unit_of_work
 from metalwire.db.base import utcnow
+from metalwire.errors import FourEyes
+from metalwire.i18n import fmt_delay
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment
 from metalwire.tabular import ImportRejected, TableError, parse_datetime
-from metalwire.web.i18n import fmt_delay
 
 import_app = typer.Typer(help="Import market data files (CSV or XLSX).", no_args_is_help=True)
 
@@ -42,7 +43,7 @@ def import_submissions(
         with unit_of_work() as session:
             added, present = service.import_submissions(session, file, actor=user)
     except TableError as exc:
-        fail(str(exc))
+        refuse(exc)
     except ImportRejected as exc:
         fail("\n".join(exc.problems))
     console.print(f"{added} submissions added, {present} already present")
@@ -106,7 +107,7 @@ def register(app: typer.Typer) -> None:
                 data = [_assessment_json(a) for a in run.assessments]
                 skipped = run.skipped
         except service.PricingError as exc:
-            fail(str(exc))
+            refuse(exc)
         if as_json:
             print_json(data)
             return
@@ -133,8 +134,8 @@ def register(app: typer.Typer) -> None:
                 actor = service.users_by_email(session, user)
                 rows = service.approve_day(session, date.date(), user=actor, series_code=series)
                 lines = [_approved_line(r) for r in rows if r.release_at]
-        except service.PricingError as exc:
-            fail(str(exc))
+        except (service.PricingError, FourEyes) as exc:
+            refuse(exc)
         for line in lines:
             console.print(line)
 
@@ -159,7 +160,7 @@ def register(app: typer.Typer) -> None:
                     f"{row.low}-{row.high}"
                 )
         except service.PricingError as exc:
-            fail(str(exc))
+            refuse(exc)
         console.print(line)
 
     @app.command()

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from metalwire.catalog.models import Tier
-from metalwire.cli.context import console, fail, print_json, unit_of_work
+from metalwire.cli.context import console, fail, print_json, refuse, unit_of_work
 from metalwire.cli.pricing_commands import import_app
 from metalwire.db.base import utcnow
 from metalwire.pricing.service import users_by_email
@@ -53,7 +53,7 @@ def survey_create(
             )
             console.print(f"created survey {survey.code} under {survey.entry.code}")
     except service.SupplyError as exc:
-        fail(str(exc))
+        refuse(exc)
 
 
 @survey_app.command("list")
@@ -89,7 +89,7 @@ def survey_stats(code: str, period: PeriodOption, as_json: JsonOption = False) -
         with unit_of_work() as session:
             data = service.compute_stats(session, service.require_survey(session, code), period)
     except service.SupplyError as exc:
-        fail(str(exc))
+        refuse(exc)
     if as_json:
         print_json(data)
         return
@@ -145,7 +145,7 @@ def survey_history(code: str, as_json: JsonOption = False) -> None:
                 for r in published_history(session, survey, as_of=utcnow())
             ]
     except service.SupplyError as exc:
-        fail(str(exc))
+        refuse(exc)
     if as_json:
         print_json(rows)
         return
@@ -167,7 +167,7 @@ def import_survey(
         with unit_of_work() as session:
             results = import_returns(session, file, actor=user)
     except TableError as exc:
-        fail(str(exc))
+        refuse(exc)
     except ImportRejected as exc:
         fail("\n".join(exc.problems))
     for code, result in results.items():

@@ -62,6 +62,7 @@ from metalwire.catalog.service import get_series
 from metalwire.catalog.units import TROY_OUNCES_PER_KG
 from metalwire.demo.anchors import anchor_for, fx_curve
 from metalwire.demo.prices import EPOCH, SeriesMarket, contributors, daily_levels
+from metalwire.demo.series import demo_series
 from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.markets import arbitrage, windows
@@ -281,8 +282,6 @@ def contract_spec(metal: Metal, year: int, month: int) -> InstrumentSpec:
 def series_market(session: Session, code: str) -> SeriesMarket | None:
     """The demo's market of a series (its level, range and real-data anchor), as build.py sets
     it up for the series' evidence; None for a series the demo does not define."""
-    from metalwire.demo.build import demo_series  # build imports this module
-
     row = session.scalar(select(PriceSeries).where(PriceSeries.code == code))
     spec = next((s for s in demo_series() if s.code == code), None)
     if row is None or spec is None:

@@ -79,7 +79,9 @@ from typing import Annotated, Any, cast
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.units import round_price
+from metalwire.errors import InvalidInput
 from metalwire.tabular import Bounded, Window
 
 # Index values are products of prices and factors with one division each: 50 significant digits
@@ -88,8 +90,6 @@ from metalwire.tabular import Bounded, Window
 _CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 
-# Same shape as a catalog series code, so a constituent can name a published series.
-CODE_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{1,63}$"
 # Long enough to bridge a weekend plus a public holiday on one market (UK Easter, CN Qingming);
 # Chinese New Year and Golden Week stop a mixed CN/UK index rather than freeze its CN prices.
 CARRY_FORWARD_DAYS = 5
@@ -106,11 +106,11 @@ BaseValue = Annotated[Decimal, Field(gt=0), Bounded(BASE_VALUE_LIMIT, sign="posi
 Day = Annotated[dt.date, Window()]
 
 
-class DefinitionError(ValueError):
+class DefinitionError(InvalidInput):
     """An index definition that cannot be read or does not validate; names the field."""
 
 
-class IndexDataError(ValueError):
+class IndexDataError(InvalidInput):
     """Prices that cannot make the index: a constituent without prices, a bad price."""
 
 

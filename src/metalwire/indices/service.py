@@ -19,13 +19,14 @@ from metalwire.audit import record
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
 from metalwire.db.base import utcnow
+from metalwire.errors import ServiceError
 from metalwire.indices import engine
-from metalwire.markets.models import IndexDefinitionRecord
+from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets.service import settlements
 from metalwire.pricing.service import published_prices, scheduled_release
 
 
-class IndexError_(ValueError):
+class IndexError_(ServiceError):
     """A refused index operation; the message names the field or code."""
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from metalwire.db.base import Base, Price, UTCDateTime, utcnow
@@ -47,15 +46,3 @@ class MarketPrice(Base):
     entered_by: Mapped[str] = mapped_column(String(320))
 
     instrument: Mapped[Instrument] = relationship()
-
-
-class IndexDefinitionRecord(Base):
-    """An index definition as loaded by `metalwire index define` (the engine validates it)."""
-
-    __tablename__ = "index_definition"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

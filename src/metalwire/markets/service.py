@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metalwire.audit import record
+from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 from metalwire.db.base import utcnow
-from metalwire.indices.engine import CODE_PATTERN
+from metalwire.errors import InvalidInput
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.tabular import (
     ImportRejected,
@@ -215,7 +216,7 @@ INSTRUMENT_KINDS = ("future", "continuous", "lme", "fx", "reference")
 CONTRACT_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
-class InstrumentError(ValueError):
+class InstrumentError(InvalidInput):
     """A refused instrument definition; the message names the field."""
 
 

@@ -31,10 +31,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Input
+from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain
-from metalwire.indices.engine import CODE_PATTERN
+from metalwire.errors import ServiceError
 from metalwire.markets import arbitrage
 from metalwire.markets.models import Instrument
 from metalwire.markets.service import get_instrument, settlement_history
@@ -58,7 +59,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
 DOMESTIC = {"silver-export": "shanghai", "silver-import": "shanghai"}
 
 
-class WindowError(ValueError):
+class WindowError(ServiceError):
     """A window that cannot be computed (unknown code, an input quoted in the wrong unit)."""
 
 

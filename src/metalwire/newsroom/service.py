@@ -25,11 +25,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from metalwire import errors
 from metalwire.accounts.gate import (
     SCOPE_ROLES,
     Decision,
     Principal,
     is_readable,
+    is_released,
     may_read_tier,
     released,
 )
@@ -66,15 +68,15 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 _FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 
 
-class NewsroomError(ValueError):
+class NewsroomError(errors.ServiceError):
     """A refused newsroom operation; the message starts with the field it concerns."""
 
 
-class NotFound(NewsroomError):
+class NotFound(NewsroomError, errors.NotFound):
     """No such survey, group, release or article (the message names it)."""
 
 
-class Conflict(NewsroomError):
+class Conflict(NewsroomError, errors.Conflict):
     """The article's state does not allow it (a published article changed by a writer)."""
 
 

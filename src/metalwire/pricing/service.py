@@ -45,6 +45,7 @@ from metalwire.catalog.models import (
 )
 from metalwire.catalog.units import UNIT_NAMES, round_price
 from metalwire.db.base import utcnow
+from metalwire.errors import FourEyes, ServiceError
 from metalwire.pricing import engine
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.models import (
@@ -78,7 +79,7 @@ from metalwire.tabular import (
 ASSESSED_KINDS = (SeriesKind.OUTRIGHT, SeriesKind.PREMIUM)
 
 
-class PricingError(ValueError):
+class PricingError(ServiceError):
     """A refused pricing operation; the message says which field or rule."""
 
 
@@ -767,7 +768,7 @@ def approve_assessment(
     _require_role(user, Scope.PUBLISH, "approve assessments")
     row = _draft(session, assessment_id)
     if row.assessor_id == user.id:
-        raise PricingError(
+        raise FourEyes(
             f"four eyes: {user.email} assessed {row.series.code} on {row.market_date} and may "
             "not also approve it; another editor must"
         )

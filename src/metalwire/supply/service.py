@@ -23,6 +23,7 @@ from metalwire.audit import jsonable, record
 from metalwire.catalog.models import CatalogEntry, Tier
 from metalwire.catalog.units import KNOWN_UNITS
 from metalwire.db.base import utcnow
+from metalwire.errors import ServiceError
 from metalwire.supply import stats
 from metalwire.supply.models import (
     ReleaseStatus,
@@ -54,7 +55,7 @@ DEFAULT_PRODUCER_TYPES = [
 REVISION_KEYS = ("production", "mom_abs", "yoy_abs", "inventory", "forecast_next", "imputed")
 
 
-class SupplyError(ValueError):
+class SupplyError(ServiceError):
     """A refused survey operation; the message starts with the field it concerns."""
 
 

@@ -45,7 +45,6 @@ from metalwire.web.pages import (
     alerts,
     articles,
     desk,
-    desk_reports,
     markets,
     methodology,
     plans,
@@ -81,7 +80,6 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     series.router,
     surveys.router,
     desk.router,
-    desk_reports.router,
     alerts.router,
 )
 

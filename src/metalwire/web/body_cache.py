@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from metalwire.web.gzip_parts import GzipParts
 
@@ -31,17 +32,16 @@ class CachedBody:
 class BodyCache:
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self._max = max_bytes
-        self._size = 0
-        self._items: OrderedDict[Hashable, CachedBody] = OrderedDict()
-        self._lock = threading.Lock()  # sync routes run in a thread pool
+        # Bounded by the bytes of the bodies, the least recently used evicted first.
+        self._items: LRUCache[Hashable, CachedBody] = LRUCache(
+            maxsize=max_bytes, getsizeof=_body_size
+        )
+        self._lock = threading.Lock()  # sync routes run in a thread pool; cachetools has none
         self._making: dict[Hashable, threading.Event] = {}
 
     def get(self, key: Hashable) -> CachedBody | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+            return self._items.get(key)
 
     def put(
         self,
@@ -57,14 +57,7 @@ class BodyCache:
         if len(body) > self._max // 4:
             return item  # too large to be worth evicting everything else for
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._size -= len(old.body)
             self._items[key] = item
-            self._size += len(body)
-            while self._size > self._max and self._items:
-                _, evicted = self._items.popitem(last=False)
-                self._size -= len(evicted.body)
         return item
 
     def obtain(
@@ -101,6 +94,10 @@ class BodyCache:
             with self._lock:
                 self._making.pop(key, None)
             making.set()
+
+
+def _body_size(item: CachedBody) -> int:
+    return len(item.body)
 
 
 def etag_of(body: bytes) -> str:

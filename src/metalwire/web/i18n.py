@@ -1,79 +1,16 @@
-"""UI translations (gettext catalogs via Babel) and one Jinja environment per language."""
+"""One Jinja environment per language: the shared translations and number/date filters."""
 
 from __future__ import annotations
 
-import datetime as dt
-import gettext
-from decimal import Decimal
 from functools import cache
 from importlib import resources
-from io import BytesIO
 from typing import Any
 
-from babel.core import Locale
-from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import NumberPattern, format_decimal, parse_pattern
-from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-LANGUAGES = ("en", "zh")
-LOCALES = {"en": "en_US", "zh": "zh_Hans_CN"}
+from metalwire.i18n import fmt_date, fmt_delay, fmt_number, translations
+
 TEMPLATES = resources.files("metalwire.web").joinpath("templates")
-LOCALE_DIR = resources.files("metalwire").joinpath("locale")
-
-
-@cache
-def translations(lang: str) -> gettext.NullTranslations:
-    """Compile the shipped .po catalog in memory, so no build step is needed."""
-    po_file = LOCALE_DIR.joinpath(f"{lang}/LC_MESSAGES/messages.po")
-    if not po_file.is_file():
-        return gettext.NullTranslations()
-    with po_file.open("rb") as handle:
-        catalog = read_po(handle, locale=LOCALES[lang])
-    buffer = BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
-
-
-@cache
-def _locale(lang: str) -> Locale:
-    return Locale.parse(LOCALES[lang])
-
-
-@cache
-def _fixed_pattern(decimals: int) -> NumberPattern:
-    # Parsed once: a price table formats hundreds of numbers per page.
-    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
-
-
-def fmt_number(value: Decimal | int | None, lang: str, decimals: int | None = None) -> str:
-    if value is None:
-        return "–"
-    if decimals is not None:
-        return str(_fixed_pattern(decimals).apply(value, _locale(lang)))
-    return format_decimal(value, locale=_locale(lang))
-
-
-def fmt_date(value: dt.date, lang: str) -> str:
-    """Oct 31, 2025 / 2025年10月31日."""
-    if lang == "zh":
-        return f"{value.year}年{value.month}月{value.day}日"
-    return format_date(value, format="medium", locale=LOCALES[lang])
-
-
-def fmt_delay(delay: dt.timedelta, lang: str) -> str:
-    """How late a release was, to the minute: "5 h 13 min" / "5小时13分钟"."""
-    minutes = max(1, round(delay.total_seconds() / 60))
-    hours, minutes = divmod(minutes, 60)
-    _ = translations(lang).gettext
-    if hours and minutes:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    if hours:
-        return _("%(hours)d h") % {"hours": hours}
-    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 @cache

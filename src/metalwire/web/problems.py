@@ -14,6 +14,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from metalwire.errors import ServiceError
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -68,6 +70,17 @@ def invalid_parameter(name: str, reason: str, location: str = "query") -> Proble
         kind="invalid-parameter",
         invalid_params=[InvalidParam(name=name, location=location, reason=reason)],
     )
+
+
+def service_problem(exc: ServiceError) -> ProblemError:
+    """A service's refusal as a problem: status and code from its type, one ``invalid_params``
+    entry for each located problem that names a field."""
+    params = [
+        InvalidParam(name=problem.field, location="body", reason=problem.message)
+        for problem in exc.problems
+        if problem.field is not None
+    ]
+    return ProblemError(exc.status, str(exc), kind=exc.code, invalid_params=params or None)
 
 
 def problem_response(
@@ -141,6 +154,10 @@ def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
             invalid_params=exc.invalid_params,
             headers=exc.headers,
         )
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> Any:
+        return await _problem(request, service_problem(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Any:

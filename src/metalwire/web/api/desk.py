@@ -242,11 +242,8 @@ def approve(assessment_id: RowId, session: DbSession, principal: CurrentPrincipa
     try:
         row = service.approve_assessment(session, assessment_id, user=user)
     except service.PricingError as exc:
-        raise ProblemError(
-            409 if "four eyes" in str(exc) else 422,
-            str(exc),
-            kind="four-eyes" if "four eyes" in str(exc) else "invalid-parameter",
-        ) from None
+        raise ProblemError(422, str(exc), kind="invalid-parameter") from None
+    # FourEyes passes through: its type answers 409 "four-eyes" (web/problems.py).
     return draft_out(row)
 
 

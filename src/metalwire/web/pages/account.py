@@ -17,10 +17,10 @@ from metalwire.alerts import service as alerts
 from metalwire.audit import record
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import SeriesStatus
+from metalwire.i18n import translations
 from metalwire.web.access import access
 from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
 from metalwire.web.deps import RowId, request_session, resolve_lang, unit_of_work
-from metalwire.web.i18n import translations
 from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
 
 router = APIRouter(include_in_schema=False)

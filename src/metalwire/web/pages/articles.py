@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import is_readable
 from metalwire.catalog.models import CatalogGroup
+from metalwire.i18n import translations
 from metalwire.newsroom import search, service
 from metalwire.newsroom.feeds import MEDIA_TYPES, FeedInfo, FeedItem, FeedKind, build_feed
 from metalwire.newsroom.models import Article
@@ -27,7 +28,6 @@ from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.deps import DbSession, Lang, resolve_lang
 from metalwire.web.http_cache import cached
-from metalwire.web.i18n import translations
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.pagination import decode_cursor, encode_cursor
 from metalwire.web.problems import ProblemError

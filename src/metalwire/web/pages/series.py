@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from bisect import bisect_left
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlencode
 
+from cachetools import LRUCache
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import (
     Principal,
     history_floor,
+    history_start,
     may_export,
     may_read_tier,
     may_read_value,
@@ -33,14 +34,15 @@ from metalwire.accounts.gate import (
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.units import price_unit_label
+from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing import service
 from metalwire.pricing.models import AssessmentStatus
 from metalwire.web.access import access
-from metalwire.web.api.prices import _window, now_of
+from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import history_chart
 from metalwire.web.deps import DbSession, resolve_lang
-from metalwire.web.i18n import fmt_date, fmt_number, render, translations
+from metalwire.web.i18n import render
 from metalwire.web.pages.site import banner_dismissed, error_page, page
 from metalwire.web.shared import shared_content
 
@@ -202,23 +204,16 @@ class HistoryViews:
     passes, a correction lands), so a stale view is never served; bounded by count."""
 
     def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._items: OrderedDict[Hashable, HistoryView] = OrderedDict()
-        self._lock = threading.Lock()  # sync routes run in a thread pool
+        self._items: LRUCache[Hashable, HistoryView] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()  # sync routes run in a thread pool; cachetools has none
 
     def get(self, key: Hashable) -> HistoryView | None:
         with self._lock:
-            view = self._items.get(key)
-            if view is not None:
-                self._items.move_to_end(key)
-            return view
+            return self._items.get(key)
 
     def put(self, key: Hashable, view: HistoryView) -> None:
         with self._lock:
             self._items[key] = view
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def _views(request: Request) -> HistoryViews:
@@ -293,8 +288,8 @@ def series_page(
     today = now.date()
     days = RANGE_DAYS[window]
     asked = today - dt.timedelta(days=days) if days else None
-    chart_start = _window(principal, asked, today)
-    averages_start = _window(principal, _months_back(today, AVERAGE_MONTHS - 1), today)
+    chart_start = history_start(principal, asked, today)
+    averages_start = history_start(principal, _months_back(today, AVERAGE_MONTHS - 1), today)
     key = (series.id, series.decimals, chart_start, averages_start, stamp, lang)
     views = _views(request)
     view = views.get(key)

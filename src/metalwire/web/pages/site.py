@@ -41,6 +41,7 @@ from metalwire.web.boards import (
 )
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
+from metalwire.web.pages.survey_headlines import survey_headlines
 from metalwire.web.shared import mark_shareable, navigation, placeholders, shared_content
 
 router = APIRouter(include_in_schema=False)
@@ -261,9 +262,6 @@ def entry_content(
     lang = resolve_lang(request, request.query_params.get("lang"))
     board = price_board(session, principal, series, now)
     units = {s.code: price_unit_label(s.currency, s.unit, lang) for s in series}
-    # Imported here: the survey pages build on this module's page().
-    from metalwire.web.pages.surveys import survey_headlines
-
     surveys = survey_headlines(session, principal, entry.id, now, lang)
     # The monthly production reports first: daily price reports would crowd them out.
     reports = latest_reports(session, now, lang, 3, tags=[h.survey.code for h in surveys])

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,6 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import (
-    Decision,
     Denied,
     Principal,
     history_floor,
@@ -32,9 +31,8 @@ from metalwire.accounts.gate import (
     is_readable,
     may_export,
     may_read_tier,
-    may_read_value,
 )
-from metalwire.catalog.units import price_unit_label
+from metalwire.i18n import fmt_number, translations
 from metalwire.newsroom import service as newsroom
 from metalwire.supply import service
 from metalwire.supply.models import Survey, SurveyRelease
@@ -48,12 +46,11 @@ from metalwire.supply.reference import reasons as reason_names
 from metalwire.supply.schemas import PERIOD_PATTERN
 from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
-from metalwire.web.api.surveys import period_history_date
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import bar_chart, line_chart
 from metalwire.web.deps import DbSession, resolve_lang
-from metalwire.web.i18n import fmt_number, translations
 from metalwire.web.pages.site import error_page, page
+from metalwire.web.pages.survey_headlines import figure, period_decision, survey_unit_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -178,21 +175,8 @@ class ReleaseView:
     versions: list[VersionRow]
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def _local(moment: dt.datetime, survey: Survey) -> dt.datetime:
     return moment.astimezone(ZoneInfo(survey.timezone))
-
-
-def _unit_label(survey: Survey, lang: str) -> str:
-    return price_unit_label("", survey.unit, lang)
 
 
 def _type_names(survey: Survey, lang: str) -> dict[str, str]:
@@ -205,21 +189,6 @@ def _province_name(line: Mapping[str, Any], lang: str) -> str:
 
 
 # --- the gate ----------------------------------------------------------------------------------
-
-
-def period_decision(
-    principal: Principal, survey: Survey, period: str, row: SurveyRelease | None, now: dt.datetime
-) -> Decision:
-    """The API's rule for /stats: released, the plan's tier and group, within its history."""
-    return may_read_value(
-        principal,
-        tier=survey.tier.value,
-        group=survey.entry.group.code,
-        market_date=period_history_date(period, row.release_at if row else None),
-        release_at=row.release_at if row else None,
-        now=now,
-        today=now.date(),
-    )
 
 
 def released_history(
@@ -241,10 +210,10 @@ def _group_rows(
     return [
         GroupRow(
             name=names.get(line["name"], line["name"]) if names else _province_name(line, lang),
-            volume=_decimal(line.get("volume")),
-            share=_decimal(line.get("share")),
-            change_abs=_decimal(line.get("change_abs")),
-            change_pct=_decimal(line.get("change_pct")),
+            volume=figure(line.get("volume")),
+            share=figure(line.get("share")),
+            change_abs=figure(line.get("change_abs")),
+            change_pct=figure(line.get("change_pct")),
         )
         for line in lines
     ]
@@ -260,7 +229,7 @@ def _main_provinces(stats: Mapping[str, Any], lang: str) -> list[str]:
 
 def _with_rates(rows: list[GroupRow], codes: list[str], rates: list[Any]) -> list[GroupRow]:
     """Each producer type's line with its operating rate (published in a list of its own)."""
-    by_type = {r.get("producer_type"): _decimal(r.get("operating_rate")) for r in rates}
+    by_type = {r.get("producer_type"): figure(r.get("operating_rate")) for r in rates}
     return [
         GroupRow(row.name, row.volume, row.share, row.change_abs, row.change_pct, by_type.get(code))
         for row, code in zip(rows, codes, strict=True)
@@ -292,7 +261,7 @@ def _movers(
         out.append(
             MoverRow(
                 name=name,
-                change=_decimal(item.get("change")),
+                change=figure(item.get("change")),
                 reasons=[known[c].name(lang) if c in known else c for c in codes],
             )
         )
@@ -304,7 +273,7 @@ def _reasons(items: Sequence[Mapping[str, Any]], lang: str) -> list[ReasonRow]:
     return [
         ReasonRow(
             name=known[item["code"]].name(lang) if item["code"] in known else item["code"],
-            volume=_decimal(item.get("volume")),
+            volume=figure(item.get("volume")),
             respondents=int(item.get("respondents") or 0),
         )
         for item in items
@@ -325,7 +294,7 @@ def release_view(
         list(stats.get("operating_rate_by_producer_type") or []),
     )
     movers = stats.get("forecast_movers") or {}
-    unit = _unit_label(survey, lang)
+    unit = survey_unit_label(survey, lang)
     versions = release_versions(session, survey, row.period, as_of=now)
     return ReleaseView(
         period=row.period,
@@ -333,7 +302,7 @@ def release_view(
         status=row.status.value,
         revised=bool(stats.get("revised")),
         released_at=_local(row.release_at, survey),
-        figures={key: _decimal(stats.get(key)) for key in FIGURE_KEYS},
+        figures={key: figure(stats.get(key)) for key in FIGURE_KEYS},
         main_provinces=_main_provinces(stats, lang),
         provinces=provinces,
         producer_types=producer_types,
@@ -358,7 +327,7 @@ def release_view(
             VersionRow(
                 version=v.version,
                 status=v.status.value,
-                production=_decimal(v.stats.get("production")),
+                production=figure(v.stats.get("production")),
                 revised=bool(v.stats.get("revised")),
                 released_at=_local(v.release_at, survey),
             )
@@ -372,8 +341,8 @@ def total_rows(history: Sequence[SurveyRelease]) -> list[TotalRow]:
     return [
         TotalRow(
             r.period,
-            _decimal(r.stats.get("production")),
-            _decimal(r.stats.get("mom_pct")),
+            figure(r.stats.get("production")),
+            figure(r.stats.get("mom_pct")),
             r.status.value,
             r.version,
         )
@@ -385,7 +354,7 @@ def totals_chart(history: Sequence[SurveyRelease], title: str) -> Markup:
     points = [
         (r.period, value)
         for r in history[-CHART_PERIODS:]
-        if (value := _decimal(r.stats.get("production"))) is not None
+        if (value := figure(r.stats.get("production"))) is not None
     ]
     return line_chart(points, title=title)
 
@@ -424,7 +393,7 @@ def surveys_page(request: Request, session: DbSession) -> HTMLResponse:
             s,
             latest_period(session, s, as_of=now),
             len(service.panel(session, s)),
-            _unit_label(s, lang),
+            survey_unit_label(s, lang),
         )
         for s in service.list_surveys(session)
     ]
@@ -448,7 +417,7 @@ def survey_page(
     common: dict[str, Any] = {
         "listing": False,
         "survey": survey,
-        "unit_label": _unit_label(survey, lang),
+        "unit_label": survey_unit_label(survey, lang),
         "locked": False,
         "view": None,
         "withheld": None,
@@ -503,51 +472,3 @@ def survey_page(
             "report": related_report(session, principal, survey, wanted, lang, now),
         },
     )
-
-
-@dataclass(frozen=True)
-class SurveyHeadline:
-    """A survey's latest released figures for its catalog entry's page."""
-
-    survey: Survey
-    unit_label: str
-    locked: bool  # above the reader's plan: the name and a call to subscribe, no figures
-    period: str | None = None
-    production: Decimal | None = None
-    mom_pct: Decimal | None = None
-    yoy_pct: Decimal | None = None
-    operating_rate: Decimal | None = None
-
-
-def survey_headlines(
-    session: Session, principal: Principal, entry_id: int, now: dt.datetime, lang: str
-) -> list[SurveyHeadline]:
-    """The entry's surveys with their latest released period, through the same gate as the
-    survey page."""
-    headlines = []
-    for survey in service.list_surveys(session):
-        if survey.entry_id != entry_id:
-            continue
-        unit = _unit_label(survey, lang)
-        if not may_read_tier(principal, survey.tier.value, survey.entry.group.code):
-            headlines.append(SurveyHeadline(survey, unit, locked=True))
-            continue
-        period = latest_period(session, survey, as_of=now)
-        row = published_release(session, survey, period, as_of=now) if period else None
-        if row is None or not period_decision(principal, survey, row.period, row, now):
-            headlines.append(SurveyHeadline(survey, unit, locked=False))
-            continue
-        figures = {key: _decimal(row.stats.get(key)) for key in FIGURE_KEYS}
-        headlines.append(
-            SurveyHeadline(
-                survey,
-                unit,
-                locked=False,
-                period=row.period,
-                production=figures["production"],
-                mom_pct=figures["mom_pct"],
-                yoy_pct=figures["yoy_pct"],
-                operating_rate=figures["operating_rate"],
-            )
-        )
-    return headlines

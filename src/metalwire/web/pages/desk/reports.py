@@ -1,29 +1,24 @@
-"""The desk's newsroom and survey pages: draft reports, edit and publish them, take survey returns
-and release a period.
+"""The desk's newsroom pages: draft reports, edit and publish them.
 
-A browser face on the articles and surveys APIs (web/api/articles.py, web/api/surveys.py): the
-same service calls and the same role checks (``acting_user``: analysts draft and enter returns,
-editors publish and release). The pages only turn form text into arguments and the services'
-refusals ("FIELD: message", "row N: FIELD: message") into errors next to the form. Each write runs
-in one transaction, so a refused form or file writes nothing.
+A browser face on the articles API (web/api/articles.py): the same service calls and the same
+role checks (``acting_user``: analysts draft, editors publish). The pages only turn form text
+into arguments and the service's refusals into errors next to the form. Each write runs in one
+transaction, so a refused form writes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, is_released, may_act
+from metalwire.accounts.gate import Principal, may_act
 from metalwire.accounts.models import Scope
 from metalwire.catalog import service as catalog
 from metalwire.newsroom import generators as gen
@@ -31,27 +26,23 @@ from metalwire.newsroom import phrasing as ph
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import Article
 from metalwire.supply import service as supply
-from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
-from metalwire.supply.published import latest_period, release_versions
-from metalwire.supply.returns import import_returns
-from metalwire.supply.schemas import PERIOD_PATTERN, RETURN_COLUMNS
-from metalwire.tabular import ImportRejected, Problems, TableError, parse_date, read_table
+from metalwire.tabular import parse_date
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CurrentPrincipal, check_csrf
 from metalwire.web.deps import request_session, resolve_lang, unit_of_work
-from metalwire.web.pages.desk import (
+from metalwire.web.pages.desk.forms import (
     DESK_TIMEZONE,
-    MAX_UPLOAD_BYTES,
     CsrfField,
     FormFailure,
     FormText,
-    _refuse_non_staff,
-    _safe_name,
-    _sign_in,
-    _t,
+    desk_now,
+    desk_time,
     desk_today,
+    refuse_non_staff,
+    sign_in,
 )
+from metalwire.web.pages.desk.forms import translate as _t
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.problems import ProblemError
 
@@ -60,39 +51,8 @@ router = APIRouter(include_in_schema=False)
 # The desk's "newest" list: enough for a month of daily and production reports.
 RECENT_ARTICLES = 60
 TITLE_MAX = 500  # article_translation.title
-# Every release version of a period, scheduled ones included: the desk sees its own work.
-_END_OF_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 # Outcomes named in the redirect after a write (never free text: nothing is reflected).
 REPORT_DONE = ("drafted", "saved", "unchanged", "published", "scheduled")
-
-
-def _now(request: Request) -> dt.datetime:
-    now: dt.datetime = request.app.state.clock()
-    return now
-
-
-def desk_time(moment: dt.datetime | None) -> str | None:
-    """A moment in the desk's own time, with its offset: the form the publish field accepts."""
-    if moment is None:
-        return None
-    return moment.astimezone(DESK_TIMEZONE).isoformat(timespec="minutes")
-
-
-def _field_of(exc: ValueError) -> tuple[str, str]:
-    """The services name the field first ("period: no released statistics ...")."""
-    name, sep, reason = str(exc).partition(": ")
-    return (name, reason) if sep else ("", str(exc))
-
-
-def _refusal(failure: FormFailure, exc: ValueError) -> None:
-    name, reason = _field_of(exc)
-    if name in failure.values:
-        failure.add(name, reason)
-    else:
-        failure.add("", str(exc))
-
-
-# --- the reports list and the report generators ------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -139,7 +99,7 @@ def _reports_page(
             request,
             "desk_reports.html",
             status_code=status_code,
-            rows=report_rows(session, lang, _now(request)),
+            rows=report_rows(session, lang, desk_now(request)),
             surveys=supply.list_surveys(session),
             groups=groups,
             today=desk_today(request),
@@ -151,7 +111,7 @@ def _reports_page(
 @router.get("/desk/reports", response_class=HTMLResponse)
 @access("staff")
 def reports(request: Request, principal: CurrentPrincipal) -> Response:
-    refused = _refuse_non_staff(request, principal)
+    refused = refuse_non_staff(request, principal)
     if refused is not None:
         return refused
     return _reports_page(request)
@@ -197,7 +157,7 @@ def generate_report(
     """Draft (or refresh) a production or daily report, then open it for editing."""
     check_csrf(request, csrf)
     if principal.is_anonymous:
-        return _sign_in("/desk/reports")
+        return sign_in("/desk/reports")
     form = "daily" if kind == "daily" else "production"
     fields = (
         {"survey": survey, "period": period}
@@ -217,11 +177,11 @@ def generate_report(
                     else newsroom.draft_daily_report
                 )
                 article = draft(
-                    session, **arguments, actor=user.email, user=user, now=_now(request)
+                    session, **arguments, actor=user.email, user=user, now=desk_now(request)
                 )
                 slug = article.slug
         except newsroom.NewsroomError as exc:
-            _refusal(failure, exc)
+            failure.refused(exc)
     if failure.errors:
         return _reports_page(request, status_code=422, failure=failure)
     return _to_report(slug, "drafted")
@@ -255,7 +215,7 @@ def _report_page(
     failure: FormFailure | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
-    now = _now(request)
+    now = desk_now(request)
     with request_session(request) as session:
         article = newsroom.get_article(session, slug)
         if article is None:
@@ -287,7 +247,7 @@ def report(
     principal: CurrentPrincipal,
     done: Annotated[str | None, Query()] = None,
 ) -> Response:
-    refused = _refuse_non_staff(request, principal)
+    refused = refuse_non_staff(request, principal)
     if refused is not None:
         return refused
     return _report_page(request, principal, slug, done=done)
@@ -403,7 +363,7 @@ def save_report(
     """Store the edited text: a new revision of each language version that changed."""
     check_csrf(request, csrf)
     if principal.is_anonymous:
-        return _sign_in(f"/desk/reports/{quote(slug)}")
+        return sign_in(f"/desk/reports/{quote(slug)}")
     typed = {
         "title_en": title_en,
         "summary_en": summary_en,
@@ -425,7 +385,7 @@ def save_report(
                     edited_input(article, texts),
                     actor=user.email,
                     user=user,
-                    now=_now(request),
+                    now=desk_now(request),
                 )
     except newsroom.NotFound:
         return error_page(request, 404, _t(request, "No such article."))
@@ -434,7 +394,7 @@ def save_report(
         status_code = 409
         failure.add("", f"{_t(request, 'Only an editor may change a published article.')} ({exc})")
     except newsroom.NewsroomError as exc:
-        _refusal(failure, exc)
+        failure.refused(exc)
     if failure.errors:
         return _report_page(request, principal, slug, status_code=status_code, failure=failure)
     return _to_report(slug, "saved" if changed else "unchanged")
@@ -465,7 +425,7 @@ def publish_report(
     """An editor publishes the report now, or schedules it."""
     check_csrf(request, csrf)
     if principal.is_anonymous:
-        return _sign_in(f"/desk/reports/{quote(slug)}")
+        return sign_in(f"/desk/reports/{quote(slug)}")
     failure = FormFailure("publish", {"publish_at": publish_at}, _t(request, "missing"))
     when = _publish_time(failure)
     status_code, done = 422, ""
@@ -474,7 +434,9 @@ def publish_report(
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.PUBLISH, "publish articles")
                 article = newsroom.require_article(session, slug)
-                newsroom.publish(session, article, user=user, publish_at=when, now=_now(request))
+                newsroom.publish(
+                    session, article, user=user, publish_at=when, now=desk_now(request)
+                )
                 done = article.status.value
         except ProblemError as exc:
             if exc.status != 403 or not principal.is_staff:
@@ -485,273 +447,7 @@ def publish_report(
         except newsroom.NotFound:
             return error_page(request, 404, _t(request, "No such article."))
         except newsroom.NewsroomError as exc:
-            _refusal(failure, exc)
+            failure.refused(exc)
     if failure.errors:
         return _report_page(request, principal, slug, status_code=status_code, failure=failure)
     return _to_report(slug, done)
-
-
-# --- survey returns and releases ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SurveyRow:
-    survey: Survey
-    respondents: int
-    latest_period: str | None  # the newest period readers can see
-
-
-@dataclass(frozen=True)
-class PeriodView:
-    """A survey period as the desk sees it: the statistics computed from the returns as they
-    stand (what a release would freeze) and every release version, scheduled ones included."""
-
-    survey: Survey
-    period: str
-    production: Decimal | None
-    reporting: int
-    missing: int
-    imputed: int
-    versions: list[tuple[SurveyRelease, bool, str | None]]  # (row, out already, desk time)
-
-
-@dataclass(frozen=True)
-class StoredReturns:
-    added: int
-    replaced: int
-    joined: int
-
-
-def period_view(session: Session, survey: Survey, period: str, now: dt.datetime) -> PeriodView:
-    data = supply.compute_stats(session, survey, period)
-    production = data.get("production")
-    versions = release_versions(session, survey, period, as_of=_END_OF_TIME)
-    return PeriodView(
-        survey=survey,
-        period=period,
-        production=None if production is None else Decimal(str(production)),
-        reporting=int(data.get("respondents_reporting") or 0),
-        missing=len(data.get("missing") or ()),
-        imputed=int(data.get("imputed_count") or 0),
-        versions=[(v, is_released(v.release_at, now), desk_time(v.release_at)) for v in versions],
-    )
-
-
-def _chosen(session: Session, code: str | None, period: str | None) -> tuple[Survey, str] | None:
-    """The survey period named in the query, when both are real."""
-    if not code or not period:
-        return None
-    try:
-        supply.parse_period(period)
-    except supply.SupplyError:
-        return None
-    survey = supply.get_survey(session, code)
-    return None if survey is None else (survey, period)
-
-
-def _surveys_page(
-    request: Request,
-    *,
-    status_code: int = 200,
-    failure: FormFailure | None = None,
-    upload_errors: Sequence[str] = (),
-    upload_name: str = "",
-    survey: str | None = None,
-    period: str | None = None,
-    stored: StoredReturns | None = None,
-    released: int | None = None,
-) -> HTMLResponse:
-    now = _now(request)
-    with request_session(request) as session:
-        surveys = supply.list_surveys(session)
-        rows = [
-            SurveyRow(s, len(supply.panel(session, s)), latest_period(session, s, as_of=now))
-            for s in surveys
-        ]
-        chosen = _chosen(session, survey, period)
-        view = period_view(session, *chosen, now) if chosen else None
-        return page(
-            request,
-            "desk_surveys.html",
-            status_code=status_code,
-            rows=rows,
-            surveys=surveys,
-            columns=RETURN_COLUMNS,
-            view=view,
-            chosen_survey=survey or "",
-            chosen_period=period or "",
-            failure=failure,
-            upload_errors=list(upload_errors),
-            upload_name=upload_name,
-            stored=stored,
-            released=released,
-            statuses=[s.value for s in ReleaseStatus],
-            desk_section="surveys",
-        )
-
-
-@router.get("/desk/surveys", response_class=HTMLResponse)
-@access("staff")
-def surveys(
-    request: Request,
-    principal: CurrentPrincipal,
-    survey: Annotated[str | None, Query(max_length=64)] = None,
-    period: Annotated[str | None, Query(pattern=PERIOD_PATTERN)] = None,
-    added: Annotated[int | None, Query(ge=0)] = None,
-    replaced: Annotated[int | None, Query(ge=0)] = None,
-    joined: Annotated[int | None, Query(ge=0)] = None,
-    released: Annotated[int | None, Query(ge=1)] = None,
-) -> Response:
-    refused = _refuse_non_staff(request, principal)
-    if refused is not None:
-        return refused
-    stored = None if added is None else StoredReturns(added, replaced or 0, joined or 0)
-    return _surveys_page(request, survey=survey, period=period, stored=stored, released=released)
-
-
-def _chosen_period(failure: FormFailure) -> None:
-    """The form's survey and period: both needed, the period a month."""
-    for name in ("survey", "period"):
-        if not failure.values[name].strip():
-            failure.add(name, failure.missing)
-    text = failure.values["period"].strip()
-    if text:
-        try:
-            supply.parse_period(text)
-        except supply.SupplyError as exc:
-            _refusal(failure, exc)
-
-
-def foreign_rows(request: Request, path: Path, survey: str, period: str) -> list[str]:
-    """Rows of another survey or period than the form names: the wrong file, refused whole."""
-    problems = Problems()
-    for number, cells in read_table(path, RETURN_COLUMNS):
-        if cells["survey"] != survey:
-            message = _t(request, "this row is for %(found)s, the form for %(chosen)s")
-            problems.add(number, "survey", message % {"found": cells["survey"], "chosen": survey})
-        if cells["period"] != period:
-            message = _t(request, "this row is for %(found)s, the form for %(chosen)s")
-            problems.add(number, "period", message % {"found": cells["period"], "chosen": period})
-    return problems.items
-
-
-def _store_returns(
-    request: Request, principal: Principal, path: Path, survey: str, period: str
-) -> StoredReturns:
-    """All or nothing: every row checked (``import_returns``) before any is written."""
-    problems = foreign_rows(request, path, survey, period)
-    if problems:
-        raise ImportRejected(path.name, problems)
-    with unit_of_work(request) as session:
-        user = acting_user(session, principal, Scope.SUBMIT, "enter survey returns")
-        results = import_returns(session, path, actor=user.email)
-    result = results.get(survey)
-    if result is None:
-        return StoredReturns(0, 0, 0)
-    return StoredReturns(result.added, result.replaced, len(result.new_respondents))
-
-
-@router.post("/desk/surveys/returns")
-@access("write")
-def upload_returns(
-    request: Request,
-    principal: CurrentPrincipal,
-    file: Annotated[UploadFile | None, File()] = None,
-    csrf: CsrfField = None,
-    survey: FormText = "",
-    period: FormText = "",
-) -> Response:
-    """A CSV or XLSX of one survey period's returns: stored whole, or nothing and every bad row."""
-    check_csrf(request, csrf)
-    if principal.is_anonymous:
-        return _sign_in("/desk/surveys")
-    failure = FormFailure("returns", {"survey": survey, "period": period}, _t(request, "missing"))
-    _chosen_period(failure)
-    content = file.file.read(MAX_UPLOAD_BYTES + 1) if file is not None and file.filename else b""
-    if not content:
-        failure.add("file", _t(request, "choose a .csv or .xlsx file"))
-    elif len(content) > MAX_UPLOAD_BYTES:
-        failure.add(
-            "file", _t(request, "The file is larger than 20 MB; split it into smaller files.")
-        )
-    code, month = survey.strip(), period.strip()
-    if failure.errors:
-        return _surveys_page(request, status_code=422, failure=failure, survey=code, period=month)
-    name = _safe_name(file.filename if file is not None and file.filename else "")
-    with tempfile.TemporaryDirectory(prefix="mw-returns-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        try:
-            stored = _store_returns(request, principal, path, code, month)
-        except ImportRejected as exc:
-            return _surveys_page(
-                request,
-                status_code=422,
-                upload_errors=exc.problems,
-                upload_name=name,
-                survey=code,
-                period=month,
-            )
-        except TableError as exc:
-            # The message names the temporary copy; the analyst knows the file by its own name.
-            return _surveys_page(
-                request,
-                status_code=422,
-                upload_errors=[str(exc).replace(str(path), name)],
-                upload_name=name,
-                survey=code,
-                period=month,
-            )
-    query = {"survey": code, "period": month, "added": stored.added}
-    query |= {"replaced": stored.replaced, "joined": stored.joined}
-    return RedirectResponse(f"/desk/surveys?{urlencode(query)}", status_code=303)
-
-
-@router.post("/desk/surveys/release")
-@access("write")
-def release_period(
-    request: Request,
-    principal: CurrentPrincipal,
-    csrf: CsrfField = None,
-    survey: FormText = "",
-    period: FormText = "",
-    status: FormText = ReleaseStatus.PRELIMINARY.value,
-) -> Response:
-    """An editor freezes the period's statistics as a new release version (at its schedule)."""
-    check_csrf(request, csrf)
-    if principal.is_anonymous:
-        return _sign_in("/desk/surveys")
-    failure = FormFailure(
-        "release", {"survey": survey, "period": period, "status": status}, _t(request, "missing")
-    )
-    _chosen_period(failure)
-    if status not in {s.value for s in ReleaseStatus}:
-        failure.add("status", f"use preliminary or final, not {status!r}")
-    code, month = survey.strip(), period.strip()
-    status_code, version = 422, 0
-    if not failure.errors:
-        try:
-            with unit_of_work(request) as session:
-                user = acting_user(session, principal, Scope.PUBLISH, "release survey statistics")
-                row = supply.release(
-                    session,
-                    supply.require_survey(session, code),
-                    month,
-                    status=ReleaseStatus(status),
-                    user=user,
-                    now=_now(request),
-                )
-                version = row.version
-        except ProblemError as exc:
-            if exc.status != 403 or not principal.is_staff:
-                raise
-            status_code = 403
-            failure.add("", f"{_t(request, 'Only an editor may release statistics.')} ({exc})")
-        except supply.SupplyError as exc:
-            _refusal(failure, exc)
-    if failure.errors:
-        return _surveys_page(
-            request, status_code=status_code, failure=failure, survey=code, period=month
-        )
-    query = urlencode({"survey": code, "period": month, "released": version})
-    return RedirectResponse(f"/desk/surveys?{query}", status_code=303)

@@ -1,0 +1,224 @@
+"""The desk's evidence pages: upload a file of submissions, or enter one by hand."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from metalwire.accounts.models import Scope
+from metalwire.pricing import service
+from metalwire.pricing.engine import SubmissionKind
+from metalwire.pricing.schemas import SUBMISSION_COLUMNS, SubmissionIn
+from metalwire.tabular import ImportRejected, TableError, parse_datetime
+from metalwire.web.access import access
+from metalwire.web.api.desk import acting_user
+from metalwire.web.auth import CurrentPrincipal, check_csrf
+from metalwire.web.deps import request_session, unit_of_work
+from metalwire.web.pages.desk.forms import (
+    MAX_UPLOAD_BYTES,
+    CsrfField,
+    FormFailure,
+    FormText,
+    desk_now,
+    desk_today,
+    parse_day,
+    parse_prices,
+    refuse_non_staff,
+    safe_name,
+    sign_in,
+)
+from metalwire.web.pages.desk.forms import translate as _t
+from metalwire.web.pages.desk.prices import assessed_series
+from metalwire.web.pages.site import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    present: int
+
+
+def _submissions_page(
+    request: Request,
+    *,
+    status_code: int = 200,
+    upload_errors: Sequence[str] = (),
+    upload_name: str = "",
+    failure: FormFailure | None = None,
+    summary: ImportSummary | None = None,
+) -> HTMLResponse:
+    with request_session(request) as session:
+        series = assessed_series(session)
+    return page(
+        request,
+        "desk_submissions.html",
+        status_code=status_code,
+        series=series,
+        columns=SUBMISSION_COLUMNS,
+        kinds=[k.value for k in SubmissionKind],
+        today=desk_today(request),
+        upload_errors=list(upload_errors),
+        upload_name=upload_name,
+        failure=failure,
+        summary=summary,
+        desk_section="submissions",
+    )
+
+
+def _stored(added: int, present: int) -> RedirectResponse:
+    query = urlencode({"added": added, "present": present})
+    return RedirectResponse(f"/desk/submissions?{query}", status_code=303)
+
+
+@router.get("/desk/submissions", response_class=HTMLResponse)
+@access("staff")
+def submissions(
+    request: Request,
+    principal: CurrentPrincipal,
+    added: Annotated[int | None, Query(ge=0)] = None,
+    present: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    refused = refuse_non_staff(request, principal)
+    if refused is not None:
+        return refused
+    summary = None if added is None else ImportSummary(added, present or 0)
+    return _submissions_page(request, summary=summary)
+
+
+@router.post("/desk/submissions/upload")
+@access("write")
+def upload_submissions(
+    request: Request,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File()],
+    csrf: CsrfField = None,
+) -> Response:
+    check_csrf(request, csrf)
+    if principal.is_anonymous:
+        return sign_in("/desk/submissions")
+    name = safe_name(file.filename or "")
+    content = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        message = _t(request, "The file is larger than 20 MB; split it into smaller files.")
+        return _submissions_page(
+            request, status_code=413, upload_errors=[message], upload_name=name
+        )
+    with tempfile.TemporaryDirectory(prefix="mw-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            with unit_of_work(request) as session:
+                user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
+                added, present = service.import_submissions(
+                    session, path, actor=user.email, now=desk_now(request)
+                )
+        except ImportRejected as exc:
+            return _submissions_page(
+                request, status_code=422, upload_errors=exc.problems, upload_name=name
+            )
+        except TableError as exc:
+            # The message names the temporary copy; the analyst knows the file by its own name.
+            problem = str(exc).replace(str(path), name)
+            return _submissions_page(
+                request, status_code=422, upload_errors=[problem], upload_name=name
+            )
+    return _stored(added, present)
+
+
+def _manual_submission(failure: FormFailure) -> SubmissionIn | None:
+    """The hand-entered row as the service's input; each unreadable field becomes an error."""
+    values = failure.values
+    for name in ("series", "contributor"):
+        if not values[name].strip():
+            failure.add(name, failure.missing)
+    day = parse_day(failure)
+    prices = parse_prices(failure, ("price", "low", "high", "volume", "adjustment"), required=False)
+    received = None
+    if values["received_at"].strip():
+        try:
+            received = parse_datetime(values["received_at"].strip())
+        except ValueError as exc:
+            failure.add("received_at", str(exc))
+    if failure.errors or day is None:
+        return None
+    try:
+        return SubmissionIn.model_validate(
+            {
+                **prices,
+                "series": values["series"].strip(),
+                "date": day,
+                "kind": values["kind"],
+                "contributor": values["contributor"].strip(),
+                "received_at": received,
+                "note": values["note"].strip(),
+            }
+        )
+    except ValidationError as exc:  # the kind, or a too-long contributor
+        for error in exc.errors():
+            location = error.get("loc", ())
+            failure.add(str(location[0]) if location else "", error["msg"])
+        return None
+
+
+@router.post("/desk/submissions")
+@access("write")
+def add_submission(
+    request: Request,
+    principal: CurrentPrincipal,
+    csrf: CsrfField = None,
+    series: FormText = "",
+    date: FormText = "",
+    kind: FormText = "deal",
+    price: FormText = "",
+    low: FormText = "",
+    high: FormText = "",
+    volume: FormText = "",
+    contributor: FormText = "",
+    received_at: FormText = "",
+    adjustment: FormText = "",
+    note: FormText = "",
+) -> Response:
+    check_csrf(request, csrf)
+    if principal.is_anonymous:
+        return sign_in("/desk/submissions")
+    failure = FormFailure(
+        "manual",
+        {
+            "series": series,
+            "date": date,
+            "kind": kind,
+            "price": price,
+            "low": low,
+            "high": high,
+            "volume": volume,
+            "contributor": contributor,
+            "received_at": received_at,
+            "adjustment": adjustment,
+            "note": note,
+        },
+        _t(request, "missing"),
+    )
+    item = _manual_submission(failure)
+    if item is not None:
+        try:
+            with unit_of_work(request) as session:
+                user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
+                ids, present = service.add_submissions(
+                    session, [item], actor=user.email, source="desk form", now=desk_now(request)
+                )
+            return _stored(len(ids), present)
+        except ImportRejected as exc:
+            for problem in exc.problems:  # "row 1: FIELD: message": one row, so the field says it
+                _, name, reason = problem.split(": ", 2)
+                failure.add(name if name in failure.values else "", reason)
+    return _submissions_page(request, status_code=422, failure=failure)
