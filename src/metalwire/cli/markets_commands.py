@@ -34,7 +34,7 @@ def import_market(
     except TableError as exc:
         fail(str(exc))
     except ImportRejected as exc:
-        fail("\n".join(exc.problems))
+        fail("\n".join(exc.lines()))
     console.print(f"{added} settlements added, {corrected} corrected, {present} already present")
 
 

@@ -44,7 +44,7 @@ def import_submissions(
     except TableError as exc:
         fail(str(exc))
     except ImportRejected as exc:
-        fail("\n".join(exc.problems))
+        fail("\n".join(exc.lines()))
     console.print(f"{added} submissions added, {present} already present")
 
 

@@ -167,7 +167,7 @@ def import_survey(
     except TableError as exc:
         fail(str(exc))
     except ImportRejected as exc:
-        fail("\n".join(exc.problems))
+        fail("\n".join(exc.lines()))
     for code, result in results.items():
         console.print(
             f"{code}: {result.added} returns added, {result.replaced} replaced, "

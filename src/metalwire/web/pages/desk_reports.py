@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import Principal, is_released, may_act
 from metalwire.accounts.models import Scope
 from metalwire.catalog import service as catalog
+from metalwire.errors import Located
 from metalwire.newsroom import generators as gen
 from metalwire.newsroom import phrasing as ph
 from metalwire.newsroom import service as newsroom
@@ -620,7 +621,7 @@ def _chosen_period(failure: FormFailure) -> None:
             _refusal(failure, exc)
 
 
-def foreign_rows(request: Request, path: Path, survey: str, period: str) -> list[str]:
+def foreign_rows(request: Request, path: Path, survey: str, period: str) -> list[Located]:
     """Rows of another survey or period than the form names: the wrong file, refused whole."""
     problems = Problems()
     for number, cells in read_table(path, RETURN_COLUMNS):
@@ -685,7 +686,7 @@ def upload_returns(
             return _surveys_page(
                 request,
                 status_code=422,
-                upload_errors=exc.problems,
+                upload_errors=exc.lines(),
                 upload_name=name,
                 survey=code,
                 period=month,
