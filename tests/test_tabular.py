@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from metalwire.pricing import service
+from metalwire.errors import Located
+from metalwire.importing import read_rows
 from metalwire.pricing.schemas import NOTE_LIMIT, SUBMISSION_COLUMNS
+from metalwire.pricing.submission_rows import SubmissionRow
 from metalwire.tabular import ImportRejected, TableError, neutralized, read_table, to_csv, to_xlsx
 
 HEADER = ",".join(SUBMISSION_COLUMNS)
@@ -43,18 +45,18 @@ def test_a_formula_cell_is_named_and_an_infinite_one_refused_by_name(tmp_path: P
         read_table(path, SUBMISSION_COLUMNS)
     sheet["D2"] = "inf"  # as typed; openpyxl cannot even write a float infinity
     workbook.save(path)
-    _, _, problems = service.parse_submission_rows(path)
-    assert problems.items == ["row 2: price: not a finite number: 'inf'"]
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(path, SubmissionRow, SUBMISSION_COLUMNS)
+    assert caught.value.problems == (Located("not a finite number: 'inf'", str(path), 2, "price"),)
 
 
 def test_a_note_past_its_limit_is_a_named_problem(tmp_path: Path) -> None:
     path = tmp_path / "note.csv"
     path.write_text(f"{HEADER}\n{ROW.format(note='n' * (NOTE_LIMIT + 1))}\n")
-    items, _, problems = service.parse_submission_rows(path)
-    assert items == []
-    assert len(problems.items) == 1 and problems.items[0].startswith("row 2: note: ")
-    with pytest.raises(ImportRejected):
-        raise ImportRejected(str(path), problems.items)
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(path, SubmissionRow, SUBMISSION_COLUMNS)
+    lines = caught.value.lines()
+    assert len(lines) == 1 and lines[0].startswith("row 2: note: ")
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])

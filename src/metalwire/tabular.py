@@ -1,7 +1,8 @@
 """Reading and writing tables: CSV (UTF-8) and XLSX with a header row, for imports and exports.
 
-Imports are all-or-nothing: parsers collect every problem as ``row N: FIELD: message`` (N counts
-the header as row 1) and the caller writes nothing unless there are none.
+Imports are all-or-nothing: every problem is collected as a ``Located`` (file, row, field,
+message; the header is row 1) and the caller writes nothing unless there are none
+(``metalwire.importing``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import core_schema
 
 from metalwire.db.base import utcnow
-from metalwire.errors import InvalidInput
+from metalwire.errors import InvalidInput, Located
 
 
 class TableError(InvalidInput):
@@ -32,24 +33,30 @@ MAX_CELL = 32_767  # characters in one cell: Excel's own limit, far above any fi
 
 @dataclass
 class Problems:
-    """Every problem of one import, in file order."""
+    """Every problem of one import, in file order; ``file`` is None for rows that came another
+    way (an API batch, a desk form), where the row is the item's place counted from 1."""
 
-    items: list[str] = field(default_factory=list)
+    file: str | None = None
+    items: list[Located] = field(default_factory=list)
 
-    def add(self, row: int, name: str, message: str) -> None:
-        self.items.append(f"row {row}: {name}: {message}")
+    def add(self, row: int | None, name: str | None, message: str) -> None:
+        self.items.append(Located(message, self.file, row, name))
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
 
-class ImportRejected(ValueError):
-    """A file with bad rows: nothing was written. ``problems`` lists every one."""
+class ImportRejected(InvalidInput):
+    """A file or batch with bad rows: nothing was written. ``problems`` locates every one."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
-        super().__init__(f"{source}: {len(problems)} problem(s); nothing was imported")
+    def __init__(self, source: str, problems: Sequence[Located]) -> None:
+        super().__init__(problems=problems)
         self.source = source
-        self.problems = problems
+
+    def lines(self) -> list[str]:
+        """Each problem as a reader of the file named sees it: ``row 3: price: not a number``
+        (the desk's upload is a temporary copy whose name means nothing to the analyst)."""
+        return [str(Located(p.message, row=p.row, field=p.field)) for p in self.problems]
 
 
 def _cell(value: Any) -> str:

@@ -296,7 +296,7 @@ def test_an_import_names_the_row_and_field_of_each_out_of_range_cell(
     path.write_text(",".join(SUBMISSION_COLUMNS) + "\n" + "\n".join(rows) + "\n")
     with desk.db.transaction() as session, pytest.raises(service.ImportRejected) as caught:
         service.import_submissions(session, path, actor="t")
-    text = "\n".join(caught.value.problems)
+    text = "\n".join(caught.value.lines())
     assert "row 3: price: out of range" in text
     assert "row 4: date: out of range" in text
     assert "row 5: received_at: out of range" in text

@@ -11,7 +11,9 @@ from rich.table import Table
 
 from metalwire.cli.context import console, fail, print_json, refuse, unit_of_work
 from metalwire.cli.pricing_commands import import_app
+from metalwire.errors import InvalidInput
 from metalwire.indices import service as indices
+from metalwire.indices.definition_rows import import_definition
 from metalwire.markets import service
 from metalwire.markets.real_data import write_import_files
 from metalwire.tabular import ImportRejected, TableError
@@ -34,7 +36,7 @@ def import_market(
     except TableError as exc:
         refuse(exc)
     except ImportRejected as exc:
-        fail("\n".join(exc.problems))
+        fail("\n".join(exc.lines()))
     console.print(f"{added} settlements added, {corrected} corrected, {present} already present")
 
 
@@ -65,13 +67,11 @@ def list_instruments(as_json: JsonOption = False) -> None:
 @index_app.command("define")
 def index_define(file: Path) -> None:
     """Load or update an index definition from YAML or JSON."""
-    if not file.is_file():
-        fail(f"{file}: no such file")
     try:
         with unit_of_work() as session:
-            definition, new = indices.define(session, file.read_text("utf-8"), actor="cli")
-    except indices.IndexError_ as exc:
-        fail(f"{file}: {exc}")
+            definition, new = import_definition(session, file, actor="cli")
+    except InvalidInput as exc:  # every bad field on a line of its own, with the file
+        fail("\n".join(str(problem) for problem in exc.problems))
     console.print(f"{'defined' if new else 'updated'} index {definition.code}")
 
 

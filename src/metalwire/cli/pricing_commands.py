@@ -45,7 +45,7 @@ def import_submissions(
     except TableError as exc:
         refuse(exc)
     except ImportRejected as exc:
-        fail("\n".join(exc.problems))
+        fail("\n".join(exc.lines()))
     console.print(f"{added} submissions added, {present} already present")
 
 

@@ -169,7 +169,7 @@ def import_survey(
     except TableError as exc:
         refuse(exc)
     except ImportRejected as exc:
-        fail("\n".join(exc.problems))
+        fail("\n".join(exc.lines()))
     for code, result in results.items():
         console.print(
             f"{code}: {result.added} returns added, {result.replaced} replaced, "

@@ -67,10 +67,11 @@ from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.markets import arbitrage, windows
 from metalwire.markets import service as markets
+from metalwire.markets.data_rows import MARKET_COLUMNS
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.markets.normalization import DEFAULT_COEFFICIENTS, adjustment_for
 from metalwire.markets.real_data import write_import_files
-from metalwire.markets.service import MARKET_COLUMNS, InstrumentSpec
+from metalwire.markets.service import InstrumentSpec
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.schemas import SubmissionIn

@@ -235,6 +235,15 @@ class IndexDefinition(BaseModel):
 
 def parse_definition(text: str) -> IndexDefinition:
     """An index definition from YAML or JSON text; DefinitionError names what is wrong."""
+    try:
+        return IndexDefinition.model_validate(definition_fields(text))
+    except ValidationError as error:
+        raise DefinitionError(_describe(error)) from error
+
+
+def definition_fields(text: str) -> dict[str, Any]:
+    """The fields of a definition as written in YAML or JSON, not yet validated;
+    DefinitionError when the text is no mapping of fields."""
     raw: Any = None
     parsed = False
     if text.lstrip().startswith("{"):
@@ -251,10 +260,7 @@ def parse_definition(text: str) -> IndexDefinition:
             raise DefinitionError(f"not a valid YAML or JSON index definition: {error}") from error
     if not isinstance(raw, dict):
         raise DefinitionError("an index definition is a mapping of fields (code, name, ...)")
-    try:
-        return IndexDefinition.model_validate(raw)
-    except ValidationError as error:
-        raise DefinitionError(_describe(error)) from error
+    return raw
 
 
 def _describe(error: ValidationError) -> str:

@@ -10,7 +10,7 @@ import csv
 from importlib import resources
 from pathlib import Path
 
-from metalwire.markets.service import MARKET_COLUMNS
+from metalwire.markets.data_rows import MARKET_COLUMNS
 
 REAL = "data/real"
 # World Bank Pink Sheet column -> (instrument, unit)

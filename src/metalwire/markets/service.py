@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -20,24 +21,10 @@ from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 from metalwire.db.base import utcnow
 from metalwire.errors import InvalidInput
+from metalwire.importing import read_rows
+from metalwire.markets.data_rows import MARKET_COLUMNS, SettlementRow
 from metalwire.markets.models import Instrument, MarketPrice
-from metalwire.tabular import (
-    ImportRejected,
-    Problems,
-    date_problems,
-    number_problems,
-    parse_date,
-    parse_decimal,
-    read_table,
-)
-
-MARKET_COLUMNS = ("instrument", "date", "settle", "volume", "open_interest", "currency", "unit")
-
-
-SETTLE_LIMIT = Decimal("1e12")  # a settlement, volume or open interest beyond it is a typo
-# Market history reaches further back than the desk's own prices (the World Bank's monthly
-# prices start in 1960).
-FIRST_SETTLEMENT = dt.date(1900, 1, 1)
+from metalwire.tabular import Problems
 
 
 def import_market(
@@ -48,85 +35,31 @@ def import_market(
 
     ``now`` is when the file is loaded (default: the clock): what reads ``as_of`` see from then.
     """
-    rows = read_table(path, MARKET_COLUMNS)
-    problems = Problems()
-    parsed: list[tuple[int, str, dt.date, Decimal, Decimal | None, Decimal | None, str, str]] = []
-    seen: set[tuple[str, dt.date]] = set()
-    for number, cells in rows:
-        code = cells["instrument"].strip()
-        ok = bool(code)
-        if not code:
-            problems.add(number, "instrument", "missing")
-        values: dict[str, object] = {}
-        for name, parse in (
-            ("date", parse_date),
-            ("settle", parse_decimal),
-            ("volume", parse_decimal),
-            ("open_interest", parse_decimal),
-        ):
-            if not cells[name]:
-                if name in ("date", "settle"):
-                    problems.add(number, name, "missing")
-                    ok = False
-                values[name] = None
-                continue
-            try:
-                values[name] = parse(cells[name])
-            except ValueError as exc:
-                problems.add(number, name, str(exc))
-                ok = False
-        day = values.get("date")
-        found = date_problems(
-            "date",
-            day if isinstance(day, dt.date) else None,
-            (now or utcnow()).date(),
-            FIRST_SETTLEMENT,
-        )
-        for name in ("settle", "volume", "open_interest"):
-            value = values.get(name)
-            found += number_problems(
-                name, value if isinstance(value, Decimal) else None, SETTLE_LIMIT
-            )
-        for name, message in found:
-            problems.add(number, name, message)
-            ok = False
-        if cells["currency"] not in KNOWN_CURRENCIES:
-            problems.add(number, "currency", f"unknown currency {cells['currency']!r}")
-            ok = False
-        if cells["unit"] not in KNOWN_UNITS:
-            problems.add(number, "unit", f"unknown unit {cells['unit']!r}")
-            ok = False
-        if ok and (code, values["date"]) in seen:
-            problems.add(
-                number, "date", f"{code} already has a row for {values['date']} in this file"
-            )
-            ok = False
-        if ok:
-            seen.add((code, values["date"]))  # type: ignore[arg-type]
-            parsed.append(
-                (
-                    number,
-                    code,
-                    values["date"],
-                    values["settle"],  # type: ignore[arg-type]
-                    values["volume"],
-                    values["open_interest"],
-                    cells["currency"],
-                    cells["unit"],
-                )
-            )
     instruments = {i.code: i for i in session.scalars(select(Instrument))}
-    for number, code, *_, currency, unit in parsed:
-        known = instruments.get(code)
-        if known is not None and (known.currency, known.unit) != (currency, unit):
-            problems.add(
-                number,
-                "unit",
-                f"{code} is quoted in {known.currency}/{known.unit}, not {currency}/{unit}",
-            )
-    if problems:
-        problems.items.sort(key=lambda p: int(p.split(":")[0].removeprefix("row ")))
-        raise ImportRejected(str(path), problems.items)
+
+    def check(rows: Sequence[tuple[int, SettlementRow]], problems: Problems) -> None:
+        seen: set[tuple[str, dt.date]] = set()
+        for number, row in rows:
+            if (row.instrument, row.date) in seen:
+                message = f"{row.instrument} already has a row for {row.date} in this file"
+                problems.add(number, "date", message)
+                continue
+            seen.add((row.instrument, row.date))
+            known = instruments.get(row.instrument)
+            if known is not None and (known.currency, known.unit) != (row.currency, row.unit):
+                problems.add(
+                    number,
+                    "unit",
+                    f"{row.instrument} is quoted in {known.currency}/{known.unit}, "
+                    f"not {row.currency}/{row.unit}",
+                )
+
+    context = {"today": (now or utcnow()).date()}
+    rows = read_rows(path, SettlementRow, MARKET_COLUMNS, context=context, check=check)
+    parsed = [
+        (n, r.instrument, r.date, r.settle, r.volume, r.open_interest, r.currency, r.unit)
+        for n, r in rows
+    ]
     latest: dict[tuple[int, dt.date], MarketPrice] = {}
     known_ids = [instruments[code].id for _, code, *_ in parsed if code in instruments]
     if known_ids:

@@ -31,7 +31,6 @@ from metalwire.accounts.gate import (
     Decision,
     Principal,
     is_readable,
-    is_released,
     may_read_tier,
     released,
 )

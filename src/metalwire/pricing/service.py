@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -46,6 +45,7 @@ from metalwire.catalog.models import (
 from metalwire.catalog.units import UNIT_NAMES, round_price
 from metalwire.db.base import utcnow
 from metalwire.errors import FourEyes, ServiceError
+from metalwire.importing import read_rows
 from metalwire.pricing import engine
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.models import (
@@ -61,6 +61,7 @@ from metalwire.pricing.schemas import (
     VOLUME_LIMIT,
     SubmissionIn,
 )
+from metalwire.pricing.submission_rows import SubmissionRow
 from metalwire.tabular import (
     DAYS_AHEAD,
     FIRST_DATE,
@@ -68,10 +69,6 @@ from metalwire.tabular import (
     Problems,
     date_problems,
     number_problems,
-    parse_date,
-    parse_datetime,
-    parse_decimal,
-    read_table,
 )
 
 # Series whose values the engine assesses from submissions; futures settlements and indices
@@ -259,89 +256,30 @@ def add_submissions(
     return [r.id for r in rows], len(items) - len(rows)
 
 
-def parse_submission_rows(path: Path) -> tuple[list[SubmissionIn], list[int], Problems]:
-    """Read an import file into submissions; every bad cell becomes a problem."""
-    table = read_table(path, SUBMISSION_COLUMNS)
-    problems = Problems()
-    items: list[SubmissionIn] = []
-    numbers: list[int] = []
-    for number, cells in table:
-        values: dict[str, object] = {
-            "series": cells["series"],
-            "contributor": cells["contributor"],
-            "note": cells.get("note", ""),
-        }
-        ok = True
-        parsers = {
-            "date": parse_date,
-            "price": parse_decimal,
-            "low": parse_decimal,
-            "high": parse_decimal,
-            "volume": parse_decimal,
-            "received_at": parse_datetime,
-            "adjustment": parse_decimal,
-        }
-        for name, parse in parsers.items():
-            text = cells.get(name, "")
-            if not text:
-                continue
-            try:
-                values[name] = parse(text)
-            except ValueError as exc:
-                problems.add(number, name, str(exc))
-                ok = False
-        if not cells["date"]:
-            problems.add(number, "date", "missing")
-            ok = False
-        if not cells["series"]:
-            problems.add(number, "series", "missing")
-            ok = False
-        if not cells["contributor"]:
-            problems.add(number, "contributor", "missing")
-            ok = False
-        kinds = {k.value for k in engine.SubmissionKind}
-        if cells["kind"] not in kinds:
-            problems.add(
-                number,
-                "kind",
-                f"unknown kind {cells['kind']!r}; use one of {', '.join(sorted(kinds))}",
-            )
-            ok = False
-        else:
-            values["kind"] = cells["kind"]
-        if ok:
-            try:
-                items.append(SubmissionIn.model_validate(values))
-            except ValidationError as exc:  # e.g. a note or contributor past its length
-                for error in exc.errors():
-                    field_name = ".".join(str(part) for part in error["loc"]) or "row"
-                    problems.add(number, field_name, error["msg"])
-                continue
-            numbers.append(number)
-    return items, numbers, problems
-
-
 def import_submissions(
     session: Session, path: Path, *, actor: str, now: dt.datetime | None = None
 ) -> tuple[int, int]:
     """All-or-nothing import of a CSV/XLSX file: (added, already present)."""
-    items, numbers, problems = parse_submission_rows(path)
-    if items:
-        codes = {i.series for i in items}
+    today = (now or utcnow()).date()
+
+    def check(rows: Sequence[tuple[int, SubmissionIn]], problems: Problems) -> None:
+        codes = {item.series for _, item in rows}
         known = {
             s.code: s
             for s in session.scalars(select(PriceSeries).where(PriceSeries.code.in_(codes)))
         }
-        for item, number in zip(items, numbers, strict=True):
-            for name, message in check_submission(
-                item, known.get(item.series), (now or utcnow()).date()
-            ):
+        for number, item in rows:
+            for name, message in check_submission(item, known.get(item.series), today):
                 problems.add(number, name, message)
-    if problems:
-        problems.items.sort(key=lambda p: int(p.split(":")[0].removeprefix("row ")))
-        raise ImportRejected(str(path), problems.items)
+
+    rows = read_rows(path, SubmissionRow, SUBMISSION_COLUMNS, check=check)
     ids, present = add_submissions(
-        session, items, actor=actor, source=str(path), row_numbers=numbers, now=now
+        session,
+        [item for _, item in rows],
+        actor=actor,
+        source=str(path),
+        row_numbers=[number for number, _ in rows],
+        now=now,
     )
     return len(ids), present
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.audit import record
 from metalwire.db.base import utcnow
+from metalwire.importing import read_rows
 from metalwire.supply.models import Respondent, Survey, SurveyReturn
 from metalwire.supply.reference import province_code, reasons
+from metalwire.supply.return_rows import ReturnRow
 from metalwire.supply.schemas import RETURN_COLUMNS, RETURN_VOLUME_LIMIT, ReturnIn, ReturnsResult
-from metalwire.supply.service import SupplyError, get_survey, panel, parse_period, period_start
-from metalwire.tabular import ImportRejected, Problems, number_problems, parse_decimal, read_table
+from metalwire.supply.service import get_survey, panel, period_start
+from metalwire.tabular import ImportRejected, Problems, number_problems
 
 
 def _check(survey: Survey, item: ReturnIn, known: Respondent | None) -> list[tuple[str, str]]:
@@ -223,63 +223,33 @@ def _update_panel_details(
 
 def import_returns(session: Session, path: Path, *, actor: str) -> dict[str, ReturnsResult]:
     """All-or-nothing import of a survey file (CSV/XLSX): every bad row listed, nothing written."""
-    table = read_table(path, RETURN_COLUMNS)
-    problems = Problems()
-    by_survey: dict[str, list[tuple[int, ReturnIn]]] = {}
     surveys: dict[str, Survey | None] = {}
-    for number, cells in table:
-        code = cells["survey"]
-        if code not in surveys:
-            surveys[code] = get_survey(session, code)
-        if surveys[code] is None:
-            problems.add(number, "survey", f"unknown survey {code!r}")
-            continue
-        values: dict[str, Any] = {k: cells[k] for k in ("period", "respondent", "note")}
-        values.update({k: cells[k] or None for k in ("name", "province", "producer_type")})
-        values["reasons"] = [r.strip() for r in cells["reasons"].split(";") if r.strip()]
-        ok = True
-        for name in ("capacity", "production", "inventory", "forecast_next"):
-            if not cells[name]:
-                if name == "production":
-                    problems.add(number, name, "missing")
-                    ok = False
-                continue
-            try:
-                values[name] = parse_decimal(cells[name])
-            except ValueError as exc:
-                problems.add(number, name, str(exc))
-                ok = False
-        try:
-            parse_period(cells["period"])
-        except SupplyError as exc:
-            problems.add(number, "period", str(exc).split(": ", 1)[1])
-            ok = False
-        if not cells["respondent"]:
-            problems.add(number, "respondent", "missing")
-            ok = False
-        if ok:
-            try:
-                item = ReturnIn.model_validate(values)
-            except ValidationError as exc:  # e.g. a name or note past its length
-                for error in exc.errors():
-                    field_name = ".".join(str(part) for part in error["loc"]) or "row"
-                    problems.add(number, field_name, error["msg"])
-                continue
-            by_survey.setdefault(code, []).append((number, item))
-    # Validate every survey's rows before writing any: one bad row anywhere rejects the file.
-    for code, rows in by_survey.items():
-        survey = surveys[code]
-        assert survey is not None
-        found, _ = _validate(
-            survey,
-            [r for _, r in rows],
-            {r.code: r for r in panel(session, survey)},
-            [n for n, _ in rows],
-        )
-        problems.items.extend(found.items)
-    if problems:
-        problems.items.sort(key=lambda p: int(p.split(":")[0].removeprefix("row ")))
-        raise ImportRejected(str(path), problems.items)
+
+    def check(rows: Sequence[tuple[int, ReturnRow]], problems: Problems) -> None:
+        by_survey: dict[str, list[tuple[int, ReturnRow]]] = {}
+        for number, item in rows:
+            if item.survey not in surveys:
+                surveys[item.survey] = get_survey(session, item.survey)
+            if surveys[item.survey] is None:
+                problems.add(number, "survey", f"unknown survey {item.survey!r}")
+            else:
+                by_survey.setdefault(item.survey, []).append((number, item))
+        # Every survey's rows checked before any is written: one bad row anywhere rejects the file.
+        for code, group in by_survey.items():
+            survey = surveys[code]
+            assert survey is not None
+            found, _ = _validate(
+                survey,
+                [item for _, item in group],
+                {r.code: r for r in panel(session, survey)},
+                [number for number, _ in group],
+            )
+            for problem in found.items:
+                problems.add(problem.row, problem.field, problem.message)
+
+    by_survey: dict[str, list[tuple[int, ReturnRow]]] = {}
+    for number, item in read_rows(path, ReturnRow, RETURN_COLUMNS, check=check):
+        by_survey.setdefault(item.survey, []).append((number, item))
     results: dict[str, ReturnsResult] = {}
     for code, rows in by_survey.items():
         survey = surveys[code]

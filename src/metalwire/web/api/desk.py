@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import Principal, may_act, may_see_drafts
 from metalwire.accounts.models import Scope, User
 from metalwire.catalog.units import plain, round_price
+from metalwire.importing import item_field
 from metalwire.pricing import service
 from metalwire.pricing.models import Assessment
 from metalwire.pricing.schemas import (
@@ -135,18 +136,12 @@ def post_submissions(
     try:
         ids, present = service.add_submissions(session, items, actor=user.email)
     except ImportRejected as exc:
-        params = []
-        for problem in exc.problems:
-            where, name, reason = problem.split(": ", 2)
-            params.append(
-                InvalidParam(
-                    name=f"{int(where.removeprefix('row ')) - 1}.{name}",
-                    location="body",
-                    reason=reason,
-                )
-            )
+        params = [
+            InvalidParam(name=item_field(problem), location="body", reason=problem.message)
+            for problem in exc.problems
+        ]
         raise ProblemError(
-            422, "; ".join(exc.problems), kind="invalid-parameter", invalid_params=params
+            422, "; ".join(exc.lines()), kind="invalid-parameter", invalid_params=params
         ) from None
     return SubmissionsResult(added=len(ids), already_present=present, ids=ids)
 

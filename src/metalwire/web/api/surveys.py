@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal, history_start, may_read_tier, may_read_value
 from metalwire.accounts.models import Scope
+from metalwire.importing import item_field
 from metalwire.pricing.schemas import BATCH_LIMIT
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus, Survey
@@ -233,18 +234,12 @@ def post_returns(
     try:
         return add_returns(session, survey, items, actor=user.email)
     except ImportRejected as exc:
-        params = []
-        for problem in exc.problems:
-            where, name, reason = problem.split(": ", 2)
-            params.append(
-                InvalidParam(
-                    name=f"{int(where.removeprefix('row ')) - 1}.{name}",
-                    location="body",
-                    reason=reason,
-                )
-            )
+        params = [
+            InvalidParam(name=item_field(problem), location="body", reason=problem.message)
+            for problem in exc.problems
+        ]
         raise ProblemError(
-            422, "; ".join(exc.problems), kind="invalid-parameter", invalid_params=params
+            422, "; ".join(exc.lines()), kind="invalid-parameter", invalid_params=params
         ) from None
 
 

@@ -124,7 +124,7 @@ def upload_submissions(
                 )
         except ImportRejected as exc:
             return _submissions_page(
-                request, status_code=422, upload_errors=exc.problems, upload_name=name
+                request, status_code=422, upload_errors=exc.lines(), upload_name=name
             )
         except TableError as exc:
             # The message names the temporary copy; the analyst knows the file by its own name.
@@ -218,7 +218,7 @@ def add_submission(
                 )
             return _stored(len(ids), present)
         except ImportRejected as exc:
-            for problem in exc.problems:  # "row 1: FIELD: message": one row, so the field says it
-                _, name, reason = problem.split(": ", 2)
-                failure.add(name if name in failure.values else "", reason)
+            for problem in exc.problems:  # one row: the field says where
+                name = problem.field or ""
+                failure.add(name if name in failure.values else "", problem.message)
     return _submissions_page(request, status_code=422, failure=failure)

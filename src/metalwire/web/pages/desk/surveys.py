@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal, is_released
 from metalwire.accounts.models import Scope
+from metalwire.errors import Located
 from metalwire.supply import published, returns
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
@@ -123,7 +124,9 @@ def _surveys_page(
     with request_session(request) as session:
         surveys = supply.list_surveys(session)
         rows = [
-            SurveyRow(s, len(supply.panel(session, s)), published.latest_period(session, s, as_of=now))
+            SurveyRow(
+                s, len(supply.panel(session, s)), published.latest_period(session, s, as_of=now)
+            )
             for s in surveys
         ]
         chosen = _chosen(session, survey, period)
@@ -180,7 +183,7 @@ def _chosen_period(failure: FormFailure) -> None:
             failure.refused(exc)
 
 
-def foreign_rows(request: Request, path: Path, survey: str, period: str) -> list[str]:
+def foreign_rows(request: Request, path: Path, survey: str, period: str) -> list[Located]:
     """Rows of another survey or period than the form names: the wrong file, refused whole."""
     problems = Problems()
     for number, cells in read_table(path, RETURN_COLUMNS):
@@ -245,7 +248,7 @@ def upload_returns(
             return _surveys_page(
                 request,
                 status_code=422,
-                upload_errors=exc.problems,
+                upload_errors=exc.lines(),
                 upload_name=name,
                 survey=code,
                 period=month,
