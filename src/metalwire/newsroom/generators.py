@@ -360,13 +360,13 @@ class _Production:
         )
 
     def qty(self, value: Decimal, *, signed: bool = False) -> str:
-        return ph.quantity(ph.number(value, signed=signed), self.unit, self.lang)
+        return ph.quantity(ph.number(value, self.lang, signed=signed), self.unit, self.lang)
 
     def join(self, items: Sequence[str]) -> str:
         return ph.join(items, self.lang)
 
     def smelters(self, n: int) -> str:
-        return f"{n}家冶炼厂" if self.zh else ph.count(n, "smelter")
+        return f"{ph.integer(n, self.lang)}家冶炼厂" if self.zh else ph.count(n, "smelter")
 
     def reason_name(self, code: str) -> str:
         known = reasons().get(code)
@@ -411,7 +411,7 @@ class _Production:
         flat = self.direction == "flat"
         return self.stat(
             "mom_pct",
-            ph.percent(self.mom_pct if flat else abs(self.mom_pct), signed=flat),
+            ph.percent(self.mom_pct if flat else abs(self.mom_pct), self.lang, signed=flat),
             "Production, change MoM",
             "产量环比变化",
         )
@@ -419,7 +419,7 @@ class _Production:
     def inventory_pct_text(self) -> str:
         assert self.inventory_pct is not None
         approx = ph.approximate_percent(self.inventory_pct, self.lang)
-        exact = ph.percent(self.inventory_pct, signed=True)
+        exact = ph.percent(self.inventory_pct, self.lang, signed=True)
         return self.stat(
             "inventory_change_pct",
             approx,
@@ -441,7 +441,7 @@ class _Production:
     def stock_reason_who(self, reason: _Reason) -> str:
         return self.stat(
             f"reasons[{reason.code}].respondents",
-            str(reason.respondents),
+            ph.integer(reason.respondents, self.lang),
             f"Smelters citing {self.reason_name(reason.code)}",
             f"提及{self.reason_name(reason.code)}的冶炼厂数量",
         )
@@ -450,7 +450,7 @@ class _Production:
         assert self.inventory_pct is not None
         return self.stat(
             "inventory_change_pct",
-            ph.percent(self.inventory_pct, signed=True),
+            ph.percent(self.inventory_pct, self.lang, signed=True),
             f"Smelter inventory change vs the end of {self.previous_month}",
             "冶炼厂库存较上月末变化",
         )
@@ -637,7 +637,7 @@ class _Production:
             code = first_line.get("name", first_name)
             share_text = self.stat(
                 f"by_province[{code}].share",
-                ph.percent(_dec(first_line["share"]) or Decimal(0)),
+                ph.percent(_dec(first_line["share"]) or Decimal(0), self.lang),
                 f"{names[0]}, share of output",
                 f"{names[0]}产量占比",
             )
@@ -680,7 +680,7 @@ class _Production:
         flat = direction == "flat"
         pct = self.stat(
             "yoy_pct",
-            ph.percent(self.yoy_pct if flat else abs(self.yoy_pct), signed=flat),
+            ph.percent(self.yoy_pct if flat else abs(self.yoy_pct), self.lang, signed=flat),
             "Production, change YoY",
             "产量同比变化",
         )
@@ -776,7 +776,7 @@ class _Production:
         pct = (
             self.stat(
                 f"by_producer_type[{name}].change_pct",
-                ph.percent(abs(pct_value)),
+                ph.percent(abs(pct_value), self.lang),
                 f"{self.type_name(name)}, change MoM (%)",
                 f"{self.type_name(name)}环比变化率",
             )
@@ -811,7 +811,7 @@ class _Production:
         )
         count = self.stat(
             f"reasons[{reason.code}].respondents",
-            str(reason.respondents),
+            ph.integer(reason.respondents, self.lang),
             f"Smelters citing {self.reason_name(reason.code)}",
             f"提及{self.reason_name(reason.code)}的冶炼厂数量",
         )
@@ -868,11 +868,16 @@ class _Production:
         n = self.stats.get("imputed_count")
         if not n:
             return None
-        count = self.stat("imputed_count", str(int(n)), "Smelters imputed", "估算冶炼厂数量")
+        count = self.stat(
+            "imputed_count", ph.integer(int(n), self.lang), "Smelters imputed", "估算冶炼厂数量"
+        )
         share_value = _dec(self.stats.get("imputed_share"))
         share = (
             self.stat(
-                "imputed_share", ph.percent(share_value), "Imputed share of output", "估算量占比"
+                "imputed_share",
+                ph.percent(share_value, self.lang),
+                "Imputed share of output",
+                "估算量占比",
             )
             if share_value is not None
             else None
@@ -935,7 +940,7 @@ class _Production:
         value = self.forecast_pct if signed else abs(self.forecast_pct)
         return self.stat(
             "forecast_change_pct",
-            ph.percent(value, signed=signed),
+            ph.percent(value, self.lang, signed=signed),
             "Forecast change vs this month",
             "预测产量较本月变化",
         )
@@ -1078,7 +1083,9 @@ class _Production:
         code = p.series_code
 
         def quote(key: str, value: Decimal, ref: str, en: str, zh: str) -> None:
-            shown = ph.quantity(ph.number(abs(value) if discount else value), unit, self.lang)
+            shown = ph.quantity(
+                ph.number(abs(value) if discount else value, self.lang), unit, self.lang
+            )
             self.facts.add(f"{code}#{key}", shown, "assessment", ref, self.t(en, zh))
 
         discount = p.high_max <= 0 and p.low_min < 0  # every quote a discount: say so
@@ -1091,7 +1098,9 @@ class _Production:
 
         def quote_days() -> str:
             label = self.t("Trading days read", "交易日数")
-            return self.facts.quote(f"{code}#days", str(p.days), "series", p.series_ref, label)
+            return self.facts.quote(
+                f"{code}#days", ph.integer(p.days, self.lang), "series", p.series_ref, label
+            )
 
         # Chinese reads the window ("近5个交易日") before the range, English after it.
         days = quote_days() if self.zh else ""
@@ -1203,7 +1212,7 @@ class _Production:
         loss = a.profit < 0
         amount = self.facts.quote(
             f"arbitrage.{a.kind}.profit",
-            ph.quantity(ph.number(abs(a.profit)), unit, self.lang),
+            ph.quantity(ph.number(abs(a.profit), self.lang), unit, self.lang),
             "arbitrage",
             ref,
             self.t(
@@ -1404,7 +1413,7 @@ class _Daily:
 
     def figure(self, price: PriceFacts, key: str, value: Decimal, en: str, zh: str) -> str:
         """Records one of a price's figures; returns it formatted (unit left to the caller)."""
-        text = ph.number(value)
+        text = ph.number(value, self.lang)
         shown = ph.quantity(text, self.unit(price), self.lang)
         label = f"{self.name(price)}: {self.t(en, zh)}"
         self.facts.add(
@@ -1425,7 +1434,7 @@ class _Daily:
     def pct(self, price: PriceFacts, *, signed: bool = False) -> str:
         assert price.change_pct is not None
         value = price.change_pct if signed else abs(price.change_pct)
-        shown = ph.percent(value, signed=signed)
+        shown = ph.percent(value, self.lang, signed=signed)
         label = f"{self.name(price)}: {self.t('change (%)', '涨跌幅')}"
         self.facts.add(
             f"{price.series_code}#change_pct", shown, "assessment", price.assessment_ref, label
@@ -1435,7 +1444,7 @@ class _Daily:
     def change(self, price: PriceFacts, *, signed: bool = False) -> str:
         assert price.change is not None
         value = price.change if signed else abs(price.change)
-        text = ph.number(value, signed=signed)
+        text = ph.number(value, self.lang, signed=signed)
         label = f"{self.name(price)}: {self.t('change', '涨跌')}"
         self.facts.add(
             f"{price.series_code}#change",
@@ -1508,7 +1517,7 @@ class _Daily:
             ("new_high", item.new_high, "corrected high", "更正后高值"),
         ):
             label = f"{self.name(item)} {day}: {self.t(en, zh)}"
-            shown = ph.quantity(ph.number(value), unit, self.lang)
+            shown = ph.quantity(ph.number(value, self.lang), unit, self.lang)
             self.facts.add(f"{code}/{item.day.isoformat()}#{key}", shown, "assessment", ref, label)
         old = ph.quantity(ph.value_range(item.old_low, item.old_high, self.lang), unit, self.lang)
         new = ph.quantity(ph.value_range(item.new_low, item.new_high, self.lang), unit, self.lang)
