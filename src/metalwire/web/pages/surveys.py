@@ -33,6 +33,7 @@ from metalwire.accounts.gate import (
     may_read_value,
 )
 from metalwire.catalog.units import price_unit_label
+from metalwire.newsroom import reports
 from metalwire.newsroom import service as newsroom
 from metalwire.supply import service
 from metalwire.supply.models import Survey, SurveyRelease
@@ -387,7 +388,7 @@ def related_report(
 ) -> Report | None:
     """The period's production report, once an editor has published it and its time has come;
     its title is public (the article page shows it to everyone), its body follows the plan."""
-    article = newsroom.get_article(session, newsroom.production_slug(survey, period))
+    article = newsroom.get_article(session, reports.production_slug(survey, period))
     if article is None or not newsroom.is_visible(article, now) or not article.translations:
         return None
     return Report(
