@@ -12,7 +12,7 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, User
 from metalwire.alerts import service
 from metalwire.alerts.models import AlertDelivery
-from metalwire.newsroom import service as newsroom
+from metalwire.newsroom import publishing, reports
 from metalwire.settings import load_settings
 from tests.alerts.conftest import (
     AFTER_RELEASE,
@@ -186,7 +186,7 @@ def test_new_reports_of_a_group_within_the_plan(market: Desk, smtp: Mailbox) -> 
     published_at = AFTER_RELEASE + dt.timedelta(hours=1)
     with db.transaction() as session:
         # The premium series is among its prices: the report is premium.
-        article = newsroom.draft_daily_report(
+        article = reports.draft_daily_report(
             session,
             "precious-metals",
             DAY,
@@ -194,7 +194,7 @@ def test_new_reports_of_a_group_within_the_plan(market: Desk, smtp: Mailbox) -> 
             user=market.analyst,
             now=published_at,
         )
-        newsroom.publish(session, article, user=market.editor, now=published_at)
+        publishing.publish(session, article, user=market.editor, now=published_at)
         slug = article.slug
     settings = mail_settings(db, port)
     early = service.send_alerts(db.sessions, settings, now=published_at - dt.timedelta(minutes=1))

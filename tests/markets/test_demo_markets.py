@@ -238,7 +238,7 @@ def test_a_second_build_adds_nothing(
 
 
 def test_production_reports_quote_the_export_window(built: ScratchDatabase) -> None:
-    from metalwire.newsroom.service import arbitrage_facts
+    from metalwire.newsroom.reports import arbitrage_facts
     from metalwire.supply.service import require_survey
 
     with built.transaction() as session:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from metalwire.newsroom import service
+from metalwire.newsroom import publishing, reports, service
 from metalwire.pricing import service as pricing
 from tests.pricing.conftest import AFTER_RELEASE, DAY, SILVER, Desk
 from tests.pricing.test_api import DEALS, publish
@@ -22,10 +22,10 @@ def test_an_article_quoting_a_corrected_price_says_so_on_the_site_and_in_the_api
 ) -> None:
     publish(desk, SILVER, DAY, DEALS)
     with desk.db.transaction() as session:
-        article = service.draft_daily_report(
+        article = reports.draft_daily_report(
             session, "precious-metals", DAY, actor="t", now=PUBLISHED
         )
-        service.publish(session, article, user=desk.editor, now=PUBLISHED)
+        publishing.publish(session, article, user=desk.editor, now=PUBLISHED)
         slug = article.slug
     app.state.clock = lambda: PUBLISHED + dt.timedelta(hours=1)
     assert client.get(f"/api/v1/articles/{slug}").json()["corrected_since"] == []
@@ -56,7 +56,7 @@ def test_an_article_quoting_a_corrected_price_says_so_on_the_site_and_in_the_api
         before = service.get_article(session, slug)
         assert before is not None
         revision = max(t.revision for t in before.translations)
-        service.draft_daily_report(
+        reports.draft_daily_report(
             session,
             "precious-metals",
             DAY,

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from babel.dates import get_month_names
 
 from metalwire.newsroom import phrasing as ph
 from metalwire.newsroom.generators import (
@@ -265,9 +266,10 @@ def report(
 # --- reading a draft ----------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_MONTHS = "|".join(ph.MONTHS_EN)
+_MONTHS_EN = list(get_month_names("wide", locale="en_US").values())
+_MONTHS = "|".join(_MONTHS_EN)
 _DATE_EN = re.compile(
-    rf"\b(?:{_MONTHS}|{'|'.join(m[:3] for m in ph.MONTHS_EN)})(?: \d{{1,2}},)? \d{{4}}"
+    rf"\b(?:{_MONTHS}|{'|'.join(m[:3] for m in _MONTHS_EN)})(?: \d{{1,2}},)? \d{{4}}"
 )
 _DATE_ZH = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?")
 
@@ -407,9 +409,14 @@ def test_wording_thresholds(pct: str, direction: str, magnitude: str) -> None:
 
 
 def test_number_and_date_formats() -> None:
-    assert ph.number(Decimal("1397.32")) == "1,397.32"
-    assert ph.number(Decimal("-0.00")) == "0.00"
-    assert ph.number(Decimal(120), signed=True) == "+120"
+    assert ph.number(Decimal("1397.32"), "en") == "1,397.32"
+    assert ph.number(Decimal("1397.320"), "zh") == "1,397.320"
+    assert ph.number(Decimal("-0.00"), "en") == "0.00"
+    assert ph.number(Decimal(120), "en", signed=True) == "+120"
+    assert ph.number(Decimal(0), "en", signed=True) == "0"
+    assert ph.percent(Decimal("-3.55"), "zh", signed=True) == "-3.55%"
+    assert ph.percent(Decimal("0.20"), "en", signed=True) == "+0.20%"
+    assert ph.integer(1500, "en") == "1500"
     assert ph.quantity("1,397.32", "mt", "en") == "1,397.32 mt"
     assert ph.quantity("1,397.32", "吨", "zh") == "1,397.32吨"
     assert ph.value_range(Decimal(30), Decimal(50), "en") == "30-50"
@@ -417,10 +424,14 @@ def test_number_and_date_formats() -> None:
     assert ph.value_range(Decimal(-20), Decimal(10), "zh") == "-20至10"
     assert ph.month_year("2025-10", "en") == "October 2025"
     assert ph.month_year("2025-10", "zh") == "2025年10月"
+    assert ph.month_name("2025-10", "en") == "October"
+    assert ph.month_name("2025-10", "zh") == "10月"
     assert ph.shift_period("2025-12", 1) == "2026-01"
     assert ph.shift_period("2025-01", -1) == "2024-12"
     assert ph.format_date(date(2025, 10, 31), "en", short=True) == "Oct 31, 2025"
+    assert ph.format_date(date(2025, 10, 31), "en") == "October 31, 2025"
     assert ph.format_date(date(2025, 10, 31), "zh") == "2025年10月31日"
+    assert ph.format_date(date(2025, 10, 31), "zh", short=True) == "2025年10月31日"
     assert ph.title_case("smelter inventories fell nearly 50% amid export orders") == (
         "Smelter Inventories Fell Nearly 50% amid Export Orders"
     )

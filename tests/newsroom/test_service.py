@@ -21,7 +21,7 @@ from metalwire.accounts.gate import Principal, is_readable
 from metalwire.accounts.models import Role, User
 from metalwire.catalog.models import Tier
 from metalwire.demo.newsroom import build_newsroom
-from metalwire.newsroom import search, service
+from metalwire.newsroom import editing, publishing, reports, search, service, teaser
 from metalwire.newsroom.generators import Draft, Fact
 from metalwire.newsroom.models import (
     Article,
@@ -191,7 +191,7 @@ def note(
     en: tuple[str, str, str] = ("Silver output falls", "Output fell.", "Henan smelters cut."),
     zh: tuple[str, str, str] = ("白银产量下降", "产量下降。", "河南冶炼厂减产。"),
     group: str | None = "precious-metals",
-) -> service.ArticleInput:
+) -> editing.ArticleInput:
     fact = Fact(
         "production",
         "1,397.32 mt",
@@ -199,7 +199,7 @@ def note(
         "AG-OUT/2025-10/v1#production",
         "Production",
     )
-    return service.ArticleInput(
+    return editing.ArticleInput(
         slug=slug,
         kind=ArticleKind.NOTE,
         tier=tier,
@@ -213,13 +213,13 @@ def note(
 def store_and_publish(
     db: ScratchDatabase,
     desk: Desk,
-    data: service.ArticleInput,
+    data: editing.ArticleInput,
     *,
     publish_at: dt.datetime | None = NOW - dt.timedelta(hours=2),
 ) -> None:
     """Store a hand-made article and (unless ``publish_at`` is None) publish it."""
     with db.transaction() as session:
-        article, _ = service.store_article(
+        article, _ = editing.store_article(
             session,
             data,
             actor=desk.analyst.email,
@@ -227,7 +227,7 @@ def store_and_publish(
             now=NOW - dt.timedelta(hours=3),
         )
         if publish_at is not None:
-            service.publish(
+            publishing.publish(
                 session,
                 article,
                 user=desk.editor,
@@ -317,7 +317,7 @@ def found(
 
 def test_production_report_is_drafted_from_the_release_in_both_languages(market: Market) -> None:
     with market.db.transaction() as session:
-        article = service.draft_production_report(
+        article = reports.draft_production_report(
             session,
             SURVEY,
             PERIOD,
@@ -346,7 +346,7 @@ def test_production_report_is_drafted_from_the_release_in_both_languages(market:
         )
         # The premium figures are in the body, never in the public title and summary.
         for fact in premium:
-            assert not service.figures(fact["value"]) & service.figures(en.title + " " + en.summary)
+            assert not teaser.figures(fact["value"]) & teaser.figures(en.title + " " + en.summary)
         assert "<p>" in en.body_html and "<script" not in en.body_html
         # The survey is free: its figures make the public summary in both languages.
         assert "%" in en.summary and "%" in zh.summary and "订阅" not in zh.summary
@@ -355,7 +355,7 @@ def test_production_report_is_drafted_from_the_release_in_both_languages(market:
         )
         assert texts == 2
         # Drafting again from the same data changes nothing.
-        again = service.draft_production_report(
+        again = reports.draft_production_report(
             session,
             SURVEY,
             PERIOD,
@@ -370,7 +370,7 @@ def test_a_premium_surveys_figures_stay_out_of_the_public_teaser(market: Market)
     with market.db.transaction() as session:
         supply.require_survey(session, SURVEY).tier = Tier.PREMIUM
     with market.db.transaction() as session:
-        article = service.draft_production_report(session, SURVEY, PERIOD, actor="t", now=NOW)
+        article = reports.draft_production_report(session, SURVEY, PERIOD, actor="t", now=NOW)
         assert article.tier is Tier.PREMIUM
         for lang in ("en", "zh"):
             version = service.translation(article, lang)
@@ -388,33 +388,33 @@ def test_a_premium_surveys_figures_stay_out_of_the_public_teaser(market: Market)
 def test_reports_need_released_data_and_a_writer(market: Market) -> None:
     with market.db.transaction() as session:
         with pytest.raises(service.NotFound, match="no released statistics"):
-            service.draft_production_report(session, SURVEY, "2025-11", actor="t", now=NOW)
+            reports.draft_production_report(session, SURVEY, "2025-11", actor="t", now=NOW)
         with pytest.raises(service.NotFound, match="no survey"):
-            service.draft_production_report(session, "NOPE", PERIOD, actor="t", now=NOW)
+            reports.draft_production_report(session, "NOPE", PERIOD, actor="t", now=NOW)
         with pytest.raises(service.NotFound, match="no released prices"):
-            service.draft_daily_report(
+            reports.draft_daily_report(
                 session, "precious-metals", dt.date(2026, 11, 26), actor="t", now=NOW
             )
         with pytest.raises(service.NotFound, match="no catalog group"):
-            service.draft_daily_report(session, "unobtainium", DAY, actor="t", now=NOW)
+            reports.draft_daily_report(session, "unobtainium", DAY, actor="t", now=NOW)
         with pytest.raises(service.NewsroomError, match="may not draft"):
-            service.draft_daily_report(
+            reports.draft_daily_report(
                 session, "precious-metals", DAY, actor="t", user=market.reader, now=NOW
             )
     # Before the 11:30 release the day's prices do not exist for a report either.
     with market.db.transaction() as session:
         before = NOW.replace(hour=3, minute=0)
-        article = service.draft_daily_report(
+        article = reports.draft_daily_report(
             session, "precious-metals", NOV_DAYS[1], actor="t", now=before
         )
         assert article.tier is Tier.PREMIUM
         with pytest.raises(service.NotFound, match="no released prices"):
-            service.draft_daily_report(session, "precious-metals", DAY, actor="t", now=before)
+            reports.draft_daily_report(session, "precious-metals", DAY, actor="t", now=before)
 
 
 def test_daily_report_quotes_released_prices_and_the_days_corrections(market: Market) -> None:
     with market.db.transaction() as session:
-        article = service.draft_daily_report(
+        article = reports.draft_daily_report(
             session,
             "precious-metals",
             DAY,
@@ -433,8 +433,8 @@ def test_daily_report_quotes_released_prices_and_the_days_corrections(market: Ma
             assert premium_refs
             for fact in version.facts:
                 if fact["source_ref"] in premium_refs:
-                    public = service.figures(f"{version.title} {version.summary}")
-                    assert not service.figures(fact["value"]) & public, (lang, fact)
+                    public = teaser.figures(f"{version.title} {version.summary}")
+                    assert not teaser.figures(fact["value"]) & public, (lang, fact)
             assert article.data_released_at is not None and article.data_released_at <= NOW
 
 
@@ -444,10 +444,10 @@ def test_daily_report_quotes_released_prices_and_the_days_corrections(market: Ma
 def test_every_text_a_language_version_had_is_kept(desk: Desk) -> None:
     db = desk.db
     with db.transaction() as session:
-        service.store_article(session, note("kept"), actor="a@desk", user=desk.analyst, now=NOW)
+        editing.store_article(session, note("kept"), actor="a@desk", user=desk.analyst, now=NOW)
     changed = note("kept", en=("Silver output falls further", "Output fell.", "Cuts deepen."))
     with db.transaction() as session:
-        article, did = service.store_article(
+        article, did = editing.store_article(
             session, changed, actor="a@desk", user=desk.analyst, now=NOW
         )
         assert did
@@ -458,7 +458,7 @@ def test_every_text_a_language_version_had_is_kept(desk: Desk) -> None:
             (1, "Silver output falls"),
             (2, "Silver output falls further"),
         ]
-        _, again = service.store_article(
+        _, again = editing.store_article(
             session, changed, actor="a@desk", user=desk.analyst, now=NOW
         )
         assert not again
@@ -480,17 +480,17 @@ def test_every_text_a_language_version_had_is_kept(desk: Desk) -> None:
 def test_writers_draft_editors_publish_now_or_later(desk: Desk) -> None:
     db = desk.db
     with db.transaction() as session:
-        article, _ = service.store_article(
+        article, _ = editing.store_article(
             session, note("flow"), actor="a", user=desk.analyst, now=NOW
         )
         with pytest.raises(service.NewsroomError, match="may not publish"):
-            service.publish(session, article, user=desk.analyst, now=NOW)
+            publishing.publish(session, article, user=desk.analyst, now=NOW)
         with pytest.raises(service.NewsroomError, match="in the past"):
-            service.publish(
+            publishing.publish(
                 session, article, user=desk.editor, publish_at=NOW - dt.timedelta(hours=1), now=NOW
             )
         later = NOW + dt.timedelta(hours=2)
-        service.publish(session, article, user=desk.editor, publish_at=later, now=NOW)
+        publishing.publish(session, article, user=desk.editor, publish_at=later, now=NOW)
         assert article.status is ArticleStatus.SCHEDULED
         assert service.effective_status(article, NOW) is ArticleStatus.SCHEDULED
         assert not is_readable(article, NOW)
@@ -499,18 +499,18 @@ def test_writers_draft_editors_publish_now_or_later(desk: Desk) -> None:
         # A scheduled article is changed by an editor only.
         changed = note("flow", en=("Changed", "Changed.", "Changed body."))
         with pytest.raises(service.Conflict, match="an editor must revise"):
-            service.store_article(session, changed, actor="a", user=desk.analyst, now=NOW)
-        _, did = service.store_article(session, changed, actor="e", user=desk.editor, now=NOW)
+            editing.store_article(session, changed, actor="a", user=desk.analyst, now=NOW)
+        _, did = editing.store_article(session, changed, actor="e", user=desk.editor, now=NOW)
         assert did and article.status is ArticleStatus.SCHEDULED
 
 
 def test_an_article_is_never_published_before_its_data(market: Market) -> None:
     with market.db.transaction() as session:
-        article = service.draft_daily_report(session, "precious-metals", DAY, actor="t", now=NOW)
+        article = reports.draft_daily_report(session, "precious-metals", DAY, actor="t", now=NOW)
         assert article.data_released_at is not None
         early = article.data_released_at - dt.timedelta(minutes=5)
         with pytest.raises(service.NewsroomError, match="before the data"):
-            service.publish(
+            publishing.publish(
                 session,
                 article,
                 user=market.desk.editor,
@@ -518,7 +518,7 @@ def test_an_article_is_never_published_before_its_data(market: Market) -> None:
                 now=NOW,
                 allow_past=True,
             )
-        service.publish(session, article, user=market.desk.editor, now=NOW)
+        publishing.publish(session, article, user=market.desk.editor, now=NOW)
         assert is_readable(article, NOW)
 
 

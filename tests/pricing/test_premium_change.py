@@ -64,7 +64,7 @@ def test_the_daily_report_is_not_led_by_a_premium_percentage(desk: Desk) -> None
     from sqlalchemy import select
 
     from metalwire.catalog.models import CatalogGroup
-    from metalwire.newsroom import service as newsroom
+    from metalwire.newsroom import reports
 
     publish(desk, PREMIUM, DAY, [("38", "200"), ("40", "300"), ("42", "150")])
     publish(desk, PREMIUM, NEXT_DAY, [("51", "200"), ("53", "300"), ("55", "150")])
@@ -73,7 +73,7 @@ def test_the_daily_report_is_not_led_by_a_premium_percentage(desk: Desk) -> None
     with desk.db.transaction() as session:
         group = session.scalar(select(CatalogGroup).where(CatalogGroup.code == "precious-metals"))
         assert group is not None
-        data = newsroom.daily_input(session, group, NEXT_DAY, now=LATER)
+        data = reports.daily_input(session, group, NEXT_DAY, now=LATER)
     en, zh = data.drafts["en"], data.drafts["zh"]
     assert "premium" not in en.title.lower() and "Leads Gains" in en.title, en.title
     assert "升贴水" not in zh.title and "领涨" in zh.title, zh.title

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, text
 
 from metalwire.audit import verify_trail
 from metalwire.catalog.models import Tier
-from metalwire.newsroom import service as newsroom
+from metalwire.newsroom import reports
 from metalwire.pricing import service as pricing
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus
@@ -140,7 +140,7 @@ def prepare_survey_release(desk: Desk, tmp_path: Path) -> list[str]:
 def prepare_report_publish(desk: Desk, tmp_path: Path) -> list[str]:
     _released(desk, tmp_path)
     with desk.db.transaction() as session:
-        slug = newsroom.draft_production_report(
+        slug = reports.draft_production_report(
             session, SURVEY, PERIOD, actor=ANALYST, user=desk.analyst
         ).slug
     return ["report", "publish", slug, "--user", EDITOR]

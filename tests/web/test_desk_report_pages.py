@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from metalwire.accounts import service as accounts
+from metalwire.newsroom import reports
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import ArticleStatus
 from metalwire.supply.models import SurveyRelease, SurveyReturn
@@ -164,7 +165,7 @@ def test_analyst_drafts_and_edits_a_report_editor_publishes(
 
 def test_a_publish_time_without_offset_is_shanghai_time(pages: TestClient, market: Market) -> None:
     with market.db.transaction() as session:
-        newsroom.draft_production_report(session, SURVEY, PERIOD, actor="t", now=NOW)
+        reports.draft_production_report(session, SURVEY, PERIOD, actor="t", now=NOW)
     sign_in(pages, market, market.desk.editor.email)
     csrf = token_of(pages, f"/desk/reports/{SLUG}")
     scheduled = pages.post(
@@ -234,7 +235,7 @@ def test_editors_release_a_period_then_its_report_can_be_drafted(
 
 def test_every_desk_form_needs_its_csrf_token(pages: TestClient, market: Market) -> None:
     with market.db.transaction() as session:
-        newsroom.draft_production_report(session, SURVEY, PERIOD, actor="t", now=NOW)
+        reports.draft_production_report(session, SURVEY, PERIOD, actor="t", now=NOW)
     sign_in(pages, market, market.desk.editor.email)
     token_of(pages, "/desk/reports")  # the cookie is set; the forms below leave the field out
     posts = [

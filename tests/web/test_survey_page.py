@@ -14,6 +14,8 @@ from metalwire.accounts.models import Role, User
 from metalwire.catalog.models import Tier
 from metalwire.i18n import translations
 from metalwire.newsroom import service as newsroom
+from metalwire.newsroom.publishing import publish
+from metalwire.newsroom.reports import draft_production_report
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus
 from metalwire.supply.returns import add_returns
@@ -212,7 +214,7 @@ def test_a_revision_is_marked_and_the_report_linked_once_published(
         service.release(
             session, survey, "2025-10", status=ReleaseStatus.FINAL, user=editor, now=later
         )
-        article = newsroom.draft_production_report(
+        article = draft_production_report(
             session, CODE, "2025-10", actor=editor.email, user=editor, now=later
         )
         slug = article.slug
@@ -223,7 +225,7 @@ def test_a_revision_is_marked_and_the_report_linked_once_published(
     assert "Versions of this period" in html and "5,700.00" in html  # the earlier one kept
     assert f"/articles/{slug}" not in html  # a draft is not a report yet
     with db.transaction() as session:
-        newsroom.publish(session, newsroom.require_article(session, slug), user=editor, now=later)
+        publish(session, newsroom.require_article(session, slug), user=editor, now=later)
     assert f'<a href="/articles/{slug}">' in client.get(URL).text
 
 
@@ -244,14 +246,14 @@ def test_the_entry_page_carries_the_headline_figures_and_the_report(
     assert f'<a href="/surveys/{CODE}">Silver ingot output</a>' in html
     assert "5,700.00 mt" in html and "▼ -5.00%" in html  # October, and its fall from September
     with db.transaction() as session:
-        article = newsroom.draft_production_report(
+        article = draft_production_report(
             session, CODE, "2025-10", actor=editor.email, user=editor, now=AFTER_OCT
         )
         slug = article.slug
     assert f"/articles/{slug}" not in client.get("/entry/silver").text  # a draft
     with db.transaction() as session:
         article = newsroom.require_article(session, slug)
-        newsroom.publish(session, article, user=editor, now=AFTER_OCT)
+        publish(session, article, user=editor, now=AFTER_OCT)
     reports = client.get("/entry/silver").text.split('class="entry-reports"')[1]
     assert f'<a href="/articles/{slug}">' in reports
     zh = client.get("/entry/silver", params={"lang": "zh"}).text

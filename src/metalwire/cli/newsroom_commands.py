@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.models import User
 from metalwire.cli.context import console, err_console, fail, print_json, refuse, unit_of_work
 from metalwire.db.base import utcnow
-from metalwire.newsroom import service
+from metalwire.newsroom import publishing, reports, service
 from metalwire.newsroom.models import Article
 from metalwire.pricing.service import PricingError, users_by_email
 
@@ -75,7 +75,7 @@ def _run(
             article = draft(session, acting.email if acting else "cli", acting, now)
             if publish:
                 assert acting is not None
-                service.publish(session, article, user=acting, now=now)
+                publishing.publish(session, article, user=acting, now=now)
             view = service.article_view(article, lang, None, now)
             state = (
                 f"{article.slug}: {view['status']}, revision {view['revision']} ({view['lang']})"
@@ -101,7 +101,7 @@ def report_production(
     """The monthly production report of a released survey period."""
 
     def draft(session: Session, actor: str, acting: User | None, now: dt.datetime) -> Article:
-        return service.draft_production_report(
+        return reports.draft_production_report(
             session, survey, period, actor=actor, user=acting, now=now
         )
 
@@ -120,7 +120,7 @@ def report_daily(
     """A catalog group's daily price report: the day's released prices and corrections."""
 
     def draft(session: Session, actor: str, acting: User | None, now: dt.datetime) -> Article:
-        return service.draft_daily_report(
+        return reports.draft_daily_report(
             session, group, date.date(), actor=actor, user=acting, now=now
         )
 
@@ -143,7 +143,9 @@ def report_publish(
     try:
         with unit_of_work() as session:
             article = service.require_article(session, slug)
-            service.publish(session, article, user=users_by_email(session, user), publish_at=when)
+            publishing.publish(
+                session, article, user=users_by_email(session, user), publish_at=when
+            )
             assert article.publish_at is not None
             line = f"{slug}: {article.status.value} at {article.publish_at:%Y-%m-%d %H:%M} UTC"
     except (service.NewsroomError, PricingError) as exc:

@@ -2,7 +2,7 @@
 price reports, drafted by the analyst and published by the editor through the report service.
 
 Nothing writes an article directly: each report is drafted from the released data
-(``newsroom.service``) and published at the time its data was released, so the site's back
+(``newsroom.reports``) and published at the time its data was released, so the site's back
 catalogue reads as if the desk had written each report the day its figures came out.
 
 Rerunnable: a report whose data has not changed is left alone; a published report whose data
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import is_readable
 from metalwire.accounts.models import User
 from metalwire.catalog.models import CatalogGroup
-from metalwire.newsroom import service
+from metalwire.newsroom import publishing, reports, service
 from metalwire.newsroom.models import Article
 from metalwire.supply import service as supply
 from metalwire.supply.published import published_history
@@ -47,20 +47,20 @@ def _write_and_publish(
         article = draft(editor)
     if is_readable(article, now):
         return article, False
-    service.publish(
+    publishing.publish(
         session, article, user=editor, publish_at=article.data_released_at, now=now, allow_past=True
     )
     return article, True
 
 
 def _production(session: Session, code: str, period: str, now: dt.datetime, user: User) -> Article:
-    return service.draft_production_report(
+    return reports.draft_production_report(
         session, code, period, actor=user.email, user=user, now=now
     )
 
 
 def _daily(session: Session, code: str, day: dt.date, now: dt.datetime, user: User) -> Article:
-    return service.draft_daily_report(session, code, day, actor=user.email, user=user, now=now)
+    return reports.draft_daily_report(session, code, day, actor=user.email, user=user, now=now)
 
 
 def build_newsroom(

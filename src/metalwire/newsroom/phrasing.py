@@ -6,6 +6,11 @@ Chinese follows Chinese financial writing: the same digits and separators ("1,39
 written straight after the number ("30-50元/吨"), dates as "2025年10月31日", lists joined with
 "、" and a final "和".
 
+Every number and date goes through Babel in the draft's locale (the site's: ``web/i18n.py``).
+Where CLDR's standard form is not the house style, an explicit pattern keeps the house style:
+figures keep the decimals they were published with (``#,##0.00`` for "1,397.32"), counts are
+not grouped ("1500 smelters"), a month alone is "October" / "10月".
+
 Wording thresholds (one place, so every generator reads a change the same way):
 
 * ``FLAT_BELOW`` (0.5 %): a change smaller than this is "held steady" / "基本持平". Survey
@@ -26,7 +31,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Literal
+
+from babel.core import Locale
+from babel.dates import format_date as babel_date
+from babel.dates import format_skeleton
+from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 
 Lang = Literal["en", "zh"]
 Direction = Literal["up", "down", "flat"]
@@ -38,20 +49,11 @@ LARGE_ABOVE = Decimal(10)
 APPROXIMATE_FROM = Decimal(10)
 APPROXIMATE_STEP = Decimal(5)
 
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+# The site's locales (web/i18n.py): numbers and dates read as on the pages.
+_LOCALES: dict[Lang, str] = {"en": "en_US", "zh": "zh_Hans_CN"}
+# A month named alone: CLDR's stand-alone wide month in English; Chinese writes the number
+# ("10月", not "十月").
+_MONTH_ALONE: dict[Lang, str] = {"en": "LLLL", "zh": "M月"}
 
 # Headline words English keeps lower case unless first (AP/Chicago style, the trade's usage).
 _MINOR_WORDS = frozenset(
@@ -92,16 +94,43 @@ def magnitude(pct: Decimal) -> Magnitude:
 # --- numbers ------------------------------------------------------------------------------------
 
 
-def number(value: Decimal, *, signed: bool = False) -> str:
+@cache
+def _locale(lang: Lang) -> Locale:
+    return Locale.parse(_LOCALES[lang])
+
+
+@cache
+def _pattern(places: int, *, plus: bool, percent: bool) -> NumberPattern:
+    # Parsed once per shape: a daily report formats a few hundred figures.
+    digits = "#,##0" + ("." + "0" * places if places else "") + ("%" if percent else "")
+    return parse_pattern(f"+{digits};-{digits}" if plus else digits)
+
+
+def _places(value: Decimal) -> int:
+    """The decimals a figure was published with (1397.320 has three; 1E+3 none)."""
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def number(value: Decimal, lang: Lang, *, signed: bool = False) -> str:
     """'1,397.32', keeping the decimals the figure was published with; '+120' when signed."""
     if value == 0:
         value = abs(value)  # no "-0.00" from a negative zero
-    text = f"{value:,f}"
-    return f"+{text}" if signed and value > 0 else text
+    pattern = _pattern(_places(value), plus=signed and value > 0, percent=False)
+    return format_decimal(value, format=pattern, locale=_locale(lang))
 
 
-def percent(value: Decimal, *, signed: bool = False) -> str:
-    return f"{number(value, signed=signed)}%"
+def percent(value: Decimal, lang: Lang, *, signed: bool = False) -> str:
+    """'3.55%' for 3.55 (the figure is already in per cent); '+0.20%' when signed."""
+    if value == 0:
+        value = abs(value)
+    pattern = _pattern(_places(value), plus=signed and value > 0, percent=True)
+    return format_percent(value.scaleb(-2), format=pattern, locale=_locale(lang))
+
+
+def integer(n: int, lang: Lang) -> str:
+    """A count as the desk writes it: digits without grouping ('5', '1500')."""
+    return format_decimal(n, format="0", locale=_locale(lang))
 
 
 def quantity(text: str, unit: str, lang: Lang) -> str:
@@ -113,22 +142,21 @@ def quantity(text: str, unit: str, lang: Lang) -> str:
 
 def value_range(low: Decimal, high: Decimal, lang: Lang) -> str:
     """'30-50'; one value when low equals high; 'to' / '至' when a hyphen would read as a sign."""
+    first, last = number(low, lang), number(high, lang)
     if low == high:
-        return number(low)
+        return first
     if low < 0 or high < 0:
-        return (
-            f"{number(low)}至{number(high)}" if lang == "zh" else f"{number(low)} to {number(high)}"
-        )
-    return f"{number(low)}-{number(high)}"
+        return f"{first}至{last}" if lang == "zh" else f"{first} to {last}"
+    return f"{first}-{last}"
 
 
 def approximate_percent(value: Decimal, lang: Lang) -> str:
     """The size of a change (sign dropped) in the rounded wording the module docstring sets."""
     size = abs(value)
     if size < APPROXIMATE_FROM:
-        return percent(size)
+        return percent(size, lang)
     target = (size / APPROXIMATE_STEP).quantize(Decimal(1), ROUND_HALF_UP) * APPROXIMATE_STEP
-    shown = percent(target)
+    shown = percent(target, lang)
     if size == target:
         return shown
     if size < target:
@@ -157,23 +185,20 @@ def shift_period(period: str, months: int) -> str:
 
 def month_name(period: str, lang: Lang) -> str:
     """'October' / '10月' (the year is understood from the context)."""
-    _, month = parse_period(period)
-    return f"{month}月" if lang == "zh" else MONTHS_EN[month - 1]
+    year, month = parse_period(period)
+    return babel_date(date(year, month, 1), _MONTH_ALONE[lang], locale=_locale(lang))
 
 
 def month_year(period: str, lang: Lang) -> str:
     """'October 2025' / '2025年10月'."""
     year, month = parse_period(period)
-    return f"{year}年{month}月" if lang == "zh" else f"{MONTHS_EN[month - 1]} {year}"
+    return format_skeleton("yMMMM", date(year, month, 1), locale=_locale(lang))
 
 
 def format_date(day: date, lang: Lang, *, short: bool = False) -> str:
     """'October 31, 2025' ('Oct 31, 2025' when short, as datelines and headlines write it) /
     '2025年10月31日'."""
-    if lang == "zh":
-        return f"{day.year}年{day.month}月{day.day}日"
-    name = MONTHS_EN[day.month - 1]
-    return f"{name[:3] if short else name} {day.day}, {day.year}"
+    return babel_date(day, "medium" if short else "long", locale=_locale(lang))
 
 
 # --- words --------------------------------------------------------------------------------------
@@ -194,7 +219,7 @@ def join(items: Sequence[str], lang: Lang) -> str:
 
 def count(n: int, singular: str, plural: str | None = None) -> str:
     """English count with its noun: '1 smelter', '3 smelters'."""
-    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+    return f"{integer(n, 'en')} {singular if n == 1 else plural or singular + 's'}"
 
 
 def capitalize(text: str) -> str:

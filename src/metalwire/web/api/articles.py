@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 from metalwire.accounts.gate import is_readable
 from metalwire.accounts.models import Scope
 from metalwire.db.base import utcnow
-from metalwire.newsroom import search, service
+from metalwire.newsroom import publishing, reports, search, service
 from metalwire.supply.schemas import PERIOD_PATTERN
 from metalwire.tabular import Window, date_problems
 from metalwire.web.access import access
@@ -256,12 +256,12 @@ def post_report(
     try:
         if kind == "production":
             assert body.survey is not None and body.period is not None
-            article = service.draft_production_report(
+            article = reports.draft_production_report(
                 session, body.survey, body.period, actor=user.email, user=user, now=now
             )
         else:
             assert body.group is not None and body.date is not None
-            article = service.draft_daily_report(
+            article = reports.draft_daily_report(
                 session, body.group, body.date, actor=user.email, user=user, now=now
             )
     except service.NewsroomError as exc:
@@ -306,7 +306,7 @@ def post_publish(
     user = acting_user(session, principal, Scope.PUBLISH, "publish articles")
     try:
         article = service.require_article(session, slug)
-        service.publish(
+        publishing.publish(
             session,
             article,
             user=user,

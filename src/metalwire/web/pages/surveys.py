@@ -33,6 +33,7 @@ from metalwire.accounts.gate import (
     may_read_tier,
 )
 from metalwire.i18n import fmt_number, translations
+from metalwire.newsroom import reports
 from metalwire.newsroom import service as newsroom
 from metalwire.supply import service
 from metalwire.supply.models import Survey, SurveyRelease
@@ -364,7 +365,7 @@ def related_report(
 ) -> Report | None:
     """The period's production report, once an editor has published it and its time has come;
     its title is public (the article page shows it to everyone), its body follows the plan."""
-    article = newsroom.get_article(session, newsroom.production_slug(survey, period))
+    article = newsroom.get_article(session, reports.production_slug(survey, period))
     if article is None or not is_readable(article, now) or not article.translations:
         return None
     return Report(

@@ -24,7 +24,10 @@ from metalwire.catalog import service as catalog
 from metalwire.newsroom import generators as gen
 from metalwire.newsroom import phrasing as ph
 from metalwire.newsroom import service as newsroom
+from metalwire.newsroom.editing import ArticleInput, store_article
 from metalwire.newsroom.models import Article
+from metalwire.newsroom.publishing import publish
+from metalwire.newsroom.reports import draft_daily_report, draft_production_report
 from metalwire.supply import service as supply
 from metalwire.tabular import parse_date
 from metalwire.web.access import access
@@ -171,11 +174,7 @@ def generate_report(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "draft reports")
-                draft = (
-                    newsroom.draft_production_report
-                    if form == "production"
-                    else newsroom.draft_daily_report
-                )
+                draft = draft_production_report if form == "production" else draft_daily_report
                 article = draft(
                     session, **arguments, actor=user.email, user=user, now=desk_now(request)
                 )
@@ -307,7 +306,7 @@ def _facts_of(stored: Sequence[Mapping[str, Any]]) -> tuple[list[gen.Fact], dict
     return facts, links
 
 
-def edited_input(article: Article, texts: Mapping[str, EditedText]) -> newsroom.ArticleInput:
+def edited_input(article: Article, texts: Mapping[str, EditedText]) -> ArticleInput:
     """The article as stored with new words: its kind, tier, tags, source and facts unchanged,
     so ``store_article`` adds a revision for each language version whose text changed."""
     stored = {t.lang: t for t in article.translations}
@@ -324,7 +323,7 @@ def edited_input(article: Article, texts: Mapping[str, EditedText]) -> newsroom.
             facts=facts,
             tags=[],
         )
-    return newsroom.ArticleInput(
+    return ArticleInput(
         slug=article.slug,
         kind=article.kind,
         tier=article.tier,
@@ -380,7 +379,7 @@ def save_report(
             article = newsroom.require_article(session, slug)
             texts = _edited_texts(failure, [t.lang for t in article.translations])
             if texts is not None:
-                _, changed = newsroom.store_article(
+                _, changed = store_article(
                     session,
                     edited_input(article, texts),
                     actor=user.email,
@@ -434,9 +433,7 @@ def publish_report(
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.PUBLISH, "publish articles")
                 article = newsroom.require_article(session, slug)
-                newsroom.publish(
-                    session, article, user=user, publish_at=when, now=desk_now(request)
-                )
+                publish(session, article, user=user, publish_at=when, now=desk_now(request))
                 done = article.status.value
         except ProblemError as exc:
             if exc.status != 403 or not principal.is_staff:
