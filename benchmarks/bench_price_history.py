@@ -39,7 +39,7 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import upgrade
-from metalwire.demo.build import demo_series
+from metalwire.demo.series import demo_series
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.schemas import SubmissionIn

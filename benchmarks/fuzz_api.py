@@ -46,7 +46,7 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import upgrade
-from metalwire.demo.build import demo_series
+from metalwire.demo.series import demo_series
 from metalwire.reference_data import sync_reference_data
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app

@@ -35,7 +35,8 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import upgrade
-from metalwire.demo.build import build_demo, demo_series
+from metalwire.demo.build import build_demo
+from metalwire.demo.series import demo_series
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.schemas import SubmissionIn
 from metalwire.pricing.service import add_submissions

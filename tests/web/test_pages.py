@@ -50,7 +50,7 @@ def test_healthz_checks_the_database(client: TestClient) -> None:
 
 
 def test_every_series_links_to_a_methodology_page_that_exists(client: TestClient) -> None:
-    from metalwire.demo.build import demo_series
+    from metalwire.demo.series import demo_series
 
     for family in {s.methodology for s in demo_series()}:
         response = client.get(f"/methodology/{family}")

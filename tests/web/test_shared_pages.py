@@ -17,7 +17,7 @@ from metalwire.audit import record
 from metalwire.catalog.models import CatalogEntry, Tier
 from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
-from metalwire.demo.build import demo_series
+from metalwire.demo.series import demo_series
 from metalwire.pricing import service
 from tests.conftest import Desk
 from tests.web.test_price_pages import AFTER, BEFORE, DAY, SILVER, publish

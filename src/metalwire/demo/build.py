@@ -27,12 +27,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,9 +39,11 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.base import utcnow
 from metalwire.demo.anchors import anchor_for
-from metalwire.demo.markets import build_markets, iron_ore_evidence
+from metalwire.demo.iron_ore import iron_ore_evidence
+from metalwire.demo.markets import build_markets
 from metalwire.demo.newsroom import build_newsroom
 from metalwire.demo.prices import EPOCH, SeriesMarket, contributors, daily_levels, day_evidence
+from metalwire.demo.series import DemoSeries, demo_series
 from metalwire.demo.surveys import build_surveys
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.models import Assessment, AssessmentStatus
@@ -80,25 +77,6 @@ APPROVED_AHEAD = 3
 
 # (what is being done, how many done, how many in all); the CLI draws it as a progress bar.
 Progress = Callable[[str, int, int], None]
-
-
-class DemoSeries(SeriesDefinition):
-    """A series definition plus the price level and range width the demo market trades at."""
-
-    model_config = ConfigDict(extra="forbid")
-    level: str
-    spread: str
-
-
-class DemoSeriesFile(BaseModel):
-    series: list[DemoSeries]
-
-
-@lru_cache(maxsize=1)
-def demo_series() -> list[DemoSeries]:
-    text = resources.files("metalwire.demo").joinpath("data/series.yaml").read_text("utf-8")
-    raw: Any = yaml.safe_load(text)
-    return DemoSeriesFile.model_validate(raw).series
 
 
 @dataclass(frozen=True)
