@@ -225,61 +225,12 @@ def _simulate(
     for period in service.period_range(service.shift_period(window[0], -BURN_IN), latest):
         rng = random.Random(f"{seed}:{spec.code}:{period}")
         market = MARKET_PERSISTENCE * market + rng.gauss(0, spec.market_sd)
-        upcoming = service.shift_period(period, 1)
-        # Stocks go abroad only in a month the export window opened (the markets say when).
-        exports = period in export_months
-        month_rows: dict[str, Row] = {}
-        for member in members:
-            if member.joins is not None and period < member.joins:
-                continue
-            # Back to normal after a month that cut output (not after a stock-only event).
-            was = member.event
-            resumes = was is not None and was.left == 1 and was.output < 1
-            if member.event is not None and member.event.left > 1:
-                member.event = _Event(
-                    member.event.kind, member.event.output, 1.0, member.event.left - 1
-                )
-            else:
-                member.event, member.pending = member.pending, None
-            if member.event is None and period not in quiet:
-                member.event = _draw(spec, member, period, rng, planned=False, exports=exports)
-            goes_on = member.event is not None and member.event.left > 1
-            if not goes_on and member.pending is None and upcoming not in quiet:
-                member.pending = _draw(spec, member, upcoming, rng, planned=True)
-            event = member.event
-            production = _rate(spec, member, period, latest, market, member.age)
-            production *= 1 + rng.gauss(0, spec.noise)
-            production *= event.output if event is not None else 1.0
-            production = max(0.0, min(production, _full(member, period)))
-            # The forecast: this month's market carried on, the planned event or the running
-            # one applied, and a little noise of its own (plans are rough).
-            factor = 1.0
-            if goes_on and event is not None:
-                factor = event.output
-            elif member.pending is not None:
-                factor = member.pending.output
-            forecast = _rate(
-                spec, member, upcoming, latest, market * MARKET_PERSISTENCE, member.age + 1
-            )
-            forecast *= factor * (1 + rng.gauss(0, spec.noise / 3))
-            forecast = max(0.0, min(forecast, _full(member, upcoming)))
-            target = production * member.stock_months
-            previous = target if member.stock is None else member.stock
-            stock = (0.6 * previous + 0.4 * target) * (1 + rng.gauss(0, 0.08))
-            stock *= event.stock if event is not None else 1.0
-            member.stock = max(0.0, stock)
-            reasons: list[str] = []
-            if event is not None:
-                reasons.append(event.kind.reason)
-            if member.pending is not None and member.pending.kind.reason not in reasons:
-                reasons.append(member.pending.kind.reason)
-            if resumes and event is None:
-                reasons.append("production-resumption")
-            if member.joins is not None and member.age < len(RAMP_UP):
-                reasons.append("new-capacity")
-            note = "first return" if member.joins == period else ""
-            month_rows[member.code] = Row(production, member.stock, forecast, reasons, note)
-            member.age += 1
+        month = _Month(period, latest, market, quiet, exports=period in export_months)
+        month_rows = {
+            member.code: _member_month(spec, member, month, rng)
+            for member in members
+            if member.joins is None or period >= member.joins
+        }
         if period in in_window:
             rows[period] = month_rows
         if story is not None and period == story[0]:
@@ -291,6 +242,84 @@ def _simulate(
             row.reasons = _coherent(row, last_rows.get(code))
         last_rows = month_rows
     return rows
+
+
+@dataclass(frozen=True)
+class _Month:
+    """What every respondent's month shares: the period, the market factor, whether random
+    events are held back (a story month), whether stocks may go abroad."""
+
+    period: str
+    latest: str
+    market: float
+    quiet: set[str]
+    # Stocks go abroad only in a month the export window opened (the markets say when).
+    exports: bool
+
+    @property
+    def upcoming(self) -> str:
+        return service.shift_period(self.period, 1)
+
+
+def _advance_events(
+    spec: Spec, member: Member, month: _Month, rng: random.Random
+) -> tuple[bool, bool]:
+    """This month's event (one running on, the one planned last month, or a new draw) and next
+    month's planned one; returns whether output resumes after a cut and whether the event goes
+    on into next month."""
+    # Back to normal after a month that cut output (not after a stock-only event).
+    was = member.event
+    resumes = was is not None and was.left == 1 and was.output < 1
+    if member.event is not None and member.event.left > 1:
+        member.event = _Event(member.event.kind, member.event.output, 1.0, member.event.left - 1)
+    else:
+        member.event, member.pending = member.pending, None
+    if member.event is None and month.period not in month.quiet:
+        member.event = _draw(spec, member, month.period, rng, planned=False, exports=month.exports)
+    goes_on = member.event is not None and member.event.left > 1
+    if not goes_on and member.pending is None and month.upcoming not in month.quiet:
+        member.pending = _draw(spec, member, month.upcoming, rng, planned=True)
+    return resumes, goes_on
+
+
+def _member_month(spec: Spec, member: Member, month: _Month, rng: random.Random) -> Row:
+    """A respondent's true output, stocks and forecast for the month, and what it cites."""
+    period, upcoming, latest = month.period, month.upcoming, month.latest
+    resumes, goes_on = _advance_events(spec, member, month, rng)
+    event = member.event
+    production = _rate(spec, member, period, latest, month.market, member.age)
+    production *= 1 + rng.gauss(0, spec.noise)
+    production *= event.output if event is not None else 1.0
+    production = max(0.0, min(production, _full(member, period)))
+    # The forecast: this month's market carried on, the planned event or the running one
+    # applied, and a little noise of its own (plans are rough).
+    factor = 1.0
+    if goes_on and event is not None:
+        factor = event.output
+    elif member.pending is not None:
+        factor = member.pending.output
+    forecast = _rate(
+        spec, member, upcoming, latest, month.market * MARKET_PERSISTENCE, member.age + 1
+    )
+    forecast *= factor * (1 + rng.gauss(0, spec.noise / 3))
+    forecast = max(0.0, min(forecast, _full(member, upcoming)))
+    target = production * member.stock_months
+    previous = target if member.stock is None else member.stock
+    stock = (0.6 * previous + 0.4 * target) * (1 + rng.gauss(0, 0.08))
+    stock *= event.stock if event is not None else 1.0
+    member.stock = max(0.0, stock)
+    reasons: list[str] = []
+    if event is not None:
+        reasons.append(event.kind.reason)
+    if member.pending is not None and member.pending.kind.reason not in reasons:
+        reasons.append(member.pending.kind.reason)
+    if resumes and event is None:
+        reasons.append("production-resumption")
+    if member.joins is not None and member.age < len(RAMP_UP):
+        reasons.append("new-capacity")
+    note = "first return" if member.joins == period else ""
+    member.age += 1
+    return Row(production, member.stock, forecast, reasons, note)
 
 
 def _coherent(row: Row, before: Row | None) -> list[str]:
@@ -331,6 +360,25 @@ def _silver_story(
     now, before = rows[latest], rows.get(previous, {})
     rng = random.Random(f"{seed}:{SILVER}:story:{latest}")
     by_code = {m.code: m for m in members}
+    servicing, stops = _story_stops(by_code, now, before, latest, rng)
+    _story_change(by_code, now, before, servicing, latest, rng)
+    # Lead-zinc smelters in Guangxi, Gansu and Inner Mongolia cut next month: ore grade.
+    _grade_cuts(members, now, "lead-smelter by-product", rng)
+    # Only when the export window opened: nobody ships at a loss.
+    if exports:
+        _story_exports(now, before, {*servicing, *stops}, rng)
+
+
+def _story_stops(
+    by_code: dict[str, Member],
+    now: dict[str, Row],
+    before: dict[str, Row],
+    latest: str,
+    rng: random.Random,
+) -> tuple[list[str], tuple[str, str]]:
+    """Who stops and who runs hard in the story month: the copper smelters going into
+    maintenance (their cut is sized by ``_story_change``), and the stock-taking smelter and the
+    Henan lead smelter whose own stops are told here."""
     main = {"henan", "yunnan", "shandong", "zhejiang"}
     # Kept clear of this month's stops so each of them forecasts a net cut (a stopped smelter
     # forecasts its recovery).
@@ -363,9 +411,20 @@ def _silver_story(
         _add_reason(now[code], "high-profit")
     for code in (*servicing, counting, henan, *keen):
         now[code].scripted = True
-    # The month comes out at the reported change: the copper smelters' cut is what it takes,
-    # within a maintenance month's 30-80 %; the other smelters' output absorbs any remainder
-    # (a few per cent at most, as their noise would).
+    return servicing, (counting, henan)
+
+
+def _story_change(
+    by_code: dict[str, Member],
+    now: dict[str, Row],
+    before: dict[str, Row],
+    servicing: list[str],
+    latest: str,
+    rng: random.Random,
+) -> None:
+    """The month comes out at the reported change: the copper smelters' cut is what it takes,
+    within a maintenance month's 30-80 %; the other smelters' output absorbs any remainder (a
+    few per cent at most, as their noise would)."""
     matched = [c for c in now if c in before]
     target = sum(before[c].production for c in matched) * (1 + SILVER_LATEST_CHANGE)
     total = sum(now[c].production for c in matched)
@@ -381,15 +440,15 @@ def _silver_story(
         scale = min(1.04, max(0.96, (target - fixed) / free_sum))
         for code in free:
             now[code].production = min(now[code].production * scale, _full(by_code[code], latest))
-    # Lead-zinc smelters in Guangxi, Gansu and Inner Mongolia cut next month: ore grade.
-    _grade_cuts(members, now, "lead-smelter by-product", rng)
-    # Exports: this month most smelters sold abroad, leaving stocks nearly sold out. Not those
-    # whose output story is told above: a reason is credited with the whole output change of
-    # whoever cites it, and the fall belongs to maintenance and stock-taking. Only when the
-    # export window opened: nobody ships at a loss.
-    if not exports:
-        return
-    sellers = sorted(c for c in now if c not in (*servicing, counting, henan))
+
+
+def _story_exports(
+    now: dict[str, Row], before: dict[str, Row], told: set[str], rng: random.Random
+) -> None:
+    """This month most smelters sold abroad, leaving stocks nearly sold out. Not those whose
+    output story is told (``told``): a reason is credited with the whole output change of
+    whoever cites it, and the fall belongs to maintenance and stock-taking."""
+    sellers = sorted(c for c in now if c not in told)
     exporters = set(rng.sample(sellers, k=min(len(sellers), round(len(now) * 0.8))))
     for code in sorted(now):
         if code in exporters:
