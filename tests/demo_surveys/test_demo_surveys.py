@@ -15,7 +15,8 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import Tier
-from metalwire.demo.surveys import SPECS, build_surveys
+from metalwire.demo.survey_panels import survey_specs
+from metalwire.demo.surveys import build_surveys
 from metalwire.supply import service
 from metalwire.supply.models import Respondent, Survey, SurveyRelease, SurveyReturn
 from metalwire.supply.published import published_history, published_release, release_versions
@@ -135,7 +136,7 @@ def test_silver_panel_is_smms_and_october_reads_like_the_report(built: ScratchDa
 
 def test_every_survey_has_a_plausible_panel_released_on_schedule(built: ScratchDatabase) -> None:
     expected = service.period_range(FIRST, LATEST)
-    for spec in SPECS:
+    for spec in survey_specs():
         with built.transaction() as session:
             survey = service.require_survey(session, spec.code)
             panel = service.panel(session, survey)
@@ -176,7 +177,7 @@ def test_every_survey_has_a_plausible_panel_released_on_schedule(built: ScratchD
 def test_a_plant_joins_part_way_and_maintenance_shows(built: ScratchDatabase) -> None:
     joined: list[tuple[str, str]] = []
     reasons: set[str] = set()
-    for spec in SPECS:
+    for spec in survey_specs():
         for *_, stats in history(built, spec.code)[1:]:
             joined += [(spec.code, n["respondent"]) for n in stats["new_respondents"]]
             reasons |= {r["code"] for r in stats["reasons"]}
@@ -223,7 +224,8 @@ def test_a_late_return_is_published_as_a_revision_and_the_first_figure_kept(
 
 def test_a_second_build_adds_nothing(own: ScratchDatabase) -> None:
     before = counts(own)
-    assert before["Survey"] == len(SPECS) and before["SurveyRelease"] == len(SPECS) * MONTHS + 1
+    surveys = len(survey_specs())
+    assert before["Survey"] == surveys and before["SurveyRelease"] == surveys * MONTHS + 1
     lines = build(own)
     assert counts(own) == before
     assert all("0 returns added, 0 releases" in line for line in lines), lines
@@ -234,7 +236,7 @@ def test_the_same_seed_builds_the_same_statistics(
 ) -> None:
     """The run's build (``built``) and a second one from scratch (``db``), side by side."""
     build(db)
-    for spec in SPECS:
+    for spec in survey_specs():
         assert history(built, spec.code) == history(db, spec.code), spec.code
 
 
@@ -257,7 +259,7 @@ def test_reasons_follow_the_direction_of_the_change(built: ScratchDatabase) -> N
     directions = reason_moves()
     checked = 0
     with built.transaction() as session:
-        for spec in SPECS:
+        for spec in survey_specs():
             survey = service.require_survey(session, spec.code)
             returns = session.scalars(
                 select(SurveyReturn).where(SurveyReturn.survey_id == survey.id)
@@ -293,7 +295,7 @@ def test_the_forecast_movers_cite_reasons_that_move_output_their_way(
     built: ScratchDatabase,
 ) -> None:
     directions = reason_moves()
-    for spec in SPECS:
+    for spec in survey_specs():
         for period, _, _, stats in history(built, spec.code):
             for side, sign in (("cuts", -1), ("increases", 1)):
                 for mover in stats["forecast_movers"][side]:

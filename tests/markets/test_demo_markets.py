@@ -15,8 +15,11 @@ from sqlalchemy import func, select
 from metalwire.audit import AuditEvent
 from metalwire.catalog.service import get_series
 from metalwire.demo import build as demo_build
+from metalwire.demo import indices as demo_indices
 from metalwire.demo import markets as demo
 from metalwire.demo.anchors import fx_curve
+from metalwire.demo.iron_ore import IRON_ORE_SERIES, iron_ore_evidence
+from metalwire.demo.settlements import SHFE_METALS
 from metalwire.indices import service as indices
 from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets import service as markets
@@ -42,7 +45,7 @@ def build(db: ScratchDatabase, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     def submit(session, books, desk, **kwargs):  # type: ignore[no-untyped-def]
         original(session, books, desk, **kwargs)
         lines.extend(
-            demo.iron_ore_evidence(
+            iron_ore_evidence(
                 session, now=kwargs["now"], seed=kwargs["seed"], days=DAYS, analyst=desk.analyst
             )
         )
@@ -86,7 +89,7 @@ def settles(db: ScratchDatabase, code: str, as_of: dt.datetime = NOW) -> dict[dt
 
 
 def test_settlements_follow_the_published_spot_prices(built: ScratchDatabase) -> None:
-    for metal in demo.SHFE_METALS:
+    for metal in SHFE_METALS:
         spot = mids(built, metal.spot)
         front = settles(built, f"SHFE-{metal.symbol}-FRONT")
         assert len(front) >= 12 and TODAY in front, metal.symbol
@@ -177,20 +180,25 @@ def test_the_demo_indices(built: ScratchDatabase) -> None:
             assert constituent.series is not None
             total, count = composite.base[constituent.code]
             unit = get_series(session, constituent.series).unit  # type: ignore[union-attr]
-            value = Decimal(demo.OUTPUT_T[constituent.code]) * demo.KG_PER_T[unit] * total / count
+            value = (
+                Decimal(demo_indices.OUTPUT_T[constituent.code])
+                * demo_indices.KG_PER_T[unit]
+                * total
+                / count
+            )
             expected = (value / Decimal(10) ** 9).quantize(Decimal("0.01"), ROUND_HALF_UP)
             assert constituent.weight == expected
         sub = indices.view(session, "MW-BASE-METALS-INDEX", as_of=NOW)
-        assert set(sub.definition.codes) == set(demo.BASE_METALS) < set(definition.codes)
+        assert set(sub.definition.codes) == set(demo_indices.BASE_METALS) < set(definition.codes)
         # The iron-ore index is the 62% Fe assessment, date for date.
         ore = indices.view(session, "FE-ORE-62-INDEX", as_of=NOW)
-    published = mids(built, demo.IRON_ORE_SERIES)
+    published = mids(built, IRON_ORE_SERIES)
     assert {p.date: p.value for p in ore.points} == published
 
 
 def test_off_grade_iron_ore_enters_at_its_62_percent_equivalent(built: ScratchDatabase) -> None:
     with built.transaction() as session:
-        series = get_series(session, demo.IRON_ORE_SERIES)
+        series = get_series(session, IRON_ORE_SERIES)
         assert series is not None
         off_grade = list(
             session.scalars(

@@ -39,7 +39,8 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.base import utcnow
 from metalwire.demo.anchors import anchor_for
-from metalwire.demo.markets import build_markets, iron_ore_evidence
+from metalwire.demo.iron_ore import iron_ore_evidence
+from metalwire.demo.markets import build_markets
 from metalwire.demo.newsroom import build_newsroom
 from metalwire.demo.prices import EPOCH, SeriesMarket, contributors, daily_levels, day_evidence
 from metalwire.demo.series import DemoSeries, demo_series
