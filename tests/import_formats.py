@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import Tier
 from metalwire.indices.definition_rows import import_definition
+from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets import service as markets
 from metalwire.markets.data_rows import MARKET_COLUMNS
-from metalwire.markets.models import IndexDefinitionRecord, Instrument, MarketPrice
+from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.pricing import service as pricing
 from metalwire.pricing.models import Submission
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
