@@ -24,6 +24,7 @@ from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.pricing import service as pricing
 from metalwire.pricing.models import Submission
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
+from metalwire.supply import returns as supply_returns
 from metalwire.supply import service as supply
 from metalwire.supply.models import Respondent, SurveyReturn
 from metalwire.supply.schemas import RETURN_COLUMNS
@@ -150,7 +151,7 @@ FORMATS = [
         good=[_return("HN-1", "Henan", "300"), _return("YN-1", "Yunnan", "200")],
         bad=Bad("production", "-5", 3, "must not be negative, got -5"),
         required="production",
-        load=lambda session, path: supply.import_returns(session, path, actor="t"),
+        load=lambda session, path: supply_returns.import_returns(session, path, actor="t"),
         tables=(SurveyReturn, Respondent),
         prepare=_survey,
     ),
