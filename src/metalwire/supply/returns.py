@@ -116,7 +116,31 @@ def _write(
     actor: str,
     source: str,
 ) -> ReturnsResult:
-    new_codes = []
+    new_codes = _join_panel(session, survey, firsts, respondents)
+    for item in items:
+        if item.respondent not in firsts:
+            _update_panel_details(session, survey, respondents[item.respondent], item, actor)
+    session.flush()
+    added, replaced = _store(session, survey, items, respondents, actor)
+    if added or new_codes:
+        record(
+            session,
+            actor=actor,
+            action="add-returns",
+            object_type="survey",
+            object_id=survey.code,
+            after={"source": source, "added": added, "new_respondents": new_codes},
+        )
+    return ReturnsResult(added=added, replaced=replaced, new_respondents=new_codes)
+
+
+def _join_panel(
+    session: Session,
+    survey: Survey,
+    firsts: dict[str, ReturnIn],
+    respondents: dict[str, Respondent],
+) -> list[str]:
+    """New respondents join the panel from their first return; their codes."""
     for code, item in firsts.items():
         respondent = Respondent(
             survey_id=survey.id,
@@ -130,11 +154,18 @@ def _write(
         )
         session.add(respondent)
         respondents[code] = respondent
-        new_codes.append(code)
-    for item in items:
-        if item.respondent not in firsts:
-            _update_panel_details(session, survey, respondents[item.respondent], item, actor)
-    session.flush()
+    return list(firsts)
+
+
+def _store(
+    session: Session,
+    survey: Survey,
+    items: Sequence[ReturnIn],
+    respondents: dict[str, Respondent],
+    actor: str,
+) -> tuple[int, int]:
+    """Each return added, or replacing the respondent's return for that month when it differs
+    (the earlier figures kept in the trail); how many were added and replaced."""
     existing = {
         (r.respondent_id, r.period): r
         for r in session.scalars(
@@ -182,16 +213,7 @@ def _write(
                     after=values,
                 )
                 replaced += 1
-    if added or new_codes:
-        record(
-            session,
-            actor=actor,
-            action="add-returns",
-            object_type="survey",
-            object_id=survey.code,
-            after={"source": source, "added": added, "new_respondents": new_codes},
-        )
-    return ReturnsResult(added=added, replaced=replaced, new_respondents=new_codes)
+    return added, replaced
 
 
 def _update_panel_details(
@@ -221,6 +243,42 @@ def _update_panel_details(
     )
 
 
+def _row_return(number: int, cells: dict[str, str], problems: Problems) -> ReturnIn | None:
+    """A file row as a return; None, with the row's problems added, when it is not one."""
+    values: dict[str, Any] = {k: cells[k] for k in ("period", "respondent", "note")}
+    values.update({k: cells[k] or None for k in ("name", "province", "producer_type")})
+    values["reasons"] = [r.strip() for r in cells["reasons"].split(";") if r.strip()]
+    ok = True
+    for name in ("capacity", "production", "inventory", "forecast_next"):
+        if not cells[name]:
+            if name == "production":
+                problems.add(number, name, "missing")
+                ok = False
+            continue
+        try:
+            values[name] = parse_decimal(cells[name])
+        except ValueError as exc:
+            problems.add(number, name, str(exc))
+            ok = False
+    try:
+        parse_period(cells["period"])
+    except SupplyError as exc:
+        problems.add(number, "period", str(exc).split(": ", 1)[1])
+        ok = False
+    if not cells["respondent"]:
+        problems.add(number, "respondent", "missing")
+        ok = False
+    if not ok:
+        return None
+    try:
+        return ReturnIn.model_validate(values)
+    except ValidationError as exc:  # e.g. a name or note past its length
+        for error in exc.errors():
+            field_name = ".".join(str(part) for part in error["loc"]) or "row"
+            problems.add(number, field_name, error["msg"])
+        return None
+
+
 def import_returns(session: Session, path: Path, *, actor: str) -> dict[str, ReturnsResult]:
     """All-or-nothing import of a survey file (CSV/XLSX): every bad row listed, nothing written."""
     table = read_table(path, RETURN_COLUMNS)
@@ -234,37 +292,8 @@ def import_returns(session: Session, path: Path, *, actor: str) -> dict[str, Ret
         if surveys[code] is None:
             problems.add(number, "survey", f"unknown survey {code!r}")
             continue
-        values: dict[str, Any] = {k: cells[k] for k in ("period", "respondent", "note")}
-        values.update({k: cells[k] or None for k in ("name", "province", "producer_type")})
-        values["reasons"] = [r.strip() for r in cells["reasons"].split(";") if r.strip()]
-        ok = True
-        for name in ("capacity", "production", "inventory", "forecast_next"):
-            if not cells[name]:
-                if name == "production":
-                    problems.add(number, name, "missing")
-                    ok = False
-                continue
-            try:
-                values[name] = parse_decimal(cells[name])
-            except ValueError as exc:
-                problems.add(number, name, str(exc))
-                ok = False
-        try:
-            parse_period(cells["period"])
-        except SupplyError as exc:
-            problems.add(number, "period", str(exc).split(": ", 1)[1])
-            ok = False
-        if not cells["respondent"]:
-            problems.add(number, "respondent", "missing")
-            ok = False
-        if ok:
-            try:
-                item = ReturnIn.model_validate(values)
-            except ValidationError as exc:  # e.g. a name or note past its length
-                for error in exc.errors():
-                    field_name = ".".join(str(part) for part in error["loc"]) or "row"
-                    problems.add(number, field_name, error["msg"])
-                continue
+        item = _row_return(number, cells, problems)
+        if item is not None:
             by_survey.setdefault(code, []).append((number, item))
     # Validate every survey's rows before writing any: one bad row anywhere rejects the file.
     for code, rows in by_survey.items():
