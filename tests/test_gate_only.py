@@ -26,7 +26,7 @@ NOT_VISIBILITY: dict[tuple[str, str], str] = {
     ("newsroom/search.py", "search_articles"): (
         "keyset pagination: the next page starts after the cursor's publish instant"
     ),
-    ("supply/service.py", "release"): (
+    ("supply/service.py", "_check_release_order"): (
         "write-side order: a revision cannot be released before the version it revises"
     ),
     ("alerts/service.py", "_published_since"): (

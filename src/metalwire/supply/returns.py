@@ -116,7 +116,31 @@ def _write(
     actor: str,
     source: str,
 ) -> ReturnsResult:
-    new_codes = []
+    new_codes = _join_panel(session, survey, firsts, respondents)
+    for item in items:
+        if item.respondent not in firsts:
+            _update_panel_details(session, survey, respondents[item.respondent], item, actor)
+    session.flush()
+    added, replaced = _store(session, survey, items, respondents, actor)
+    if added or new_codes:
+        record(
+            session,
+            actor=actor,
+            action="add-returns",
+            object_type="survey",
+            object_id=survey.code,
+            after={"source": source, "added": added, "new_respondents": new_codes},
+        )
+    return ReturnsResult(added=added, replaced=replaced, new_respondents=new_codes)
+
+
+def _join_panel(
+    session: Session,
+    survey: Survey,
+    firsts: dict[str, ReturnIn],
+    respondents: dict[str, Respondent],
+) -> list[str]:
+    """New respondents join the panel from their first return; their codes."""
     for code, item in firsts.items():
         respondent = Respondent(
             survey_id=survey.id,
@@ -130,11 +154,18 @@ def _write(
         )
         session.add(respondent)
         respondents[code] = respondent
-        new_codes.append(code)
-    for item in items:
-        if item.respondent not in firsts:
-            _update_panel_details(session, survey, respondents[item.respondent], item, actor)
-    session.flush()
+    return list(firsts)
+
+
+def _store(
+    session: Session,
+    survey: Survey,
+    items: Sequence[ReturnIn],
+    respondents: dict[str, Respondent],
+    actor: str,
+) -> tuple[int, int]:
+    """Each return added, or replacing the respondent's return for that month when it differs
+    (the earlier figures kept in the trail); how many were added and replaced."""
     existing = {
         (r.respondent_id, r.period): r
         for r in session.scalars(
@@ -182,16 +213,7 @@ def _write(
                     after=values,
                 )
                 replaced += 1
-    if added or new_codes:
-        record(
-            session,
-            actor=actor,
-            action="add-returns",
-            object_type="survey",
-            object_id=survey.code,
-            after={"source": source, "added": added, "new_respondents": new_codes},
-        )
-    return ReturnsResult(added=added, replaced=replaced, new_respondents=new_codes)
+    return added, replaced
 
 
 def _update_panel_details(

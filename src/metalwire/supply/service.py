@@ -259,6 +259,52 @@ def _figures(stats: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in stats.items() if k not in ("status", "version", "revised")}
 
 
+def _next_version(session: Session, survey: Survey, period: str) -> int:
+    latest = session.scalar(
+        select(func.max(SurveyRelease.version)).where(
+            SurveyRelease.survey_id == survey.id, SurveyRelease.period == period
+        )
+    )
+    return int(latest or 0) + 1
+
+
+def _release_version(
+    session: Session, survey: Survey, period: str, version: int
+) -> SurveyRelease | None:
+    row: SurveyRelease | None = session.scalar(
+        select(SurveyRelease).where(
+            SurveyRelease.survey_id == survey.id,
+            SurveyRelease.period == period,
+            SurveyRelease.version == version,
+        )
+    )
+    return row
+
+
+def _already_out(
+    previous: SurveyRelease,
+    status: ReleaseStatus,
+    release_at: dt.datetime | None,
+    data: dict[str, Any],
+) -> bool:
+    """These figures are out already with this status: releasing them again (a retry of a
+    release whose outcome was unknown, e.g. killed after its commit) is not a new version."""
+    return (
+        previous.status is status
+        and release_at in (None, previous.release_at)
+        and _figures(previous.stats) == _figures(jsonable(data))
+    )
+
+
+def _check_release_order(previous: SurveyRelease, when: dt.datetime) -> None:
+    """A revision cannot be released before the version it revises."""
+    if when < previous.release_at:
+        raise SupplyError(
+            f"release_at: version {previous.version + 1} cannot be released before version "
+            f"{previous.version} ({previous.release_at:%Y-%m-%d %H:%M} UTC)"
+        )
+
+
 def release(
     session: Session,
     survey: Survey,
@@ -276,35 +322,12 @@ def release(
         raise SupplyError(f"user: {user.email} ({user.role.value}) may not release statistics")
     parse_period(period)
     now = now or utcnow()
-    version = (
-        int(
-            session.scalar(
-                select(func.max(SurveyRelease.version)).where(
-                    SurveyRelease.survey_id == survey.id, SurveyRelease.period == period
-                )
-            )
-            or 0
-        )
-        + 1
-    )
+    version = _next_version(session, survey, period)
     data = compute_stats(session, survey, period)
     if data.get("production") is None:
         raise SupplyError(f"period: {survey.code} has no returns for {period}")
-    previous = session.scalar(
-        select(SurveyRelease).where(
-            SurveyRelease.survey_id == survey.id,
-            SurveyRelease.period == period,
-            SurveyRelease.version == version - 1,
-        )
-    )
-    # These figures are out already with this status: releasing them again (a retry of a
-    # release whose outcome was unknown, e.g. killed after its commit) is not a new version.
-    if (
-        previous is not None
-        and previous.status is status
-        and release_at in (None, previous.release_at)
-        and _figures(previous.stats) == _figures(jsonable(data))
-    ):
+    previous = _release_version(session, survey, period, version - 1)
+    if previous is not None and _already_out(previous, status, release_at, data):
         return previous
     data["status"] = status.value
     data["version"] = version
@@ -313,11 +336,8 @@ def release(
         previous.stats.get(key) != data.get(key) for key in REVISION_KEYS
     )
     when = release_at or max(scheduled_release(survey, period), now)
-    if previous is not None and when < previous.release_at:
-        raise SupplyError(
-            f"release_at: version {version} cannot be released before version "
-            f"{version - 1} ({previous.release_at:%Y-%m-%d %H:%M} UTC)"
-        )
+    if previous is not None:
+        _check_release_order(previous, when)
     row = SurveyRelease(
         survey_id=survey.id,
         period=period,
