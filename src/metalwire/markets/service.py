@@ -21,7 +21,7 @@ from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 from metalwire.db.base import utcnow
 from metalwire.errors import InvalidInput
-from metalwire.importing import read_rows
+from metalwire.importing import Check, read_rows
 from metalwire.markets.data_rows import MARKET_COLUMNS, SettlementRow
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.tabular import Problems
@@ -36,71 +36,36 @@ def import_market(
     ``now`` is when the file is loaded (default: the clock): what reads ``as_of`` see from then.
     """
     instruments = {i.code: i for i in session.scalars(select(Instrument))}
-
-    def check(rows: Sequence[tuple[int, SettlementRow]], problems: Problems) -> None:
-        seen: set[tuple[str, dt.date]] = set()
-        for number, row in rows:
-            if (row.instrument, row.date) in seen:
-                message = f"{row.instrument} already has a row for {row.date} in this file"
-                problems.add(number, "date", message)
-                continue
-            seen.add((row.instrument, row.date))
-            known = instruments.get(row.instrument)
-            if known is not None and (known.currency, known.unit) != (row.currency, row.unit):
-                problems.add(
-                    number,
-                    "unit",
-                    f"{row.instrument} is quoted in {known.currency}/{known.unit}, "
-                    f"not {row.currency}/{row.unit}",
-                )
-
-    context = {"today": (now or utcnow()).date()}
-    rows = read_rows(path, SettlementRow, MARKET_COLUMNS, context=context, check=check)
-    parsed = [
-        (n, r.instrument, r.date, r.settle, r.volume, r.open_interest, r.currency, r.unit)
-        for n, r in rows
-    ]
-    latest: dict[tuple[int, dt.date], MarketPrice] = {}
-    known_ids = [instruments[code].id for _, code, *_ in parsed if code in instruments]
-    if known_ids:
-        days = [day for _, _, day, *_ in parsed]
-        # Only the versions this file can meet: its instruments, within its dates.
-        for price in session.scalars(
-            select(MarketPrice)
-            .where(
-                MarketPrice.instrument_id.in_(sorted(set(known_ids))),
-                MarketPrice.date >= min(days),
-                MarketPrice.date <= max(days),
-            )
-            .order_by(MarketPrice.version)
-        ):
-            latest[(price.instrument_id, price.date)] = price
+    context, check = {"today": (now or utcnow()).date()}, _file_rules(instruments)
+    read = read_rows(path, SettlementRow, MARKET_COLUMNS, context=context, check=check)
+    rows = [row for _, row in read]
+    latest = _latest_versions(session, rows, instruments)
     added = corrected = present = 0
     now = now or utcnow()
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
-    for _, code, day, settle, volume, interest, currency, unit in parsed:
-        instrument = instruments.get(code)
+    for row in rows:
+        instrument = instruments.get(row.instrument)
         if instrument is None:
+            code = row.instrument
             instrument = Instrument(
-                code=code, name_en=code, name_zh=code, currency=currency, unit=unit
+                code=code, name_en=code, name_zh=code, currency=row.currency, unit=row.unit
             )
             session.add(instrument)
             session.flush()
             instruments[code] = instrument
-        current = latest.get((instrument.id, day))
-        if current is not None and current.settle == settle:
+        current = latest.get((instrument.id, row.date))
+        if current is not None and current.settle == row.settle:
             present += 1
             continue
-        version = 1 if current is None else current.version + 1
         session.add(
             MarketPrice(
                 instrument_id=instrument.id,
-                date=day,
-                version=version,
-                settle=settle,
-                volume=volume,
-                open_interest=interest,
+                date=row.date,
+                version=1 if current is None else current.version + 1,
+                settle=row.settle,
+                volume=row.volume,
+                open_interest=row.open_interest,
                 recorded_at=now,
                 entered_by=actor,
             )
@@ -119,6 +84,53 @@ def import_market(
             after={"added": added, "corrected": corrected},
         )
     return added, corrected, present
+
+
+def _file_rules(instruments: dict[str, Instrument]) -> Check[SettlementRow]:
+    """What a market file's row cannot say alone: one row per instrument and date in a file,
+    and an instrument with settlements keeps its quote (currency and unit)."""
+
+    def check(rows: Sequence[tuple[int, SettlementRow]], problems: Problems) -> None:
+        seen: set[tuple[str, dt.date]] = set()
+        for number, row in rows:
+            if (row.instrument, row.date) in seen:
+                message = f"{row.instrument} already has a row for {row.date} in this file"
+                problems.add(number, "date", message)
+                continue
+            seen.add((row.instrument, row.date))
+            known = instruments.get(row.instrument)
+            if known is not None and (known.currency, known.unit) != (row.currency, row.unit):
+                problems.add(
+                    number,
+                    "unit",
+                    f"{row.instrument} is quoted in {known.currency}/{known.unit}, "
+                    f"not {row.currency}/{row.unit}",
+                )
+
+    return check
+
+
+def _latest_versions(
+    session: Session, rows: Sequence[SettlementRow], instruments: dict[str, Instrument]
+) -> dict[tuple[int, dt.date], MarketPrice]:
+    """The newest stored version of each (instrument, date) a file's rows can meet."""
+    latest: dict[tuple[int, dt.date], MarketPrice] = {}
+    known_ids = {instruments[r.instrument].id for r in rows if r.instrument in instruments}
+    if not known_ids:
+        return latest
+    days = [row.date for row in rows]
+    # Only the versions this file can meet: its instruments, within its dates.
+    for price in session.scalars(
+        select(MarketPrice)
+        .where(
+            MarketPrice.instrument_id.in_(sorted(known_ids)),
+            MarketPrice.date >= min(days),
+            MarketPrice.date <= max(days),
+        )
+        .order_by(MarketPrice.version)
+    ):
+        latest[(price.instrument_id, price.date)] = price
+    return latest
 
 
 def settlements(
