@@ -165,6 +165,8 @@ class _Compared(NamedTuple):
 
 
 class _Change(NamedTuple):
+    """A published change: volume in the survey's unit and percent, ``None`` when not computable."""
+
     volume: Decimal | None
     pct: Decimal | None
 
@@ -275,6 +277,7 @@ def _statistics(
 
 
 def months_compared(sweep: Sweep, number: int) -> _Compared:
+    """The period's month with the one before and the same one last year (None before the data)."""
     month = sweep.month(number)
     assert month is not None  # the sweep starts at the earliest period asked for
     return _Compared(sweep.panel, number, month, sweep.month(number - 1), sweep.month(number - 12))
