@@ -38,7 +38,7 @@ from metalwire.db.migrate import upgrade
 from metalwire.demo.build import build_demo, demo_series
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.schemas import SubmissionIn
-from metalwire.pricing.service import add_submissions
+from metalwire.pricing.submissions import add_submissions
 from metalwire.reference_data import sync_reference_data
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from metalwire.pricing import service
 from metalwire.pricing.schemas import NOTE_LIMIT, SUBMISSION_COLUMNS
+from metalwire.pricing.submissions import parse_submission_rows
 from metalwire.tabular import ImportRejected, TableError, neutralized, read_table, to_csv, to_xlsx
 
 HEADER = ",".join(SUBMISSION_COLUMNS)
@@ -43,14 +43,14 @@ def test_a_formula_cell_is_named_and_an_infinite_one_refused_by_name(tmp_path: P
         read_table(path, SUBMISSION_COLUMNS)
     sheet["D2"] = "inf"  # as typed; openpyxl cannot even write a float infinity
     workbook.save(path)
-    _, _, problems = service.parse_submission_rows(path)
+    _, _, problems = parse_submission_rows(path)
     assert problems.items == ["row 2: price: not a finite number: 'inf'"]
 
 
 def test_a_note_past_its_limit_is_a_named_problem(tmp_path: Path) -> None:
     path = tmp_path / "note.csv"
     path.write_text(f"{HEADER}\n{ROW.format(note='n' * (NOTE_LIMIT + 1))}\n")
-    items, _, problems = service.parse_submission_rows(path)
+    items, _, problems = parse_submission_rows(path)
     assert items == []
     assert len(problems.items) == 1 and problems.items[0].startswith("row 2: note: ")
     with pytest.raises(ImportRejected):

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from metalwire.pricing import service
 from metalwire.pricing.models import Submission
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
+from metalwire.pricing.submissions import import_submissions, parse_submission_rows
 from metalwire.tabular import ImportRejected, TableError
 from tests.conftest import ScratchDatabase
 from tests.pricing.conftest import SILVER, define_demo_series
@@ -89,7 +89,7 @@ def test_any_submission_file_imports_whole_or_not_at_all(
     before = _count(db)
     try:
         with db.transaction() as session:
-            added, present = service.import_submissions(session, path, actor="fuzz")
+            added, present = import_submissions(session, path, actor="fuzz")
     except ImportRejected as exc:
         assert exc.problems and all(PROBLEM.match(p) for p in exc.problems), exc.problems
         assert _count(db) == before
@@ -109,7 +109,7 @@ def test_any_submission_file_imports_whole_or_not_at_all(
 def test_a_wrong_header_names_the_missing_columns(header: list[str]) -> None:
     path = _write(header, [])
     try:
-        service.parse_submission_rows(path)
+        parse_submission_rows(path)
     except TableError as exc:
         assert "header is missing column(s)" in str(exc) or "empty file" in str(exc)
     finally:

@@ -17,8 +17,13 @@ from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain, round_price
 from metalwire.cli.context import console, fail, print_json, unit_of_work
 from metalwire.db.base import utcnow
-from metalwire.pricing import service
+from metalwire.pricing import review, submissions
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.desk import PricingError, users_by_email
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.published import published_prices
+from metalwire.pricing.release_times import scheduled_release
+from metalwire.pricing.review import approve_day
 from metalwire.tabular import ImportRejected, TableError, parse_datetime
 from metalwire.web.i18n import fmt_delay
 
@@ -40,7 +45,7 @@ def import_submissions(
     """Import submissions: all rows or none. Prints added and already-present counts."""
     try:
         with unit_of_work() as session:
-            added, present = service.import_submissions(session, file, actor=user)
+            added, present = submissions.import_submissions(session, file, actor=user)
     except TableError as exc:
         fail(str(exc))
     except ImportRejected as exc:
@@ -84,7 +89,7 @@ def _approved_line(row: Assessment) -> str:
         f"approved {row.series.code} {row.market_date} v{row.version}, released at "
         f"{row.release_at:%Y-%m-%d %H:%M} UTC"
     )
-    scheduled = service.scheduled_release(row.series, row.market_date)
+    scheduled = scheduled_release(row.series, row.market_date)
     if row.version == 1 and row.release_at > scheduled:
         line += (
             f", {fmt_delay(row.release_at - scheduled, 'en')} late "
@@ -101,11 +106,11 @@ def register(app: typer.Typer) -> None:
         """Create or refresh the draft assessments of a market date."""
         try:
             with unit_of_work() as session:
-                actor = service.users_by_email(session, user)
-                run = service.assess_day(session, date.date(), user=actor, series_code=series)
+                actor = users_by_email(session, user)
+                run = assess_day(session, date.date(), user=actor, series_code=series)
                 data = [_assessment_json(a) for a in run.assessments]
                 skipped = run.skipped
-        except service.PricingError as exc:
+        except PricingError as exc:
             fail(str(exc))
         if as_json:
             print_json(data)
@@ -130,10 +135,10 @@ def register(app: typer.Typer) -> None:
         """Approve the drafts of a market date (four eyes: not the assessor)."""
         try:
             with unit_of_work() as session:
-                actor = service.users_by_email(session, user)
-                rows = service.approve_day(session, date.date(), user=actor, series_code=series)
+                actor = users_by_email(session, user)
+                rows = approve_day(session, date.date(), user=actor, series_code=series)
                 lines = [_approved_line(r) for r in rows if r.release_at]
-        except service.PricingError as exc:
+        except PricingError as exc:
             fail(str(exc))
         for line in lines:
             console.print(line)
@@ -150,15 +155,15 @@ def register(app: typer.Typer) -> None:
         """Propose a correction (a new version); another editor approves it with `approve`."""
         try:
             with unit_of_work() as session:
-                actor = service.users_by_email(session, user)
-                row = service.correct(
+                actor = users_by_email(session, user)
+                row = review.correct(
                     session, code, date.date(), low=low, high=high, reason=reason, user=actor
                 )
                 line = (
                     f"correction drafted: {code} {row.market_date} v{row.version} "
                     f"{row.low}-{row.high}"
                 )
-        except service.PricingError as exc:
+        except PricingError as exc:
             fail(str(exc))
         console.print(line)
 
@@ -184,7 +189,7 @@ def register(app: typer.Typer) -> None:
             subscriber = principal_for(0, None, Role.SUBSCRIBER, plan)
             floor = history_floor(subscriber, moment.date())
             first = max(filter(None, [start.date() if start else None, floor]), default=None)
-            rows = service.published_prices(
+            rows = published_prices(
                 session, series, as_of=moment, start=first, end=end.date() if end else None
             )
             unit, currency = series.unit, series.currency

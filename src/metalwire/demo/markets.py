@@ -72,13 +72,10 @@ from metalwire.markets.real_data import write_import_files
 from metalwire.markets.service import MARKET_COLUMNS, InstrumentSpec
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.methodology import methodology_for
+from metalwire.pricing.published import PublishedPrice, published_prices
+from metalwire.pricing.release_times import scheduled_release
 from metalwire.pricing.schemas import SubmissionIn
-from metalwire.pricing.service import (
-    PublishedPrice,
-    add_submissions,
-    published_prices,
-    scheduled_release,
-)
+from metalwire.pricing.submissions import add_submissions
 
 ACTOR = "demo"
 DEFAULT_DAYS = 730

@@ -21,7 +21,8 @@ from metalwire.db.base import utcnow
 from metalwire.indices import engine
 from metalwire.markets.models import IndexDefinitionRecord
 from metalwire.markets.service import settlements
-from metalwire.pricing.service import published_prices, scheduled_release
+from metalwire.pricing.published import published_prices
+from metalwire.pricing.release_times import scheduled_release
 
 
 class IndexError_(ValueError):

@@ -44,8 +44,8 @@ from metalwire.newsroom.models import (
     ArticleTranslation,
 )
 from metalwire.newsroom.render import markdown_to_html, markdown_to_text
-from metalwire.pricing import service as pricing
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.published import PublishedPrice, corrections, published_prices
 from metalwire.supply import service as supply
 from metalwire.supply.models import Survey, SurveyRelease
 
@@ -537,7 +537,7 @@ class _Sources:
     links: dict[str, str] = field(default_factory=dict)
     released: list[dt.datetime] = field(default_factory=list)
 
-    def price(self, series: PriceSeries, p: pricing.PublishedPrice) -> str:
+    def price(self, series: PriceSeries, p: PublishedPrice) -> str:
         ref = f"assessment:{p.assessment_id}"
         day = p.market_date.isoformat()
         self.links[ref] = f"/api/v1/series/{series.code}/prices?start={day}&end={day}"
@@ -558,9 +558,9 @@ def premium_facts(
     if series is None:
         return None
     end = _period_end(period)
-    prices = pricing.published_prices(
-        session, series, as_of=now, start=end - _PREMIUM_LOOKBACK, end=end
-    )[-PREMIUM_DAYS:]
+    prices = published_prices(session, series, as_of=now, start=end - _PREMIUM_LOOKBACK, end=end)[
+        -PREMIUM_DAYS:
+    ]
     if not prices:
         return None
     first, last = prices[0], prices[-1]
@@ -778,7 +778,7 @@ def daily_input(
     names_en: list[str] = []
     names_zh: list[str] = []
     for s in series:
-        found = pricing.published_prices(session, s, as_of=now, start=day, end=day)
+        found = published_prices(session, s, as_of=now, start=day, end=day)
         if not found:
             continue
         p = found[-1]
@@ -805,7 +805,7 @@ def daily_input(
         raise NotFound(f"date: no released prices for {group.code} on {day.isoformat()}")
     by_id = {s.id: s for s in series}
     fixes: list[gen.CorrectionFacts] = []
-    for notice in pricing.corrections(session, as_of=now, series_ids=list(by_id)):
+    for notice in corrections(session, as_of=now, series_ids=list(by_id)):
         if _local_date(notice.published_at, notice.series.timezone) != day:
             continue
         s = notice.series

@@ -19,8 +19,15 @@ from metalwire.catalog.models import CatalogEntry, Commodity, PriceSeries, Serie
 from metalwire.catalog.units import round_price
 from metalwire.newsroom.models import Article, ArticleTag, ArticleTranslation
 from metalwire.newsroom.search import visible_clause
-from metalwire.pricing import service
+from metalwire.pricing.desk import ASSESSED_KINDS
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.published import (
+    PUBLISHED_COLUMNS,
+    PublishedPrice,
+    ReleaseState,
+    _with_changes,
+)
+from metalwire.pricing.release_times import market_today, scheduled_release
 from metalwire.supply import service as supply
 from metalwire.supply.models import Survey
 
@@ -30,7 +37,7 @@ class BoardRow:
     series: PriceSeries
     state: str  # released, pending, delayed, no-session
     locked: bool  # above the caller's plan: no value is shown
-    price: service.PublishedPrice | None
+    price: PublishedPrice | None
 
 
 def price_board(
@@ -44,7 +51,7 @@ def price_board(
 
 def any_pending(rows: Sequence[BoardRow]) -> bool:
     """The release banner shows while any of today's prices in view awaits its time."""
-    return any(row.state == service.ReleaseState.PENDING for row in rows)
+    return any(row.state == ReleaseState.PENDING for row in rows)
 
 
 # --- set-wise reads for pages that show many series at once (the home page) ----------------------
@@ -69,7 +76,7 @@ class _Version(NamedTuple):
     release_at: dt.datetime
 
 
-_VERSION_COLUMNS = (*service.PUBLISHED_COLUMNS, Assessment.status)
+_VERSION_COLUMNS = (*PUBLISHED_COLUMNS, Assessment.status)
 
 
 def _published(row: type[Assessment], as_of: dt.datetime) -> ColumnElement[bool]:
@@ -142,8 +149,8 @@ def _published_day(
 
 def latest_published_many(
     session: Session, series_list: Sequence[PriceSeries], *, as_of: dt.datetime
-) -> dict[int, service.PublishedPrice]:
-    """service.latest_published in two statements, whatever the number of series."""
+) -> dict[int, PublishedPrice]:
+    """latest_published in two statements, whatever the number of series."""
     if not series_list:
         return {}
     newest = _published_day(_NEWEST, as_of)
@@ -164,14 +171,14 @@ def latest_published_many(
             newest_rows.setdefault(row.series_id, []).append(row)
         else:  # the previous published day: the change is against its last version's mid
             seeds[row.series_id] = row.mid
-    out: dict[int, service.PublishedPrice] = {}
+    out: dict[int, PublishedPrice] = {}
     for s in series_list:
         found = newest_rows.get(s.id)
         if not found:
             continue
         seed = seeds.get(s.id)
         # The pricing service's own change arithmetic, so the figures match the series history.
-        prices = service._with_changes(
+        prices = _with_changes(
             found,  # type: ignore[arg-type]
             s.decimals,
             None if seed is None else round_price(seed, s.decimals),
@@ -182,7 +189,7 @@ def latest_published_many(
 
 
 def _trades_on(series: PriceSeries, day: dt.date) -> bool:
-    """The series' market calendar, as service.release_state reads it."""
+    """The series' market calendar, as release_state reads it."""
     try:
         return get_calendar(series.calendar).is_trading_day(day)
     except CalendarError:
@@ -192,19 +199,19 @@ def _trades_on(series: PriceSeries, day: dt.date) -> bool:
 def release_states(
     session: Session, series_list: Sequence[PriceSeries], now: dt.datetime
 ) -> dict[int, str]:
-    """service.release_state of many series in one statement: series id -> state."""
-    today = {s.id: service.market_today(s, now) for s in series_list}
+    """release_state of many series in one statement: series id -> state."""
+    today = {s.id: market_today(s, now) for s in series_list}
     trading = [s for s in series_list if _trades_on(s, today[s.id])]
     released = _published_on(session, {(s.id, today[s.id]) for s in trading}, now)
-    states = {s.id: service.ReleaseState.NO_SESSION for s in series_list}
+    states = {s.id: ReleaseState.NO_SESSION for s in series_list}
     for s in trading:
         day = today[s.id]
         if (s.id, day) in released:
-            states[s.id] = service.ReleaseState.RELEASED
-        elif now < service.scheduled_release(s, day):
-            states[s.id] = service.ReleaseState.PENDING
+            states[s.id] = ReleaseState.RELEASED
+        elif now < scheduled_release(s, day):
+            states[s.id] = ReleaseState.PENDING
         else:
-            states[s.id] = service.ReleaseState.DELAYED
+            states[s.id] = ReleaseState.DELAYED
     return states
 
 
@@ -252,9 +259,9 @@ def due_releases(states: Iterable[tuple[PriceSeries, str]], now: dt.datetime) ->
     overdue ones come first. Schedules are reference data; no value is read."""
     slots: dict[tuple[dt.datetime, str, str], list[PriceSeries]] = {}
     for series, state in states:
-        if state not in (service.ReleaseState.PENDING, service.ReleaseState.DELAYED):
+        if state not in (ReleaseState.PENDING, ReleaseState.DELAYED):
             continue
-        due = service.scheduled_release(series, service.market_today(series, now))
+        due = scheduled_release(series, market_today(series, now))
         slots.setdefault((due, series.timezone, state), []).append(series)
     return [
         ReleaseSlot(due, due.astimezone(ZoneInfo(zone)), zone, state, sorted(found, key=_code))
@@ -413,4 +420,4 @@ def latest_reports(
 def assessed_only(series_list: Sequence[PriceSeries]) -> list[PriceSeries]:
     """The series the pricing desk assesses and releases at their time: futures settlements and
     indices come from market data and index calculation, with pages of their own."""
-    return [s for s in series_list if s.kind in service.ASSESSED_KINDS]
+    return [s for s in series_list if s.kind in ASSESSED_KINDS]

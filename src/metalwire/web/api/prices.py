@@ -18,8 +18,17 @@ from metalwire.accounts.gate import Principal, history_floor, may_read_tier, may
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.units import plain, price_unit_label, round_price
-from metalwire.pricing import service
+from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.models import AssessmentStatus
+from metalwire.pricing.published import (
+    PublishedPrice,
+    assessment_versions,
+    corrections,
+    late_releases,
+    period_averages,
+    publication_stamp,
+    published_prices,
+)
 from metalwire.pricing.schemas import CODE_LIMIT, PRICE_COLUMNS, PriceRow
 from metalwire.tabular import decimal_format
 from metalwire.web.access import access
@@ -103,7 +112,7 @@ def _window(principal: Principal, start: dt.date | None, today: dt.date) -> dt.d
     return max(start, floor) if start else floor
 
 
-def _row(p: service.PublishedPrice, series: PriceSeries) -> dict[str, Any]:
+def _row(p: PublishedPrice, series: PriceSeries) -> dict[str, Any]:
     return {
         "date": p.market_date.isoformat(),
         "low": str(p.low),
@@ -124,7 +133,7 @@ def _row(p: service.PublishedPrice, series: PriceSeries) -> dict[str, Any]:
 PRICE_NUMBERS = ("low", "high", "mid", "change")
 
 
-def _export_row(p: service.PublishedPrice, series: PriceSeries) -> list[Any]:
+def _export_row(p: PublishedPrice, series: PriceSeries) -> list[Any]:
     """A price as an export cell row: a real date and exact decimals (PRICE_COLUMNS' order)."""
     return [
         p.market_date,
@@ -160,7 +169,7 @@ def export_about(
 
 def _page_json(
     head: dict[str, Any],
-    page: list[service.PublishedPrice],
+    page: list[PublishedPrice],
     series: PriceSeries,
     next_url: str | None,
 ) -> bytes:
@@ -233,7 +242,7 @@ def series_prices(
         raise invalid_parameter("start", "start is after end")
     # What this caller may see changes only when a release passes or a correction lands: the
     # stamp says when, so the serialized answer can be reused until then (per worker).
-    stamp = service.publication_stamp(session, series.id, as_of=instant)
+    stamp = publication_stamp(session, series.id, as_of=instant)
     key = history_key(
         request.url.path,
         raw_query(request.scope),
@@ -243,8 +252,8 @@ def series_prices(
         instant if as_of is not None else None,
     )
 
-    def answer() -> tuple[list[service.PublishedPrice], str | None, dict[str, Any]]:
-        prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
+    def answer() -> tuple[list[PublishedPrice], str | None, dict[str, Any]]:
+        prices = published_prices(session, series, as_of=instant, start=first, end=end)
         page, more = prices[:limit], len(prices) > limit
         next_url = None
         if more:
@@ -330,7 +339,7 @@ def export_prices(
         raise invalid_parameter("start", "start is after end")
     mids: dict[dt.date, dict[int, Decimal]] = {}
     for s in chosen:
-        for p in service.published_prices(session, s, as_of=instant, start=first, end=end):
+        for p in published_prices(session, s, as_of=instant, start=first, end=end):
             mids.setdefault(p.market_date, {})[s.id] = p.mid
     columns = ["date", *codes]
     rows = [[day, *(mids[day].get(s.id) for s in chosen)] for day in sorted(mids)]
@@ -432,10 +441,10 @@ def series_averages(
     series = gated_series(session, principal, code)
     instant = moment(request, as_of)
     first = _window(principal, start, now_of(request).date())
-    prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
+    prices = published_prices(session, series, as_of=instant, start=first, end=end)
     out = [
         {"start": a.isoformat(), "end": b.isoformat(), "average": str(mean), "days": n}
-        for a, b, mean, n in service.period_averages(prices, period, max(series.decimals, 2))
+        for a, b, mean, n in period_averages(prices, period, max(series.decimals, 2))
     ]
     return cached(request, principal, json_bytes(out), "application/json")
 
@@ -488,7 +497,7 @@ def assessment_detail(
 ) -> Response:
     """How a published price was made: inputs used and excluded with reasons, method, statistics,
     rationale, assessor and approver, and every published version."""
-    row = service.get_assessment(session, assessment_id)
+    row = get_assessment(session, assessment_id)
     now = now_of(request)
     if row is None or row.status is not AssessmentStatus.APPROVED:
         raise not_found(f"assessment {assessment_id} not found")
@@ -515,7 +524,7 @@ def assessment_detail(
         "volume_avg",
         "input_shares",
     )
-    versions = service.assessment_versions(session, row, as_of=now)
+    versions = assessment_versions(session, row, as_of=now)
     body = {
         "id": row.id,
         "series": series.code,
@@ -580,7 +589,7 @@ def list_corrections(
     Values of series above the caller's plan are withheld (`locked`)."""
     instant = moment(request, as_of)
     out = []
-    for n in service.corrections(session, as_of=instant):
+    for n in corrections(session, as_of=instant):
         floor = history_floor(principal, now_of(request).date())
         visible = bool(
             may_read_tier(principal, n.series.tier.value, n.series.commodity.entry.group.code)
@@ -643,7 +652,7 @@ def list_late_releases(
             "late_minutes": max(1, round(r.late_by.total_seconds() / 60)),
             "assessment_id": r.assessment_id,
         }
-        for r in service.late_releases(session, as_of=instant, series_ids=ids)
+        for r in late_releases(session, as_of=instant, series_ids=ids)
     ]
     return cached(request, principal, json_bytes(out), "application/json")
 

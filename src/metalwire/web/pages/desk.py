@@ -35,10 +35,14 @@ from metalwire.accounts.gate import (
 )
 from metalwire.accounts.models import Scope
 from metalwire.catalog.models import PriceSeries, SeriesStatus
-from metalwire.pricing import service
+from metalwire.pricing import assessing, review
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.desk import ASSESSED_KINDS, PricingError
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.review import approve_assessment
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS, SubmissionIn
+from metalwire.pricing.submissions import add_submissions, import_submissions
 from metalwire.tabular import ImportRejected, TableError, parse_date, parse_datetime, parse_decimal
 from metalwire.web.access import access
 from metalwire.web.api.desk import _refused, acting_user
@@ -118,7 +122,7 @@ class FormFailure:
         self.errors.setdefault(name, message)
 
 
-def _refusal(failure: FormFailure, exc: service.PricingError, fields: Sequence[str]) -> None:
+def _refusal(failure: FormFailure, exc: PricingError, fields: Sequence[str]) -> None:
     """The service names the field first ("low: ..."), as the API reports it."""
     params = _refused(exc).invalid_params or []
     name, reason = (params[0].name, params[0].reason) if params else ("", str(exc))
@@ -229,7 +233,7 @@ def assessed_series(session: Session) -> list[PriceSeries]:
             select(PriceSeries)
             .where(
                 PriceSeries.status == SeriesStatus.ACTIVE,
-                PriceSeries.kind.in_(service.ASSESSED_KINDS),
+                PriceSeries.kind.in_(ASSESSED_KINDS),
             )
             .order_by(PriceSeries.code)
         )
@@ -310,8 +314,8 @@ def run_assessment(
     try:
         with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.SUBMIT, "assess prices")
-            service.assess_day(session, day, user=user, series_code=series.strip() or None)
-    except service.PricingError as exc:
+            assess_day(session, day, user=user, series_code=series.strip() or None)
+    except PricingError as exc:
         _refusal(failure, exc, ("date", "series"))
         return _desk_page(request, principal, day, status_code=422, failure=failure)
     return _back_to_desk(day, "assessed")
@@ -333,7 +337,7 @@ def approve(
     try:
         with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.PUBLISH, "approve assessments")
-            row = service.approve_assessment(session, assessment_id, user=user, now=_now(request))
+            row = approve_assessment(session, assessment_id, user=user, now=_now(request))
             day = row.market_date
     except ProblemError as exc:
         if exc.status != 403 or not principal.is_staff:
@@ -341,7 +345,7 @@ def approve(
         # An analyst on the desk: say who may approve, on the desk itself.
         message = _t(request, "Only an editor may approve a price.")
         return _desk_page(request, principal, day, status_code=403, error=f"{message} ({exc})")
-    except service.PricingError as exc:
+    except PricingError as exc:
         four_eyes = "four eyes" in str(exc)
         lead = (
             _t(
@@ -389,7 +393,7 @@ def override(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "override assessments")
-                row = service.override(
+                row = assessing.override(
                     session,
                     assessment_id,
                     low=prices["low"],
@@ -398,7 +402,7 @@ def override(
                     user=user,
                 )
                 day = row.market_date
-        except service.PricingError as exc:
+        except PricingError as exc:
             _refusal(failure, exc, ("low", "high", "rationale"))
     if failure.errors:
         return _desk_page(request, principal, day, status_code=422, failure=failure)
@@ -430,7 +434,7 @@ def correct(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "correct prices")
-                service.correct(
+                review.correct(
                     session,
                     series.strip(),
                     day,
@@ -439,7 +443,7 @@ def correct(
                     reason=reason,
                     user=user,
                 )
-        except service.PricingError as exc:
+        except PricingError as exc:
             _refusal(failure, exc, tuple(values))
     shown = day or desk_today(request)
     if failure.errors:
@@ -533,7 +537,7 @@ def upload_submissions(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
-                added, present = service.import_submissions(
+                added, present = import_submissions(
                     session, path, actor=user.email, now=_now(request)
                 )
         except ImportRejected as exc:
@@ -629,7 +633,7 @@ def add_submission(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
-                ids, present = service.add_submissions(
+                ids, present = add_submissions(
                     session, [item], actor=user.email, source="desk form", now=_now(request)
                 )
             return _stored(len(ids), present)
