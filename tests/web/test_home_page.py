@@ -17,9 +17,9 @@ from metalwire.accounts.models import Role
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
 from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.boards import BoardRow, active_series, latest_board
 from metalwire.pricing.published import latest_published, release_state
 from metalwire.pricing.review import approve_assessment, approve_day, correct
-from metalwire.web.boards import BoardRow, active_series, latest_board
 from metalwire.web.body_cache import BodyCache
 from tests.conftest import Desk, define_demo_series
 from tests.newsroom.test_service import NOW, SECRET_EN, library

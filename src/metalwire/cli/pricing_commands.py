@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from metalwire.accounts import service as accounts
-from metalwire.accounts.gate import history_floor, principal_for
+from metalwire.accounts.gate import history_start, principal_for
 from metalwire.accounts.models import Role
 from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain, round_price
@@ -22,7 +22,7 @@ from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.desk import PricingError, users_by_email
 from metalwire.pricing.models import Assessment
 from metalwire.pricing.published import published_prices
-from metalwire.pricing.release_times import scheduled_release
+from metalwire.pricing.release_times import released_late, scheduled_release
 from metalwire.pricing.review import approve_day
 from metalwire.tabular import ImportRejected, TableError, parse_datetime
 from metalwire.web.i18n import fmt_delay
@@ -90,7 +90,7 @@ def _approved_line(row: Assessment) -> str:
         f"{row.release_at:%Y-%m-%d %H:%M} UTC"
     )
     scheduled = scheduled_release(row.series, row.market_date)
-    if row.version == 1 and row.release_at > scheduled:
+    if row.version == 1 and released_late(row.release_at, scheduled):
         line += (
             f", {fmt_delay(row.release_at - scheduled, 'en')} late "
             f"(scheduled {scheduled:%Y-%m-%d %H:%M} UTC)"
@@ -187,8 +187,7 @@ def register(app: typer.Typer) -> None:
                 fail(f"series: unknown series {code!r}")
             plan = accounts.plan_entitlements(accounts.require_plan(session, "subscriber"))
             subscriber = principal_for(0, None, Role.SUBSCRIBER, plan)
-            floor = history_floor(subscriber, moment.date())
-            first = max(filter(None, [start.date() if start else None, floor]), default=None)
+            first = history_start(subscriber, start.date() if start else None, moment.date())
             rows = published_prices(
                 session, series, as_of=moment, start=first, end=end.date() if end else None
             )

@@ -13,13 +13,20 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Row, Select, String, and_, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from metalwire.accounts.gate import released
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
 from metalwire.catalog.units import round_price
 from metalwire.pricing import engine
-from metalwire.pricing.models import Assessment, AssessmentStatus
-from metalwire.pricing.release_times import market_today, scheduled_release
-
-_CENT = Decimal("0.01")  # change_pct is published to 2 decimals (round_price(..., 2))
+from metalwire.pricing.change import price_change, price_step
+from metalwire.pricing.models import Assessment
+from metalwire.pricing.release_times import (
+    market_today,
+    overdue,
+    released_late,
+    released_on_approval,
+    scheduled_release,
+    trades_on,
+)
 
 
 class PublishedPrice(NamedTuple):
@@ -70,8 +77,7 @@ def _published_rows(
         select(*PUBLISHED_COLUMNS)
         .where(
             Assessment.series_id.in_(list(series_ids)),
-            Assessment.status == AssessmentStatus.APPROVED,
-            Assessment.release_at <= as_of,
+            released(Assessment, as_of),
         )
         .order_by(Assessment.series_id, Assessment.market_date, Assessment.version)
     )
@@ -82,7 +88,7 @@ def _published_rows(
     return list(session.execute(query).all())  # type: ignore[arg-type]
 
 
-def _with_changes(
+def with_changes(
     rows: Sequence[Row[Any]], decimals: int, seed_mid: Decimal | None, relative: bool = True
 ) -> list[PublishedPrice]:
     """Latest version per date, with change against the previous published mid (and in percent
@@ -92,7 +98,7 @@ def _with_changes(
         latest[(row.series_id, row.market_date)] = row
     # round_price(value, decimals), with its step computed once: this loop runs for every
     # published day of a history, and the call overhead was most of its time.
-    step = Decimal(1).scaleb(-decimals)
+    step = price_step(decimals)
     out: list[PublishedPrice] = []
     previous = seed_mid
     for (
@@ -108,11 +114,7 @@ def _with_changes(
         release_at,
     ) in latest.values():
         mid = mid.quantize(step, ROUND_HALF_UP)
-        change = change_pct = None
-        if previous is not None:
-            change = mid - previous
-            if previous and relative:
-                change_pct = (change / previous * 100).quantize(_CENT, ROUND_HALF_UP)
+        change, change_pct = price_change(mid, previous, step, relative=relative)
         out.append(
             PublishedPrice(
                 assessment_id,
@@ -145,8 +147,7 @@ def publication_stamp_query(series_id: Any, as_of: Any) -> Select[int, dt.dateti
         select(func.max(Assessment.release_at))
         .where(
             Assessment.series_id == series_id,
-            Assessment.status == AssessmentStatus.APPROVED,
-            Assessment.release_at <= as_of,
+            released(Assessment, as_of),
         )
         .scalar_subquery()
     )
@@ -188,6 +189,13 @@ def standing_of(row: tuple[Any, ...]) -> SeriesStanding:
     return SeriesStanding(row[0], str(row[1]), row[2], (int(row[3]), row[4]))
 
 
+def released_count(connection: Connection, now: dt.datetime) -> int:
+    """Assessment versions released by an instant, whatever the series (the operators' gauge)."""
+    return int(
+        connection.execute(select(func.count()).where(released(Assessment, now))).scalar_one()
+    )
+
+
 def publication_stamp(
     session: Session, series_id: int, *, as_of: dt.datetime
 ) -> tuple[int, dt.datetime | None]:
@@ -210,7 +218,7 @@ def published_prices(
     if start is not None:
         before = _published_rows_before(session, series.id, start, as_of)
         seed = round_price(before, series.decimals) if before is not None else None
-    return _with_changes(rows, series.decimals, seed, series.kind.has_relative_change)
+    return with_changes(rows, series.decimals, seed, series.kind.has_relative_change)
 
 
 def _published_rows_before(
@@ -220,8 +228,7 @@ def _published_rows_before(
         select(func.max(Assessment.market_date)).where(
             Assessment.series_id == series_id,
             Assessment.market_date < day,
-            Assessment.status == AssessmentStatus.APPROVED,
-            Assessment.release_at <= as_of,
+            released(Assessment, as_of),
         )
     )
     if last_date is None:
@@ -231,8 +238,7 @@ def _published_rows_before(
         .where(
             Assessment.series_id == series_id,
             Assessment.market_date == last_date,
-            Assessment.status == AssessmentStatus.APPROVED,
-            Assessment.release_at <= as_of,
+            released(Assessment, as_of),
         )
         .order_by(Assessment.version.desc())
         .limit(1)
@@ -250,8 +256,7 @@ def latest_published(
         select(Assessment.series_id, func.max(Assessment.market_date).label("day"))
         .where(
             Assessment.series_id.in_([s.id for s in series_list]),
-            Assessment.status == AssessmentStatus.APPROVED,
-            Assessment.release_at <= as_of,
+            released(Assessment, as_of),
         )
         .group_by(Assessment.series_id)
         .subquery()
@@ -289,9 +294,7 @@ def corrections(
     newer = Assessment
     query = (
         select(newer)
-        .where(
-            newer.version > 1, newer.status == AssessmentStatus.APPROVED, newer.release_at <= as_of
-        )
+        .where(newer.version > 1, released(newer, as_of))
         .order_by(newer.release_at.desc())
     )
     if series_ids is not None:
@@ -352,9 +355,8 @@ def late_releases(
         select(Assessment)
         .where(
             Assessment.version == 1,
-            Assessment.status == AssessmentStatus.APPROVED,
-            Assessment.release_at <= as_of,
-            Assessment.release_at == Assessment.approved_at,
+            released(Assessment, as_of),
+            released_on_approval(Assessment),
         )
         .order_by(Assessment.release_at.desc(), Assessment.id.desc())
     )
@@ -364,7 +366,7 @@ def late_releases(
     for row in session.scalars(query):
         assert row.release_at is not None
         scheduled = scheduled_release(row.series, row.market_date)
-        if row.release_at > scheduled:
+        if released_late(row.release_at, scheduled):
             out.append(LateRelease(row.series, row.market_date, scheduled, row.release_at, row.id))
     return out
 
@@ -379,8 +381,7 @@ def assessment_versions(
             .where(
                 Assessment.series_id == row.series_id,
                 Assessment.market_date == row.market_date,
-                Assessment.status == AssessmentStatus.APPROVED,
-                Assessment.release_at <= as_of,
+                released(Assessment, as_of),
             )
             .order_by(Assessment.version)
         )
@@ -399,26 +400,19 @@ class ReleaseState:
 
 def release_state(session: Session, series: PriceSeries, now: dt.datetime) -> str:
     """Where today's value of a series stands, computed at read time (no scheduler needed)."""
-    from metalwire.catalog.calendars import CalendarError, get_calendar
-
     today = market_today(series, now)
-    try:
-        trading = get_calendar(series.calendar).is_trading_day(today)
-    except CalendarError:
-        trading = today.weekday() < 5
-    if not trading:
+    if not trades_on(series, today):
         return ReleaseState.NO_SESSION
-    released = session.scalar(
+    out_today = session.scalar(
         select(func.count(Assessment.id)).where(
             Assessment.series_id == series.id,
             Assessment.market_date == today,
-            Assessment.status == AssessmentStatus.APPROVED,
-            Assessment.release_at <= now,
+            released(Assessment, now),
         )
     )
-    if released:
+    if out_today:
         return ReleaseState.RELEASED
-    return ReleaseState.PENDING if now < scheduled_release(series, today) else ReleaseState.DELAYED
+    return ReleaseState.DELAYED if overdue(series, today, now) else ReleaseState.PENDING
 
 
 def period_averages(

@@ -20,9 +20,10 @@ from metalwire.pricing.assessing import (
     previous_approved,
     require_draft,
 )
+from metalwire.pricing.change import price_change, price_step
 from metalwire.pricing.desk import PricingError, require_role
 from metalwire.pricing.models import Assessment, AssessmentStatus
-from metalwire.pricing.release_times import scheduled_release
+from metalwire.pricing.release_times import release_on_approval, scheduled_release
 
 
 def approve_assessment(
@@ -51,7 +52,7 @@ def approve_assessment(
     # Released at its scheduled time, or when approved if that is later: nobody saw a value
     # before it existed, so a late original is not back-dated (late_releases keeps its record),
     # and a correction is out when approved, never before the original's time.
-    row.release_at = max(now, scheduled)
+    row.release_at = release_on_approval(now, scheduled)
     record(
         session,
         at=now,
@@ -121,11 +122,11 @@ def correct(
     low, high = round_price(low, series.decimals), round_price(high, series.decimals)
     mid = round_price((low + high) / 2, series.decimals)
     previous = previous_approved(session, series.id, market_date)
-    change = mid - previous.mid if previous else None
-    change_pct = (
-        round_price(change / previous.mid * 100, 2)
-        if previous and change is not None and previous.mid and series.kind.has_relative_change
-        else None
+    change, change_pct = price_change(
+        mid,
+        None if previous is None else previous.mid,
+        price_step(series.decimals),
+        relative=series.kind.has_relative_change,
     )
     explanation = dict(current.explanation)
 

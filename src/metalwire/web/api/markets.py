@@ -18,7 +18,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Decision, Principal, history_floor, may_read_tier
+from metalwire.accounts.gate import (
+    Decision,
+    Principal,
+    history_floor,
+    history_start,
+    may_read_tier,
+)
 from metalwire.catalog.units import instrument_unit_label, plain, price_unit_label, round_price
 from metalwire.indices import engine
 from metalwire.indices import service as indices
@@ -33,7 +39,6 @@ from metalwire.web.api.prices import (
     End,
     FormatQuery,
     Start,
-    _window,
     moment,
     now_of,
 )
@@ -158,7 +163,7 @@ def instrument_settlements(
         raise not_found(f"no instrument with code {code!r}")
     _instrument_gate(principal, f"instrument {code}")
     instant = moment(request, as_of)
-    first = _window(principal, start, now_of(request).date())
+    first = history_start(principal, start, now_of(request).date())
     _check_range(first, end)
     rows = markets.settlement_history(session, [code], as_of=instant, start=first, end=end)
     body = {
@@ -467,7 +472,7 @@ def index_values(
     if not decision:
         raise deny(decision, f"the {gate.tier} index {code}")
     instant = moment(request, as_of)
-    first = _window(principal, start, now_of(request).date())
+    first = history_start(principal, start, now_of(request).date())
     _check_range(first, end)
     unavailable = None
     try:

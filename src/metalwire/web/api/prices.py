@@ -14,11 +14,19 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, history_floor, may_read_tier, may_read_value
+from metalwire.accounts.gate import (
+    Principal,
+    history_floor,
+    history_start,
+    may_read_tier,
+    may_read_value,
+    may_see_assessor_names,
+)
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.units import plain, price_unit_label, round_price
 from metalwire.pricing.assessing import get_assessment
+from metalwire.pricing.boards import price_board
 from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.published import (
     PublishedPrice,
@@ -33,7 +41,6 @@ from metalwire.pricing.schemas import CODE_LIMIT, PRICE_COLUMNS, PriceRow
 from metalwire.tabular import decimal_format
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
-from metalwire.web.boards import price_board
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import ApiLang, Code, DbSession, RowId
 from metalwire.web.http_cache import EXPORT_CONTENT, Format, cached, json_bytes, tabular
@@ -103,13 +110,6 @@ def history_key(
     """The body cache's key for a price history: everything the answer depends on. The query
     with the plan's history floor fixes the window, the stamp what is published in it."""
     return (path, query, floor, lang, stamp, instant)
-
-
-def _window(principal: Principal, start: dt.date | None, today: dt.date) -> dt.date | None:
-    floor = history_floor(principal, today)
-    if floor is None:
-        return start
-    return max(start, floor) if start else floor
 
 
 def _row(p: PublishedPrice, series: PriceSeries) -> dict[str, Any]:
@@ -235,7 +235,7 @@ def series_prices(
     """Daily published prices of a series; with `as_of`, exactly what was published then."""
     series = gated_series(session, principal, code)
     instant = moment(request, as_of)
-    first = _window(principal, start, now_of(request).date())
+    first = history_start(principal, start, now_of(request).date())
     if cursor is not None:
         first = max(first, cursor) if first else cursor
     if first and end and first > end:
@@ -334,7 +334,7 @@ def export_prices(
     chosen = [gated_series(session, principal, code) for code in codes]
     instant = moment(request, as_of)
     # The plan's window is measured from today, whatever as_of says.
-    first = _window(principal, start, now_of(request).date())
+    first = history_start(principal, start, now_of(request).date())
     if first and end and first > end:
         raise invalid_parameter("start", "start is after end")
     mids: dict[dt.date, dict[int, Decimal]] = {}
@@ -440,7 +440,7 @@ def series_averages(
     """Weekly or monthly averages: the mean of the daily published mids (follows corrections)."""
     series = gated_series(session, principal, code)
     instant = moment(request, as_of)
-    first = _window(principal, start, now_of(request).date())
+    first = history_start(principal, start, now_of(request).date())
     prices = published_prices(session, series, as_of=instant, start=first, end=end)
     out = [
         {"start": a.isoformat(), "end": b.isoformat(), "average": str(mean), "days": n}
@@ -525,6 +525,7 @@ def assessment_detail(
         "input_shares",
     )
     versions = assessment_versions(session, row, as_of=now)
+    named = bool(may_see_assessor_names(principal))
     body = {
         "id": row.id,
         "series": series.code,
@@ -546,8 +547,8 @@ def assessment_detail(
         "explanation_zh": data.get("explanation_zh") or None,
         "rationale": row.rationale,
         # Who assessed and approved is on the audit trail; readers see roles, staff see names.
-        "assessor": row.assessor.email if principal.is_staff else row.assessor.role.value,
-        "approver": (row.approver.email if principal.is_staff else row.approver.role.value)
+        "assessor": row.assessor.email if named else row.assessor.role.value,
+        "approver": (row.approver.email if named else row.approver.role.value)
         if row.approver
         else None,
         "released_at": row.release_at.isoformat() if row.release_at else None,

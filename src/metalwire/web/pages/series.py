@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import (
     Principal,
     history_floor,
+    history_start,
     may_export,
     may_read_tier,
     may_read_value,
@@ -46,7 +47,7 @@ from metalwire.pricing.published import (
     release_state,
 )
 from metalwire.web.access import access
-from metalwire.web.api.prices import _window, now_of
+from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import history_chart
 from metalwire.web.deps import DbSession, resolve_lang
@@ -303,8 +304,8 @@ def series_page(
     today = now.date()
     days = RANGE_DAYS[window]
     asked = today - dt.timedelta(days=days) if days else None
-    chart_start = _window(principal, asked, today)
-    averages_start = _window(principal, _months_back(today, AVERAGE_MONTHS - 1), today)
+    chart_start = history_start(principal, asked, today)
+    averages_start = history_start(principal, _months_back(today, AVERAGE_MONTHS - 1), today)
     key = (series.id, series.decimals, chart_start, averages_start, stamp, lang)
     views = _views(request)
     view = views.get(key)

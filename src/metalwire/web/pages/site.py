@@ -20,6 +20,15 @@ from metalwire.accounts.models import User
 from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, PriceSeries, SeriesKind, SeriesStatus
 from metalwire.catalog.units import price_unit_label
+from metalwire.pricing.boards import (
+    active_series,
+    any_pending,
+    assessed_only,
+    due_releases,
+    group_boards,
+    price_board,
+    release_states,
+)
 from metalwire.pricing.published import CorrectionNotice, ReleaseState, corrections, late_releases
 from metalwire.web.access import access
 from metalwire.web.auth import (
@@ -28,17 +37,7 @@ from metalwire.web.auth import (
     get_principal,
     set_csrf_cookie,
 )
-from metalwire.web.boards import (
-    active_series,
-    any_pending,
-    assessed_only,
-    due_releases,
-    group_boards,
-    latest_reports,
-    next_survey_releases,
-    price_board,
-    release_states,
-)
+from metalwire.web.boards import latest_reports, next_survey_releases
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
 from metalwire.web.shared import mark_shareable, navigation, placeholders, shared_content
