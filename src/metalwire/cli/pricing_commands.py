@@ -21,6 +21,7 @@ from metalwire.pricing import review, submissions
 from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.desk import PricingError, users_by_email
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.price_row import EXPORT_COLUMNS, standard_row, to_json
 from metalwire.pricing.published import published_prices
 from metalwire.pricing.release_times import released_late, scheduled_release
 from metalwire.pricing.review import approve_day
@@ -35,6 +36,7 @@ DateOption = Annotated[
 ]
 SeriesOption = Annotated[str | None, typer.Option("--series", help="One series code")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+CLI_FIELDS = frozenset(EXPORT_COLUMNS) | {"method", "version"}
 
 
 @import_app.command("submissions")
@@ -192,19 +194,9 @@ def register(app: typer.Typer) -> None:
                 session, series, as_of=moment, start=first, end=end.date() if end else None
             )
             unit, currency = series.unit, series.currency
+        # The API's items (the standard price row), less what a terminal reader has no use for.
         data = [
-            {
-                "date": p.market_date.isoformat(),
-                "low": str(p.low),
-                "high": str(p.high),
-                "mid": str(p.mid),
-                "change": None if p.change is None else str(p.change),
-                "change_pct": None if p.change_pct is None else str(p.change_pct),
-                "unit": unit,
-                "currency": currency,
-                "method": p.method,
-                "version": p.version,
-            }
+            {k: v for k, v in to_json(standard_row(p, unit, currency)).items() if k in CLI_FIELDS}
             for p in rows
         ]
         if as_json:

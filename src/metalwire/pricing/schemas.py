@@ -76,11 +76,10 @@ class SubmissionsResult(BaseModel):
     ids: list[int]
 
 
-# One definition of "a price row", reused by the API, CSV/XLSX exports and the Python client.
-PRICE_COLUMNS = ("date", "low", "high", "mid", "change", "change_pct", "unit", "currency")
-
-
 class PriceRow(BaseModel):
+    """The API's documentation of price_row.StandardRow (its JSON: decimals as strings); a test
+    holds the two equal field for field."""
+
     date: dt.date
     low: str = Field(examples=["7830"])
     high: str = Field(examples=["7870"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -28,6 +27,14 @@ from metalwire.catalog.units import plain, price_unit_label, round_price
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.boards import price_board
 from metalwire.pricing.models import AssessmentStatus
+from metalwire.pricing.price_row import (
+    EXPORT_COLUMNS,
+    EXPORT_NUMBERS,
+    export_cells,
+    json_items,
+    standard_row,
+    to_json,
+)
 from metalwire.pricing.published import (
     PublishedPrice,
     assessment_versions,
@@ -37,7 +44,7 @@ from metalwire.pricing.published import (
     publication_stamp,
     published_prices,
 )
-from metalwire.pricing.schemas import CODE_LIMIT, PRICE_COLUMNS, PriceRow
+from metalwire.pricing.schemas import CODE_LIMIT, PriceRow
 from metalwire.tabular import decimal_format
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
@@ -112,41 +119,6 @@ def history_key(
     return (path, query, floor, lang, stamp, instant)
 
 
-def _row(p: PublishedPrice, series: PriceSeries) -> dict[str, Any]:
-    return {
-        "date": p.market_date.isoformat(),
-        "low": str(p.low),
-        "high": str(p.high),
-        "mid": str(p.mid),
-        "change": None if p.change is None else str(p.change),
-        "change_pct": None if p.change_pct is None else str(p.change_pct),
-        "unit": series.unit,
-        "currency": series.currency,
-        "vwap": None if p.vwap is None else str(p.vwap),
-        "method": p.method,
-        "version": p.version,
-        "assessment_id": p.assessment_id,
-        "released_at": p.release_at.isoformat(),
-    }
-
-
-PRICE_NUMBERS = ("low", "high", "mid", "change")
-
-
-def _export_row(p: PublishedPrice, series: PriceSeries) -> list[Any]:
-    """A price as an export cell row: a real date and exact decimals (PRICE_COLUMNS' order)."""
-    return [
-        p.market_date,
-        p.low,
-        p.high,
-        p.mid,
-        p.change,
-        p.change_pct,
-        series.unit,
-        series.currency,
-    ]
-
-
 def export_about(
     request: Request, series_list: Sequence[PriceSeries], as_of: str, lang: str
 ) -> list[tuple[str, Any]]:
@@ -173,33 +145,13 @@ def _page_json(
     series: PriceSeries,
     next_url: str | None,
 ) -> bytes:
-    """The bytes json_bytes({**head, "items": [_row(p) ...], "next": next_url}) would give.
-
-    Twenty years of a daily series is 5,000 rows in one answer: writing each row's JSON with
-    one format string, instead of a dict per row through json.dumps, halves the request. The
-    values are dates, plain decimals and ISO times, which JSON never escapes; the texts a
-    series or a method could carry go through json.dumps.
-    """
-
-    def text(value: object) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    unit_currency = f'"unit":{text(series.unit)},"currency":{text(series.currency)}'
-    methods: dict[str, str] = {}
-    rows = []
-    for p in page:
-        method = methods.get(p.method) or methods.setdefault(p.method, text(p.method))
-        change = "null" if p.change is None else f'"{p.change}"'
-        change_pct = "null" if p.change_pct is None else f'"{p.change_pct}"'
-        vwap = "null" if p.vwap is None else f'"{p.vwap}"'
-        rows.append(
-            f'{{"date":"{p.market_date.isoformat()}","low":"{p.low}","high":"{p.high}",'
-            f'"mid":"{p.mid}","change":{change},"change_pct":{change_pct},{unit_currency},'
-            f'"vwap":{vwap},"method":{method},"version":{p.version},'
-            f'"assessment_id":{p.assessment_id},"released_at":"{p.release_at.isoformat()}"}}'
-        )
+    """The bytes json_bytes({**head, "items": [to_json(...) ...], "next": next_url}) would
+    give, the items written by price_row.json_items (one format per row: 5,000 rows in an
+    answer)."""
+    items = json_items(page, series.unit, series.currency)
     start = json_bytes(head)[:-1].decode()
-    return f'{start},"items":[{",".join(rows)}],"next":{text(next_url)}}}'.encode()
+    next_text = json.dumps(next_url, ensure_ascii=False)
+    return f'{start},"items":[{items}],"next":{next_text}}}'.encode()
 
 
 class PricesPage(BaseModel):
@@ -283,77 +235,21 @@ def series_prices(
         next_url = next_link(stored.body)
     else:
         page, next_url, head = answer()
-        rows = [_export_row(p, series) for p in page]
+        rows = [export_cells(standard_row(p, series.unit, series.currency)) for p in page]
         response = tabular(
             request,
             principal,
             format,
             f"{series.code}-prices",
-            PRICE_COLUMNS,
+            EXPORT_COLUMNS,
             rows,
             None,
             about=export_about(request, [series], head["as_of"], lang),
-            number_formats={c: decimal_format(series.decimals) for c in PRICE_NUMBERS},
+            number_formats={c: decimal_format(series.decimals) for c in EXPORT_NUMBERS},
         )
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response
-
-
-MAX_EXPORT_SERIES = 20
-
-
-@router.get(
-    "/prices/export",
-    responses={200: {"content": EXPORT_CONTENT}, **NOT_FOUND},
-    response_class=Response,
-)
-@access("gated")
-def export_prices(
-    request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    lang: ApiLang,
-    series: Annotated[
-        list[Annotated[str, Field(max_length=CODE_LIMIT)]],
-        Query(
-            min_length=1,
-            max_length=MAX_EXPORT_SERIES,
-            description="Series codes, repeated (`series=A&series=B`): one column each",
-        ),
-    ],
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
-    format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
-) -> Response:
-    """Several series side by side by market date: each series' published mid in a column of its
-    own (empty where it has no price that day), through the gate like each series' history; the
-    XLSX carries a header block per series. Needs the plan's export right."""
-    codes = list(dict.fromkeys(series))  # the order asked for, each once
-    chosen = [gated_series(session, principal, code) for code in codes]
-    instant = moment(request, as_of)
-    # The plan's window is measured from today, whatever as_of says.
-    first = history_start(principal, start, now_of(request).date())
-    if first and end and first > end:
-        raise invalid_parameter("start", "start is after end")
-    mids: dict[dt.date, dict[int, Decimal]] = {}
-    for s in chosen:
-        for p in published_prices(session, s, as_of=instant, start=first, end=end):
-            mids.setdefault(p.market_date, {})[s.id] = p.mid
-    columns = ["date", *codes]
-    rows = [[day, *(mids[day].get(s.id) for s in chosen)] for day in sorted(mids)]
-    return tabular(
-        request,
-        principal,
-        format,
-        "prices-" + "-".join(codes) if len(codes) <= 3 else f"prices-{len(codes)}-series",
-        columns,
-        rows,
-        None,
-        about=export_about(request, chosen, instant.isoformat(), lang),
-        number_formats={s.code: decimal_format(s.decimals) for s in chosen},
-    )
 
 
 class LatestPrice(BaseModel):
@@ -407,7 +303,9 @@ def latest_prices(
                 "timezone": row.series.timezone,
                 "state": row.state,
                 "locked": row.locked,
-                "price": _row(row.price, row.series) if row.price else None,
+                "price": to_json(standard_row(row.price, row.series.unit, row.series.currency))
+                if row.price
+                else None,
             }
             for row in price_board(session, principal, series_list, now)
         ]
