@@ -31,10 +31,12 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import upgrade
+from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.models import Submission
+from metalwire.pricing.review import approve_day
 from metalwire.pricing.schemas import SubmissionIn
-from metalwire.pricing.service import add_submissions, approve_day, assess_day
+from metalwire.pricing.submissions import add_submissions
 from metalwire.reference_data import sync_reference_data
 
 SEED = 20250106

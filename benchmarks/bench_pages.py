@@ -71,16 +71,13 @@ from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import upgrade
 from metalwire.demo.build import ANALYST, DEMO_PASSWORD, EDITOR
 from metalwire.newsroom.models import Article, ArticleKind, ArticleStatus
+from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.release_times import market_today, scheduled_release
+from metalwire.pricing.review import approve_day
 from metalwire.pricing.schemas import SubmissionIn
-from metalwire.pricing.service import (
-    add_submissions,
-    approve_day,
-    assess_day,
-    market_today,
-    scheduled_release,
-)
+from metalwire.pricing.submissions import add_submissions
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app
 

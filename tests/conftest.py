@@ -39,7 +39,7 @@ from metalwire.demo.build import build_demo
 from metalwire.demo.series import demo_series
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.schemas import SubmissionIn
-from metalwire.pricing.service import add_submissions
+from metalwire.pricing.submissions import add_submissions
 from metalwire.reference_data import sync_reference_data
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app

@@ -21,9 +21,9 @@ from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets import service as markets
 from metalwire.markets.data_rows import MARKET_COLUMNS
 from metalwire.markets.models import Instrument, MarketPrice
-from metalwire.pricing import service as pricing
 from metalwire.pricing.models import Submission
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
+from metalwire.pricing.submissions import import_submissions
 from metalwire.supply import returns as supply_returns
 from metalwire.supply import service as supply
 from metalwire.supply.models import Respondent, SurveyReturn
@@ -141,7 +141,7 @@ FORMATS = [
         good=[_submission("A", "7850"), _submission("B", "7860")],
         bad=Bad("price", "78x0", 3, "not a number: '78x0'"),
         required="contributor",
-        load=lambda session, path: pricing.import_submissions(session, path, actor="t"),
+        load=lambda session, path: import_submissions(session, path, actor="t"),
         tables=(Submission,),
         prepare=lambda db: define_demo_series(db, SILVER),
     ),

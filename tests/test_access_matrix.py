@@ -22,7 +22,8 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
 from metalwire.indices import service as indices
 from metalwire.markets import service as markets
-from metalwire.pricing import service as pricing
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.review import approve_assessment
 from metalwire.web.access import rule_of
 from metalwire.web.app import route_table
 from metalwire.web.fast_history import HISTORY, LATEST
@@ -70,10 +71,10 @@ def _publish(
     low, high, mid = prices
     desk.submit(code, day, [(low, "200"), (mid, "200"), (high, "200")])
     with desk.db.transaction() as session:
-        run = pricing.assess_day(session, day, user=desk.analyst, series_code=code)
+        run = assess_day(session, day, user=desk.analyst, series_code=code)
         assessment_id = run.assessments[0].id
         if approve:
-            pricing.approve_assessment(session, assessment_id, user=desk.editor, now=approve_at)
+            approve_assessment(session, assessment_id, user=desk.editor, now=approve_at)
     return assessment_id
 
 

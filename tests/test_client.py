@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
 from metalwire.client import Client, Forbidden, InvalidParameter, NotFound, Unauthorized
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.review import approve_day
 from tests.pricing.conftest import PREMIUM, SILVER, Desk
 
 DAYS = [dt.date(2026, 11, 2) + dt.timedelta(days=i) for i in range(5)]  # Mon..Fri
@@ -24,8 +25,8 @@ def published(desk: Desk, app: FastAPI) -> Desk:
         low, high = Decimal(mid) - 10, Decimal(mid) + 10
         desk.submit(SILVER, day, [(str(low), "5"), (mid, "5"), (str(high), "5")])
         with desk.db.transaction() as session:
-            service.assess_day(session, day, user=desk.analyst, series_code=SILVER)
-            service.approve_day(
+            assess_day(session, day, user=desk.analyst, series_code=SILVER)
+            approve_day(
                 session,
                 day,
                 user=desk.editor,

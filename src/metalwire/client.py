@@ -21,20 +21,11 @@ from typing import Any
 import httpx
 import pandas as pd
 
-DECIMAL_COLUMNS = ("low", "high", "mid", "change", "change_pct", "vwap")
-PRICE_FRAME_COLUMNS = [
-    "low",
-    "high",
-    "mid",
-    "change",
-    "change_pct",
-    "unit",
-    "currency",
-    "vwap",
-    "method",
-    "version",
-    "assessment_id",
-]
+from metalwire.pricing.price_row import CLIENT_COLUMNS, CLIENT_DECIMALS
+
+# A price frame's columns: the standard price row's (pricing/price_row.py), the date as index.
+DECIMAL_COLUMNS = CLIENT_DECIMALS
+PRICE_FRAME_COLUMNS = list(CLIENT_COLUMNS)
 
 
 class MetalwireError(Exception):
@@ -458,17 +449,11 @@ def _to_float(value: Any) -> float | None:
 def _price_frame(items: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for item in items:
-        row: dict[str, Any] = {c: _decimal(item.get(c)) for c in DECIMAL_COLUMNS}
-        row.update(
-            {
-                "date": dt.date.fromisoformat(item["date"]),
-                "unit": item["unit"],
-                "currency": item["currency"],
-                "method": item["method"],
-                "version": item["version"],
-                "assessment_id": item["assessment_id"],
-            }
-        )
+        row: dict[str, Any] = {
+            c: _decimal(item.get(c)) if c in DECIMAL_COLUMNS else item[c]
+            for c in PRICE_FRAME_COLUMNS
+        }
+        row["date"] = dt.date.fromisoformat(item["date"])
         rows.append(row)
     frame = pd.DataFrame(rows, columns=["date", *PRICE_FRAME_COLUMNS])
     # Decimals stay Python Decimals (object dtype): float64 would change published digits.

@@ -7,7 +7,8 @@ import datetime as dt
 import time
 from email.message import Message
 
-from metalwire.pricing import service as pricing
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.review import approve_day
 from metalwire.settings import Settings, load_settings
 from tests.conftest import Desk, ScratchDatabase
 from tests.web.test_account_pages import smtp
@@ -27,8 +28,8 @@ def publish(desk: Desk, code: str, day: dt.date, mid: int, spread: int = 10) -> 
     deals = [(str(mid - spread), "200"), (str(mid), "200"), (str(mid + spread), "200")]
     desk.submit(code, day, deals)
     with desk.db.transaction() as session:
-        pricing.assess_day(session, day, user=desk.analyst, series_code=code)
-        pricing.approve_day(
+        assess_day(session, day, user=desk.analyst, series_code=code)
+        approve_day(
             session, day, user=desk.editor, series_code=code, now=BEFORE_RELEASE - dt.timedelta(1)
         )
 

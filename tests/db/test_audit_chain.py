@@ -19,7 +19,8 @@ from metalwire.audit import AuditEvent, record, verify_trail
 from metalwire.audit_chain import ChainedEvent, event_hash, verify_chain
 from metalwire.cli import app
 from metalwire.db.migrate import alembic_config, upgrade
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.review import approve_day
 from tests.conftest import Desk, ScratchDatabase
 from tests.pricing.conftest import BEFORE_RELEASE, DAY, SILVER
 
@@ -31,9 +32,9 @@ APPROVED = BEFORE_RELEASE - dt.timedelta(hours=2)
 def publish_a_day(desk: Desk) -> None:
     desk.submit(SILVER, DAY, DEALS)
     with desk.db.transaction() as session:
-        service.assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
+        assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
     with desk.db.transaction() as session:
-        service.approve_day(session, DAY, user=desk.editor, series_code=SILVER, now=APPROVED)
+        approve_day(session, DAY, user=desk.editor, series_code=SILVER, now=APPROVED)
 
 
 def event_ids(db: ScratchDatabase) -> list[int]:

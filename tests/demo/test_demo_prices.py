@@ -17,8 +17,14 @@ from metalwire.audit import AuditEvent
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.service import get_series
 from metalwire.demo.build import build_demo
-from metalwire.pricing import service
+from metalwire.pricing.desk import ASSESSED_KINDS
 from metalwire.pricing.models import Assessment, AssessmentStatus, Submission
+from metalwire.pricing.published import (
+    PublishedPrice,
+    latest_published,
+    published_prices,
+    release_state,
+)
 from tests.conftest import ScratchDatabase, Templates, build_demo_once, scratch_database
 
 # A Wednesday with both markets open: 13:00 in Shanghai (the 11:00 and 11:30 prices are out,
@@ -41,18 +47,18 @@ def assessed_series(db: ScratchDatabase) -> list[PriceSeries]:
                 select(PriceSeries)
                 .where(
                     PriceSeries.status == SeriesStatus.ACTIVE,
-                    PriceSeries.kind.in_(service.ASSESSED_KINDS),
+                    PriceSeries.kind.in_(ASSESSED_KINDS),
                 )
                 .order_by(PriceSeries.code)
             )
         )
 
 
-def published(db: ScratchDatabase, code: str) -> list[service.PublishedPrice]:
+def published(db: ScratchDatabase, code: str) -> list[PublishedPrice]:
     with db.transaction() as session:
         series = get_series(session, code)
         assert series is not None
-        return service.published_prices(session, series, as_of=NOW)
+        return published_prices(session, series, as_of=NOW)
 
 
 def monthly(name: str, column: str) -> dict[tuple[int, int], float]:
@@ -144,8 +150,8 @@ def test_today_some_prices_are_out_some_pending_and_one_or_two_delayed(
     today = dt.date(2026, 3, 18)
     series = assessed_series(built)
     with built.transaction() as session:
-        states = {s.code: service.release_state(session, s, NOW) for s in series}
-        latest = service.latest_published(session, series, as_of=NOW)
+        states = {s.code: release_state(session, s, NOW) for s in series}
+        latest = latest_published(session, series, as_of=NOW)
         waiting = session.scalar(
             select(func.count(Assessment.id)).where(
                 Assessment.market_date == today,

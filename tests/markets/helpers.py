@@ -7,7 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from metalwire.markets import service as markets
-from metalwire.pricing import service as pricing
+from metalwire.pricing import review
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.release_times import scheduled_release
+from metalwire.pricing.review import approve_assessment
 from tests.conftest import Desk, ScratchDatabase
 
 HEADER = "instrument,date,settle,volume,open_interest,currency,unit"
@@ -20,11 +23,11 @@ def publish(desk: Desk, code: str, day: dt.date, price: str) -> int:
     release time: released at the series' scheduled time on ``day``."""
     desk.submit(code, day, [(price, "200")] * 3)
     with desk.db.transaction() as session:
-        run = pricing.assess_day(session, day, user=desk.analyst, series_code=code)
+        run = assess_day(session, day, user=desk.analyst, series_code=code)
         assessment_id = run.assessments[0].id
         series = run.assessments[0].series
-        approve_at = pricing.scheduled_release(series, day) - dt.timedelta(minutes=10)
-        pricing.approve_assessment(session, assessment_id, user=desk.editor, now=approve_at)
+        approve_at = scheduled_release(series, day) - dt.timedelta(minutes=10)
+        approve_assessment(session, assessment_id, user=desk.editor, now=approve_at)
     return assessment_id
 
 
@@ -33,7 +36,7 @@ def correct(
 ) -> None:
     """A published correction: the new value is released at ``at``."""
     with desk.db.transaction() as session:
-        row = pricing.correct(
+        row = review.correct(
             session,
             code,
             day,
@@ -42,7 +45,7 @@ def correct(
             reason=reason,
             user=desk.analyst,
         )
-        pricing.approve_assessment(session, row.id, user=desk.editor, now=at)
+        approve_assessment(session, row.id, user=desk.editor, now=at)
 
 
 def load(

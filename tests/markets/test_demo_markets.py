@@ -26,8 +26,8 @@ from metalwire.markets import service as markets
 from metalwire.markets import windows
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.markets.normalization import adjustment_for, normalize_to_62
-from metalwire.pricing import service as pricing
 from metalwire.pricing.models import Assessment, AssessmentStatus, Submission
+from metalwire.pricing.published import published_prices
 from tests.conftest import ScratchDatabase, scratch_database
 
 # 18:00 Shanghai, 10:00 London on a Thursday: today's SHFE settlements (15:05 Shanghai) are in,
@@ -79,7 +79,7 @@ def mids(db: ScratchDatabase, code: str) -> dict[dt.date, Decimal]:
     with db.transaction() as session:
         series = get_series(session, code)
         assert series is not None
-        return {p.market_date: p.mid for p in pricing.published_prices(session, series, as_of=NOW)}
+        return {p.market_date: p.mid for p in published_prices(session, series, as_of=NOW)}
 
 
 def settles(db: ScratchDatabase, code: str, as_of: dt.datetime = NOW) -> dict[dt.date, Decimal]:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from metalwire.newsroom import publishing, reports, service
-from metalwire.pricing import service as pricing
+from metalwire.pricing.review import approve_assessment, correct
 from tests.pricing.conftest import AFTER_RELEASE, DAY, SILVER, Desk
 from tests.pricing.test_api import DEALS, publish
 
@@ -32,7 +32,7 @@ def test_an_article_quoting_a_corrected_price_says_so_on_the_site_and_in_the_api
     assert "Corrected since publication" not in client.get(f"/articles/{slug}?lang=en").text
 
     with desk.db.transaction() as session:
-        draft = pricing.correct(
+        draft = correct(
             session,
             SILVER,
             DAY,
@@ -41,7 +41,7 @@ def test_an_article_quoting_a_corrected_price_says_so_on_the_site_and_in_the_api
             reason="one deal was misreported",
             user=desk.analyst,
         )
-        pricing.approve_assessment(session, draft.id, user=desk.editor, now=CORRECTED)
+        approve_assessment(session, draft.id, user=desk.editor, now=CORRECTED)
     app.state.clock = lambda: CORRECTED - dt.timedelta(minutes=1)
     assert client.get(f"/api/v1/articles/{slug}").json()["corrected_since"] == []
     app.state.clock = lambda: CORRECTED + dt.timedelta(minutes=1)

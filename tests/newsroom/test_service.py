@@ -30,7 +30,9 @@ from metalwire.newsroom.models import (
     ArticleStatus,
     ArticleText,
 )
-from metalwire.pricing import service as pricing
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.release_times import scheduled_release
+from metalwire.pricing.review import approve_assessment, correct
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus
 from metalwire.supply.returns import add_returns
@@ -58,12 +60,10 @@ def _price(desk: Desk, code: str, day: dt.date, low: int, high: int) -> None:
     mid = (low + high) // 2
     desk.submit(code, day, [(str(low), "200"), (str(mid), "200"), (str(high), "200")])
     with desk.db.transaction() as session:
-        run = pricing.assess_day(session, day, user=desk.analyst, series_code=code)
-        approve_at = pricing.scheduled_release(run.assessments[0].series, day) - dt.timedelta(
-            minutes=10
-        )
+        run = assess_day(session, day, user=desk.analyst, series_code=code)
+        approve_at = scheduled_release(run.assessments[0].series, day) - dt.timedelta(minutes=10)
         for draft in run.assessments:
-            pricing.approve_assessment(session, draft.id, user=desk.editor, now=approve_at)
+            approve_assessment(session, draft.id, user=desk.editor, now=approve_at)
 
 
 def _returns(period: str, values: list[tuple[str, str, str]]) -> list[ReturnIn]:
@@ -151,7 +151,7 @@ def market(desk: Desk) -> Market:
                 now=NOW - dt.timedelta(days=1),
             )
         # A correction of the free price of the 24th, published on the 25th.
-        fix = pricing.correct(
+        fix = correct(
             session,
             SILVER,
             NOV_DAYS[1],
@@ -160,9 +160,7 @@ def market(desk: Desk) -> Market:
             reason="a deal reported twice",
             user=desk.analyst,
         )
-        pricing.approve_assessment(
-            session, fix.id, user=desk.editor, now=NOW - dt.timedelta(hours=1)
-        )
+        approve_assessment(session, fix.id, user=desk.editor, now=NOW - dt.timedelta(hours=1))
         reader = accounts.add_user(session, "reader@mill.cn", role=Role.READER, actor="t")
         subscriber = accounts.add_user(
             session, "buyer@mill.cn", role=Role.SUBSCRIBER, plan="subscriber", actor="t"

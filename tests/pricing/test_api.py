@@ -15,9 +15,12 @@ from sqlalchemy import select
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
-from metalwire.pricing import service
-from metalwire.pricing.models import Assessment
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.models import Assessment, Submission
+from metalwire.pricing.review import approve_assessment, approve_day, correct
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
+from metalwire.pricing.submissions import import_submissions
+from metalwire.tabular import ImportRejected
 from tests.pricing.conftest import AFTER_RELEASE, BEFORE_RELEASE, DAY, PREMIUM, SILVER, Desk
 
 DEALS = [("7840", "10"), ("7850", "20"), ("7855", "5"), ("7860", "10"), ("7870", "15")]
@@ -27,9 +30,9 @@ PREMIUM_DEALS = [("38", "200"), ("40", "300"), ("45", "150")]
 def publish(desk: Desk, series: str, day: dt.date, deals: list[tuple[str, str]]) -> None:
     desk.submit(series, day, deals)
     with desk.db.transaction() as session:
-        service.assess_day(session, day, user=desk.analyst, series_code=series)
+        assess_day(session, day, user=desk.analyst, series_code=series)
     with desk.db.transaction() as session:
-        service.approve_day(
+        approve_day(
             session,
             day,
             user=desk.editor,
@@ -147,7 +150,7 @@ def test_as_of_reads_what_was_published_then(
     publish(desk, SILVER, DAY, DEALS)
     corrected_at = AFTER_RELEASE + dt.timedelta(hours=3)
     with desk.db.transaction() as session:
-        row = service.correct(
+        row = correct(
             session,
             SILVER,
             DAY,
@@ -156,7 +159,7 @@ def test_as_of_reads_what_was_published_then(
             reason="a deal was misreported",
             user=desk.analyst,
         )
-        service.approve_assessment(session, row.id, user=desk.editor, now=corrected_at)
+        approve_assessment(session, row.id, user=desk.editor, now=corrected_at)
     at(corrected_at + dt.timedelta(hours=1))
     now_row = client.get(f"/api/v1/series/{SILVER}/prices").json()["items"][0]
     then = client.get(
@@ -268,7 +271,7 @@ def test_numbers_and_dates_outside_their_range_are_refused_by_field_never_a_500(
         "received_at": ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"],
     }
     with desk.db.transaction() as session:
-        before = len(session.scalars(select(service.Submission)).all())
+        before = len(session.scalars(select(Submission)).all())
     for field, values in cases.items():
         for value in values:
             refused = client.post(
@@ -280,7 +283,7 @@ def test_numbers_and_dates_outside_their_range_are_refused_by_field_never_a_500(
             names = [p["name"] for p in refused.json()["invalid_params"]]
             assert any(name.endswith(field) for name in names), (field, value, names)
     with desk.db.transaction() as session:
-        assert len(session.scalars(select(service.Submission)).all()) == before  # nothing written
+        assert len(session.scalars(select(Submission)).all()) == before  # nothing written
 
 
 def test_an_import_names_the_row_and_field_of_each_out_of_range_cell(
@@ -294,8 +297,8 @@ def test_an_import_names_the_row_and_field_of_each_out_of_range_cell(
     ]
     path = tmp_path / "bad.csv"
     path.write_text(",".join(SUBMISSION_COLUMNS) + "\n" + "\n".join(rows) + "\n")
-    with desk.db.transaction() as session, pytest.raises(service.ImportRejected) as caught:
-        service.import_submissions(session, path, actor="t")
+    with desk.db.transaction() as session, pytest.raises(ImportRejected) as caught:
+        import_submissions(session, path, actor="t")
     text = "\n".join(caught.value.lines())
     assert "row 3: price: out of range" in text
     assert "row 4: date: out of range" in text

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Scope
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day, override
+from metalwire.pricing.desk import PricingError
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.review import correct
 from tests.pricing.conftest import DAY, PREMIUM, SILVER, Desk
 
 DEALS = [("7840", "10"), ("7850", "20"), ("7860", "10")]
@@ -30,7 +32,7 @@ def draft(desk: Desk, series: str = SILVER) -> int:
     deals = DEALS if series == SILVER else [("38", "200"), ("40", "300"), ("45", "150")]
     desk.submit(series, DAY, deals)
     with desk.db.transaction() as session:
-        [row] = service.assess_day(session, DAY, user=desk.analyst, series_code=series).assessments
+        [row] = assess_day(session, DAY, user=desk.analyst, series_code=series).assessments
         return row.id
 
 
@@ -104,8 +106,8 @@ def test_service_override_names_the_field_for_forms_and_cli(
 ) -> None:
     assessment_id = draft(desk)
     before = state(desk)
-    with pytest.raises(service.PricingError, match=why), desk.db.transaction() as session:
-        service.override(
+    with pytest.raises(PricingError, match=why), desk.db.transaction() as session:
+        override(
             session,
             assessment_id,
             low=Decimal(low),
@@ -119,7 +121,7 @@ def test_service_override_names_the_field_for_forms_and_cli(
 def test_a_premium_may_be_judged_negative_but_not_beyond_the_range(desk: Desk) -> None:
     assessment_id = draft(desk, PREMIUM)
     with desk.db.transaction() as session:
-        row = service.override(
+        row = override(
             session,
             assessment_id,
             low=Decimal("-5"),
@@ -128,9 +130,9 @@ def test_a_premium_may_be_judged_negative_but_not_beyond_the_range(desk: Desk) -
             user=desk.analyst,
         )
         assert (row.low, row.high) == (Decimal(-5), Decimal(-2))
-    with pytest.raises(service.PricingError, match="rationale: at most 2,000 characters"):
+    with pytest.raises(PricingError, match="rationale: at most 2,000 characters"):
         with desk.db.transaction() as session:
-            service.override(
+            override(
                 session,
                 assessment_id,
                 low=Decimal("-5"),
@@ -138,9 +140,9 @@ def test_a_premium_may_be_judged_negative_but_not_beyond_the_range(desk: Desk) -
                 rationale="x" * 2001,
                 user=desk.analyst,
             )
-    with pytest.raises(service.PricingError, match="high: out of range"):
+    with pytest.raises(PricingError, match="high: out of range"):
         with desk.db.transaction() as session:
-            service.correct(
+            correct(
                 session,
                 PREMIUM,
                 DAY,

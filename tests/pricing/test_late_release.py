@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries
 from metalwire.db.migrate import alembic_config, upgrade
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.published import late_releases, published_prices
+from metalwire.pricing.review import approve_assessment
 from tests.pricing.conftest import AFTER_RELEASE, BEFORE_RELEASE, DAY, SILVER, Desk
 from tests.pricing.test_api import DEALS
 
@@ -27,23 +29,23 @@ LATER = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 def publish_at(desk: Desk, approved: dt.datetime) -> int:
     desk.submit(SILVER, DAY, DEALS)
     with desk.db.transaction() as session:
-        run = service.assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
+        run = assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
         [draft] = run.assessments
-        row = service.approve_assessment(session, draft.id, user=desk.editor, now=approved)
+        row = approve_assessment(session, draft.id, user=desk.editor, now=approved)
         return row.id
 
 
 def test_a_late_approval_is_released_when_approved_not_at_its_schedule(desk: Desk) -> None:
     publish_at(desk, APPROVED_LATE)
     with desk.db.transaction() as session:
-        assert service.published_prices(session, _silver(session), as_of=BETWEEN) == []
-        [price] = service.published_prices(session, _silver(session), as_of=LATER)
+        assert published_prices(session, _silver(session), as_of=BETWEEN) == []
+        [price] = published_prices(session, _silver(session), as_of=LATER)
         assert price.release_at == APPROVED_LATE
-        [late] = service.late_releases(session, as_of=LATER)
+        [late] = late_releases(session, as_of=LATER)
         assert late.scheduled_at == AFTER_RELEASE and late.released_at == APPROVED_LATE
         assert late.late_by == dt.timedelta(hours=5, minutes=13)
         # Known only once it is out.
-        assert service.late_releases(session, as_of=BETWEEN) == []
+        assert late_releases(session, as_of=BETWEEN) == []
 
 
 def test_an_approval_ahead_of_time_is_released_at_its_schedule_and_is_not_late(
@@ -51,9 +53,9 @@ def test_an_approval_ahead_of_time_is_released_at_its_schedule_and_is_not_late(
 ) -> None:
     publish_at(desk, BEFORE_RELEASE)
     with desk.db.transaction() as session:
-        [price] = service.published_prices(session, _silver(session), as_of=LATER)
+        [price] = published_prices(session, _silver(session), as_of=LATER)
         assert price.release_at == AFTER_RELEASE
-        assert service.late_releases(session, as_of=LATER) == []
+        assert late_releases(session, as_of=LATER) == []
 
 
 def test_as_of_before_a_late_release_never_shows_it_through_the_api(
@@ -107,6 +109,4 @@ def test_the_migration_moves_a_back_dated_late_release_to_its_approval(desk: Des
         row = session.get(Assessment, assessment_id)
         assert row is not None and row.release_at == APPROVED_LATE
         assert row.series.publication_seq == seq_before + 1
-        assert [r.assessment_id for r in service.late_releases(session, as_of=LATER)] == [
-            assessment_id
-        ]
+        assert [r.assessment_id for r in late_releases(session, as_of=LATER)] == [assessment_id]

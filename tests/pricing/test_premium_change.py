@@ -10,7 +10,8 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from metalwire.accounts.models import Role
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.review import correct
 from tests.pricing.conftest import AFTER_RELEASE, DAY, PREMIUM, SILVER, Desk
 from tests.pricing.test_api import DEALS, bearer, key_for, publish
 
@@ -36,7 +37,7 @@ def test_a_premium_shows_its_change_without_a_percentage(
     assert latest[PREMIUM]["price"]["change_pct"] is None
     assert latest[PREMIUM]["price"]["change"] == "13"
     with desk.db.transaction() as session:
-        [draft] = service.assess_day(
+        [draft] = assess_day(
             session, NEXT_DAY + dt.timedelta(days=1), user=desk.analyst, series_code=PREMIUM
         ).assessments
         assert draft.change_pct is None  # carried forward: change 0, and still no percentage
@@ -45,7 +46,7 @@ def test_a_premium_shows_its_change_without_a_percentage(
 def test_a_correction_quotes_both_ranges_to_the_series_decimals(desk: Desk) -> None:
     publish(desk, SILVER, DAY, DEALS)
     with desk.db.transaction() as session:
-        row = service.correct(
+        row = correct(
             session,
             SILVER,
             DAY,

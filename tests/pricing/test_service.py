@@ -10,8 +10,18 @@ from sqlalchemy import func, select
 
 from metalwire.catalog.service import get_series
 from metalwire.errors import FourEyes
-from metalwire.pricing import service
-from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.assessing import assess_day, override
+from metalwire.pricing.desk import PricingError
+from metalwire.pricing.models import Assessment, AssessmentStatus, Submission
+from metalwire.pricing.published import (
+    PublishedPrice,
+    corrections,
+    period_averages,
+    published_prices,
+    release_state,
+)
+from metalwire.pricing.review import approve_assessment, approve_day, correct
+from metalwire.pricing.submissions import exclude_submission
 from tests.pricing.conftest import AFTER_RELEASE, BEFORE_RELEASE, DAY, SILVER, Desk
 
 FIVE_DEALS = [("7840", "10"), ("7850", "20"), ("7855", "5"), ("7860", "10"), ("7870", "15")]
@@ -19,22 +29,22 @@ FIVE_DEALS = [("7840", "10"), ("7850", "20"), ("7855", "5"), ("7860", "10"), ("7
 
 def assess_and_approve(desk: Desk, day: dt.date = DAY, now: dt.datetime | None = None) -> None:
     with desk.db.transaction() as session:
-        service.assess_day(session, day, user=desk.analyst, series_code=SILVER)
+        assess_day(session, day, user=desk.analyst, series_code=SILVER)
     with desk.db.transaction() as session:
-        service.approve_day(session, day, user=desk.editor, series_code=SILVER, now=now)
+        approve_day(session, day, user=desk.editor, series_code=SILVER, now=now)
 
 
-def published(desk: Desk, as_of: dt.datetime) -> list[service.PublishedPrice]:
+def published(desk: Desk, as_of: dt.datetime) -> list[PublishedPrice]:
     with desk.db.transaction() as session:
         series = get_series(session, SILVER)
         assert series is not None
-        return service.published_prices(session, series, as_of=as_of)
+        return published_prices(session, series, as_of=as_of)
 
 
 def test_five_deals_publish_a_transaction_based_range(desk: Desk) -> None:
     desk.submit(SILVER, DAY, FIVE_DEALS)
     with desk.db.transaction() as session:
-        run = service.assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
+        run = assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
         [draft] = run.assessments
         assert (draft.low, draft.high, draft.mid) == (Decimal(7840), Decimal(7870), Decimal(7855))
         assert draft.method.value == "transaction-based"
@@ -45,15 +55,15 @@ def test_five_deals_publish_a_transaction_based_range(desk: Desk) -> None:
 def test_the_assessor_cannot_approve_their_own_assessment(desk: Desk) -> None:
     desk.submit(SILVER, DAY, FIVE_DEALS)
     with desk.db.transaction() as session:
-        service.assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
+        assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
     # An editor who assessed may not approve either.
     with desk.db.transaction() as session:
-        service.assess_day(session, DAY, user=desk.editor, series_code=SILVER)
+        assess_day(session, DAY, user=desk.editor, series_code=SILVER)
     with pytest.raises(FourEyes, match="four eyes"), desk.db.transaction() as session:
-        service.approve_day(session, DAY, user=desk.editor)
-    with pytest.raises(service.PricingError, match="may not approve"):
+        approve_day(session, DAY, user=desk.editor)
+    with pytest.raises(PricingError, match="may not approve"):
         with desk.db.transaction() as session:
-            service.approve_day(session, DAY, user=desk.analyst)
+            approve_day(session, DAY, user=desk.analyst)
 
 
 def test_an_approved_price_is_invisible_until_its_release_time_in_shanghai(desk: Desk) -> None:
@@ -70,16 +80,16 @@ def test_release_state_pending_delayed_released(desk: Desk) -> None:
     with desk.db.transaction() as session:
         series = get_series(session, SILVER)
         assert series is not None
-        assert service.release_state(session, series, BEFORE_RELEASE) == "pending"
-        assert service.release_state(session, series, AFTER_RELEASE) == "delayed"
+        assert release_state(session, series, BEFORE_RELEASE) == "pending"
+        assert release_state(session, series, AFTER_RELEASE) == "delayed"
         saturday = dt.datetime(2026, 11, 28, 4, 0, tzinfo=dt.UTC)
-        assert service.release_state(session, series, saturday) == "no-session"
+        assert release_state(session, series, saturday) == "no-session"
     desk.submit(SILVER, DAY, FIVE_DEALS)
     assess_and_approve(desk, now=BEFORE_RELEASE)
     with desk.db.transaction() as session:
         series = get_series(session, SILVER)
         assert series is not None
-        assert service.release_state(session, series, AFTER_RELEASE) == "released"
+        assert release_state(session, series, AFTER_RELEASE) == "released"
 
 
 def test_late_submissions_after_the_cut_off_do_not_count(desk: Desk) -> None:
@@ -87,9 +97,7 @@ def test_late_submissions_after_the_cut_off_do_not_count(desk: Desk) -> None:
     late = dt.datetime(2026, 11, 25, 3, 10, tzinfo=dt.UTC)  # 11:10, after the 11:00 cut-off
     desk.submit(SILVER, DAY, [("9000", "50")], received=late)
     with desk.db.transaction() as session:
-        [draft] = service.assess_day(
-            session, DAY, user=desk.analyst, series_code=SILVER
-        ).assessments
+        [draft] = assess_day(session, DAY, user=desk.analyst, series_code=SILVER).assessments
         assert draft.high == Decimal(7870)
         reasons = [e["reason"] for e in draft.explanation["excluded"]]
         assert len(reasons) == 1 and "late" in reasons[0]
@@ -98,15 +106,11 @@ def test_late_submissions_after_the_cut_off_do_not_count(desk: Desk) -> None:
 def test_a_manual_exclusion_records_who_and_why(desk: Desk) -> None:
     desk.submit(SILVER, DAY, FIVE_DEALS)
     with desk.db.transaction() as session:
-        first = session.scalar(select(func.min(service.Submission.id)))
+        first = session.scalar(select(func.min(Submission.id)))
         assert first is not None
-        service.exclude_submission(
-            session, first, "counterparty is a related party", actor=desk.analyst
-        )
+        exclude_submission(session, first, "counterparty is a related party", actor=desk.analyst)
     with desk.db.transaction() as session:
-        [draft] = service.assess_day(
-            session, DAY, user=desk.analyst, series_code=SILVER
-        ).assessments
+        [draft] = assess_day(session, DAY, user=desk.analyst, series_code=SILVER).assessments
         assert draft.low == Decimal(7850)
         assert any(
             e["reason"] == "excluded by the desk: counterparty is a related party"
@@ -117,11 +121,9 @@ def test_a_manual_exclusion_records_who_and_why(desk: Desk) -> None:
 def test_judgment_override_needs_a_rationale_and_keeps_the_engine_figures(desk: Desk) -> None:
     desk.submit(SILVER, DAY, FIVE_DEALS)
     with desk.db.transaction() as session:
-        [draft] = service.assess_day(
-            session, DAY, user=desk.analyst, series_code=SILVER
-        ).assessments
-        with pytest.raises(service.PricingError, match="rationale"):
-            service.override(
+        [draft] = assess_day(session, DAY, user=desk.analyst, series_code=SILVER).assessments
+        with pytest.raises(PricingError, match="rationale"):
+            override(
                 session,
                 draft.id,
                 low=Decimal(7800),
@@ -129,7 +131,7 @@ def test_judgment_override_needs_a_rationale_and_keeps_the_engine_figures(desk: 
                 rationale=" ",
                 user=desk.analyst,
             )
-        row = service.override(
+        row = override(
             session,
             draft.id,
             low=Decimal(7800),
@@ -146,7 +148,7 @@ def test_a_correction_is_a_new_version_and_as_of_sees_what_was_published(desk: D
     desk.submit(SILVER, DAY, FIVE_DEALS)
     assess_and_approve(desk, now=BEFORE_RELEASE)
     with desk.db.transaction() as session:
-        correction = service.correct(
+        correction = correct(
             session,
             SILVER,
             DAY,
@@ -156,22 +158,22 @@ def test_a_correction_is_a_new_version_and_as_of_sees_what_was_published(desk: D
             user=desk.analyst,
         )
         assert correction.version == 2
-    with pytest.raises(service.PricingError, match="may not approve"):
+    with pytest.raises(PricingError, match="may not approve"):
         with desk.db.transaction() as session:
-            service.approve_assessment(session, correction.id, user=desk.analyst)
+            approve_assessment(session, correction.id, user=desk.analyst)
     corrected_at = AFTER_RELEASE + dt.timedelta(hours=5)
     with desk.db.transaction() as session:
-        service.approve_assessment(session, correction.id, user=desk.editor, now=corrected_at)
+        approve_assessment(session, correction.id, user=desk.editor, now=corrected_at)
     [before] = published(desk, corrected_at - dt.timedelta(seconds=1))
     [after] = published(desk, corrected_at)
     assert (before.low, before.version) == (Decimal(7840), 1)
     assert (after.low, after.mid, after.version) == (Decimal(7845), Decimal(7858), 2)
     with desk.db.transaction() as session:
-        notices = service.corrections(session, as_of=corrected_at)
+        notices = corrections(session, as_of=corrected_at)
         assert [(n.old_low, n.new_low, n.reason) for n in notices] == [
             (Decimal(7840), Decimal(7845), "one deal was misreported")
         ]
-        assert service.corrections(session, as_of=corrected_at - dt.timedelta(seconds=1)) == []
+        assert corrections(session, as_of=corrected_at - dt.timedelta(seconds=1)) == []
         versions = session.scalar(select(func.count(Assessment.id)))
         assert versions == 2  # no version is ever deleted
 
@@ -190,7 +192,7 @@ def test_change_is_against_the_previous_published_mid_and_follows_corrections(de
         Decimal("0.32"),
     )
     with desk.db.transaction() as session:
-        row = service.correct(
+        row = correct(
             session,
             SILVER,
             DAY,
@@ -199,7 +201,7 @@ def test_change_is_against_the_previous_published_mid_and_follows_corrections(de
             reason="typo",
             user=desk.analyst,
         )
-        service.approve_assessment(session, row.id, user=desk.editor, now=late)
+        approve_assessment(session, row.id, user=desk.editor, now=late)
     _, second = published(desk, late)
     assert second.change == Decimal(15)  # 7880 - corrected 7865
 
@@ -216,7 +218,7 @@ def test_monthly_average_is_the_mean_of_daily_mids(desk: Desk) -> None:
         desk.submit(SILVER, day, [(mid, "1"), (mid, "1"), (mid, "1")])
         assess_and_approve(desk, day, now=BEFORE_RELEASE)
     prices = published(desk, AFTER_RELEASE)
-    [(first, last, mean, count)] = service.period_averages(prices, "month", 2)
+    [(first, last, mean, count)] = period_averages(prices, "month", 2)
     assert (first, last, mean, count) == (
         dt.date(2026, 11, 2),
         dt.date(2026, 11, 6),
@@ -229,5 +231,5 @@ def test_an_approved_price_cannot_be_reassessed(desk: Desk) -> None:
     desk.submit(SILVER, DAY, FIVE_DEALS)
     assess_and_approve(desk, now=BEFORE_RELEASE)
     with desk.db.transaction() as session:
-        run = service.assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
+        run = assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
     assert run.assessments == [] and "correction" in run.skipped[0][1]

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, text
 from metalwire.audit import verify_trail
 from metalwire.catalog.models import Tier
 from metalwire.newsroom import reports
-from metalwire.pricing import service as pricing
+from metalwire.pricing.assessing import assess_day
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus
 from metalwire.supply.returns import import_returns
@@ -128,7 +128,7 @@ def prepare_assess(desk: Desk, tmp_path: Path) -> list[str]:
 def prepare_approve(desk: Desk, tmp_path: Path) -> list[str]:
     _submit_day(desk)
     with desk.db.transaction() as session:
-        pricing.assess_day(session, DAY, user=desk.analyst)
+        assess_day(session, DAY, user=desk.analyst)
     return ["approve", "--date", str(DAY), "--user", EDITOR]
 
 

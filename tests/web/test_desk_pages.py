@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role
 from metalwire.catalog.models import PriceSeries
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.engine import Method
 from metalwire.pricing.models import Assessment, AssessmentStatus, Submission
+from metalwire.pricing.review import approve_assessment
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
 from metalwire.tabular import to_xlsx
 from tests.conftest import Desk, ScratchDatabase
@@ -249,8 +250,8 @@ def test_override_needs_a_rationale(desk_app: FastAPI, desk: Desk) -> None:
 def test_correction_form_validates_inline(desk_app: FastAPI, desk: Desk) -> None:
     desk.submit(SILVER, DAY, [("7840", "5"), ("7850", "5"), ("7860", "5")])
     with desk.db.transaction() as session:
-        run = service.assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
-        service.approve_assessment(session, run.assessments[0].id, user=desk.editor)
+        run = assess_day(session, DAY, user=desk.analyst, series_code=SILVER)
+        approve_assessment(session, run.assessments[0].id, user=desk.editor)
     client = TestClient(desk_app)
     csrf = sign_in(client, desk.db, desk.analyst.email)
     form = {"csrf_token": csrf, "series": SILVER, "date": str(DAY), "low": "78o0", "high": "7870"}

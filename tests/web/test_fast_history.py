@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.review import approve_day
 from tests.pricing.conftest import AFTER_RELEASE, DAY, PREMIUM, SILVER, Desk
 from tests.pricing.test_api import DEALS, PREMIUM_DEALS, bearer, key_for, publish
 from tests.web.test_account_pages import fresh_minute
@@ -59,12 +60,10 @@ def test_a_release_passing_and_a_late_approval_reach_the_reader(
     late = DAY - dt.timedelta(days=4)
     released.submit(SILVER, late, DEALS)
     with released.db.transaction() as session:
-        service.assess_day(session, late, user=released.analyst, series_code=SILVER)
+        assess_day(session, late, user=released.analyst, series_code=SILVER)
     client.get(URL)
     with released.db.transaction() as session:
-        service.approve_day(
-            session, late, user=released.editor, series_code=SILVER, now=AFTER_RELEASE
-        )
+        approve_day(session, late, user=released.editor, series_code=SILVER, now=AFTER_RELEASE)
     assert late.isoformat() in [r["date"] for r in client.get(URL).json()["items"]]
 
 

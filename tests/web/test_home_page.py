@@ -16,8 +16,10 @@ from metalwire.accounts.gate import Principal, history_floor, may_read_tier
 from metalwire.accounts.models import Role
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
-from metalwire.pricing import service
-from metalwire.web.boards import BoardRow, active_series, latest_board
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.boards import BoardRow, active_series, latest_board
+from metalwire.pricing.published import latest_published, release_state
+from metalwire.pricing.review import approve_assessment, approve_day, correct
 from metalwire.web.body_cache import BodyCache
 from tests.conftest import Desk, define_demo_series
 from tests.newsroom.test_service import NOW, SECRET_EN, library
@@ -33,8 +35,8 @@ AFTER = dt.datetime(2026, 11, 25, 3, 31, tzinfo=dt.UTC)
 def publish(desk: Desk, code: str, day: dt.date, deals: list[tuple[str, str]]) -> None:
     desk.submit(code, day, deals)
     with desk.db.transaction() as session:
-        service.assess_day(session, day, user=desk.analyst, series_code=code)
-        service.approve_day(
+        assess_day(session, day, user=desk.analyst, series_code=code)
+        approve_day(
             session, day, user=desk.editor, series_code=code, now=BEFORE - dt.timedelta(days=2)
         )
 
@@ -49,7 +51,7 @@ def premium_range(desk: Desk, at: dt.datetime) -> str:
     with desk.db.session() as session:
         series = get_series(session, PREMIUM)
         assert series is not None
-        price = service.latest_published(session, [series], as_of=at)[series.id]
+        price = latest_published(session, [series], as_of=at)[series.id]
     return f"{price.low:,}–{price.high:,}"
 
 
@@ -142,7 +144,7 @@ def test_corrections_are_announced_once_released_without_premium_figures(
             (SILVER, "7845", "7870", "one deal was misreported"),
             (PREMIUM, "41", "47", "premium misquoted by a desk"),
         ):
-            row = service.correct(
+            row = correct(
                 session,
                 code,
                 DAY,
@@ -151,7 +153,7 @@ def test_corrections_are_announced_once_released_without_premium_figures(
                 reason=reason,
                 user=desk.analyst,
             )
-            service.approve_assessment(session, row.id, user=desk.editor, now=corrected_at)
+            approve_assessment(session, row.id, user=desk.editor, now=corrected_at)
     app.state.clock = lambda: corrected_at - dt.timedelta(seconds=1)  # approved, not released
     early = section(client.get("/corrections").text, "h-corrections")
     assert "No price has been corrected." in early and "misreported" not in early
@@ -179,16 +181,14 @@ def one_by_one(
         for s in series_list
         if may_read_tier(principal, s.tier.value, s.commodity.entry.group.code)
     }
-    latest = service.latest_published(
-        session, [s for s in series_list if s.id in allowed], as_of=now
-    )
+    latest = latest_published(session, [s for s in series_list if s.id in allowed], as_of=now)
     floor = history_floor(principal, now.date())
     rows = []
     for s in series_list:
         price = latest.get(s.id)
         if price is not None and floor is not None and price.market_date < floor:
             price = None
-        rows.append(BoardRow(s, service.release_state(session, s, now), s.id not in allowed, price))
+        rows.append(BoardRow(s, release_state(session, s, now), s.id not in allowed, price))
     return rows
 
 

@@ -7,7 +7,8 @@ import datetime as dt
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.review import approve_day
 from tests.conftest import Desk
 
 SILVER, PREMIUM = "AG-INGOT-CN-SPOT", "AG-INGOT-CN-PREMIUM"
@@ -19,8 +20,8 @@ AFTER = dt.datetime(2026, 11, 25, 3, 31, tzinfo=dt.UTC)
 def publish(desk: Desk, code: str, day: dt.date, deals: list[tuple[str, str]]) -> None:
     desk.submit(code, day, deals)
     with desk.db.transaction() as session:
-        service.assess_day(session, day, user=desk.analyst, series_code=code)
-        service.approve_day(
+        assess_day(session, day, user=desk.analyst, series_code=code)
+        approve_day(
             session, day, user=desk.editor, series_code=code, now=BEFORE - dt.timedelta(days=2)
         )
 

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day, override
+from metalwire.pricing.review import approve_assessment, approve_day, correct
 from metalwire.web.charts import history_chart
 from tests.conftest import Desk
 
@@ -31,11 +32,11 @@ def publish(
 ) -> int:
     desk.submit(code, day, deals)
     with desk.db.transaction() as session:
-        run = service.assess_day(session, day, user=desk.analyst, series_code=code)
+        run = assess_day(session, day, user=desk.analyst, series_code=code)
         assessment_id = run.assessments[0].id
         if judgment:
             low, high, rationale = judgment
-            service.override(
+            override(
                 session,
                 assessment_id,
                 low=Decimal(low),
@@ -43,7 +44,7 @@ def publish(
                 rationale=rationale,
                 user=desk.analyst,
             )
-        service.approve_day(
+        approve_day(
             session, day, user=desk.editor, series_code=code, now=BEFORE - dt.timedelta(days=2)
         )
     return assessment_id
@@ -148,7 +149,7 @@ def test_how_the_latest_released_price_was_assessed(
     assert "Transaction-based" in section and "Nov 25, 2026" in section
     # A correction shows once approved and released, never as a draft.
     with desk.db.transaction() as session:
-        draft = service.correct(
+        draft = correct(
             session,
             SILVER,
             DAY,
@@ -160,9 +161,7 @@ def test_how_the_latest_released_price_was_assessed(
     app.state.clock = lambda: AFTER + dt.timedelta(hours=2)
     assert "A late deal" not in client.get(f"/series/{SILVER}").text
     with desk.db.transaction() as session:
-        service.approve_assessment(
-            session, draft.id, user=desk.editor, now=AFTER + dt.timedelta(hours=1)
-        )
+        approve_assessment(session, draft.id, user=desk.editor, now=AFTER + dt.timedelta(hours=1))
     html = client.get(f"/series/{SILVER}").text
     notices = html[html.index("Published corrections") :]
     assert "7,840–7,860" in notices and "7,845–7,865" in notices and "A late deal" in notices
@@ -250,7 +249,7 @@ def test_the_series_content_is_made_once_per_plan_and_follows_an_approval_within
     assert client.get(f"/series/{SILVER}", params={"lang": "zh"}).status_code == 200
     assert len(statements) > shared  # another language: made anew
     with desk.db.transaction() as session:
-        draft = service.correct(
+        draft = correct(
             session,
             SILVER,
             DAY - dt.timedelta(days=1),
@@ -259,7 +258,7 @@ def test_the_series_content_is_made_once_per_plan_and_follows_an_approval_within
             reason="A deal reported late",
             user=desk.analyst,
         )
-        service.approve_assessment(session, draft.id, user=desk.editor, now=AFTER)
+        approve_assessment(session, draft.id, user=desk.editor, now=AFTER)
     again = client.get(f"/series/{SILVER}").text
     assert "A deal reported late" not in first and "A deal reported late" in again
     sign_in(desk, client, "buyer@mill.cn", Role.SUBSCRIBER, "subscriber")

@@ -18,7 +18,8 @@ from metalwire.catalog.models import CatalogEntry, Tier
 from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.demo.series import demo_series
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.review import approve_day
 from tests.conftest import Desk
 from tests.web.test_price_pages import AFTER, BEFORE, DAY, SILVER, publish
 from tests.web.test_signed_in_pages import signed_in
@@ -79,8 +80,8 @@ def test_a_release_or_an_approval_inside_the_minute_is_seen_at_once(
     assert "7,950" not in shown
     desk.submit(SILVER, DAY + dt.timedelta(days=1), [("7940", "5"), ("7950", "5"), ("7960", "5")])
     with desk.db.transaction() as session:
-        service.assess_day(session, DAY + dt.timedelta(days=1), user=desk.analyst)
-        service.approve_day(session, DAY + dt.timedelta(days=1), user=desk.editor, now=later)
+        assess_day(session, DAY + dt.timedelta(days=1), user=desk.analyst)
+        approve_day(session, DAY + dt.timedelta(days=1), user=desk.editor, now=later)
     assert "7,950" in client.get(f"/series/{SILVER}").text
 
 

@@ -35,7 +35,8 @@ from metalwire.db.engine import transaction
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import Article
-from metalwire.pricing import service as pricing
+from metalwire.pricing.published import published_prices
+from metalwire.pricing.release_times import market_today
 from metalwire.settings import Settings
 
 log = logging.getLogger("metalwire.alerts")
@@ -226,7 +227,7 @@ def _released_move(
     session: Session, principal: Principal, series: PriceSeries, day: dt.date, now: dt.datetime
 ) -> rules.Move | None:
     """The series' move on ``day`` as the principal may read it now, or None."""
-    prices = pricing.published_prices(session, series, as_of=now, start=day, end=day)
+    prices = published_prices(session, series, as_of=now, start=day, end=day)
     if not prices:
         return None
     price = prices[-1]
@@ -251,9 +252,7 @@ def _price_notices(
     by_code = {a.series.code: a.series for a in alerts}
     moves = {}
     for series in by_code.values():
-        move = _released_move(
-            session, principal, series, day or pricing.market_today(series, now), now
-        )
+        move = _released_move(session, principal, series, day or market_today(series, now), now)
         if move is not None:
             moves[series.code] = move
     wanted = [rules.PriceRule(a.id, a.series.code, a.threshold_pct) for a in alerts]

@@ -21,7 +21,7 @@ from metalwire.cli.context import console, err_console, fail, print_json, refuse
 from metalwire.db.base import utcnow
 from metalwire.newsroom import publishing, reports, service
 from metalwire.newsroom.models import Article
-from metalwire.pricing.service import PricingError, users_by_email
+from metalwire.pricing.desk import PricingError, users_by_email
 
 report_app = typer.Typer(help="Market reports: draft, print, publish.", no_args_is_help=True)
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from metalwire.accounts import service as accounts
-from metalwire.accounts.gate import history_floor, principal_for
+from metalwire.accounts.gate import history_start, principal_for
 from metalwire.accounts.models import Role
 from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain, round_price
@@ -19,8 +19,14 @@ from metalwire.cli.context import console, fail, print_json, refuse, unit_of_wor
 from metalwire.db.base import utcnow
 from metalwire.errors import FourEyes
 from metalwire.i18n import fmt_delay
-from metalwire.pricing import service
+from metalwire.pricing import review, submissions
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.desk import PricingError, users_by_email
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.price_row import EXPORT_COLUMNS, standard_row, to_json
+from metalwire.pricing.published import published_prices
+from metalwire.pricing.release_times import released_late, scheduled_release
+from metalwire.pricing.review import approve_day
 from metalwire.tabular import ImportRejected, TableError, parse_datetime
 
 import_app = typer.Typer(help="Import market data files (CSV or XLSX).", no_args_is_help=True)
@@ -31,6 +37,7 @@ DateOption = Annotated[
 ]
 SeriesOption = Annotated[str | None, typer.Option("--series", help="One series code")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+CLI_FIELDS = frozenset(EXPORT_COLUMNS) | {"method", "version"}
 
 
 @import_app.command("submissions")
@@ -41,7 +48,7 @@ def import_submissions(
     """Import submissions: all rows or none. Prints added and already-present counts."""
     try:
         with unit_of_work() as session:
-            added, present = service.import_submissions(session, file, actor=user)
+            added, present = submissions.import_submissions(session, file, actor=user)
     except TableError as exc:
         refuse(exc)
     except ImportRejected as exc:
@@ -85,8 +92,8 @@ def _approved_line(row: Assessment) -> str:
         f"approved {row.series.code} {row.market_date} v{row.version}, released at "
         f"{row.release_at:%Y-%m-%d %H:%M} UTC"
     )
-    scheduled = service.scheduled_release(row.series, row.market_date)
-    if row.version == 1 and row.release_at > scheduled:
+    scheduled = scheduled_release(row.series, row.market_date)
+    if row.version == 1 and released_late(row.release_at, scheduled):
         line += (
             f", {fmt_delay(row.release_at - scheduled, 'en')} late "
             f"(scheduled {scheduled:%Y-%m-%d %H:%M} UTC)"
@@ -102,11 +109,11 @@ def register(app: typer.Typer) -> None:
         """Create or refresh the draft assessments of a market date."""
         try:
             with unit_of_work() as session:
-                actor = service.users_by_email(session, user)
-                run = service.assess_day(session, date.date(), user=actor, series_code=series)
+                actor = users_by_email(session, user)
+                run = assess_day(session, date.date(), user=actor, series_code=series)
                 data = [_assessment_json(a) for a in run.assessments]
                 skipped = run.skipped
-        except service.PricingError as exc:
+        except PricingError as exc:
             refuse(exc)
         if as_json:
             print_json(data)
@@ -131,10 +138,10 @@ def register(app: typer.Typer) -> None:
         """Approve the drafts of a market date (four eyes: not the assessor)."""
         try:
             with unit_of_work() as session:
-                actor = service.users_by_email(session, user)
-                rows = service.approve_day(session, date.date(), user=actor, series_code=series)
+                actor = users_by_email(session, user)
+                rows = approve_day(session, date.date(), user=actor, series_code=series)
                 lines = [_approved_line(r) for r in rows if r.release_at]
-        except (service.PricingError, FourEyes) as exc:
+        except (PricingError, FourEyes) as exc:
             refuse(exc)
         for line in lines:
             console.print(line)
@@ -151,15 +158,15 @@ def register(app: typer.Typer) -> None:
         """Propose a correction (a new version); another editor approves it with `approve`."""
         try:
             with unit_of_work() as session:
-                actor = service.users_by_email(session, user)
-                row = service.correct(
+                actor = users_by_email(session, user)
+                row = review.correct(
                     session, code, date.date(), low=low, high=high, reason=reason, user=actor
                 )
                 line = (
                     f"correction drafted: {code} {row.market_date} v{row.version} "
                     f"{row.low}-{row.high}"
                 )
-        except service.PricingError as exc:
+        except PricingError as exc:
             refuse(exc)
         console.print(line)
 
@@ -183,25 +190,14 @@ def register(app: typer.Typer) -> None:
                 fail(f"series: unknown series {code!r}")
             plan = accounts.plan_entitlements(accounts.require_plan(session, "subscriber"))
             subscriber = principal_for(0, None, Role.SUBSCRIBER, plan)
-            floor = history_floor(subscriber, moment.date())
-            first = max(filter(None, [start.date() if start else None, floor]), default=None)
-            rows = service.published_prices(
+            first = history_start(subscriber, start.date() if start else None, moment.date())
+            rows = published_prices(
                 session, series, as_of=moment, start=first, end=end.date() if end else None
             )
             unit, currency = series.unit, series.currency
+        # The API's items (the standard price row), less what a terminal reader has no use for.
         data = [
-            {
-                "date": p.market_date.isoformat(),
-                "low": str(p.low),
-                "high": str(p.high),
-                "mid": str(p.mid),
-                "change": None if p.change is None else str(p.change),
-                "change_pct": None if p.change_pct is None else str(p.change_pct),
-                "unit": unit,
-                "currency": currency,
-                "method": p.method,
-                "version": p.version,
-            }
+            {k: v for k, v in to_json(standard_row(p, unit, currency)).items() if k in CLI_FIELDS}
             for p in rows
         ]
         if as_json:

@@ -13,7 +13,7 @@ from metalwire.catalog.models import Tier
 from metalwire.cli.context import console, fail, print_json, refuse, unit_of_work
 from metalwire.cli.pricing_commands import import_app
 from metalwire.db.base import utcnow
-from metalwire.pricing.service import users_by_email
+from metalwire.pricing.desk import users_by_email
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus
 from metalwire.supply.published import published_history

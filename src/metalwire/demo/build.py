@@ -1,7 +1,7 @@
 """Build the demo market: series, desk staff and two years of prices, through the real services.
 
 Every value goes the way a real one does: contributors' submissions into
-``pricing.service.add_submissions``, the analyst's ``assess_day``, the editor's approval (four
+``pricing.submissions.add_submissions``, the analyst's ``assess_day``, the editor's approval (four
 eyes), release at the series' own time. Nothing writes an assessment directly, so the demo
 exercises the engine, the audit trail and the release rules it shows off.
 
@@ -45,17 +45,14 @@ from metalwire.demo.newsroom import build_newsroom
 from metalwire.demo.prices import EPOCH, SeriesMarket, contributors, daily_levels, day_evidence
 from metalwire.demo.series import DemoSeries, demo_series
 from metalwire.demo.surveys import build_surveys
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.desk import ASSESSED_KINDS
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.release_times import market_today, scheduled_release
+from metalwire.pricing.review import approve_assessment
 from metalwire.pricing.schemas import SubmissionIn
-from metalwire.pricing.service import (
-    ASSESSED_KINDS,
-    add_submissions,
-    approve_assessment,
-    assess_day,
-    market_today,
-    scheduled_release,
-)
+from metalwire.pricing.submissions import add_submissions
 from metalwire.reference_data import sync_reference_data
 
 DEMO_ACTOR = "demo"

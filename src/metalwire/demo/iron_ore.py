@@ -25,8 +25,9 @@ from metalwire.demo.settlements import DEFAULT_DAYS, half_up, trading_days
 from metalwire.markets.normalization import DEFAULT_COEFFICIENTS, adjustment_for
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.methodology import methodology_for
+from metalwire.pricing.release_times import scheduled_release
 from metalwire.pricing.schemas import SubmissionIn
-from metalwire.pricing.service import add_submissions, scheduled_release
+from metalwire.pricing.submissions import add_submissions
 
 IRON_ORE_SERIES = "FE-ORE-62-CFR-QINGDAO"
 

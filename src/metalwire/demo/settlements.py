@@ -41,7 +41,7 @@ from metalwire.demo.prices import EPOCH, daily_levels
 from metalwire.demo.series import series_market
 from metalwire.markets import arbitrage, windows
 from metalwire.markets.service import InstrumentSpec
-from metalwire.pricing.service import PublishedPrice, published_prices
+from metalwire.pricing.published import PublishedPrice, published_prices
 
 DEFAULT_DAYS = 730
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -23,7 +23,8 @@ from metalwire.errors import ServiceError
 from metalwire.indices import engine
 from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets.service import settlements
-from metalwire.pricing.service import published_prices, scheduled_release
+from metalwire.pricing.published import published_prices
+from metalwire.pricing.release_times import scheduled_release
 
 
 class IndexError_(ServiceError):

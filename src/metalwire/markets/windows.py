@@ -3,7 +3,7 @@
 The windows are data (markets/data/arbitrage.yaml): which series or instrument gives each input
 of the formula, and the parameter sets with their effective dates. ``compute`` gathers, for each
 market date, the inputs as they were published at an instant (series: their released mids via
-``pricing.service.published_prices``; instruments: settlements recorded by then via
+``pricing.published.published_prices``; instruments: settlements recorded by then via
 ``markets.service.settlement_history``), applies the pure formulas of ``markets.arbitrage`` with
 the parameter set in effect that day, and returns every input (with its source, code, own date,
 version), the parameters and the result, plus the stretches the window was open
@@ -39,7 +39,7 @@ from metalwire.errors import ServiceError
 from metalwire.markets import arbitrage
 from metalwire.markets.models import Instrument
 from metalwire.markets.service import get_instrument, settlement_history
-from metalwire.pricing.service import published_prices
+from metalwire.pricing.published import published_prices
 
 Kind = Literal["silver-export", "silver-import", "base-metal-import"]
 SILVER_ROLES = ("london", "shanghai")

@@ -31,7 +31,7 @@ from metalwire.newsroom.models import (
 )
 from metalwire.newsroom.service import LANGS, NewsroomError, NotFound
 from metalwire.newsroom.teaser import teaser
-from metalwire.pricing import service as pricing
+from metalwire.pricing.published import PublishedPrice, corrections, published_prices
 from metalwire.supply import service as supply
 from metalwire.supply.models import Survey, SurveyRelease
 from metalwire.supply.published import published_release
@@ -66,7 +66,7 @@ class _Sources:
     links: dict[str, str] = field(default_factory=dict)
     released: list[dt.datetime] = field(default_factory=list)
 
-    def price(self, series: PriceSeries, p: pricing.PublishedPrice) -> str:
+    def price(self, series: PriceSeries, p: PublishedPrice) -> str:
         ref = f"assessment:{p.assessment_id}"
         day = p.market_date.isoformat()
         self.links[ref] = f"/api/v1/series/{series.code}/prices?start={day}&end={day}"
@@ -87,7 +87,7 @@ def premium_facts(
     if series is None:
         return None
     end = _period_end(period)
-    prices = pricing.published_prices(
+    prices = published_prices(
         session, series, as_of=now, start=end - _PREMIUM_LOOKBACK, end=end
     )[-PREMIUM_DAYS:]
     if not prices:
@@ -341,7 +341,7 @@ def _day_prices(
     """Each series' price of ``day`` as released by now (series without one are left out)."""
     prices: list[gen.PriceFacts] = []
     for s in series:
-        found = pricing.published_prices(session, s, as_of=now, start=day, end=day)
+        found = published_prices(session, s, as_of=now, start=day, end=day)
         if not found:
             continue
         p = found[-1]
@@ -376,7 +376,7 @@ def _day_corrections(
     """The corrections of these series published on ``day`` (local date), by series and date."""
     by_id = {s.id: s for s in series}
     fixes: list[gen.CorrectionFacts] = []
-    for notice in pricing.corrections(session, as_of=now, series_ids=list(by_id)):
+    for notice in corrections(session, as_of=now, series_ids=list(by_id)):
         if _local_date(notice.published_at, notice.series.timezone) != day:
             continue
         s = notice.series

@@ -21,7 +21,8 @@ Choices the methodology documents:
 * ``input_shares`` are percentages (0-100, 2 decimals, half-up) of the count of inputs used, one
   entry per submission kind, 0.00 for a kind not used; they may miss 100 by rounding.
 * ``change`` is the published mid minus the previous published mid, so published changes always
-  add up to the published prices; ``change_pct`` is that change in percent of the previous mid.
+  add up to the published prices; ``change_pct`` is that change in percent of the previous mid
+  (pricing/change.py: the one rule, shared with corrections and every published read).
 """
 
 from __future__ import annotations
@@ -34,7 +35,20 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from metalwire.catalog.units import UNIT_NAMES, round_price
+from metalwire.catalog.units import round_price
+from metalwire.pricing.change import price_change, price_step
+from metalwire.pricing.phrases import (
+    Said,
+    amount,
+    counted,
+    late_reason,
+    outlier_reason,
+    plain,
+    shown_price,
+    shown_range,
+    unit_zh,
+)
+from metalwire.pricing.publication_stats import input_shares, statistics
 
 # Prices and volumes stay exact through sums and products; only means divide, and 50 significant
 # digits keep their last digit far below any series' price step. Our own context, so a caller's
@@ -42,10 +56,6 @@ from metalwire.catalog.units import UNIT_NAMES, round_price
 _CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _TWO = Decimal(2)
-_HUNDRED = Decimal(100)
-_PCT_DECIMALS = 2
-# Volumes are not a series' price: their averages are published to 3 decimals (kg in tonnes).
-_VOLUME_DECIMALS = 3
 
 
 class SubmissionKind(StrEnum):
@@ -275,16 +285,16 @@ def _assess(
         entry = _normalized(item)
         if cutoff is not None and item.received_at > cutoff:
             late += 1
-            excluded.append(Exclusion(item.id, entry.price, *_late_reason(item, cutoff)))
+            excluded.append(Exclusion(item.id, entry.price, *late_reason(item, cutoff)))
         elif item.volume is not None and item.volume < min_volume:
             light += 1
             reason = (
-                f"below minimum volume: {_plain(item.volume)} {unit} is under "
-                f"the minimum {_plain(min_volume)} {unit}"
+                f"below minimum volume: {plain(item.volume)} {unit} is under "
+                f"the minimum {plain(min_volume)} {unit}"
             )
             reason_zh = (
-                f"低于最小成交量：{_plain(item.volume)}{_unit_zh(unit)}，"
-                f"不足最小值{_plain(min_volume)}{_unit_zh(unit)}"
+                f"低于最小成交量：{plain(item.volume)}{unit_zh(unit)}，"
+                f"不足最小值{plain(min_volume)}{unit_zh(unit)}"
             )
             excluded.append(Exclusion(item.id, entry.price, reason, reason_zh))
         else:
@@ -302,7 +312,7 @@ def _assess(
     if too_few:
         notes.append(
             Said(
-                f"{_count(len(deals), 'deal')}, below the minimum of {rule.min_deals}, not used",
+                f"{counted(len(deals), 'deal')}, below the minimum of {rule.min_deals}, not used",
                 f"{len(deals)}笔成交，少于最低{rule.min_deals}笔，未采用",
             )
         )
@@ -317,16 +327,16 @@ def _assess(
     if late:
         notes.append(
             Said(
-                f"{_count(late, 'submission')} received after the cut-off excluded",
+                f"{counted(late, 'submission')} received after the cut-off excluded",
                 f"{late}条截止时间后收到的报价已剔除",
             )
         )
     if light:
         notes.append(
             Said(
-                f"{_count(light, 'submission')} below the minimum volume of "
-                f"{_amount(min_volume)} {unit} excluded",
-                f"{light}条低于最小成交量{_amount(min_volume)}{_unit_zh(unit)}的报价已剔除",
+                f"{counted(light, 'submission')} below the minimum volume of "
+                f"{amount(min_volume)} {unit} excluded",
+                f"{light}条低于最小成交量{amount(min_volume)}{unit_zh(unit)}的报价已剔除",
             )
         )
 
@@ -345,13 +355,13 @@ def _assess(
         # Deals carry a volume (the database layer insists); one without would count for the
         # range but not the weighting rather than stop the day's price.
         head = Said(
-            f"Transaction-based: {_count(len(deals), 'deal')}", f"基于成交：{len(deals)}笔成交"
+            f"Transaction-based: {counted(len(deals), 'deal')}", f"基于成交：{len(deals)}笔成交"
         )
         if volume_used:
             vwap = weighted / volume_used
             head = Said(
-                f"{head.en}, {_amount(volume_used)} {unit}",
-                f"{head.zh}，共{_amount(volume_used)}{_unit_zh(unit)}",
+                f"{head.en}, {amount(volume_used)} {unit}",
+                f"{head.zh}，共{amount(volume_used)}{unit_zh(unit)}",
             )
     elif bids or offers:
         method = Method.SPREAD
@@ -364,7 +374,7 @@ def _assess(
         low = sum((item.low for item in indications), _ZERO) / count
         high = sum((item.high for item in indications), _ZERO) / count
         head = Said(
-            f"Interpolated: mean of {_count(len(indications), 'indication')}, no bids or offers",
+            f"Interpolated: mean of {counted(len(indications), 'indication')}, no bids or offers",
             f"插值：{len(indications)}条参考报价的均值，无买盘或卖盘报价",
         )
     elif previous is not None:
@@ -372,7 +382,7 @@ def _assess(
         carried_forward = True
         used = []
         low, high = previous.low, previous.high
-        shown = f"{_published(low, decimals)}–{_published(high, decimals)}"
+        shown = f"{shown_price(low, decimals)}–{shown_price(high, decimals)}"
         head = Said(
             "Carried forward: no usable deals, bids, offers or indications; previous assessment "
             f"{shown} repeated",
@@ -386,12 +396,15 @@ def _assess(
 
     mid = previous.mid if carried_forward and previous is not None else (low + high) / _TWO
     published_mid = round_price(mid, decimals)
-    change, change_pct = _change(published_mid, previous, decimals)
-    if not relative_change:
-        change_pct = None
+    change, change_pct = price_change(
+        published_mid,
+        None if previous is None else previous.mid,
+        price_step(decimals),
+        relative=relative_change,
+    )
     considered = sorted(item.id for item in (*deals, *bids, *offers, *indications))
     excluded.sort(key=attrgetter("submission_id"))
-    stats = _statistics(used, decimals)
+    stats = statistics(used, decimals)
     return AssessmentResult(
         low=round_price(low, decimals),
         high=round_price(high, decimals),
@@ -404,7 +417,7 @@ def _assess(
         inputs_used=tuple(sorted(item.id for item in used)),
         inputs_considered=tuple(considered),
         excluded=tuple(excluded),
-        input_shares=_shares(used),
+        input_shares=input_shares(used, SubmissionKind),
         price_min=stats.price_min,
         price_max=stats.price_max,
         price_avg=stats.price_avg,
@@ -439,21 +452,9 @@ def _reject_outliers(
         if deviation <= limit:
             kept.append(deal)
             continue
-        ratio = f"{deviation / scale:.1f}"
-        where = f"from the median deal {_plain(median)} (limit {_plain(rule.mad_k)}"
-        where_zh = f"偏离成交中位数{_plain(median)}（上限{_plain(rule.mad_k)}"
-        if mad >= floor:
-            reason = f"outlier: {_plain(deal.price)} is {ratio} MADs {where})"
-            reason_zh = f"异常值：{_plain(deal.price)}{where_zh}）达{ratio}个MAD"
-        else:
-            reason = (
-                f"outlier: {_plain(deal.price)} is {ratio} times the deviation floor "
-                f"{_plain(scale)} {where}; MAD {_plain(mad)} is below the floor)"
-            )
-            reason_zh = (
-                f"异常值：{_plain(deal.price)}{where_zh}；MAD {_plain(mad)}低于偏差下限）"
-                f"达偏差下限{_plain(scale)}的{ratio}倍"
-            )
+        reason, reason_zh = outlier_reason(
+            deal.price, deviation, median, rule.mad_k, mad=mad, floor=floor, scale=scale
+        )
         rejected.append(Exclusion(deal.id, deal.price, reason, reason_zh))
     return kept, rejected
 
@@ -469,13 +470,13 @@ def _spread(
     bids: list[_Input], offers: list[_Input], decimals: int
 ) -> tuple[Decimal, Decimal, Said]:
     tally = (
-        f"{_count(len(bids), 'bid', none='no bids')}, "
-        f"{_count(len(offers), 'offer', none='no offers')}"
+        f"{counted(len(bids), 'bid', none='no bids')}, "
+        f"{counted(len(offers), 'offer', none='no offers')}"
     )
     tally_zh = f"买盘{len(bids)}条，卖盘{len(offers)}条"
     if not offers:
         bid = max(item.price for item in bids)
-        shown = _published(bid, decimals)
+        shown = shown_price(bid, decimals)
         return (
             bid,
             bid,
@@ -486,7 +487,7 @@ def _spread(
         )
     if not bids:
         offer = min(item.price for item in offers)
-        shown = _published(offer, decimals)
+        shown = shown_price(offer, decimals)
         return (
             offer,
             offer,
@@ -504,11 +505,11 @@ def _spread(
             middle,
             middle,
             Said(
-                f"Spread-based: crossed market, best bid {_published(bid, decimals)} above best "
-                f"offer {_published(offer, decimals)}, collapsed to the midpoint "
-                f"{_published(middle, decimals)} ({tally})",
-                f"基于价差：买卖价倒挂，最优买价{_published(bid, decimals)}高于最优卖价"
-                f"{_published(offer, decimals)}，取中间价{_published(middle, decimals)}"
+                f"Spread-based: crossed market, best bid {shown_price(bid, decimals)} above best "
+                f"offer {shown_price(offer, decimals)}, collapsed to the midpoint "
+                f"{shown_price(middle, decimals)} ({tally})",
+                f"基于价差：买卖价倒挂，最优买价{shown_price(bid, decimals)}高于最优卖价"
+                f"{shown_price(offer, decimals)}，取中间价{shown_price(middle, decimals)}"
                 f"（{tally_zh}）",
             ),
         )
@@ -516,66 +517,12 @@ def _spread(
         bid,
         offer,
         Said(
-            f"Spread-based: best bid {_published(bid, decimals)}, best offer "
-            f"{_published(offer, decimals)} ({tally})",
-            f"基于价差：最优买价{_published(bid, decimals)}，最优卖价"
-            f"{_published(offer, decimals)}（{tally_zh}）",
+            f"Spread-based: best bid {shown_price(bid, decimals)}, best offer "
+            f"{shown_price(offer, decimals)} ({tally})",
+            f"基于价差：最优买价{shown_price(bid, decimals)}，最优卖价"
+            f"{shown_price(offer, decimals)}（{tally_zh}）",
         ),
     )
-
-
-def _shares(used: list[_Input]) -> dict[str, Decimal]:
-    counts = dict.fromkeys(SubmissionKind, 0)
-    for item in used:
-        counts[item.kind] += 1
-    total = len(used)
-    return {
-        kind.value: round_price(Decimal(count) * _HUNDRED / total, _PCT_DECIMALS)
-        if total
-        else round_price(_ZERO, _PCT_DECIMALS)
-        for kind, count in counts.items()
-    }
-
-
-class _Statistics(NamedTuple):
-    price_min: Decimal | None = None
-    price_max: Decimal | None = None
-    price_avg: Decimal | None = None
-    volume_min: Decimal | None = None
-    volume_max: Decimal | None = None
-    volume_avg: Decimal | None = None
-
-
-def _statistics(used: list[_Input], decimals: int) -> _Statistics:
-    if not used:
-        return _Statistics()
-    prices = [item.price for item in used]
-    volumes = [item.volume for item in used if item.volume is not None]
-    if not volumes:
-        return _Statistics(
-            round_price(min(prices), decimals),
-            round_price(max(prices), decimals),
-            round_price(sum(prices, _ZERO) / len(prices), decimals),
-        )
-    return _Statistics(
-        round_price(min(prices), decimals),
-        round_price(max(prices), decimals),
-        round_price(sum(prices, _ZERO) / len(prices), decimals),
-        min(volumes),
-        max(volumes),
-        round_price(sum(volumes, _ZERO) / len(volumes), _VOLUME_DECIMALS),
-    )
-
-
-def _change(
-    published_mid: Decimal, previous: Previous | None, decimals: int
-) -> tuple[Decimal | None, Decimal | None]:
-    if previous is None:
-        return None, None
-    change = round_price(published_mid - previous.mid, decimals)
-    if not previous.mid:
-        return change, None
-    return change, round_price(change * _HUNDRED / previous.mid, _PCT_DECIMALS)
 
 
 def apply_judgment(
@@ -604,19 +551,21 @@ def apply_judgment(
         published_low = round_price(low, decimals)
         published_high = round_price(high, decimals)
         mid = round_price((low + high) / _TWO, decimals)
-        change, change_pct = _change(mid, previous, decimals)
+        change, change_pct = price_change(
+            mid, None if previous is None else previous.mid, price_step(decimals)
+        )
     stop = "" if rationale.endswith((".", "!", "?", "。")) else "."
     explanation = (
-        f"Judgment: {_published(published_low, decimals)}–{_published(published_high, decimals)}"
+        f"Judgment: {shown_price(published_low, decimals)}–{shown_price(published_high, decimals)}"
         f" set by the analyst over the engine's {engine_method} "
-        f"{_range(engine_low, engine_high, decimals)}. Rationale: {rationale}{stop}"
+        f"{shown_range(engine_low, engine_high, decimals)}. Rationale: {rationale}{stop}"
     )
     method_zh = METHOD_NAMES_ZH.get(engine_method, "") if engine_method else ""
     # The rationale stays as the analyst wrote it: the platform translates only its own words.
-    engine_range = _range(engine_low, engine_high, decimals).replace("(none)", "（无）")
+    engine_range = shown_range(engine_low, engine_high, decimals).replace("(none)", "（无）")
     explanation_zh = (
-        f"分析师判断：{_published(published_low, decimals)}–"
-        f"{_published(published_high, decimals)}，替代引擎的{method_zh}结果{engine_range}。"
+        f"分析师判断：{shown_price(published_low, decimals)}–"
+        f"{shown_price(published_high, decimals)}，替代引擎的{method_zh}结果{engine_range}。"
         f"理由：{rationale}{'' if rationale.endswith(('.', '!', '?', '。')) else '。'}"
     )
     return replace(
@@ -647,51 +596,3 @@ def period_average(mids: Sequence[Decimal], decimals: int) -> Decimal:
         raise ValueError("a period average needs at least one daily mid")
     with localcontext(_CONTEXT):
         return round_price(sum(mids, _ZERO) / len(mids), decimals)
-
-
-def _late_reason(item: Evidence, cutoff: datetime) -> tuple[str, str]:
-    received = item.received_at.isoformat(timespec="seconds")
-    limit = cutoff.isoformat(timespec="seconds")
-    return (
-        f"late: received {received}, after the cut-off {limit}",
-        f"迟到：{received}收到，晚于截止时间{limit}",
-    )
-
-
-class Said(NamedTuple):
-    """One generated phrase in both languages the platform speaks."""
-
-    en: str
-    zh: str
-
-
-def _unit_zh(unit: str) -> str:
-    # Volumes are labelled with the series' unit: "t" (legacy tonnes) reads as mt does.
-    return UNIT_NAMES.get("mt" if unit == "t" else unit, (unit, unit))[1]
-
-
-def _count(n: int, noun: str, *, none: str | None = None) -> str:
-    if n == 0 and none is not None:
-        return none
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _plain(value: Decimal) -> str:
-    """A decimal as the trade writes it in a reason: no exponent, no trailing zeros."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _amount(value: Decimal) -> str:
-    text = f"{value:,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _published(value: Decimal, decimals: int) -> str:
-    return f"{round_price(value, decimals):,}"
-
-
-def _range(low: Decimal | None, high: Decimal | None, decimals: int) -> str:
-    if low is None or high is None:
-        return "(none)"
-    return f"{_published(low, decimals)}–{_published(high, decimals)}"

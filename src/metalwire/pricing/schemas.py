@@ -21,7 +21,7 @@ BATCH_LIMIT = 1_000  # items in one API post: a day's evidence of a desk; files 
 PRICE_LIMIT = Decimal("1e12")  # per unit, in the series' currency
 VOLUME_LIMIT = Decimal("1e9")  # in the series' volume unit
 
-# The schema of a submission's numbers and date; pricing.service.check_submission checks them,
+# The schema of a submission's numbers and date; pricing.submissions.check_submission checks them,
 # naming the row of a file as well as the field, so the model only documents the range.
 SubmittedPrice = Annotated[Decimal, Bounded(PRICE_LIMIT, check=False)]
 SubmittedVolume = Annotated[Decimal, Bounded(VOLUME_LIMIT, sign="positive", check=False)]
@@ -76,11 +76,10 @@ class SubmissionsResult(BaseModel):
     ids: list[int]
 
 
-# One definition of "a price row", reused by the API, CSV/XLSX exports and the Python client.
-PRICE_COLUMNS = ("date", "low", "high", "mid", "change", "change_pct", "unit", "currency")
-
-
 class PriceRow(BaseModel):
+    """The API's documentation of price_row.StandardRow (its JSON: decimals as strings); a test
+    holds the two equal field for field."""
+
     date: dt.date
     low: str = Field(examples=["7830"])
     high: str = Field(examples=["7870"])

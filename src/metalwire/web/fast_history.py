@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from metalwire.accounts import service as accounts
 from metalwire.accounts.gate import Principal, history_floor, may_read_tier
 from metalwire.db.base import utcnow
-from metalwire.pricing.service import SERIES_STANDING, standing_of
+from metalwire.pricing.published import SERIES_STANDING, standing_of
 from metalwire.web.api import API_PREFIX
 from metalwire.web.api.prices import history_key, next_link, raw_query
 from metalwire.web.auth import SESSION_COOKIE, admit, rate_headers

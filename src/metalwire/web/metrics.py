@@ -36,7 +36,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from metalwire.web.access import access
@@ -204,14 +204,11 @@ def _call(pool: Any, name: str) -> float | None:
 
 
 def count_released(engine: Engine, now: dt.datetime) -> int | None:
-    from metalwire.pricing.models import Assessment, AssessmentStatus
+    from metalwire.pricing.published import released_count
 
-    query = select(func.count()).where(
-        Assessment.status == AssessmentStatus.APPROVED, Assessment.release_at <= now
-    )
     try:
         with engine.connect() as connection:
-            return int(connection.execute(query).scalar_one())
+            return released_count(connection, now)
     except SQLAlchemyError:
         return None
 

@@ -17,8 +17,10 @@ from metalwire.accounts.gate import Principal, may_act, may_see_drafts
 from metalwire.accounts.models import Scope, User
 from metalwire.catalog.units import plain, round_price
 from metalwire.importing import item_field
-from metalwire.pricing import service
+from metalwire.pricing.assessing import assess_day, get_assessment, override
+from metalwire.pricing.desk import PricingError
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.review import approve_assessment, correct, drafts_on
 from metalwire.pricing.schemas import (
     BATCH_LIMIT,
     CODE_LIMIT,
@@ -27,6 +29,7 @@ from metalwire.pricing.schemas import (
     SubmissionIn,
     SubmissionsResult,
 )
+from metalwire.pricing.submissions import add_submissions
 from metalwire.tabular import ImportRejected, Window
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
@@ -65,7 +68,7 @@ def acting_user(session: Session, principal: Principal, scope: Scope, what: str)
     return user
 
 
-def _refused(exc: service.PricingError) -> ProblemError:
+def _refused(exc: PricingError) -> ProblemError:
     field, _, reason = str(exc).partition(": ")
     return ProblemError(
         422,
@@ -134,7 +137,7 @@ def post_submissions(
     user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
     items = body if isinstance(body, list) else [body]
     try:
-        ids, present = service.add_submissions(session, items, actor=user.email)
+        ids, present = add_submissions(session, items, actor=user.email)
     except ImportRejected as exc:
         params = [
             InvalidParam(name=item_field(problem), location="body", reason=problem.message)
@@ -169,8 +172,8 @@ def run_assessment(
     """Create or refresh the draft assessments of a market date from its submissions."""
     user = acting_user(session, principal, Scope.SUBMIT, "assess prices")
     try:
-        run = service.assess_day(session, body.date, user=user, series_code=body.series)
-    except service.PricingError as exc:
+        run = assess_day(session, body.date, user=user, series_code=body.series)
+    except PricingError as exc:
         raise _refused(exc) from None
     return AssessResult(
         drafts=[draft_out(a) for a in run.assessments],
@@ -189,7 +192,7 @@ def desk_drafts(
     decision = may_see_drafts(principal)
     if not decision:
         raise deny(decision, "the desk")
-    return [draft_out(a) for a in service.drafts_on(session, date)]
+    return [draft_out(a) for a in drafts_on(session, date)]
 
 
 class OverrideRequest(BaseModel):
@@ -212,7 +215,7 @@ def override_assessment(
     """Replace a draft's result by judgment, with a written rationale."""
     user = acting_user(session, principal, Scope.SUBMIT, "override assessments")
     try:
-        row = service.override(
+        row = override(
             session,
             assessment_id,
             low=body.low,
@@ -220,7 +223,7 @@ def override_assessment(
             rationale=body.rationale,
             user=user,
         )
-    except service.PricingError as exc:
+    except PricingError as exc:
         raise _refused(exc) from None
     return draft_out(row)
 
@@ -232,11 +235,11 @@ def override_assessment(
 def approve(assessment_id: RowId, session: DbSession, principal: CurrentPrincipal) -> DraftOut:
     """Approve a draft (four eyes: not by its assessor); it is released at its release time."""
     user = acting_user(session, principal, Scope.PUBLISH, "approve assessments")
-    if service.get_assessment(session, assessment_id) is None:
+    if get_assessment(session, assessment_id) is None:
         raise not_found(f"assessment {assessment_id} not found")
     try:
-        row = service.approve_assessment(session, assessment_id, user=user)
-    except service.PricingError as exc:
+        row = approve_assessment(session, assessment_id, user=user)
+    except PricingError as exc:
         raise ProblemError(422, str(exc), kind="invalid-parameter") from None
     # FourEyes passes through: its type answers 409 "four-eyes" (web/problems.py).
     return draft_out(row)
@@ -260,7 +263,7 @@ def propose_correction(
     """Draft a correction (a new version); another editor approves it to publish the notice."""
     user = acting_user(session, principal, Scope.SUBMIT, "correct prices")
     try:
-        row = service.correct(
+        row = correct(
             session,
             body.series,
             body.date,
@@ -269,6 +272,6 @@ def propose_correction(
             reason=body.reason,
             user=user,
         )
-    except service.PricingError as exc:
+    except PricingError as exc:
         raise _refused(exc) from None
     return draft_out(row)

@@ -18,7 +18,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, history_floor, history_start
+from metalwire.accounts.gate import (
+    Principal,
+    history_floor,
+    history_start,
+)
 from metalwire.catalog.units import instrument_unit_label, plain, price_unit_label, round_price
 from metalwire.indices import engine
 from metalwire.indices import service as indices

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -14,17 +13,41 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, history_floor, may_read_tier, may_read_value
+from metalwire.accounts.gate import (
+    Principal,
+    history_floor,
+    history_start,
+    may_read_tier,
+    may_read_value,
+    may_see_assessor_names,
+)
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.units import plain, price_unit_label, round_price
-from metalwire.pricing import service
+from metalwire.pricing.assessing import get_assessment
+from metalwire.pricing.boards import price_board
 from metalwire.pricing.models import AssessmentStatus
-from metalwire.pricing.schemas import CODE_LIMIT, PRICE_COLUMNS, PriceRow
+from metalwire.pricing.price_row import (
+    EXPORT_COLUMNS,
+    EXPORT_NUMBERS,
+    export_cells,
+    json_items,
+    standard_row,
+    to_json,
+)
+from metalwire.pricing.published import (
+    PublishedPrice,
+    assessment_versions,
+    corrections,
+    late_releases,
+    period_averages,
+    publication_stamp,
+    published_prices,
+)
+from metalwire.pricing.schemas import CODE_LIMIT, PriceRow
 from metalwire.tabular import decimal_format
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, deny
-from metalwire.web.boards import price_board
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import ApiLang, Code, DbSession, RowId
 from metalwire.web.http_cache import EXPORT_CONTENT, Format, cached, json_bytes, tabular
@@ -96,48 +119,6 @@ def history_key(
     return (path, query, floor, lang, stamp, instant)
 
 
-def _window(principal: Principal, start: dt.date | None, today: dt.date) -> dt.date | None:
-    floor = history_floor(principal, today)
-    if floor is None:
-        return start
-    return max(start, floor) if start else floor
-
-
-def _row(p: service.PublishedPrice, series: PriceSeries) -> dict[str, Any]:
-    return {
-        "date": p.market_date.isoformat(),
-        "low": str(p.low),
-        "high": str(p.high),
-        "mid": str(p.mid),
-        "change": None if p.change is None else str(p.change),
-        "change_pct": None if p.change_pct is None else str(p.change_pct),
-        "unit": series.unit,
-        "currency": series.currency,
-        "vwap": None if p.vwap is None else str(p.vwap),
-        "method": p.method,
-        "version": p.version,
-        "assessment_id": p.assessment_id,
-        "released_at": p.release_at.isoformat(),
-    }
-
-
-PRICE_NUMBERS = ("low", "high", "mid", "change")
-
-
-def _export_row(p: service.PublishedPrice, series: PriceSeries) -> list[Any]:
-    """A price as an export cell row: a real date and exact decimals (PRICE_COLUMNS' order)."""
-    return [
-        p.market_date,
-        p.low,
-        p.high,
-        p.mid,
-        p.change,
-        p.change_pct,
-        series.unit,
-        series.currency,
-    ]
-
-
 def export_about(
     request: Request, series_list: Sequence[PriceSeries], as_of: str, lang: str
 ) -> list[tuple[str, Any]]:
@@ -160,37 +141,17 @@ def export_about(
 
 def _page_json(
     head: dict[str, Any],
-    page: list[service.PublishedPrice],
+    page: list[PublishedPrice],
     series: PriceSeries,
     next_url: str | None,
 ) -> bytes:
-    """The bytes json_bytes({**head, "items": [_row(p) ...], "next": next_url}) would give.
-
-    Twenty years of a daily series is 5,000 rows in one answer: writing each row's JSON with
-    one format string, instead of a dict per row through json.dumps, halves the request. The
-    values are dates, plain decimals and ISO times, which JSON never escapes; the texts a
-    series or a method could carry go through json.dumps.
-    """
-
-    def text(value: object) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    unit_currency = f'"unit":{text(series.unit)},"currency":{text(series.currency)}'
-    methods: dict[str, str] = {}
-    rows = []
-    for p in page:
-        method = methods.get(p.method) or methods.setdefault(p.method, text(p.method))
-        change = "null" if p.change is None else f'"{p.change}"'
-        change_pct = "null" if p.change_pct is None else f'"{p.change_pct}"'
-        vwap = "null" if p.vwap is None else f'"{p.vwap}"'
-        rows.append(
-            f'{{"date":"{p.market_date.isoformat()}","low":"{p.low}","high":"{p.high}",'
-            f'"mid":"{p.mid}","change":{change},"change_pct":{change_pct},{unit_currency},'
-            f'"vwap":{vwap},"method":{method},"version":{p.version},'
-            f'"assessment_id":{p.assessment_id},"released_at":"{p.release_at.isoformat()}"}}'
-        )
+    """The bytes json_bytes({**head, "items": [to_json(...) ...], "next": next_url}) would
+    give, the items written by price_row.json_items (one format per row: 5,000 rows in an
+    answer)."""
+    items = json_items(page, series.unit, series.currency)
     start = json_bytes(head)[:-1].decode()
-    return f'{start},"items":[{",".join(rows)}],"next":{text(next_url)}}}'.encode()
+    next_text = json.dumps(next_url, ensure_ascii=False)
+    return f'{start},"items":[{items}],"next":{next_text}}}'.encode()
 
 
 class PricesPage(BaseModel):
@@ -226,14 +187,14 @@ def series_prices(
     """Daily published prices of a series; with `as_of`, exactly what was published then."""
     series = gated_series(session, principal, code)
     instant = moment(request, as_of)
-    first = _window(principal, start, now_of(request).date())
+    first = history_start(principal, start, now_of(request).date())
     if cursor is not None:
         first = max(first, cursor) if first else cursor
     if first and end and first > end:
         raise invalid_parameter("start", "start is after end")
     # What this caller may see changes only when a release passes or a correction lands: the
     # stamp says when, so the serialized answer can be reused until then (per worker).
-    stamp = service.publication_stamp(session, series.id, as_of=instant)
+    stamp = publication_stamp(session, series.id, as_of=instant)
     key = history_key(
         request.url.path,
         raw_query(request.scope),
@@ -243,8 +204,8 @@ def series_prices(
         instant if as_of is not None else None,
     )
 
-    def answer() -> tuple[list[service.PublishedPrice], str | None, dict[str, Any]]:
-        prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
+    def answer() -> tuple[list[PublishedPrice], str | None, dict[str, Any]]:
+        prices = published_prices(session, series, as_of=instant, start=first, end=end)
         page, more = prices[:limit], len(prices) > limit
         next_url = None
         if more:
@@ -274,77 +235,21 @@ def series_prices(
         next_url = next_link(stored.body)
     else:
         page, next_url, head = answer()
-        rows = [_export_row(p, series) for p in page]
+        rows = [export_cells(standard_row(p, series.unit, series.currency)) for p in page]
         response = tabular(
             request,
             principal,
             format,
             f"{series.code}-prices",
-            PRICE_COLUMNS,
+            EXPORT_COLUMNS,
             rows,
             None,
             about=export_about(request, [series], head["as_of"], lang),
-            number_formats={c: decimal_format(series.decimals) for c in PRICE_NUMBERS},
+            number_formats={c: decimal_format(series.decimals) for c in EXPORT_NUMBERS},
         )
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response
-
-
-MAX_EXPORT_SERIES = 20
-
-
-@router.get(
-    "/prices/export",
-    responses={200: {"content": EXPORT_CONTENT}, **NOT_FOUND},
-    response_class=Response,
-)
-@access("gated")
-def export_prices(
-    request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    lang: ApiLang,
-    series: Annotated[
-        list[Annotated[str, Field(max_length=CODE_LIMIT)]],
-        Query(
-            min_length=1,
-            max_length=MAX_EXPORT_SERIES,
-            description="Series codes, repeated (`series=A&series=B`): one column each",
-        ),
-    ],
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
-    format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
-) -> Response:
-    """Several series side by side by market date: each series' published mid in a column of its
-    own (empty where it has no price that day), through the gate like each series' history; the
-    XLSX carries a header block per series. Needs the plan's export right."""
-    codes = list(dict.fromkeys(series))  # the order asked for, each once
-    chosen = [gated_series(session, principal, code) for code in codes]
-    instant = moment(request, as_of)
-    # The plan's window is measured from today, whatever as_of says.
-    first = _window(principal, start, now_of(request).date())
-    if first and end and first > end:
-        raise invalid_parameter("start", "start is after end")
-    mids: dict[dt.date, dict[int, Decimal]] = {}
-    for s in chosen:
-        for p in service.published_prices(session, s, as_of=instant, start=first, end=end):
-            mids.setdefault(p.market_date, {})[s.id] = p.mid
-    columns = ["date", *codes]
-    rows = [[day, *(mids[day].get(s.id) for s in chosen)] for day in sorted(mids)]
-    return tabular(
-        request,
-        principal,
-        format,
-        "prices-" + "-".join(codes) if len(codes) <= 3 else f"prices-{len(codes)}-series",
-        columns,
-        rows,
-        None,
-        about=export_about(request, chosen, instant.isoformat(), lang),
-        number_formats={s.code: decimal_format(s.decimals) for s in chosen},
-    )
 
 
 class LatestPrice(BaseModel):
@@ -398,7 +303,9 @@ def latest_prices(
                 "timezone": row.series.timezone,
                 "state": row.state,
                 "locked": row.locked,
-                "price": _row(row.price, row.series) if row.price else None,
+                "price": to_json(standard_row(row.price, row.series.unit, row.series.currency))
+                if row.price
+                else None,
             }
             for row in price_board(session, principal, series_list, now)
         ]
@@ -431,11 +338,11 @@ def series_averages(
     """Weekly or monthly averages: the mean of the daily published mids (follows corrections)."""
     series = gated_series(session, principal, code)
     instant = moment(request, as_of)
-    first = _window(principal, start, now_of(request).date())
-    prices = service.published_prices(session, series, as_of=instant, start=first, end=end)
+    first = history_start(principal, start, now_of(request).date())
+    prices = published_prices(session, series, as_of=instant, start=first, end=end)
     out = [
         {"start": a.isoformat(), "end": b.isoformat(), "average": str(mean), "days": n}
-        for a, b, mean, n in service.period_averages(prices, period, max(series.decimals, 2))
+        for a, b, mean, n in period_averages(prices, period, max(series.decimals, 2))
     ]
     return cached(request, principal, json_bytes(out), "application/json")
 
@@ -488,7 +395,7 @@ def assessment_detail(
 ) -> Response:
     """How a published price was made: inputs used and excluded with reasons, method, statistics,
     rationale, assessor and approver, and every published version."""
-    row = service.get_assessment(session, assessment_id)
+    row = get_assessment(session, assessment_id)
     now = now_of(request)
     if row is None or row.status is not AssessmentStatus.APPROVED:
         raise not_found(f"assessment {assessment_id} not found")
@@ -515,7 +422,8 @@ def assessment_detail(
         "volume_avg",
         "input_shares",
     )
-    versions = service.assessment_versions(session, row, as_of=now)
+    versions = assessment_versions(session, row, as_of=now)
+    named = bool(may_see_assessor_names(principal))
     body = {
         "id": row.id,
         "series": series.code,
@@ -537,8 +445,8 @@ def assessment_detail(
         "explanation_zh": data.get("explanation_zh") or None,
         "rationale": row.rationale,
         # Who assessed and approved is on the audit trail; readers see roles, staff see names.
-        "assessor": row.assessor.email if principal.is_staff else row.assessor.role.value,
-        "approver": (row.approver.email if principal.is_staff else row.approver.role.value)
+        "assessor": row.assessor.email if named else row.assessor.role.value,
+        "approver": (row.approver.email if named else row.approver.role.value)
         if row.approver
         else None,
         "released_at": row.release_at.isoformat() if row.release_at else None,
@@ -580,7 +488,7 @@ def list_corrections(
     Values of series above the caller's plan are withheld (`locked`)."""
     instant = moment(request, as_of)
     out = []
-    for n in service.corrections(session, as_of=instant):
+    for n in corrections(session, as_of=instant):
         floor = history_floor(principal, now_of(request).date())
         visible = bool(
             may_read_tier(principal, n.series.tier.value, n.series.commodity.entry.group.code)
@@ -643,7 +551,7 @@ def list_late_releases(
             "late_minutes": max(1, round(r.late_by.total_seconds() / 60)),
             "assessment_id": r.assessment_id,
         }
-        for r in service.late_releases(session, as_of=instant, series_ids=ids)
+        for r in late_releases(session, as_of=instant, series_ids=ids)
     ]
     return cached(request, principal, json_bytes(out), "application/json")
 

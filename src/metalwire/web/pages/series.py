@@ -35,8 +35,18 @@ from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.units import price_unit_label
 from metalwire.i18n import fmt_date, fmt_number, translations
-from metalwire.pricing import service
+from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.models import AssessmentStatus
+from metalwire.pricing.published import (
+    PublishedPrice,
+    ReleaseState,
+    corrections,
+    late_releases,
+    period_averages,
+    publication_stamp,
+    published_prices,
+    release_state,
+)
 from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
@@ -71,7 +81,7 @@ class TableRow(NamedTuple):
     direction: str  # "up", "down" or "" (the CSS class)
 
 
-def _table_row(p: service.PublishedPrice, decimals: int, lang: str) -> TableRow:
+def _table_row(p: PublishedPrice, decimals: int, lang: str) -> TableRow:
     change, pct, direction = "–", "–", ""
     if p.change is not None:
         number = fmt_number(p.change, lang, decimals)
@@ -99,7 +109,7 @@ class HistoryView:
     """What the page shows of the released history in its window (the same for every reader
     with the same window: the gate has already fixed the window)."""
 
-    latest: service.PublishedPrice | None
+    latest: PublishedPrice | None
     rows: list[TableRow]  # newest first, at most TABLE_ROWS
     total: int  # prices in the chart's range
     averages: list[tuple[dt.date, dt.date, Decimal, int]]  # newest month first
@@ -136,7 +146,7 @@ def _explanation(
     session: Session,
     principal: Principal,
     series: PriceSeries,
-    latest: service.PublishedPrice | None,
+    latest: PublishedPrice | None,
     now: dt.datetime,
     lang: str = "en",
 ) -> Explanation | None:
@@ -144,7 +154,7 @@ def _explanation(
     as /api/v1/assessments/{id}): only a released version the reader may see is ever explained."""
     if latest is None:
         return None
-    row = service.get_assessment(session, latest.assessment_id)
+    row = get_assessment(session, latest.assessment_id)
     if row is None or row.series_id != series.id or row.status is not AssessmentStatus.APPROVED:
         return None
     decision = may_read_value(
@@ -183,7 +193,7 @@ def _corrections(
     """Released correction notices of this series, newest first; values before the reader's
     history floor are withheld as the API withholds them (``locked``)."""
     out = []
-    for n in service.corrections(session, as_of=now, series_ids=[series.id])[:CORRECTION_ROWS]:
+    for n in corrections(session, as_of=now, series_ids=[series.id])[:CORRECTION_ROWS]:
         out.append({"notice": n, "locked": floor is not None and n.market_date < floor})
     return out
 
@@ -232,13 +242,13 @@ def _history(
     lang: str,
 ) -> HistoryView:
     # One read serves the chart, the table and the averages: the longer of the two windows.
-    prices = service.published_prices(
+    prices = published_prices(
         session, series, as_of=now, start=_earliest(chart_start, averages_start)
     )
     dates = [p.market_date for p in prices]
     shown = prices[bisect_left(dates, chart_start) :] if chart_start else prices
     recent = prices[bisect_left(dates, averages_start) :] if averages_start else prices
-    averages = service.period_averages(recent, "month", max(series.decimals, 2))
+    averages = period_averages(recent, "month", max(series.decimals, 2))
     title = translations(lang).gettext("Daily mid prices of %(code)s") % {"code": series.code}
     return HistoryView(
         latest=prices[-1] if prices else None,
@@ -267,7 +277,7 @@ def series_page(
         return error_page(request, 404, None)
     now = now_of(request)
     lang = resolve_lang(request, request.query_params.get("lang"))
-    state = service.release_state(session, series, now)
+    state = release_state(session, series, now)
     common: dict[str, Any] = {
         "series": series,
         "unit_label": price_unit_label(series.currency, series.unit, lang),
@@ -275,11 +285,11 @@ def series_page(
         "window": window,
         "ranges": list(RANGE_DAYS),
         "average_months": AVERAGE_MONTHS,
-        "banner": state == service.ReleaseState.PENDING and not banner_dismissed(request, now),
+        "banner": state == ReleaseState.PENDING and not banner_dismissed(request, now),
     }
     if not may_read_tier(principal, series.tier.value, series.commodity.entry.group.code):
         return page(request, "series.html", status_code=403, locked=True, **common)
-    stamp = service.publication_stamp(session, series.id, as_of=now)
+    stamp = publication_stamp(session, series.id, as_of=now)
     if stamp[1] is None:
         # Nothing released yet (at most embargoed or draft work): as if it did not exist, the
         # way the gate's embargo answers everywhere.
@@ -309,9 +319,7 @@ def series_page(
             table_rows=TABLE_ROWS,
             explanation=_explanation(session, principal, series, view.latest, now, lang),
             corrections=_corrections(session, series, floor, now),
-            late=service.late_releases(session, as_of=now, series_ids=[series.id])[
-                :CORRECTION_ROWS
-            ],
+            late=late_releases(session, as_of=now, series_ids=[series.id])[:CORRECTION_ROWS],
             downloads=_downloads(series.code, chart_start) if may_export(principal) else None,
             # Say so when the plan's history, not the range, cut the chart short.
             clipped_at=floor if floor is not None and (asked is None or asked < floor) else None,

@@ -20,7 +20,16 @@ from metalwire.accounts.models import User
 from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, PriceSeries, SeriesKind, SeriesStatus
 from metalwire.catalog.units import price_unit_label
-from metalwire.pricing import service as pricing
+from metalwire.pricing.boards import (
+    active_series,
+    any_pending,
+    assessed_only,
+    due_releases,
+    group_boards,
+    price_board,
+    release_states,
+)
+from metalwire.pricing.published import CorrectionNotice, ReleaseState, corrections, late_releases
 from metalwire.web.access import access
 from metalwire.web.auth import (
     CurrentPrincipal,
@@ -28,17 +37,7 @@ from metalwire.web.auth import (
     get_principal,
     set_csrf_cookie,
 )
-from metalwire.web.boards import (
-    active_series,
-    any_pending,
-    assessed_only,
-    due_releases,
-    group_boards,
-    latest_reports,
-    next_survey_releases,
-    price_board,
-    release_states,
-)
+from metalwire.web.boards import latest_reports, next_survey_releases
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
 from metalwire.web.pages.survey_headlines import survey_headlines
@@ -159,13 +158,13 @@ class CorrectionRow:
     reader's plan or history) name the series and date only — no figures, no reason, which
     may quote them."""
 
-    notice: pricing.CorrectionNotice
+    notice: CorrectionNotice
     locked: bool
     published: dt.datetime  # in the series' timezone
 
 
 def correction_rows(
-    notices: Sequence[pricing.CorrectionNotice], principal: Principal, now: dt.datetime
+    notices: Sequence[CorrectionNotice], principal: Principal, now: dt.datetime
 ) -> list[CorrectionRow]:
     rows = []
     for n in notices:
@@ -197,14 +196,14 @@ def corrections_page(
     releases that came out late."""
     now: dt.datetime = request.app.state.clock()
     lang = resolve_lang(request, request.query_params.get("lang"))
-    notices = pricing.corrections(session, as_of=now)
+    notices = corrections(session, as_of=now)
     rows = correction_rows(notices[:CORRECTIONS_SHOWN], principal, now)
     assessed = assessed_only(active_series(session))
     states = release_states(session, assessed, now)
     delayed = [
         slot
         for slot in due_releases(((s, states[s.id]) for s in assessed), now)
-        if slot.state == pricing.ReleaseState.DELAYED
+        if slot.state == ReleaseState.DELAYED
     ]
     return page(
         request,
@@ -218,7 +217,7 @@ def corrections_page(
             for r in rows
         },
         delayed=delayed,
-        late=pricing.late_releases(session, as_of=now)[:LATE_SHOWN],
+        late=late_releases(session, as_of=now)[:LATE_SHOWN],
     )
 
 

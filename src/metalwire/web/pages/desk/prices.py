@@ -30,8 +30,11 @@ from metalwire.accounts.gate import (
 from metalwire.accounts.models import Scope
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.errors import FourEyes
-from metalwire.pricing import service
+from metalwire.pricing import assessing, review
+from metalwire.pricing.assessing import assess_day
+from metalwire.pricing.desk import ASSESSED_KINDS, PricingError
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.review import approve_assessment
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CurrentPrincipal, check_csrf
@@ -122,7 +125,7 @@ def assessed_series(session: Session) -> list[PriceSeries]:
             select(PriceSeries)
             .where(
                 PriceSeries.status == SeriesStatus.ACTIVE,
-                PriceSeries.kind.in_(service.ASSESSED_KINDS),
+                PriceSeries.kind.in_(ASSESSED_KINDS),
             )
             .order_by(PriceSeries.code)
         )
@@ -203,8 +206,8 @@ def run_assessment(
     try:
         with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.SUBMIT, "assess prices")
-            service.assess_day(session, day, user=user, series_code=series.strip() or None)
-    except service.PricingError as exc:
+            assess_day(session, day, user=user, series_code=series.strip() or None)
+    except PricingError as exc:
         failure.refused(exc)
         return _desk_page(request, principal, day, status_code=422, failure=failure)
     return _back_to_desk(day, "assessed")
@@ -226,7 +229,7 @@ def approve(
     try:
         with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.PUBLISH, "approve assessments")
-            row = service.approve_assessment(
+            row = approve_assessment(
                 session, assessment_id, user=user, now=desk_now(request)
             )
             day = row.market_date
@@ -236,7 +239,7 @@ def approve(
         # An analyst on the desk: say who may approve, on the desk itself.
         message = _t(request, "Only an editor may approve a price.")
         return _desk_page(request, principal, day, status_code=403, error=f"{message} ({exc})")
-    except (FourEyes, service.PricingError) as exc:
+    except (FourEyes, PricingError) as exc:
         lead = (
             _t(
                 request,
@@ -283,7 +286,7 @@ def override(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "override assessments")
-                row = service.override(
+                row = assessing.override(
                     session,
                     assessment_id,
                     low=prices["low"],
@@ -292,7 +295,7 @@ def override(
                     user=user,
                 )
                 day = row.market_date
-        except service.PricingError as exc:
+        except PricingError as exc:
             failure.refused(exc)
     if failure.errors:
         return _desk_page(request, principal, day, status_code=422, failure=failure)
@@ -324,7 +327,7 @@ def correct(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "correct prices")
-                service.correct(
+                review.correct(
                     session,
                     series.strip(),
                     day,
@@ -333,7 +336,7 @@ def correct(
                     reason=reason,
                     user=user,
                 )
-        except service.PricingError as exc:
+        except PricingError as exc:
             failure.refused(exc)
     shown = day or desk_today(request)
     if failure.errors:

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from metalwire.accounts.models import Scope
-from metalwire.pricing import service
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS, SubmissionIn
+from metalwire.pricing.submissions import add_submissions, import_submissions
 from metalwire.tabular import ImportRejected, TableError, parse_datetime
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
@@ -119,7 +119,7 @@ def upload_submissions(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
-                added, present = service.import_submissions(
+                added, present = import_submissions(
                     session, path, actor=user.email, now=desk_now(request)
                 )
         except ImportRejected as exc:
@@ -213,7 +213,7 @@ def add_submission(
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
-                ids, present = service.add_submissions(
+                ids, present = add_submissions(
                     session, [item], actor=user.email, source="desk form", now=desk_now(request)
                 )
             return _stored(len(ids), present)

@@ -1,0 +1,191 @@
+"""Review: four eyes (an editor who did not assess it approves), release at the scheduled time,
+corrections as new versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from metalwire.accounts.models import Scope, User
+from metalwire.audit import record
+from metalwire.catalog.models import PriceSeries
+from metalwire.catalog.units import round_price
+from metalwire.db.base import utcnow
+from metalwire.errors import FourEyes
+from metalwire.pricing.assessing import (
+    check_hand_range,
+    latest_version,
+    previous_approved,
+    require_draft,
+)
+from metalwire.pricing.change import price_change, price_step
+from metalwire.pricing.desk import PricingError, require_role
+from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.release_times import release_on_approval, scheduled_release
+
+
+def approve_assessment(
+    session: Session, assessment_id: int, *, user: User, now: dt.datetime | None = None
+) -> Assessment:
+    """Four eyes: an editor who did not assess it approves; release follows at its time."""
+    require_role(user, Scope.PUBLISH, "approve assessments")
+    row = require_draft(session, assessment_id)
+    if row.assessor_id == user.id:
+        raise FourEyes(
+            f"four eyes: {user.email} assessed {row.series.code} on {row.market_date} and may "
+            "not also approve it; another editor must"
+        )
+    now = now or utcnow()
+    scheduled = scheduled_release(row.series, row.market_date)
+    row.status = AssessmentStatus.APPROVED
+    # In SQL, so that concurrent approvals of one series both count.
+    session.execute(
+        update(PriceSeries)
+        .where(PriceSeries.id == row.series_id)
+        .values(publication_seq=PriceSeries.publication_seq + 1)
+        .execution_options(synchronize_session=False)
+    )
+    row.approver_id = user.id
+    row.approved_at = now
+    # Released at its scheduled time, or when approved if that is later: nobody saw a value
+    # before it existed, so a late original is not back-dated (late_releases keeps its record),
+    # and a correction is out when approved, never before the original's time.
+    row.release_at = release_on_approval(now, scheduled)
+    record(
+        session,
+        at=now,
+        actor=user.email,
+        action="approve",
+        object_type="assessment",
+        object_id=row.id,
+        after={
+            "series": row.series.code,
+            "date": row.market_date,
+            "version": row.version,
+            "release_at": row.release_at,
+        },
+    )
+    return row
+
+
+def approve_day(
+    session: Session,
+    market_date: dt.date,
+    *,
+    user: User,
+    series_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[Assessment]:
+    query = (
+        select(Assessment)
+        .join(PriceSeries)
+        .where(Assessment.market_date == market_date, Assessment.status == AssessmentStatus.DRAFT)
+    )
+    if series_code is not None:
+        query = query.where(PriceSeries.code == series_code)
+    drafts = list(session.scalars(query.order_by(PriceSeries.code)))
+    if not drafts:
+        raise PricingError(
+            f"date: no draft assessments on {market_date}"
+            + (f" for {series_code}" if series_code else "")
+        )
+    return [approve_assessment(session, d.id, user=user, now=now) for d in drafts]
+
+
+def correct(
+    session: Session,
+    series_code: str,
+    market_date: dt.date,
+    *,
+    low: Decimal,
+    high: Decimal,
+    reason: str,
+    user: User,
+) -> Assessment:
+    """A correction: a new draft version with the right values and the cause, to be approved."""
+    require_role(user, Scope.SUBMIT, "correct prices")
+    if not reason.strip():
+        raise PricingError("reason: a correction needs a reason, published with the notice")
+    series = session.scalar(select(PriceSeries).where(PriceSeries.code == series_code))
+    if series is None:
+        raise PricingError(f"series: unknown series {series_code!r}")
+    check_hand_range(series, low, high, ("reason", reason))
+    current = latest_version(session, series.id, market_date)
+    if current is None or current.status is not AssessmentStatus.APPROVED:
+        raise PricingError(
+            f"date: {series_code} has no published price on {market_date} to correct"
+        )
+    if low > high:
+        raise PricingError(f"low: {low} is above high {high}")
+    low, high = round_price(low, series.decimals), round_price(high, series.decimals)
+    mid = round_price((low + high) / 2, series.decimals)
+    previous = previous_approved(session, series.id, market_date)
+    change, change_pct = price_change(
+        mid,
+        None if previous is None else previous.mid,
+        price_step(series.decimals),
+        relative=series.kind.has_relative_change,
+    )
+    explanation = dict(current.explanation)
+
+    def shown(value: Decimal) -> str:
+        # As published, to the series' decimals: never the stored database scale (19727.000000).
+        return format(round_price(value, series.decimals), "f")
+
+    explanation["explanation"] = (
+        f"Correction of version {current.version}: {shown(current.low)}-{shown(current.high)} "
+        f"should be {shown(low)}-{shown(high)}. {reason}"
+    )
+    # The reason as the editor wrote it; the platform's own words in Chinese.
+    explanation["explanation_zh"] = (
+        f"更正第{current.version}版：{shown(current.low)}-{shown(current.high)}"
+        f"应为{shown(low)}-{shown(high)}。{reason}"
+    )
+    row = Assessment(
+        series_id=series.id,
+        market_date=market_date,
+        version=current.version + 1,
+        status=AssessmentStatus.DRAFT,
+        low=low,
+        high=high,
+        mid=mid,
+        vwap=current.vwap,
+        change=change,
+        change_pct=change_pct,
+        method=current.method,
+        carried_forward=current.carried_forward,
+        deals_used=current.deals_used,
+        volume_used=current.volume_used,
+        explanation=explanation,
+        rationale=current.rationale,
+        assessor_id=user.id,
+        correction_reason=reason.strip(),
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=user.email,
+        action="correct",
+        object_type="assessment",
+        object_id=row.id,
+        before={"low": current.low, "high": current.high},
+        after={"low": low, "high": high, "reason": reason.strip(), "version": row.version},
+    )
+    return row
+
+
+def drafts_on(session: Session, market_date: dt.date) -> list[Assessment]:
+    return list(
+        session.scalars(
+            select(Assessment)
+            .join(PriceSeries)
+            .where(
+                Assessment.market_date == market_date, Assessment.status == AssessmentStatus.DRAFT
+            )
+            .order_by(PriceSeries.code)
+        )
+    )
