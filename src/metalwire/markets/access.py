@@ -1,15 +1,15 @@
-"""Who may read a market figure: an instrument's data, an arbitrage window, an index and the
-constituents inside it. The API (web/api/markets.py) and the pages (web/pages/markets.py) ask
-here; here asks the gate, which alone decides: a figure computed from series needs its own tier
-and every input's (``may_read_derived``), so no window or index reveals a series above the plan.
+"""Who may read a market figure: an instrument's data and an arbitrage window (an index and
+the constituents inside it: indices/access.py). The API (web/api/markets.py) and the pages
+(web/pages/markets.py) ask here; here asks the gate, which alone decides: a figure computed from
+series needs its own tier and every input's (``may_read_derived``), so no window reveals a
+series above the plan.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Decision, Principal, may_read_derived, may_read_tier
-from metalwire.indices.service import Access
+from metalwire.accounts.gate import Decision, Principal, may_read_derived
 from metalwire.markets import windows
 
 INSTRUMENT_TIER = "free"  # exchange and reference data: every plan reads it
@@ -30,19 +30,3 @@ def window_decision(
         None,
         windows.gate_inputs(session, definition),
     )
-
-
-def index_decision(principal: Principal, access: Access) -> Decision:
-    """Whoever may read the index's own tier and group and, without its own catalog series,
-    every series constituent."""
-    return may_read_derived(principal, access.tier, access.group, access.inputs)
-
-
-def locked_constituents(principal: Principal, access: Access) -> set[str]:
-    """Series constituents the reader may not read inside an index they may read: listed
-    without their prices or contributions."""
-    return {
-        code
-        for code, (tier, group) in access.constituent_inputs.items()
-        if not may_read_tier(principal, tier, group)
-    }

@@ -285,7 +285,7 @@ def _assess(
         entry = _normalized(item)
         if cutoff is not None and item.received_at > cutoff:
             late += 1
-            excluded.append(Exclusion(item.id, entry.price, *late_reason(item, cutoff)))
+            excluded.append(Exclusion(item.id, entry.price, *late_reason(item.received_at, cutoff)))
         elif item.volume is not None and item.volume < min_volume:
             light += 1
             reason = (

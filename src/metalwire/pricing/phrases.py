@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from metalwire.catalog.units import UNIT_NAMES, round_price
 
-if TYPE_CHECKING:
-    from metalwire.pricing.engine import Evidence
 
-
-def late_reason(item: Evidence, cutoff: datetime) -> tuple[str, str]:
-    received = item.received_at.isoformat(timespec="seconds")
+def late_reason(received_at: datetime, cutoff: datetime) -> tuple[str, str]:
+    received = received_at.isoformat(timespec="seconds")
     limit = cutoff.isoformat(timespec="seconds")
     return (
         f"late: received {received}, after the cut-off {limit}",

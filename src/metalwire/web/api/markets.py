@@ -1,11 +1,12 @@
 """Markets: instruments and settlements, futures curves, arbitrage windows and indices.
 
-Every value goes through the access gate (asked by markets/access.py). Instruments are exchange
-and reference data at the free tier (the plan's history floor applies). An arbitrage window is
-readable by whoever may read every series it takes as input; an index by whoever may read its own
-catalog series (or, without one, every series constituent). Only released constituent values
-enter (``as_of``: exactly what was published then), and a constituent above the caller's plan
-inside an index they may read is listed ``locked``, without its price or contribution.
+Every value goes through the access gate (asked by markets/access.py and indices/access.py).
+Instruments are exchange and reference data at the free tier (the plan's history floor
+applies). An arbitrage window is readable by whoever may read every series it takes as input;
+an index by whoever may read its own catalog series (or, without one, every series
+constituent). Only released constituent values enter (``as_of``: exactly what was published
+then), and a constituent above the caller's plan inside an index they may read is listed
+``locked``, without its price or contribution.
 """
 
 from __future__ import annotations
@@ -26,15 +27,10 @@ from metalwire.accounts.gate import (
 from metalwire.catalog.units import instrument_unit_label, plain, price_unit_label, round_price
 from metalwire.indices import engine
 from metalwire.indices import service as indices
+from metalwire.indices.access import index_decision, locked_constituents
 from metalwire.markets import service as markets
 from metalwire.markets import windows
-from metalwire.markets.access import (
-    INSTRUMENT_TIER,
-    index_decision,
-    instrument_decision,
-    locked_constituents,
-    window_decision,
-)
+from metalwire.markets.access import INSTRUMENT_TIER, instrument_decision, window_decision
 from metalwire.markets.models import Instrument
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access

@@ -1,8 +1,9 @@
 """Market pages: futures (latest settlements, the curve by contract month), indices and
 arbitrage windows, each with a server-drawn chart and a table, through the access gate.
 
-The pages read the same services and ask the same rules as /api/v1 (markets/access.py): a
-window or index above the reader's plan shows its definition and a subscribe link, never a value.
+The pages read the same services and ask the same rules as /api/v1 (markets/access.py,
+indices/access.py): a window or index above the reader's plan shows its definition and a
+subscribe link, never a value.
 """
 
 from __future__ import annotations
@@ -22,14 +23,10 @@ from metalwire.accounts.service import plan_entitlements
 from metalwire.catalog.units import instrument_unit_label, plain, price_unit_label
 from metalwire.indices import engine
 from metalwire.indices import service as indices
+from metalwire.indices.access import index_decision, locked_constituents
 from metalwire.markets import service as markets
 from metalwire.markets import windows
-from metalwire.markets.access import (
-    index_decision,
-    instrument_decision,
-    locked_constituents,
-    window_decision,
-)
+from metalwire.markets.access import instrument_decision, window_decision
 from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
