@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_DAYS ?= 730
 
-.PHONY: install demo serve test lint typecheck pytest bench clean messages screenshots
+.PHONY: install demo serve test lint typecheck pytest pytest-backends bench clean messages screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ typecheck: install
 
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The suite as two processes side by side, one a core: every test on SQLite, and the database
+## tests on PostgreSQL (needs METALWIRE_TEST_POSTGRES_URL); the PostgreSQL log follows the SQLite one
+pytest-backends: install
+	@mkdir -p var
+	@METALWIRE_TEST_BACKENDS=postgresql $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) \
+		> var/pytest-postgresql.log 2>&1 & postgresql=$$!; \
+	METALWIRE_TEST_BACKENDS=sqlite $(BIN)/pytest $(PYTEST_ARGS); sqlite=$$?; \
+	wait $$postgresql; pg=$$?; echo "--- PostgreSQL"; cat var/pytest-postgresql.log; \
+	test $$sqlite -eq 0 && test $$pg -eq 0
 
 ## Retake the README's screenshots from the browser journeys (needs Debian's chromium)
 screenshots: install

@@ -45,7 +45,11 @@ from metalwire.settings import load_settings
 from metalwire.web.app import create_app
 
 POSTGRES_URL = os.environ.get("METALWIRE_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+AVAILABLE = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+# CI runs the backends as two processes side by side, one a core (make pytest-backends): the
+# SQLite one runs every test, the PostgreSQL one only the database tests, on PostgreSQL.
+_CHOSEN = os.environ.get("METALWIRE_TEST_BACKENDS", ",".join(AVAILABLE)).split(",")
+BACKENDS = [backend for backend in AVAILABLE if backend in _CHOSEN]
 if POSTGRES_URL:
     # The run's databases are thrown away: no commit need wait for its WAL to reach the disk.
     # libpq reads PGOPTIONS, so this holds for this process's connections and its children's
@@ -63,6 +67,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", BACKENDS, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without SQLite in the run, the tests that take no backend ran in the SQLite process."""
+    if "sqlite" in BACKENDS:
+        return
+    kept = [item for item in items if "backend" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if "backend" not in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
 
 
 @dataclass

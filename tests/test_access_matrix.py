@@ -9,145 +9,41 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from metalwire.accounts import service as accounts
-from metalwire.accounts.models import Role, Scope
-from metalwire.indices import service as indices
-from metalwire.markets import service as markets
-from metalwire.pricing.assessing import assess_day
-from metalwire.pricing.review import approve_assessment
 from metalwire.web.access import rule_of
 from metalwire.web.app import route_table
 from metalwire.web.fast_history import HISTORY, LATEST
 from metalwire.web.metrics import FAMILIES
 from metalwire.web.shared_pages import SHARED_PATHS
 from tests.conftest import ScratchDatabase
-from tests.pricing.conftest import PREMIUM, SILVER, Desk, define_demo_series
-
-RELEASED_DAY = dt.date(2026, 11, 24)
-EMBARGO_DAY = dt.date(2026, 11, 25)
-NOW = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)  # 10:00 Shanghai: before the 11:30 release
-
-# Digits that appear nowhere else: if they show up in a response, a value leaked.
-RELEASED_FREE = ("7711", "7733", "7722")  # low, high, mid of the released free price
-RELEASED_PREMIUM = ("6161", "6767", "6464")
-EMBARGOED = ("8123", "8127", "8125", "5151", "5353", "5252")  # approved, not yet released
-DRAFTS = ("8231", "8235", "8233")  # assessed, never approved
-# Released long ago: past the free plan's 30-day history window however ``as_of`` or a date
-# range is set (the window runs from the real today), inside the subscriber's five years.
-OLD_DAY = dt.date(2026, 6, 1)
-OLD_FREE = ("7411", "7433", "7422")
+from tests.pricing.conftest import PREMIUM, SILVER
+from tests.support.market import (
+    DRAFTS,
+    EMBARGO_DAY,
+    EMBARGOED,
+    MATRIX_INDEX,
+    NOW,
+    OLD_FREE,
+    RELEASED_FREE,
+    RELEASED_PREMIUM,
+    Market,
+    build_market,
+)
 
 CALLERS = ("anonymous", "reader", "subscriber", "analyst", "editor")
 PREMIUM_READERS = {"subscriber", "analyst", "editor"}
 STAFF = {"analyst", "editor"}
 
 
-@dataclass
-class Market:
-    released_ids: list[int]
-    embargoed_ids: list[int]
-    draft_ids: list[int]
-    credentials: dict[str, dict[str, str]]  # caller -> headers (API key) for API routes
-    cookies: dict[str, dict[str, str]]  # caller -> session cookie for pages
-
-
-def _publish(
-    desk: Desk,
-    code: str,
-    day: dt.date,
-    prices: tuple[str, ...],
-    approve: bool,
-    approve_at: dt.datetime,
-) -> int:
-    low, high, mid = prices
-    desk.submit(code, day, [(low, "200"), (mid, "200"), (high, "200")])
-    with desk.db.transaction() as session:
-        run = assess_day(session, day, user=desk.analyst, series_code=code)
-        assessment_id = run.assessments[0].id
-        if approve:
-            approve_assessment(session, assessment_id, user=desk.editor, now=approve_at)
-    return assessment_id
-
-
 @pytest.fixture
 def market(db: ScratchDatabase, tmp_path: Path) -> Market:
-    define_demo_series(db, SILVER, PREMIUM)
-    with db.transaction() as session:
-        analyst = accounts.add_user(
-            session, "analyst@desk.cn", role=Role.ANALYST, plan="free", actor="t"
-        )
-        editor = accounts.add_user(
-            session, "editor@desk.cn", role=Role.EDITOR, plan="free", actor="t"
-        )
-    desk = Desk(db, analyst, editor)
-    early = NOW - dt.timedelta(hours=1)
-    # Released on its own day, long before NOW.
-    _publish(desk, SILVER, OLD_DAY, OLD_FREE, True, dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC))
-    released = [
-        _publish(desk, SILVER, RELEASED_DAY, RELEASED_FREE, True, early),
-        _publish(desk, PREMIUM, RELEASED_DAY, RELEASED_PREMIUM, True, early),
-    ]
-    embargoed = [
-        _publish(desk, SILVER, EMBARGO_DAY, EMBARGOED[:3], True, early),
-        _publish(desk, PREMIUM, EMBARGO_DAY, EMBARGOED[3:], True, early),
-    ]
-    drafts = [_publish(desk, SILVER, dt.date(2026, 11, 26), DRAFTS, False, early)]
-    credentials: dict[str, dict[str, str]] = {"anonymous": {}}
-    cookies: dict[str, dict[str, str]] = {"anonymous": {}}
-    plans = {
-        "reader": (Role.READER, "free"),
-        "subscriber": (Role.SUBSCRIBER, "subscriber"),
-        "analyst": (Role.ANALYST, "free"),
-        "editor": (Role.EDITOR, "free"),
-    }
-    with db.transaction() as session:
-        for caller, (role, plan) in plans.items():
-            email = f"{caller}@desk.cn"
-            user = accounts.get_user(session, email) or accounts.add_user(
-                session, email, role=role, plan=plan, actor="t"
-            )
-            secret = accounts.create_api_key(session, email, Scope.READ, actor="t").secret
-            credentials[caller] = {"Authorization": f"Bearer {secret}"}
-            cookies[caller] = {"mw_session": accounts.start_session(session, user)}
-    _markets(db, tmp_path)
-    return Market(released, embargoed, drafts, credentials, cookies)
-
-
-MATRIX_INDEX = "MW-MATRIX-INDEX"  # over the free and the premium series: premium
-
-
-def _markets(db: ScratchDatabase, folder: Path) -> None:
-    """Settlements for the silver arbitrage windows (both days, loaded before NOW) and an index
-    over both series: their values must follow the gate like the prices they come from."""
-    path = folder / "settlements.csv"
-    path.write_text(
-        "instrument,date,settle,volume,open_interest,currency,unit\n"
-        + "".join(
-            f"LBMA-AG,{day},30.5,,,USD,oz\nUSDCNY-FIX,{day},7.1,,,CNY,pt\n"
-            for day in (RELEASED_DAY, EMBARGO_DAY)
-        )
-    )
-    definition = {
-        "code": MATRIX_INDEX,
-        "name": "matrix",
-        "base_value": "1000",
-        "base_period": {"start": str(RELEASED_DAY), "end": str(RELEASED_DAY)},
-        "formula": "laspeyres",
-        "constituents": [{"series": SILVER, "weight": "1"}, {"series": PREMIUM, "weight": "1"}],
-    }
-    with db.transaction() as session:
-        markets.sync_instruments(session, actor="t")
-        markets.import_market(session, path, actor="t", now=NOW - dt.timedelta(hours=2))
-        indices.define(session, json.dumps(definition), actor="t")
+    return build_market(db, tmp_path)
 
 
 def _samples(market: Market) -> dict[str, list[str]]:

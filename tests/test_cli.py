@@ -50,9 +50,8 @@ def test_commands_refuse_an_unmigrated_database(
     assert "metalwire db upgrade" in str(result.exception)
 
 
+@pytest.mark.demo_market(days=2)  # `metalwire demo --days 2` (exit code 0), built once per run
 def test_demo_gives_every_entry_an_active_series(env_db: ScratchDatabase) -> None:
-    result = runner.invoke(app, ["demo", "--days", "2"])
-    assert result.exit_code == 0, result.output
     with env_db.transaction() as session:
         entries = session.scalar(select(func.count(CatalogEntry.id)))
         assert entries == 50
@@ -62,8 +61,8 @@ def test_demo_gives_every_entry_an_active_series(env_db: ScratchDatabase) -> Non
     assert all(e["series_count"] >= 1 for g in groups for e in g["entries"])
 
 
+@pytest.mark.demo_market(days=2)  # the first run, shared with the test above
 def test_demo_is_deterministic_and_rerunnable(env_db: ScratchDatabase) -> None:
-    assert runner.invoke(app, ["demo", "--days", "2"]).exit_code == 0
     with env_db.transaction() as session:
         first = session.execute(
             select(PriceSeries.code, PriceSeries.unit, PriceSeries.currency).order_by(

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from email.message import Message
+from functools import partial
 
-from metalwire.pricing.assessing import assess_day
-from metalwire.pricing.review import approve_day
 from metalwire.settings import Settings, load_settings
-from tests.conftest import Desk, ScratchDatabase
+from tests import support
+from tests.conftest import ScratchDatabase
+from tests.support import Deals, three_deals
 from tests.web.test_account_pages import smtp
 
 __all__ = ["smtp"]
@@ -23,15 +24,13 @@ BEFORE_RELEASE = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
 AFTER_RELEASE = dt.datetime(2026, 11, 25, 3, 31, tzinfo=dt.UTC)
 
 
-def publish(desk: Desk, code: str, day: dt.date, mid: int, spread: int = 10) -> None:
-    """Three deals around ``mid``: the assessed mid is ``mid``; approved well before release."""
-    deals = [(str(mid - spread), "200"), (str(mid), "200"), (str(mid + spread), "200")]
-    desk.submit(code, day, deals)
-    with desk.db.transaction() as session:
-        assess_day(session, day, user=desk.analyst, series_code=code)
-        approve_day(
-            session, day, user=desk.editor, series_code=code, now=BEFORE_RELEASE - dt.timedelta(1)
-        )
+def around(mid: int, spread: int = 10) -> Deals:
+    """Three deals around ``mid``: the assessed mid is ``mid``."""
+    return three_deals(str(mid - spread), str(mid), str(mid + spread))
+
+
+# Approved well before release: released on time.
+publish = partial(support.publish, approved_at=BEFORE_RELEASE - dt.timedelta(1))
 
 
 def mail_settings(db: ScratchDatabase, port: int) -> Settings:

@@ -22,6 +22,7 @@ from tests.alerts.conftest import (
     PREMIUM,
     PREVIOUS_DAY,
     SILVER,
+    around,
     body_of,
     mail_settings,
     publish,
@@ -49,10 +50,10 @@ def alert(db: ScratchDatabase, email: str, code: str, threshold: str) -> None:
 @pytest.fixture
 def market(desk: Desk) -> Desk:
     """Silver 7,800 -> 8,000 (+2.56%); the premium 40 -> 44 (+10.00%)."""
-    publish(desk, SILVER, PREVIOUS_DAY, 7800)
-    publish(desk, SILVER, DAY, 8000)
-    publish(desk, PREMIUM, PREVIOUS_DAY, 40, spread=1)
-    publish(desk, PREMIUM, DAY, 44, spread=1)
+    publish(desk, SILVER, PREVIOUS_DAY, around(7800))
+    publish(desk, SILVER, DAY, around(8000))
+    publish(desk, PREMIUM, PREVIOUS_DAY, around(40, spread=1))
+    publish(desk, PREMIUM, DAY, around(44, spread=1))
     return desk
 
 

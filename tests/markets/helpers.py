@@ -1,4 +1,4 @@
-"""Helpers for market tests: publish a price through the desk, load settlements through imports."""
+"""Helpers for market tests: correct a published price, load settlements through imports."""
 
 from __future__ import annotations
 
@@ -8,27 +8,12 @@ from pathlib import Path
 
 from metalwire.markets import service as markets
 from metalwire.pricing import review
-from metalwire.pricing.assessing import assess_day
-from metalwire.pricing.release_times import scheduled_release
 from metalwire.pricing.review import approve_assessment
 from tests.conftest import Desk, ScratchDatabase
 
 HEADER = "instrument,date,settle,volume,open_interest,currency,unit"
 # How each packaged instrument is quoted; anything else (SHFE contract months) in CNY/mt.
 QUOTES = {spec.code: (spec.currency, spec.unit) for spec in markets.packaged_instruments()}
-
-
-def publish(desk: Desk, code: str, day: dt.date, price: str) -> int:
-    """Three deals at one price (so low = high = mid = price), assessed and approved before the
-    release time: released at the series' scheduled time on ``day``."""
-    desk.submit(code, day, [(price, "200")] * 3)
-    with desk.db.transaction() as session:
-        run = assess_day(session, day, user=desk.analyst, series_code=code)
-        assessment_id = run.assessments[0].id
-        series = run.assessments[0].series
-        approve_at = scheduled_release(series, day) - dt.timedelta(minutes=10)
-        approve_assessment(session, assessment_id, user=desk.editor, now=approve_at)
-    return assessment_id
 
 
 def correct(

@@ -21,7 +21,8 @@ from metalwire.indices import service as indices
 from metalwire.markets import service as markets
 from tests.conftest import Desk, define_demo_series
 from tests.markets.conftest import AS_OF, D1, D2, D3
-from tests.markets.helpers import correct, load, publish
+from tests.markets.helpers import correct, load
+from tests.support import publish, three_deals
 
 OZ_PER_KG = Decimal("32.1507466")
 CENT = Decimal("0.01")
@@ -34,7 +35,7 @@ def market(silver: Desk, app: FastAPI) -> dict[str, dict[str, str]]:
     app.state.clock = lambda: AS_OF
     define_demo_series(silver.db, "MW-NONFERROUS-INDEX", "MW-NEW-ENERGY-INDEX")
     for day, mid in zip((D1, D2, D3), PREMIUM_MIDS, strict=True):
-        publish(silver, "AG-INGOT-CN-PREMIUM", day, mid)
+        publish(silver, "AG-INGOT-CN-PREMIUM", day, three_deals(mid, mid, mid))
     definitions = [
         # No catalog series of its own: free, as all its series constituents are.
         {

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from metalwire.markets import windows
 from tests.conftest import Desk, define_demo_series
 from tests.markets.conftest import AS_OF, D1, D2, D3
-from tests.markets.helpers import correct, load, publish
+from tests.markets.helpers import correct, load
+from tests.support import publish, three_deals
 
 LOADED = dt.datetime(2026, 11, 25, 18, 0, tzinfo=dt.UTC)
 OZ_PER_KG = Decimal("32.1507466")
@@ -82,7 +83,7 @@ def test_a_missing_input_is_carried_with_its_own_date_then_stops(
     assert row.inputs["shanghai"].date == D3 and row.inputs["cny_per_usd"].date == D3
     # Nine days after the last London price: beyond the 5-day carry, no result that day.
     late = dt.date(2026, 12, 3)
-    publish(silver, "AG-INGOT-CN-SPOT", late, "10700")
+    publish(silver, "AG-INGOT-CN-SPOT", late, three_deals("10700", "10700", "10700"))
     load(silver.db, tmp_path, [("USDCNY-FIX", late, "7.1")], LOADED)
     history = compute(silver, "AG-EXPORT", as_of=dt.datetime(2026, 12, 4, tzinfo=dt.UTC))
     assert late in history.missing and late not in [r.date for r in history.rows]
@@ -131,8 +132,8 @@ def test_copper_parameters_take_effect_from_their_date(desk: Desk, tmp_path: Pat
     june, july = dt.date(2026, 6, 30), dt.date(2026, 7, 1)
     rows = []
     for day in (june, july):
-        publish(desk, "CU-CATHODE-CN-PREMIUM", day, "120")
-        publish(desk, "CU-YANGSHAN-PREMIUM", day, "50")
+        publish(desk, "CU-CATHODE-CN-PREMIUM", day, three_deals("120", "120", "120"))
+        publish(desk, "CU-YANGSHAN-PREMIUM", day, three_deals("50", "50", "50"))
         rows += [
             ("SHFE-CU-FRONT", day, "85380"),
             ("LME-CU-3M", day, "10650.5"),

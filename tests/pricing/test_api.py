@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,30 +16,20 @@ from sqlalchemy import select
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
-from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.models import Assessment, Submission
-from metalwire.pricing.review import approve_assessment, approve_day, correct
+from metalwire.pricing.review import approve_assessment, correct
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
 from metalwire.pricing.submissions import import_submissions
 from metalwire.tabular import ImportRejected
+from tests import support
 from tests.pricing.conftest import AFTER_RELEASE, BEFORE_RELEASE, DAY, PREMIUM, SILVER, Desk
 
 DEALS = [("7840", "10"), ("7850", "20"), ("7855", "5"), ("7860", "10"), ("7870", "15")]
 PREMIUM_DEALS = [("38", "200"), ("40", "300"), ("45", "150")]
 
 
-def publish(desk: Desk, series: str, day: dt.date, deals: list[tuple[str, str]]) -> None:
-    desk.submit(series, day, deals)
-    with desk.db.transaction() as session:
-        assess_day(session, day, user=desk.analyst, series_code=series)
-    with desk.db.transaction() as session:
-        approve_day(
-            session,
-            day,
-            user=desk.editor,
-            series_code=series,
-            now=BEFORE_RELEASE - dt.timedelta(days=1),
-        )
+# Approved the day before the release morning: released on time.
+publish = partial(support.publish, approved_at=BEFORE_RELEASE - dt.timedelta(days=1))
 
 
 def key_for(desk: Desk, email: str, role: Role, plan: str, scope: Scope = Scope.READ) -> str:

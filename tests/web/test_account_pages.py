@@ -18,6 +18,7 @@ from metalwire.accounts.models import Role, Scope
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app
 from tests.conftest import ScratchDatabase
+from tests.support.clock import next_minute, stop_clock
 
 PASSWORD = "correct horse battery"
 
@@ -124,14 +125,10 @@ def test_api_key_from_the_account_page_works_until_revoked(client: TestClient) -
     assert client.get("/api/v1/catalog", headers={"Authorization": "Basic abc"}).status_code == 401
 
 
-def fresh_minute() -> None:
-    """Limits count per clock minute: start a burst well inside one, so it cannot straddle two."""
-    if time.time() % 60 > 50:
-        time.sleep(61 - time.time() % 60)
-
-
-def test_anonymous_api_use_is_rate_limited_with_retry_after(client: TestClient) -> None:
-    fresh_minute()
+def test_anonymous_api_use_is_rate_limited_with_retry_after(
+    app: FastAPI, client: TestClient
+) -> None:
+    stop_clock(app)
     statuses = [client.get("/api/v1/series/NOPE").status_code for _ in range(61)]
     assert statuses[:60] == [404] * 60
     assert statuses[60] == 429
@@ -139,13 +136,16 @@ def test_anonymous_api_use_is_rate_limited_with_retry_after(client: TestClient) 
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert limited.json()["type"] == "urn:metalwire:problem:rate-limited"
+    next_minute(app)  # a new window on the app's clock: counted afresh
+    assert client.get("/api/v1/series/NOPE").status_code == 404
 
 
 def test_rate_limits_are_shared_between_workers(db: ScratchDatabase) -> None:
     # Two app instances on one database stand for two worker processes.
     settings = load_settings(database_url=db.url)
-    first, second = (TestClient(create_app(settings, engine=db.engine)) for _ in range(2))
-    fresh_minute()
+    apps = [create_app(settings, engine=db.engine) for _ in range(2)]
+    stop_clock(*apps)
+    first, second = (TestClient(app) for app in apps)
     for _ in range(30):
         first.get("/api/v1/series/NOPE")
         second.get("/api/v1/series/NOPE")
@@ -166,8 +166,9 @@ def test_rate_limits_counted_in_redis(db: ScratchDatabase) -> None:
 
     redis.Redis().flushdb()
     settings = load_settings(database_url=db.url, redis_url="redis://127.0.0.1:6379/0")
-    client = TestClient(create_app(settings, engine=db.engine))
-    fresh_minute()
+    app = create_app(settings, engine=db.engine)
+    stop_clock(app)
+    client = TestClient(app)
     statuses = [client.get("/api/v1/series/NOPE").status_code for _ in range(61)]
     assert statuses[-1] == 429 and statuses[-2] == 404
     redis.Redis().flushdb()

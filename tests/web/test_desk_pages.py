@@ -20,6 +20,7 @@ from metalwire.pricing.models import Assessment, AssessmentStatus, Submission
 from metalwire.pricing.review import approve_assessment
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
 from metalwire.tabular import to_xlsx
+from tests import support
 from tests.conftest import Desk, ScratchDatabase
 from tests.pricing.conftest import BEFORE_RELEASE, DAY, PREMIUM, SILVER
 
@@ -39,13 +40,10 @@ def desk_app(app: FastAPI, desk: Desk) -> FastAPI:
 
 
 def sign_in(client: TestClient, db: ScratchDatabase, email: str) -> str:
-    """Start a browser session for the user; returns the page's CSRF token."""
-    with db.transaction() as session:
-        user = accounts.get_user(session, email)
-        assert user is not None
-        token = accounts.start_session(session, user)
+    """Start a browser session for the user (alone on the client); returns the page's CSRF
+    token."""
     client.cookies.clear()
-    client.cookies.set("mw_session", token)
+    support.sign_in(client, db, email)
     html = client.get("/desk/submissions").text
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, html[:500]

@@ -13,12 +13,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from metalwire.accounts import service as accounts
 from metalwire.newsroom import reports
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import ArticleStatus
 from metalwire.supply.models import SurveyRelease, SurveyReturn
 from tests.newsroom.test_service import NOW, PERIOD, SURVEY, Market, market
+from tests.support import sign_in
 
 __all__ = ["market"]  # the newsroom's released survey and prices, shared
 
@@ -39,14 +39,6 @@ GOOD_ROWS = [
 def pages(app: FastAPI, client: TestClient, market: Market) -> TestClient:
     app.state.clock = lambda: NOW
     return client
-
-
-def sign_in(client: TestClient, market: Market, email: str) -> None:
-    with market.db.transaction() as session:
-        user = accounts.get_user(session, email)
-        assert user is not None
-        token = accounts.start_session(session, user)
-    client.cookies.set("mw_session", token)
 
 
 def token_of(client: TestClient, url: str) -> str:
@@ -79,7 +71,7 @@ def test_the_desk_pages_are_for_staff(pages: TestClient, market: Market) -> None
         answer = pages.get(url, follow_redirects=False)
         assert answer.status_code == 303, url
         assert answer.headers["location"].startswith("/sign-in?next=" + url), url
-    sign_in(pages, market, market.reader.email)
+    sign_in(pages, market.db, market.reader.email)
     for url in ("/desk/reports", f"/desk/reports/{SLUG}", "/desk/surveys"):
         assert pages.get(url).status_code == 403, url
     # A reader's form post is refused by the role, whatever the page would have shown.
@@ -96,7 +88,7 @@ def test_the_desk_pages_are_for_staff(pages: TestClient, market: Market) -> None
 def test_analyst_drafts_and_edits_a_report_editor_publishes(
     pages: TestClient, market: Market
 ) -> None:
-    sign_in(pages, market, market.desk.analyst.email)
+    sign_in(pages, market.db, market.desk.analyst.email)
     csrf = token_of(pages, "/desk/reports")
     # An unreleased period: the refusal names the field, nothing is drafted.
     refused = pages.post(
@@ -147,7 +139,7 @@ def test_analyst_drafts_and_edits_a_report_editor_publishes(
     refused = pages.post(f"/desk/reports/{SLUG}/publish", data={"csrf_token": csrf})
     assert refused.status_code == 403
     assert 'id="publish-errors"' in refused.text and "Only an editor" in refused.text
-    sign_in(pages, market, market.desk.editor.email)
+    sign_in(pages, market.db, market.desk.editor.email)
     csrf = token_of(pages, f"/desk/reports/{SLUG}")  # tokens belong to a session
     past = pages.post(
         f"/desk/reports/{SLUG}/publish", data={"csrf_token": csrf, "publish_at": "2020-01-01T08:00"}
@@ -166,7 +158,7 @@ def test_analyst_drafts_and_edits_a_report_editor_publishes(
 def test_a_publish_time_without_offset_is_shanghai_time(pages: TestClient, market: Market) -> None:
     with market.db.transaction() as session:
         reports.draft_production_report(session, SURVEY, PERIOD, actor="t", now=NOW)
-    sign_in(pages, market, market.desk.editor.email)
+    sign_in(pages, market.db, market.desk.editor.email)
     csrf = token_of(pages, f"/desk/reports/{SLUG}")
     scheduled = pages.post(
         f"/desk/reports/{SLUG}/publish",
@@ -184,7 +176,7 @@ def test_a_publish_time_without_offset_is_shanghai_time(pages: TestClient, marke
 def test_a_bad_returns_file_names_its_rows_and_stores_nothing(
     pages: TestClient, market: Market
 ) -> None:
-    sign_in(pages, market, market.desk.analyst.email)
+    sign_in(pages, market.db, market.desk.analyst.email)
     csrf = token_of(pages, "/desk/surveys")
     bad = HEADER + GOOD_ROWS[0] + f"{SURVEY},{NEXT},YN-1,,,,,-5,14,190,,\n" + GOOD_ROWS[2]
     answer = upload(pages, csrf, bad)
@@ -209,13 +201,13 @@ def test_a_bad_returns_file_names_its_rows_and_stores_nothing(
 def test_editors_release_a_period_then_its_report_can_be_drafted(
     pages: TestClient, market: Market
 ) -> None:
-    sign_in(pages, market, market.desk.analyst.email)
+    sign_in(pages, market.db, market.desk.analyst.email)
     csrf = token_of(pages, "/desk/surveys")
     assert upload(pages, csrf, HEADER + "".join(GOOD_ROWS)).status_code == 303
     form = {"csrf_token": csrf, "survey": SURVEY, "period": NEXT, "status": "final"}
     refused = pages.post("/desk/surveys/release", data=form)
     assert refused.status_code == 403 and 'id="release-errors"' in refused.text
-    sign_in(pages, market, market.desk.editor.email)
+    sign_in(pages, market.db, market.desk.editor.email)
     csrf = token_of(pages, "/desk/surveys")  # tokens belong to a session: the editor's own
     form = {**form, "csrf_token": csrf}
     released = pages.post("/desk/surveys/release", data=form, follow_redirects=False)
@@ -236,7 +228,7 @@ def test_editors_release_a_period_then_its_report_can_be_drafted(
 def test_every_desk_form_needs_its_csrf_token(pages: TestClient, market: Market) -> None:
     with market.db.transaction() as session:
         reports.draft_production_report(session, SURVEY, PERIOD, actor="t", now=NOW)
-    sign_in(pages, market, market.desk.editor.email)
+    sign_in(pages, market.db, market.desk.editor.email)
     token_of(pages, "/desk/reports")  # the cookie is set; the forms below leave the field out
     posts = [
         ("/desk/reports", {"kind": "daily", "group": "precious-metals", "date": "2026-11-25"}),

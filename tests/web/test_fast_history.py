@@ -15,7 +15,6 @@ from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.review import approve_day
 from tests.pricing.conftest import AFTER_RELEASE, DAY, PREMIUM, SILVER, Desk
 from tests.pricing.test_api import DEALS, PREMIUM_DEALS, bearer, key_for, publish
-from tests.web.test_account_pages import fresh_minute
 
 URL = f"/api/v1/series/{SILVER}/prices"
 HEADERS = ("etag", "cache-control", "vary", "content-type", "content-length", "link")
@@ -85,8 +84,7 @@ def test_revoked_keys_and_downgraded_plans_take_effect_at_once(
 
 
 def test_the_rate_limit_counts_fast_answers(released: Desk, app: FastAPI) -> None:
-    client = TestClient(app)
-    fresh_minute()
+    client = TestClient(app)  # the clock stands still (released): all in one minute
     statuses = [client.get(URL).status_code for _ in range(61)]
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
     assert app.state.fast_history_hits == 59

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -16,13 +17,14 @@ from metalwire.accounts.gate import Principal, history_floor, may_read_tier
 from metalwire.accounts.models import Role
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.service import get_series
-from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.boards import BoardRow, active_series, latest_board
 from metalwire.pricing.published import latest_published, release_state
-from metalwire.pricing.review import approve_assessment, approve_day, correct
+from metalwire.pricing.review import approve_assessment, correct
 from metalwire.web.body_cache import BodyCache
+from tests import support
 from tests.conftest import Desk, define_demo_series
 from tests.newsroom.test_service import NOW, SECRET_EN, library
+from tests.support import sign_in
 
 __all__ = ["library"]  # the newsroom's fixture of published, draft and scheduled articles
 
@@ -32,13 +34,8 @@ BEFORE = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
 AFTER = dt.datetime(2026, 11, 25, 3, 31, tzinfo=dt.UTC)
 
 
-def publish(desk: Desk, code: str, day: dt.date, deals: list[tuple[str, str]]) -> None:
-    desk.submit(code, day, deals)
-    with desk.db.transaction() as session:
-        assess_day(session, day, user=desk.analyst, series_code=code)
-        approve_day(
-            session, day, user=desk.editor, series_code=code, now=BEFORE - dt.timedelta(days=2)
-        )
+# Approved two days before the morning the tests read at: every day here is released on time.
+publish = partial(support.publish, approved_at=BEFORE - dt.timedelta(days=2))
 
 
 def silver_two_days(desk: Desk) -> None:
@@ -53,12 +50,6 @@ def premium_range(desk: Desk, at: dt.datetime) -> str:
         assert series is not None
         price = latest_published(session, [series], as_of=at)[series.id]
     return f"{price.low:,}–{price.high:,}"
-
-
-def sign_in(desk: Desk, client: TestClient, email: str, plan: str) -> None:
-    with desk.db.transaction() as session:
-        user = accounts.add_user(session, email, role=Role.SUBSCRIBER, plan=plan, actor="t")
-        client.cookies.set("mw_session", accounts.start_session(session, user))
 
 
 def section(html: str, heading_id: str) -> str:
@@ -112,7 +103,7 @@ def test_premium_prices_are_locked_for_readers_without_the_plan(
     row = anonymous[anonymous.index(f'href="/series/{PREMIUM}"') :].split("</tr>")[0]
     assert "Subscribe to see this price" in row
     assert figures not in anonymous
-    sign_in(desk, client, "buyer@mill.cn", "subscriber")
+    sign_in(client, desk.db, "buyer@mill.cn", role=Role.SUBSCRIBER, plan="subscriber")
     subscriber = section(client.get("/").text, "prices-precious-metals")
     assert figures in subscriber and "Subscribe to see this price" not in subscriber
 
@@ -243,6 +234,6 @@ def test_the_shared_content_follows_a_late_approval_within_the_minute_and_each_p
         desk, PREMIUM, DAY - dt.timedelta(days=1), [("38", "200"), ("40", "200"), ("41", "200")]
     )
     anonymous = client.get("/").text
-    sign_in(desk, client, "buyer@mill.cn", "subscriber")
+    sign_in(client, desk.db, "buyer@mill.cn", role=Role.SUBSCRIBER, plan="subscriber")
     assert premium_range(desk, AFTER) in client.get("/").text
     assert premium_range(desk, AFTER) not in anonymous

@@ -8,7 +8,6 @@ import logging
 import re
 import signal
 import threading
-import time
 from types import SimpleNamespace
 
 import httpx
@@ -208,12 +207,12 @@ def test_a_refusal_by_the_queue_is_counted_and_carries_a_request_id(db: ScratchD
     small = create_app(
         load_settings(database_url=db.url, worker_threads=1, queue_limit=0), engine=db.engine
     )
-    held = threading.Event()
+    held, done = threading.Event(), threading.Event()
 
     @small.get("/test/slow")
     def slow() -> dict[str, str]:
         held.set()
-        time.sleep(0.6)
+        done.wait(5)  # the slot is held until the test has read what it checks
         return {}
 
     try:
@@ -225,6 +224,7 @@ def test_a_refusal_by_the_queue_is_counted_and_carries_a_request_id(db: ScratchD
             refused = httpx.get(base + "/api/v1/series", headers={"X-Request-Id": "burst-1"})
             metrics = httpx.get(base + "/metrics").text  # not queued behind the slow request
             ready = httpx.get(base + "/readyz")
+            done.set()
             first.join(5)
         assert refused.status_code == 503 and refused.headers["x-request-id"] == "burst-1"
         assert "content-security-policy" in refused.headers

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from metalwire.pricing.assessing import assess_day
-from metalwire.pricing.review import approve_day
+from tests import support
 from tests.conftest import Desk
 
 SILVER, PREMIUM = "AG-INGOT-CN-SPOT", "AG-INGOT-CN-PREMIUM"
@@ -17,13 +17,8 @@ BEFORE = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)  # 11:00 Shanghai
 AFTER = dt.datetime(2026, 11, 25, 3, 31, tzinfo=dt.UTC)
 
 
-def publish(desk: Desk, code: str, day: dt.date, deals: list[tuple[str, str]]) -> None:
-    desk.submit(code, day, deals)
-    with desk.db.transaction() as session:
-        assess_day(session, day, user=desk.analyst, series_code=code)
-        approve_day(
-            session, day, user=desk.editor, series_code=code, now=BEFORE - dt.timedelta(days=2)
-        )
+# Approved two days before the morning the tests read at: every day here is released on time.
+publish = partial(support.publish, approved_at=BEFORE - dt.timedelta(days=2))
 
 
 def test_banner_before_release_then_the_price_after(

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role
-from metalwire.pricing.assessing import assess_day, override
-from metalwire.pricing.review import approve_assessment, approve_day, correct
+from metalwire.pricing.review import approve_assessment, correct
 from metalwire.web.charts import history_chart
+from tests import support
 from tests.conftest import Desk
+from tests.support import sign_in
 
 SILVER, PREMIUM = "AG-INGOT-CN-SPOT", "AG-INGOT-CN-PREMIUM"
 DAY = dt.date(2026, 11, 25)  # a Wednesday
@@ -23,37 +24,8 @@ AFTER = dt.datetime(2026, 11, 25, 3, 31, tzinfo=dt.UTC)
 OLD_DAY = DAY - dt.timedelta(days=63)  # older than a month (and than the free plan's 30 days)
 
 
-def publish(
-    desk: Desk,
-    code: str,
-    day: dt.date,
-    deals: list[tuple[str, str]],
-    judgment: tuple[str, str, str] | None = None,
-) -> int:
-    desk.submit(code, day, deals)
-    with desk.db.transaction() as session:
-        run = assess_day(session, day, user=desk.analyst, series_code=code)
-        assessment_id = run.assessments[0].id
-        if judgment:
-            low, high, rationale = judgment
-            override(
-                session,
-                assessment_id,
-                low=Decimal(low),
-                high=Decimal(high),
-                rationale=rationale,
-                user=desk.analyst,
-            )
-        approve_day(
-            session, day, user=desk.editor, series_code=code, now=BEFORE - dt.timedelta(days=2)
-        )
-    return assessment_id
-
-
-def sign_in(desk: Desk, client: TestClient, email: str, role: Role, plan: str) -> None:
-    with desk.db.transaction() as session:
-        user = accounts.add_user(session, email, role=role, plan=plan, actor="t")
-        client.cookies.set("mw_session", accounts.start_session(session, user))
+# Approved two days before the morning the tests read at (OLD_DAY's price thus released late).
+publish = partial(support.publish, approved_at=BEFORE - dt.timedelta(days=2))
 
 
 def price_table(html: str) -> str:
@@ -94,7 +66,7 @@ def test_range_links_change_the_window_within_the_plan_history(
     # Anonymous readers have the free plan's 30 days, whatever range they ask for.
     anonymous = client.get(f"/series/{SILVER}?range=1Y").text
     assert "7,510" not in price_table(anonymous) and "Your plan shows prices from" in anonymous
-    sign_in(desk, client, "sub@example.cn", Role.SUBSCRIBER, "subscriber")
+    sign_in(client, desk.db, "sub@example.cn", role=Role.SUBSCRIBER, plan="subscriber")
     month = client.get(f"/series/{SILVER}?range=1M").text
     assert "7,510" not in price_table(month) and "7,810" in price_table(month)
     assert 'data-values="7810"' in month  # the chart's one point
@@ -121,7 +93,7 @@ def test_premium_series_locked_for_anonymous_and_open_to_a_subscriber(
     assert "This price series is for subscribers" in locked.text and "/sign-in?next=" in locked.text
     assert "371" not in locked.text and "393" not in locked.text and "382" not in locked.text
     assert "price-chart" not in locked.text and "How this price was assessed" not in locked.text
-    sign_in(desk, client, "sub@example.cn", Role.SUBSCRIBER, "subscriber")
+    sign_in(client, desk.db, "sub@example.cn", role=Role.SUBSCRIBER, plan="subscriber")
     opened = client.get(f"/series/{PREMIUM}")
     assert opened.status_code == 200 and "371–393" in opened.text
 
@@ -193,7 +165,7 @@ def test_downloads_follow_the_export_right(desk: Desk, app: FastAPI, client: Tes
     app.state.clock = lambda: AFTER
     free = client.get(f"/series/{SILVER}").text
     assert "format=csv" not in free and "Downloads (CSV and Excel) come with" in free
-    sign_in(desk, client, "sub@example.cn", Role.SUBSCRIBER, "subscriber")
+    sign_in(client, desk.db, "sub@example.cn", role=Role.SUBSCRIBER, plan="subscriber")
     html = client.get(f"/series/{SILVER}?range=3M").text
     start = (AFTER.date() - dt.timedelta(days=92)).isoformat()
     csv_url = f"/api/v1/series/{SILVER}/prices?format=csv&amp;start={start}"
@@ -261,6 +233,6 @@ def test_the_series_content_is_made_once_per_plan_and_follows_an_approval_within
         approve_assessment(session, draft.id, user=desk.editor, now=AFTER)
     again = client.get(f"/series/{SILVER}").text
     assert "A deal reported late" not in first and "A deal reported late" in again
-    sign_in(desk, client, "buyer@mill.cn", Role.SUBSCRIBER, "subscriber")
+    sign_in(client, desk.db, "buyer@mill.cn", role=Role.SUBSCRIBER, plan="subscriber")
     subscriber = client.get(f"/series/{SILVER}").text
     assert "buyer@mill.cn" in subscriber and "buyer@mill.cn" not in again

@@ -22,6 +22,7 @@ from metalwire.supply.returns import add_returns
 from metalwire.supply.schemas import ReturnIn
 from metalwire.web.charts import bar_chart
 from tests.conftest import ScratchDatabase
+from tests.support import sign_in
 
 CODE = "AG-OUT"
 URL = f"/surveys/{CODE}"
@@ -99,12 +100,6 @@ def build_survey(db: ScratchDatabase, tier: Tier) -> User:
     return editor
 
 
-def sign_in(client: TestClient, db: ScratchDatabase, email: str, role: Role, plan: str) -> None:
-    with db.transaction() as session:
-        user = accounts.add_user(session, email, role=role, plan=plan, actor="t")
-        client.cookies.set("mw_session", accounts.start_session(session, user))
-
-
 def test_released_figures_show_formatted_with_breakdowns(
     db: ScratchDatabase, app: FastAPI, client: TestClient
 ) -> None:
@@ -135,7 +130,7 @@ def test_a_release_shows_only_from_its_release_time(
     db: ScratchDatabase, app: FastAPI, client: TestClient
 ) -> None:
     build_survey(db, Tier.FREE)
-    sign_in(client, db, "s@x.io", Role.SUBSCRIBER, "subscriber")
+    sign_in(client, db, "s@x.io", role=Role.SUBSCRIBER, plan="subscriber")
     app.state.clock = lambda: BEFORE_OCT
     html = client.get(URL).text
     assert "6,000.00 mt" in html and "5,700" not in html  # September, October not out yet
@@ -177,11 +172,11 @@ def test_a_premium_survey_is_locked_below_the_plan(
     assert "This survey is for subscribers" in anonymous.text and "/plans?next=" in anonymous.text
     for figure in ("5,700", "6,000", "2,900", "<svg"):
         assert figure not in anonymous.text
-    sign_in(client, db, "reader@x.io", Role.READER, "free")
+    sign_in(client, db, "reader@x.io", role=Role.READER, plan="free")
     free = client.get(URL)
     assert free.status_code == 403 and "Upgrade your plan" in free.text and "5,700" not in free.text
     client.cookies.clear()
-    sign_in(client, db, "s@x.io", Role.SUBSCRIBER, "subscriber")
+    sign_in(client, db, "s@x.io", role=Role.SUBSCRIBER, plan="subscriber")
     subscriber = client.get(URL)
     assert subscriber.status_code == 200 and "5,700.00 mt" in subscriber.text
 
@@ -218,7 +213,7 @@ def test_a_revision_is_marked_and_the_report_linked_once_published(
             session, CODE, "2025-10", actor=editor.email, user=editor, now=later
         )
         slug = article.slug
-    sign_in(client, db, "s@x.io", Role.SUBSCRIBER, "subscriber")
+    sign_in(client, db, "s@x.io", role=Role.SUBSCRIBER, plan="subscriber")
     app.state.clock = lambda: later + dt.timedelta(hours=1)
     html = client.get(URL).text
     assert "5,800.00 mt" in html and "Version 2" in html and "Revised" in html

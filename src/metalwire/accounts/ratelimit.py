@@ -122,11 +122,15 @@ class RateLimiter:
         # The process's writes of short bookkeeping queue on it (db/engine.py: write_lock).
         self._write_lock = write_lock or contextlib.nullcontext()
 
-    def admit(self, client: str, limit: int, session: Session | None = None) -> Admission:
+    def admit(
+        self, client: str, limit: int, session: Session | None = None, *, at: float | None = None
+    ) -> Admission:
         """The client's next request number. ``session`` is the request's own: a lease is
         counted on its connection (in a transaction of its own), so that a request never holds
-        a second connection while it is counted."""
-        moment = self._clock()
+        a second connection while it is counted. ``at`` is the request's instant on the app's
+        clock (POSIX seconds), so that the minute a request counts in is the minute the app
+        reads in; the limiter's own clock otherwise."""
+        moment = self._clock() if at is None else at
         minute = int(moment // 60)
         reset = 60 - int(moment % 60)
         with self._lock:

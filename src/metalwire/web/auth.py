@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from typing import Annotated
@@ -87,8 +88,14 @@ def enforce_rate_limit(
 
 def admit(request: Request, principal: Principal, session: Session | None = None) -> Admission:
     limiter: RateLimiter = request.app.state.rate_limiter
+    # The app's clock (the wall clock in production; a test's fixed instant): a request counts in
+    # the minute the rest of the app reads in.
+    now: dt.datetime = request.app.state.clock()
     return limiter.admit(
-        _client_key(request, principal), principal.entitlements.rate_limit_per_minute, session
+        _client_key(request, principal),
+        principal.entitlements.rate_limit_per_minute,
+        session,
+        at=now.timestamp(),
     )
 
 
