@@ -26,8 +26,14 @@ demo: install
 serve: install
 	$(BIN)/metalwire serve --host $(HOST) --port $(PORT)
 
-## Lint, type-check and run the whole test suite (PostgreSQL too when METALWIRE_TEST_POSTGRES_URL is set)
-test: install lint typecheck pytest
+## Lint, type-check and run the whole test suite (PostgreSQL too when METALWIRE_TEST_POSTGRES_URL is
+## set: then the two backends' runs go side by side, one a core)
+test: install lint typecheck
+ifdef METALWIRE_TEST_POSTGRES_URL
+	$(MAKE) pytest-backends
+else
+	$(MAKE) pytest
+endif
 
 lint: install
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
