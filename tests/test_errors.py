@@ -59,7 +59,7 @@ DOMAIN_ERRORS = [
     "metalwire.markets.service:InstrumentError",
     "metalwire.markets.windows:WindowError",
     "metalwire.newsroom.service:NewsroomError",
-    "metalwire.pricing.service:PricingError",
+    "metalwire.pricing.desk:PricingError",
     "metalwire.supply.service:SupplyError",
     "metalwire.tabular:TableError",
 ]
