@@ -40,7 +40,6 @@ class TestPriceHistory(RouteContract):
     unknown = f"{API}/series/NOPE/prices"
     premium = f"{API}/series/{PREMIUM}/prices"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestLatestPrices(RouteContract):
@@ -49,7 +48,6 @@ class TestLatestPrices(RouteContract):
     example = f"{API}/prices/latest?entry=silver"
     bad_parameter = f"{API}/prices/latest?group=nickel-alloys"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestPriceExport(RouteContract):
@@ -59,7 +57,6 @@ class TestPriceExport(RouteContract):
     bad_parameter = f"{API}/prices/export?series={SILVER}&format=pdf"
     premium = f"{API}/prices/export?series={PREMIUM}"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestAverages(RouteContract):
@@ -70,7 +67,6 @@ class TestAverages(RouteContract):
     unknown = f"{API}/series/NOPE/averages"
     premium = f"{API}/series/{PREMIUM}/averages"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestAssessment(RouteContract):
@@ -82,7 +78,6 @@ class TestAssessment(RouteContract):
     embargoed = f"{API}/assessments/4"
     premium = f"{API}/assessments/3"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestCorrections(RouteContract):
@@ -91,7 +86,6 @@ class TestCorrections(RouteContract):
     example = f"{API}/corrections"
     bad_parameter = f"{API}/corrections?as_of=yesterday"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestLateReleases(RouteContract):
@@ -100,7 +94,6 @@ class TestLateReleases(RouteContract):
     example = f"{API}/late-releases"
     bad_parameter = f"{API}/late-releases?as_of=yesterday"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestDeskAssessments(RouteContract):
@@ -117,7 +110,6 @@ class TestArticles(RouteContract):
     example = f"{API}/articles"
     bad_parameter = f"{API}/articles?limit=0"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestInstruments(RouteContract):
@@ -126,7 +118,6 @@ class TestInstruments(RouteContract):
     example = f"{API}/instruments?kind=reference"
     bad_parameter = f"{API}/instruments?kind=spaceship"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestSettlements(RouteContract):
@@ -136,7 +127,6 @@ class TestSettlements(RouteContract):
     bad_parameter = f"{API}/instruments/LBMA-AG/settlements?start=someday"
     unknown = f"{API}/instruments/NOPE/settlements"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestArbitrageWindows(RouteContract):
@@ -144,7 +134,6 @@ class TestArbitrageWindows(RouteContract):
     rule = "gated"
     example = f"{API}/arbitrage"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestArbitrageWindow(RouteContract):
@@ -154,7 +143,6 @@ class TestArbitrageWindow(RouteContract):
     bad_parameter = f"{API}/arbitrage/AG-EXPORT?start=someday"
     unknown = f"{API}/arbitrage/NOPE"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestIndices(RouteContract):
@@ -162,7 +150,6 @@ class TestIndices(RouteContract):
     rule = "gated"
     example = f"{API}/indices"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestIndex(RouteContract):
@@ -173,7 +160,6 @@ class TestIndex(RouteContract):
     unknown = f"{API}/indices/NOPE"
     premium = f"{API}/indices/{MATRIX_INDEX}"
     caches = True
-    rate_headers_dropped = True
 
 
 class TestSurveys(RouteContract):

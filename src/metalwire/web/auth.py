@@ -81,7 +81,11 @@ def enforce_rate_limit(
     """Count the request against the client's per-minute limit; 429 with Retry-After beyond it.
     Counted on the request's own session, so the request holds one connection, not two."""
     admission = admit(request, principal, session)
-    response.headers.update(rate_headers(admission))
+    said = rate_headers(admission)
+    response.headers.update(said)
+    # A route that answers with a Response of its own (http_cache.cached) reads them from here:
+    # FastAPI merges the dependency's headers only into answers it builds itself.
+    request.state.rate_headers = said
     if not admission.allowed:
         raise rate_limited(admission)
 

@@ -41,6 +41,8 @@ def cached(
         "ETag": etag,
         "Cache-Control": f"{'private' if personal else 'public'}, max-age={max_age}",
         "Vary": "Authorization, Cookie",
+        # The caller's own rate limit (web/auth.py: enforce_rate_limit), on API answers.
+        **getattr(request.state, "rate_headers", {}),
         **(headers or {}),
     }
     if not_modified(request.headers.get("if-none-match", ""), etag):
