@@ -101,114 +101,118 @@ def _approved_line(row: Assessment) -> str:
     return line
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def assess(
-        date: DateOption, user: UserOption, series: SeriesOption = None, as_json: JsonOption = False
-    ) -> None:
-        """Create or refresh the draft assessments of a market date."""
-        try:
-            with unit_of_work() as session:
-                actor = users_by_email(session, user)
-                run = assess_day(session, date.date(), user=actor, series_code=series)
-                data = [_assessment_json(a) for a in run.assessments]
-                skipped = run.skipped
-        except PricingError as exc:
-            refuse(exc)
-        if as_json:
-            print_json(data)
-            return
-        table = Table("series", "low", "high", "mid", "method", "deals", "excluded")
-        for row in data:
-            table.add_row(
-                row["series"],
-                row["low"],
-                row["high"],
-                row["mid"],
-                row["method"],
-                str(row["deals_used"]),
-                str(len(row["excluded"])),
-            )
-        console.print(table)
-        for code, why in skipped:
-            console.print(f"skipped {code}: {why}")
+def assess(
+    date: DateOption, user: UserOption, series: SeriesOption = None, as_json: JsonOption = False
+) -> None:
+    """Create or refresh the draft assessments of a market date."""
+    try:
+        with unit_of_work() as session:
+            actor = users_by_email(session, user)
+            run = assess_day(session, date.date(), user=actor, series_code=series)
+            data = [_assessment_json(a) for a in run.assessments]
+            skipped = run.skipped
+    except PricingError as exc:
+        refuse(exc)
+    if as_json:
+        print_json(data)
+        return
+    table = Table("series", "low", "high", "mid", "method", "deals", "excluded")
+    for row in data:
+        table.add_row(
+            row["series"],
+            row["low"],
+            row["high"],
+            row["mid"],
+            row["method"],
+            str(row["deals_used"]),
+            str(len(row["excluded"])),
+        )
+    console.print(table)
+    for code, why in skipped:
+        console.print(f"skipped {code}: {why}")
 
-    @app.command()
-    def approve(date: DateOption, user: UserOption, series: SeriesOption = None) -> None:
-        """Approve the drafts of a market date (four eyes: not the assessor)."""
-        try:
-            with unit_of_work() as session:
-                actor = users_by_email(session, user)
-                rows = approve_day(session, date.date(), user=actor, series_code=series)
-                lines = [_approved_line(r) for r in rows if r.release_at]
-        except (PricingError, FourEyes) as exc:
-            refuse(exc)
-        for line in lines:
-            console.print(line)
 
-    @app.command()
-    def correct(
-        code: str,
-        date: DateOption,
-        user: UserOption,
-        low: Annotated[Decimal, typer.Option(help="The right low")],
-        high: Annotated[Decimal, typer.Option(help="The right high")],
-        reason: Annotated[str, typer.Option(help="Why; published with the notice")],
-    ) -> None:
-        """Propose a correction (a new version); another editor approves it with `approve`."""
-        try:
-            with unit_of_work() as session:
-                actor = users_by_email(session, user)
-                row = review.correct(
-                    session, code, date.date(), low=low, high=high, reason=reason, user=actor
-                )
-                line = (
-                    f"correction drafted: {code} {row.market_date} v{row.version} "
-                    f"{row.low}-{row.high}"
-                )
-        except PricingError as exc:
-            refuse(exc)
+def approve(date: DateOption, user: UserOption, series: SeriesOption = None) -> None:
+    """Approve the drafts of a market date (four eyes: not the assessor)."""
+    try:
+        with unit_of_work() as session:
+            actor = users_by_email(session, user)
+            rows = approve_day(session, date.date(), user=actor, series_code=series)
+            lines = [_approved_line(r) for r in rows if r.release_at]
+    except (PricingError, FourEyes) as exc:
+        refuse(exc)
+    for line in lines:
         console.print(line)
 
-    @app.command()
-    def prices(
-        code: str,
-        start: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
-        end: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="ISO 8601 instant")] = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        """What a subscriber sees for a series (released values only), optionally as of a time."""
-        now = utcnow()
-        try:
-            moment = min(parse_datetime(as_of), now) if as_of else now
-        except ValueError as exc:
-            fail(f"--as-of: {exc}", code=2)
+
+def correct(
+    code: str,
+    date: DateOption,
+    user: UserOption,
+    low: Annotated[Decimal, typer.Option(help="The right low")],
+    high: Annotated[Decimal, typer.Option(help="The right high")],
+    reason: Annotated[str, typer.Option(help="Why; published with the notice")],
+) -> None:
+    """Propose a correction (a new version); another editor approves it with `approve`."""
+    try:
         with unit_of_work() as session:
-            series = get_series(session, code)
-            if series is None:
-                fail(f"series: unknown series {code!r}")
-            plan = accounts.plan_entitlements(accounts.require_plan(session, "subscriber"))
-            subscriber = principal_for(0, None, Role.SUBSCRIBER, plan)
-            first = history_start(subscriber, start.date() if start else None, moment.date())
-            rows = published_prices(
-                session, series, as_of=moment, start=first, end=end.date() if end else None
+            actor = users_by_email(session, user)
+            row = review.correct(
+                session, code, date.date(), low=low, high=high, reason=reason, user=actor
             )
-            unit, currency = series.unit, series.currency
-        # The API's items (the standard price row), less what a terminal reader has no use for.
-        data = [
-            {k: v for k, v in to_json(standard_row(p, unit, currency)).items() if k in CLI_FIELDS}
-            for p in rows
-        ]
-        if as_json:
-            print_json(data)
-            return
-        table = Table("date", "low", "high", "mid", "change", "method", "v")
-        for r in data:
-            table.add_row(
-                *(
-                    str(r[k] if r[k] is not None else "")
-                    for k in ("date", "low", "high", "mid", "change", "method", "version")
-                )
+            line = (
+                f"correction drafted: {code} {row.market_date} v{row.version} {row.low}-{row.high}"
             )
-        console.print(table)
+    except PricingError as exc:
+        refuse(exc)
+    console.print(line)
+
+
+def prices(
+    code: str,
+    start: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    end: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO 8601 instant")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What a subscriber sees for a series (released values only), optionally as of a time."""
+    now = utcnow()
+    try:
+        moment = min(parse_datetime(as_of), now) if as_of else now
+    except ValueError as exc:
+        fail(f"--as-of: {exc}", code=2)
+    with unit_of_work() as session:
+        series = get_series(session, code)
+        if series is None:
+            fail(f"series: unknown series {code!r}")
+        plan = accounts.plan_entitlements(accounts.require_plan(session, "subscriber"))
+        subscriber = principal_for(0, None, Role.SUBSCRIBER, plan)
+        first = history_start(subscriber, start.date() if start else None, moment.date())
+        rows = published_prices(
+            session, series, as_of=moment, start=first, end=end.date() if end else None
+        )
+        unit, currency = series.unit, series.currency
+    # The API's items (the standard price row), less what a terminal reader has no use for.
+    data = [
+        {k: v for k, v in to_json(standard_row(p, unit, currency)).items() if k in CLI_FIELDS}
+        for p in rows
+    ]
+    if as_json:
+        print_json(data)
+        return
+    table = Table("date", "low", "high", "mid", "change", "method", "v")
+    for r in data:
+        table.add_row(
+            *(
+                str(r[k] if r[k] is not None else "")
+                for k in ("date", "low", "high", "mid", "change", "method", "version")
+            )
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(assess)
+    app.command()(approve)
+    app.command()(correct)
+    app.command()(prices)

@@ -39,6 +39,8 @@ from babel.dates import format_date as babel_date
 from babel.dates import format_skeleton
 from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 
+from metalwire.i18n import LOCALES
+
 Lang = Literal["en", "zh"]
 Direction = Literal["up", "down", "flat"]
 Magnitude = Literal["flat", "slight", "moderate", "large"]
@@ -50,7 +52,6 @@ APPROXIMATE_FROM = Decimal(10)
 APPROXIMATE_STEP = Decimal(5)
 
 # The site's locales (web/i18n.py): numbers and dates read as on the pages.
-_LOCALES: dict[Lang, str] = {"en": "en_US", "zh": "zh_Hans_CN"}
 # A month named alone: CLDR's stand-alone wide month in English; Chinese writes the number
 # ("10月", not "十月").
 _MONTH_ALONE: dict[Lang, str] = {"en": "LLLL", "zh": "M月"}
@@ -96,7 +97,7 @@ def magnitude(pct: Decimal) -> Magnitude:
 
 @cache
 def _locale(lang: Lang) -> Locale:
-    return Locale.parse(_LOCALES[lang])
+    return Locale.parse(LOCALES[lang])
 
 
 @cache

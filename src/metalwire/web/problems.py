@@ -133,6 +133,29 @@ def _is_busy_database(exc: OperationalError) -> bool:
     return "database is locked" in str(exc.orig)
 
 
+def _validation_params(exc: RequestValidationError) -> list[InvalidParam]:
+    """Each of FastAPI's validation errors as the parameter it names, where and why."""
+    params = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        location = loc[0] if loc else "request"
+        name = ".".join(loc[1:]) or location
+        params.append(InvalidParam(name=name, location=location, reason=str(error["msg"])))
+    return params
+
+
+def _undecodable_body() -> ProblemError:
+    """A body FastAPI could not decode (not UTF-8): bad input like malformed JSON, which already
+    answers 422, and the documented answer to bad input."""
+    reason = "not a JSON document in UTF-8"
+    return ProblemError(
+        422,
+        f"body: {reason}",
+        kind="invalid-parameter",
+        invalid_params=[InvalidParam(name="body", location="body", reason=reason)],
+    )
+
+
 def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
     """API paths answer problem+json; page paths get the site's error page from ``html_error``.
     The error page reads the navigation from the database: it is rendered in the thread pool,
@@ -161,12 +184,7 @@ def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Any:
-        params = []
-        for error in exc.errors():
-            loc = [str(part) for part in error.get("loc", ())]
-            location = loc[0] if loc else "request"
-            name = ".".join(loc[1:]) or location
-            params.append(InvalidParam(name=name, location=location, reason=str(error["msg"])))
+        params = _validation_params(exc)
         detail = "; ".join(f"{p.name}: {p.reason}" for p in params)
         if not _is_api(request):
             return await run_in_threadpool(html_error, request, 422, detail)
@@ -177,16 +195,7 @@ def install_problem_handlers(app: FastAPI, html_error: Any) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
         if exc.status_code == 400 and exc.detail == FASTAPI_BODY_ERROR:
-            # A body FastAPI could not decode (not UTF-8): bad input like malformed JSON, which
-            # already answers 422, and the documented answer to bad input.
-            reason = "not a JSON document in UTF-8"
-            refused = ProblemError(
-                422,
-                f"body: {reason}",
-                kind="invalid-parameter",
-                invalid_params=[InvalidParam(name="body", location="body", reason=reason)],
-            )
-            return await _problem(request, refused)
+            return await _problem(request, _undecodable_body())
         if not _is_api(request):
             return await run_in_threadpool(html_error, request, exc.status_code, str(exc.detail))
         return problem_response(
