@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from metalwire.errors import InvalidInput
+from metalwire.pricing.change import change_pct
 
 PCT_STEP = Decimal("0.01")
 MAX_THRESHOLD = Decimal(100)
@@ -53,10 +54,9 @@ def parse_threshold(text: str) -> Decimal:
 
 
 def day_on_day_pct(previous_mid: Decimal, current_mid: Decimal) -> Decimal | None:
-    """The move in percent of the previous mid; None when there is no base (a zero mid)."""
-    if previous_mid == 0:
-        return None
-    return ((current_mid - previous_mid) / previous_mid * 100).quantize(PCT_STEP, ROUND_HALF_UP)
+    """The move in percent of the previous mid, as prices publish their change_pct
+    (pricing/change.py); None when there is no base (a zero mid)."""
+    return change_pct(current_mid - previous_mid, previous_mid)
 
 
 def moved_enough(change_pct: Decimal, threshold_pct: Decimal) -> bool:

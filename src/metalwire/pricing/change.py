@@ -30,6 +30,12 @@ def price_change(
     if previous_mid is None:
         return None, None
     change = (mid - previous_mid).quantize(step, ROUND_HALF_UP)
-    if not relative or not previous_mid:
-        return change, None
-    return change, (change * _HUNDRED / previous_mid).quantize(PCT_STEP, ROUND_HALF_UP)
+    return change, change_pct(change, previous_mid) if relative else None
+
+
+def change_pct(change: Decimal, previous_mid: Decimal) -> Decimal | None:
+    """``change`` in percent of the previous mid, to two decimals, half-up; none against a zero
+    mid (no base to move from). Alerts measure a day's move by the same rule."""
+    if not previous_mid:
+        return None
+    return (change * _HUNDRED / previous_mid).quantize(PCT_STEP, ROUND_HALF_UP)
