@@ -141,35 +141,12 @@ def build_demo(
     iron_ore = iron_ore_evidence(session, now=now, seed=seed, days=days, analyst=desk.analyst)
     _assess_history(session, books, desk, tally=tally, progress=progress)
     _assess_today(session, books, desk, now=now, seed=seed, tally=tally)
-    # The markets first: the silver smelters cite export orders only in months the export
-    # window opened.
-    market_lines = build_markets(
-        session,
-        now=now,
-        seed=seed,
-        days=days,
-        analyst=desk.analyst,
-        editor=desk.editor,
-        progress=(lambda line: progress(line, 0, 0)) if progress else None,
-    )
-    # Three years of survey returns for a full demo; a short test build keeps a few months.
-    months = DEFAULT_SURVEY_MONTHS if days >= 365 else max(2, days // 30)
-    survey_lines = build_surveys(
-        session,
-        editor=desk.editor,
-        now=now,
-        seed=seed,
-        months=months,
-        progress=(lambda line: progress(line, 0, 0)) if progress else None,
-    )
-    report_lines = build_newsroom(
-        session, editor=desk.editor, analyst=desk.analyst, now=now, days=min(30, days)
+    derived = _markets_surveys_reports(
+        session, desk, now=now, seed=seed, days=days, progress=progress
     )
     return [
         *iron_ore,
-        *survey_lines,
-        *market_lines,
-        *report_lines,
+        *derived,
         *[
             f"demo market: {len(definitions)} price series defined",
             f"demo users: {', '.join(email for email, _, _ in DEMO_USERS)} "
@@ -179,6 +156,40 @@ def build_demo(
             f"on {len(tally.days):,} market dates",
         ],
     ]
+
+
+def _markets_surveys_reports(
+    session: Session,
+    desk: Desk,
+    *,
+    now: dt.datetime,
+    seed: int,
+    days: int,
+    progress: Progress | None,
+) -> list[str]:
+    """What is computed from or beside the prices: markets, survey releases, reports; their
+    summary lines (surveys, markets, reports)."""
+    said = (lambda line: progress(line, 0, 0)) if progress else None
+    # The markets first: the silver smelters cite export orders only in months the export
+    # window opened.
+    market_lines = build_markets(
+        session,
+        now=now,
+        seed=seed,
+        days=days,
+        analyst=desk.analyst,
+        editor=desk.editor,
+        progress=said,
+    )
+    # Three years of survey returns for a full demo; a short test build keeps a few months.
+    months = DEFAULT_SURVEY_MONTHS if days >= 365 else max(2, days // 30)
+    survey_lines = build_surveys(
+        session, editor=desk.editor, now=now, seed=seed, months=months, progress=said
+    )
+    report_lines = build_newsroom(
+        session, editor=desk.editor, analyst=desk.analyst, now=now, days=min(30, days)
+    )
+    return [*survey_lines, *market_lines, *report_lines]
 
 
 def ensure_demo_users(session: Session) -> Desk:

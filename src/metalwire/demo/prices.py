@@ -211,6 +211,28 @@ class _Day:
         self.add(SubmissionKind.INDICATION, low=low, high=max(low, high))
 
 
+def _partner_range(
+    market: SeriesMarket,
+    partner: str,
+    today: _Day,
+    day: dt.date,
+    level: float,
+    cutoff: dt.datetime,
+) -> SubmissionIn:
+    """A partner's published range around the day's level, in 45 minutes before the cut-off."""
+    half = float(market.spread) / 2
+    return SubmissionIn(
+        series=market.code,
+        date=day,
+        kind=SubmissionKind.INDICATION,
+        low=today.price(level - half),
+        high=today.price(level + half),
+        contributor=partner,
+        received_at=cutoff - dt.timedelta(minutes=45),
+        note=f"{partner} published range",
+    )
+
+
 def day_evidence(
     market: SeriesMarket,
     day: dt.date,
@@ -223,20 +245,7 @@ def day_evidence(
     today = _Day(market, day, level, cutoff, names, seed)
     rng = today.rng
     if market.partner is not None:
-        half = float(market.spread) / 2
-        today.items.append(
-            SubmissionIn(
-                series=market.code,
-                date=day,
-                kind=SubmissionKind.INDICATION,
-                low=today.price(level - half),
-                high=today.price(level + half),
-                contributor=market.partner,
-                received_at=cutoff - dt.timedelta(minutes=45),
-                note=f"{market.partner} published range",
-            )
-        )
-        return today.items
+        return [_partner_range(market, market.partner, today, day, level, cutoff)]
     regime = rng.random()
     if regime < NOTHING:
         return today.items
