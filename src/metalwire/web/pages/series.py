@@ -263,6 +263,48 @@ def _history(
     )
 
 
+def _page_common(
+    request: Request,
+    series: PriceSeries,
+    state: str,
+    window: str,
+    lang: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """What the series page shows whoever reads it: the series, its unit, its release state and
+    banner, the ranges to choose from."""
+    return {
+        "series": series,
+        "unit_label": price_unit_label(series.currency, series.unit, lang),
+        "state": state,
+        "window": window,
+        "ranges": list(RANGE_DAYS),
+        "average_months": AVERAGE_MONTHS,
+        "banner": state == ReleaseState.PENDING and not banner_dismissed(request, now),
+    }
+
+
+def _kept_view(
+    request: Request,
+    session: Session,
+    series: PriceSeries,
+    now: dt.datetime,
+    starts: tuple[dt.date | None, dt.date | None],
+    stamp: Any,
+    lang: str,
+) -> HistoryView:
+    """The history from the chart's and the averages' starts, made once per publication stamp
+    and kept by the worker (web/pages/series.py: HistoryViews)."""
+    chart_start, averages_start = starts
+    key = (series.id, series.decimals, chart_start, averages_start, stamp, lang)
+    views = _views(request)
+    view = views.get(key)
+    if view is None:
+        view = _history(session, series, now, chart_start, averages_start, lang)
+        views.put(key, view)
+    return view
+
+
 @router.get("/series/{code}", response_class=HTMLResponse)
 @access("gated")
 def series_page(
@@ -278,15 +320,7 @@ def series_page(
     now = now_of(request)
     lang = resolve_lang(request, request.query_params.get("lang"))
     state = release_state(session, series, now)
-    common: dict[str, Any] = {
-        "series": series,
-        "unit_label": price_unit_label(series.currency, series.unit, lang),
-        "state": state,
-        "window": window,
-        "ranges": list(RANGE_DAYS),
-        "average_months": AVERAGE_MONTHS,
-        "banner": state == ReleaseState.PENDING and not banner_dismissed(request, now),
-    }
+    common = _page_common(request, series, state, window, lang, now)
     if not may_read_tier(principal, series.tier.value, series.commodity.entry.group.code):
         return page(request, "series.html", status_code=403, locked=True, **common)
     stamp = publication_stamp(session, series.id, as_of=now)
@@ -300,12 +334,7 @@ def series_page(
     asked = today - dt.timedelta(days=days) if days else None
     chart_start = history_start(principal, asked, today)
     averages_start = history_start(principal, _months_back(today, AVERAGE_MONTHS - 1), today)
-    key = (series.id, series.decimals, chart_start, averages_start, stamp, lang)
-    views = _views(request)
-    view = views.get(key)
-    if view is None:
-        view = _history(session, series, now, chart_start, averages_start, lang)
-        views.put(key, view)
+    view = _kept_view(request, session, series, now, (chart_start, averages_start), stamp, lang)
     floor = history_floor(principal, today)
 
     def content() -> tuple[str, tuple[str, ...]]:

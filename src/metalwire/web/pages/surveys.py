@@ -401,6 +401,31 @@ def surveys_page(request: Request, session: DbSession) -> HTMLResponse:
     return page(request, "survey.html", listing=True, surveys=listings)
 
 
+def _history_parts(
+    session: Session,
+    principal: Principal,
+    survey: Survey,
+    now: dt.datetime,
+    lang: str,
+    unit_label: str,
+) -> dict[str, Any]:
+    """What the survey page shows of every released period the reader may see: the periods to
+    choose from, the chart and table of totals, the downloads and the plan's floor."""
+    history = released_history(session, principal, survey, now)
+    gettext = translations(lang).gettext
+    return {
+        "periods": [r.period for r in reversed(history)],
+        "chart": totals_chart(
+            history,
+            gettext("%(name)s: total output per month, %(unit)s")
+            % {"name": getattr(survey, f"name_{lang}"), "unit": unit_label},
+        ),
+        "totals": total_rows(history),
+        "downloads": downloads(survey.code) if may_export(principal) else None,
+        "floor": history_floor(principal, now.date()),
+    }
+
+
 @router.get("/surveys/{code}", response_class=HTMLResponse)
 @access("gated")
 def survey_page(
@@ -427,19 +452,8 @@ def survey_page(
     if not may_read_tier(principal, survey.tier.value, survey.entry.group.code):
         return page(request, "survey.html", status_code=403, **{**common, "locked": True})
 
-    history = released_history(session, principal, survey, now)
+    common.update(_history_parts(session, principal, survey, now, lang, common["unit_label"]))
     gettext = translations(lang).gettext
-    common.update(
-        periods=[r.period for r in reversed(history)],
-        chart=totals_chart(
-            history,
-            gettext("%(name)s: total output per month, %(unit)s")
-            % {"name": getattr(survey, f"name_{lang}"), "unit": common["unit_label"]},
-        ),
-        totals=total_rows(history),
-        downloads=downloads(survey.code) if may_export(principal) else None,
-        floor=history_floor(principal, now.date()),
-    )
     if period is not None and not re.fullmatch(PERIOD_PATTERN, period):
         error = gettext("Period: give a month as YYYY-MM, e.g. 2025-10.")
         return page(
