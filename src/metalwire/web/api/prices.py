@@ -26,7 +26,7 @@ from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.units import plain, price_unit_label, round_price
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.boards import price_board
-from metalwire.pricing.models import AssessmentStatus
+from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.price_row import (
     EXPORT_COLUMNS,
     EXPORT_NUMBERS,
@@ -388,43 +388,26 @@ class AssessmentDetail(BaseModel):
     versions: list[AssessmentVersion]
 
 
-@router.get("/assessments/{assessment_id}", response_model=AssessmentDetail, responses=NOT_FOUND)
-@access("gated")
-def assessment_detail(
-    assessment_id: RowId, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> Response:
-    """How a published price was made: inputs used and excluded with reasons, method, statistics,
-    rationale, assessor and approver, and every published version."""
-    row = get_assessment(session, assessment_id)
-    now = now_of(request)
-    if row is None or row.status is not AssessmentStatus.APPROVED:
-        raise not_found(f"assessment {assessment_id} not found")
+ASSESSMENT_STATISTICS = (
+    "price_min",
+    "price_max",
+    "price_avg",
+    "volume_min",
+    "volume_max",
+    "volume_avg",
+    "input_shares",
+)
+
+
+def _assessment_body(
+    row: Assessment, versions: Sequence[Assessment], *, named: bool
+) -> dict[str, Any]:
+    """The JSON of how a published price was made; ``named``: the assessor's and approver's
+    e-mails (staff) rather than their roles."""
     series = row.series
-    decision = may_read_value(
-        principal,
-        tier=series.tier.value,
-        group=series.commodity.entry.group.code,
-        market_date=row.market_date,
-        release_at=row.release_at,
-        now=now,
-        today=now.date(),
-    )
-    if not decision:
-        raise deny(decision, f"assessment {assessment_id}")
     d = series.decimals
     data = row.explanation
-    stats_keys = (
-        "price_min",
-        "price_max",
-        "price_avg",
-        "volume_min",
-        "volume_max",
-        "volume_avg",
-        "input_shares",
-    )
-    versions = assessment_versions(session, row, as_of=now)
-    named = bool(may_see_assessor_names(principal))
-    body = {
+    return {
         "id": row.id,
         "series": series.code,
         "date": row.market_date.isoformat(),
@@ -437,7 +420,7 @@ def assessment_detail(
         "carried_forward": row.carried_forward,
         "deals_used": row.deals_used,
         "volume_used": plain(row.volume_used),
-        "statistics": {k: data.get(k) for k in stats_keys},
+        "statistics": {k: data.get(k) for k in ASSESSMENT_STATISTICS},
         "inputs_used": data.get("inputs_used", []),
         "excluded": data.get("excluded", []),
         "explanation": data.get("explanation", ""),
@@ -462,6 +445,33 @@ def assessment_detail(
             for v in versions
         ],
     }
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentDetail, responses=NOT_FOUND)
+@access("gated")
+def assessment_detail(
+    assessment_id: RowId, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """How a published price was made: inputs used and excluded with reasons, method, statistics,
+    rationale, assessor and approver, and every published version."""
+    row = get_assessment(session, assessment_id)
+    now = now_of(request)
+    if row is None or row.status is not AssessmentStatus.APPROVED:
+        raise not_found(f"assessment {assessment_id} not found")
+    series = row.series
+    decision = may_read_value(
+        principal,
+        tier=series.tier.value,
+        group=series.commodity.entry.group.code,
+        market_date=row.market_date,
+        release_at=row.release_at,
+        now=now,
+        today=now.date(),
+    )
+    if not decision:
+        raise deny(decision, f"assessment {assessment_id}")
+    versions = assessment_versions(session, row, as_of=now)
+    body = _assessment_body(row, versions, named=bool(may_see_assessor_names(principal)))
     return cached(request, principal, json_bytes(body), "application/json")
 
 
