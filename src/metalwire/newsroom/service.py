@@ -10,7 +10,8 @@ time: there is no scheduler.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -18,11 +19,12 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from metalwire import errors
 from metalwire.accounts.gate import Decision, Principal, is_readable, may_read_tier, released
-from metalwire.catalog.models import PriceSeries
+from metalwire.catalog.models import PriceSeries, Tier
 from metalwire.newsroom.models import (
     Article,
     ArticleRevision,
     ArticleStatus,
+    ArticleTag,
     ArticleTranslation,
 )
 from metalwire.pricing.models import Assessment
@@ -193,3 +195,54 @@ def corrected_since(session: Session, article: Article, now: dt.datetime) -> lis
         for code, day, version, released in rows
         if released is not None
     ]
+
+
+@dataclass(frozen=True)
+class ReportLink:
+    """A published article as a list shows it: title in the reader's language (or the one it
+    has), tier, and publish time. Title and tier are public for every article."""
+
+    slug: str
+    title: str
+    premium: bool
+    published: dt.datetime  # UTC
+
+
+def latest_reports(
+    session: Session,
+    now: dt.datetime,
+    lang: str,
+    limit: int,
+    tags: Sequence[str] | None = None,
+) -> list[ReportLink]:
+    """The newest visible articles (the gate's released: published and due), with
+    their titles only: one statement, no bodies read. With ``tags``, those tagged with any
+    (series and survey codes: an entry's reports)."""
+    newest_query = select(Article.id).where(released(Article, now))
+    if tags is not None:
+        tagged = select(ArticleTag.article_id).where(ArticleTag.tag.in_(list(tags)))
+        newest_query = newest_query.where(Article.id.in_(tagged))
+    newest = (
+        newest_query.order_by(Article.publish_at.desc(), Article.id.desc()).limit(limit).subquery()
+    )
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.slug,
+            Article.tier,
+            Article.publish_at,
+            ArticleTranslation.lang,
+            ArticleTranslation.title,
+        )
+        .join(ArticleTranslation, ArticleTranslation.article_id == Article.id)
+        .where(Article.id.in_(select(newest.c.id)))
+        .order_by(Article.publish_at.desc(), Article.id.desc(), ArticleTranslation.lang)
+    ).all()
+    found: dict[int, ReportLink] = {}
+    for article_id, slug, tier, publish_at, text_lang, title in rows:
+        # The page's language when the article has it, else the version it has.
+        if publish_at is None:  # never so for a visible article; the type allows it
+            continue
+        if article_id not in found or text_lang == lang:
+            found[article_id] = ReportLink(slug, title, tier is Tier.PREMIUM, publish_at)
+    return list(found.values())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -359,3 +360,29 @@ def release(
         after={"status": status.value, "release_at": when, "production": data.get("production")},
     )
     return row
+
+
+@dataclass(frozen=True)
+class SurveyDate:
+    """A survey's next scheduled release: the period it covers and when, in the survey's zone."""
+
+    survey: Survey
+    period: str  # YYYY-MM
+    due: dt.datetime  # UTC
+    local: dt.datetime
+
+
+def next_survey_releases(session: Session, now: dt.datetime) -> list[SurveyDate]:
+    """Each survey's next scheduled statistics release (a period's figures come out on its last
+    day at the survey's release time), soonest first. The schedule is public; the figures are
+    not read here."""
+    out = []
+    for survey in list_surveys(session):
+        zone = ZoneInfo(survey.timezone)
+        period = now.astimezone(zone).strftime("%Y-%m")
+        due = scheduled_release(survey, period)
+        if due <= now:  # this month's is out (or overdue): the next is a month on
+            period = shift_period(period, 1)
+            due = scheduled_release(survey, period)
+        out.append(SurveyDate(survey, period, due, due.astimezone(zone)))
+    return sorted(out, key=lambda r: (r.due, r.survey.code))

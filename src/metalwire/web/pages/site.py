@@ -20,6 +20,7 @@ from metalwire.accounts.models import User
 from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, PriceSeries, SeriesKind, SeriesStatus
 from metalwire.catalog.units import price_unit_label
+from metalwire.newsroom.service import latest_reports
 from metalwire.pricing.boards import (
     active_series,
     any_pending,
@@ -30,6 +31,7 @@ from metalwire.pricing.boards import (
     release_states,
 )
 from metalwire.pricing.published import CorrectionNotice, ReleaseState, corrections, late_releases
+from metalwire.supply.service import next_survey_releases
 from metalwire.web.access import access
 from metalwire.web.auth import (
     CurrentPrincipal,
@@ -37,7 +39,6 @@ from metalwire.web.auth import (
     get_principal,
     set_csrf_cookie,
 )
-from metalwire.web.boards import latest_reports, next_survey_releases
 from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
 from metalwire.web.i18n import render
 from metalwire.web.pages.survey_headlines import survey_headlines
