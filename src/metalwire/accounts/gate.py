@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_
 
 from metalwire.accounts.entitlements import STAFF_ENTITLEMENTS, Entitlements
 from metalwire.accounts.models import Role, Scope
+from metalwire.catalog.models import PriceSeries
 
 STAFF_ROLES = frozenset({Role.ANALYST, Role.EDITOR, Role.ADMIN})
 
@@ -185,6 +186,26 @@ def may_read_value(
     if floor is not None and market_date < floor:
         return Decision(False, Denied.HISTORY)
     return ALLOW
+
+
+def may_read_series_value(
+    principal: Principal,
+    series: PriceSeries,
+    market_date: dt.date,
+    release_at: dt.datetime | None,
+    now: dt.datetime,
+) -> Decision:
+    """``may_read_value`` for a value of a price series: its tier and catalog group from the
+    series, today from ``now``."""
+    return may_read_value(
+        principal,
+        tier=series.tier.value,
+        group=series.commodity.entry.group.code,
+        market_date=market_date,
+        release_at=release_at,
+        now=now,
+        today=now.date(),
+    )
 
 
 def may_export(principal: Principal) -> Decision:

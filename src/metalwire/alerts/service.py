@@ -20,7 +20,13 @@ from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from metalwire.accounts.gate import Principal, is_readable, may_read_tier, may_read_value, released
+from metalwire.accounts.gate import (
+    Principal,
+    is_readable,
+    may_read_series_value,
+    may_read_tier,
+    released,
+)
 from metalwire.accounts.mail import send_mail
 from metalwire.accounts.models import User
 from metalwire.accounts.service import principal_of
@@ -231,15 +237,7 @@ def _released_move(
     if not prices:
         return None
     price = prices[-1]
-    decision = may_read_value(
-        principal,
-        tier=series.tier.value,
-        group=series.commodity.entry.group.code,
-        market_date=price.market_date,
-        release_at=price.release_at,
-        now=now,
-        today=now.date(),
-    )
+    decision = may_read_series_value(principal, series, price.market_date, price.release_at, now)
     if not decision or price.change is None:
         return None
     return rules.Move(series.code, price.market_date, price.mid - price.change, price.mid)

@@ -17,8 +17,8 @@ from metalwire.accounts.gate import (
     Principal,
     history_floor,
     history_start,
+    may_read_series_value,
     may_read_tier,
-    may_read_value,
     may_see_assessor_names,
 )
 from metalwire.catalog import service as catalog
@@ -459,15 +459,7 @@ def assessment_detail(
     if row is None or row.status is not AssessmentStatus.APPROVED:
         raise not_found(f"assessment {assessment_id} not found")
     series = row.series
-    decision = may_read_value(
-        principal,
-        tier=series.tier.value,
-        group=series.commodity.entry.group.code,
-        market_date=row.market_date,
-        release_at=row.release_at,
-        now=now,
-        today=now.date(),
-    )
+    decision = may_read_series_value(principal, series, row.market_date, row.release_at, now)
     if not decision:
         raise deny(decision, f"assessment {assessment_id}")
     versions = assessment_versions(session, row, as_of=now)

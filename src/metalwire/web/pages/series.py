@@ -28,8 +28,8 @@ from metalwire.accounts.gate import (
     history_floor,
     history_start,
     may_export,
+    may_read_series_value,
     may_read_tier,
-    may_read_value,
 )
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries
@@ -157,15 +157,7 @@ def _explanation(
     row = get_assessment(session, latest.assessment_id)
     if row is None or row.series_id != series.id or row.status is not AssessmentStatus.APPROVED:
         return None
-    decision = may_read_value(
-        principal,
-        tier=series.tier.value,
-        group=series.commodity.entry.group.code,
-        market_date=row.market_date,
-        release_at=row.release_at,
-        now=now,
-        today=now.date(),
-    )
+    decision = may_read_series_value(principal, series, row.market_date, row.release_at, now)
     if not decision:
         return None
     data = row.explanation

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, may_read_value
+from metalwire.accounts.gate import Principal, may_read_series_value
 from metalwire.accounts.models import User
 from metalwire.catalog import service
 from metalwire.catalog.models import CatalogEntry, PriceSeries, SeriesKind, SeriesStatus
@@ -169,15 +169,7 @@ def correction_rows(
 ) -> list[CorrectionRow]:
     rows = []
     for n in notices:
-        decision = may_read_value(
-            principal,
-            tier=n.series.tier.value,
-            group=n.series.commodity.entry.group.code,
-            market_date=n.market_date,
-            release_at=n.published_at,
-            now=now,
-            today=now.date(),
-        )
+        decision = may_read_series_value(principal, n.series, n.market_date, n.published_at, now)
         local = n.published_at.astimezone(ZoneInfo(n.series.timezone))
         rows.append(CorrectionRow(n, not decision, local))
     return rows

@@ -24,7 +24,7 @@ from metalwire.accounts.gate import (
     SCOPE_ROLES,
     Principal,
     is_released,
-    may_read_value,
+    may_read_series_value,
     may_see_drafts,
 )
 from metalwire.accounts.models import Scope
@@ -82,17 +82,7 @@ def _shown(principal: Principal, row: Assessment, now: dt.datetime) -> bool:
     if row.status is AssessmentStatus.DRAFT:
         return bool(may_see_drafts(principal))
     series = row.series
-    return bool(
-        may_read_value(
-            principal,
-            tier=series.tier.value,
-            group=series.commodity.entry.group.code,
-            market_date=row.market_date,
-            release_at=row.release_at,
-            now=now,
-            today=now.date(),
-        )
-    )
+    return bool(may_read_series_value(principal, series, row.market_date, row.release_at, now))
 
 
 def _release_local(row: Assessment) -> str | None:
@@ -229,9 +219,7 @@ def approve(
     try:
         with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.PUBLISH, "approve assessments")
-            row = approve_assessment(
-                session, assessment_id, user=user, now=desk_now(request)
-            )
+            row = approve_assessment(session, assessment_id, user=user, now=desk_now(request))
             day = row.market_date
     except ProblemError as exc:
         if exc.status != 403 or not principal.is_staff:
