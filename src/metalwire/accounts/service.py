@@ -19,7 +19,6 @@ from sqlalchemy import (
     cast,
     delete,
     func,
-    literal,
     select,
     update,
 )
@@ -48,6 +47,7 @@ from metalwire.accounts.models import (
 from metalwire.audit import record, upsert
 from metalwire.catalog.service import SyncResult
 from metalwire.db.base import utcnow
+from metalwire.db.constants import written_constant
 from metalwire.errors import ServiceError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -475,10 +475,8 @@ KEY_HOLDER = (
     .join(Plan, Plan.code == User.plan_code)
     .where(ApiKey.prefix == bindparam("prefix"))
 )
-# "free" written into the SQL, not bound (see web/shared.py's content stamp: prepared plans).
-FREE_PLAN = select(cast(Plan.entitlements, Text)).where(
-    Plan.code == literal("free", literal_execute=True)
-)
+# "free" written into the SQL, not bound (db/constants.py).
+FREE_PLAN = select(cast(Plan.entitlements, Text)).where(Plan.code == written_constant("free"))
 
 
 # What resolve_api_key writes once a minute, for a path that read the key in one statement.
