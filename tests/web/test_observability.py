@@ -298,3 +298,25 @@ def test_the_stop_signal_makes_the_worker_unready_and_still_reaches_uvicorn() ->
         for sig, handler in originals.items():
             signal.signal(sig, handler)
     assert state.draining and seen == [signal.SIGTERM]
+
+
+def test_fresh_request_ids_are_unique_within_and_across_forked_workers() -> None:
+    import json
+    import os
+
+    from metalwire.web.request_log import RequestIds
+
+    ids = RequestIds()
+    before = {ids() for _ in range(1000)}
+    assert len(before) == 1000 and all(len(i) == 32 for i in before)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # a worker forked from this process, counting on from the same state
+        os.write(write, json.dumps([ids() for _ in range(100)]).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as pipe:
+        forked = set(json.load(pipe))
+    after = {ids() for _ in range(100)}
+    assert len(forked) == 100 and not forked & (before | after)

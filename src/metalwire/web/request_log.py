@@ -12,11 +12,12 @@ log off (``METALWIRE_ACCESS_LOG=false``) the record is not built at all.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,13 +32,35 @@ Recorder = Callable[[str, str, int, float], None]
 access_log = logging.getLogger(ACCESS_LOGGER)
 
 
+class RequestIds:
+    """Fresh request ids: a random prefix per process and a counter. Unique across workers and
+    restarts (48 random bits per process), as long as a uuid4's hex, and without a call to the
+    system's random source per request (a uuid4 was 0.7-3.6 % of a worker's samples at a release
+    instant). An id names a request in the logs; it is no secret and grants nothing."""
+
+    def __init__(self) -> None:
+        self._pid = -1
+        self._prefix = ""
+        self._counter = itertools.count()
+
+    def __call__(self) -> str:
+        if self._pid != os.getpid():  # a forked worker must not repeat its parent's ids
+            self._pid = os.getpid()
+            self._prefix = secrets.token_hex(6)
+            self._counter = itertools.count()
+        return f"{self._prefix}{next(self._counter):020x}"
+
+
+fresh_id = RequestIds()
+
+
 def incoming_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == HEADER:
             if SAFE_ID.fullmatch(value):
                 return str(value.decode("ascii"))
             break
-    return uuid.uuid4().hex
+    return fresh_id()
 
 
 class RequestLog:
