@@ -600,6 +600,9 @@ class Level:
     stragglers_cancelled: int = 0
     interrupted: bool = False
     steady_from: float = 0.0  # time.monotonic() after which a request counts as steady state
+    started_wall: float = 0.0  # time.time() at the level's start: where the minutes turned
+    # (seconds since the level's start when sent, milliseconds) of every answer but health's
+    timeline: list[tuple[float, float]] = field(default_factory=list)
     client_cpu_s: float = 0.0  # this script's CPU time during the level
     server_cpu_s: float = 0.0  # the server's (all its processes)
 
@@ -640,7 +643,29 @@ class Level:
             "cpu_s": {"client": self.client_cpu_s, "server": self.server_cpu_s},
             "stragglers_cancelled": self.stragglers_cancelled,
             "interrupted": self.interrupted,
+            "slowest_seconds": self.slowest_seconds(),
         }
+
+    def slowest_seconds(self, count: int = 4) -> list[dict[str, Any]]:
+        """The seconds of the level whose requests waited longest (p99), with the second of the
+        wall-clock minute each began at: what a tail is made of (the opening burst, a minute
+        turning, a collection) rather than one figure for the level."""
+        by_second: dict[int, list[float]] = {}
+        for offset, ms in self.timeline:
+            by_second.setdefault(int(offset), []).append(ms)
+        ranked = sorted(
+            ((percentile(v, 0.99), second, len(v)) for second, v in by_second.items() if v),
+            reverse=True,
+        )
+        return [
+            {
+                "second": second,
+                "second_of_minute": int(self.started_wall + second) % 60,
+                "p99_ms": p99,
+                "answers": answers,
+            }
+            for p99, second, answers in ranked[:count]
+        ]
 
 
 class Budget:
@@ -693,6 +718,8 @@ async def virtual_client(
             ok = stats.record_answer(response, ms, free_key=spec.auth == "reader")
             if ok and sent_at >= level.steady_from:
                 stats.steady_ms.append(ms)
+            if ok and spec.kind != "health":
+                level.timeline.append((sent_at - level.steady_from + BURST_S, ms))
         if time.monotonic() <= stop_at:
             stats.in_window += 1
             stats.ok_in_window += ok
@@ -773,6 +800,7 @@ async def run_level(
     # next waiter directly; httpx's pool had to be split in shards of 25 for that).
     async with http_session(level.clients) as pool:
         started = time.monotonic()
+        level.started_wall = time.time()
         stop_at = started + level.seconds
         level.steady_from = started + BURST_S
         workers = [
@@ -929,6 +957,15 @@ def print_level(name: str, level: Level, data: dict[str, Any]) -> None:
         print(
             f"  CPU (share of one core): client {level.client_cpu_s / level.elapsed:.0%}, "
             f"server {level.server_cpu_s / level.elapsed:.0%} ({os.cpu_count()} cores)"
+        )
+    slowest = data.get("slowest_seconds") or []
+    if slowest:
+        print(
+            "  slowest seconds (p99 ms, at second N of the level / :SS of the minute): "
+            + ", ".join(
+                f"{_ms(s['p99_ms'])} at {s['second']} / :{s['second_of_minute']:02d}"
+                for s in slowest
+            )
         )
     if level.health_peaks:
         peaks = ", ".join(

@@ -73,7 +73,6 @@ def serve(
 
     from metalwire.db.migrate import refresh_planner_statistics
     from metalwire.logs import logging_config
-    from metalwire.web.coalesced_writes import PROTOCOL
     from metalwire.web.listener import spreads_connections
 
     config = settings()
@@ -88,7 +87,6 @@ def serve(
         "workers": workers,
         "log_level": "info",
         "log_config": logging_config(config.log_format, config.access_log),
-        "http": PROTOCOL,  # an answer's head and body in one socket write
         "access_log": False,  # metalwire.access logs each request, with its id
         # SIGTERM: running requests get this long to finish, then the worker stops
         "timeout_graceful_shutdown": max(1, round(config.shutdown_timeout)),
