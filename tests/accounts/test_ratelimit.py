@@ -15,7 +15,7 @@ MOMENT = 1_800_000_000.0  # the start of a minute
 def test_workers_together_admit_no_more_than_the_limit(db: ScratchDatabase) -> None:
     clock = lambda: MOMENT + 5  # noqa: E731
     workers = [RateLimiter(db.sessions, clock=clock) for _ in range(3)]
-    limit = 1000  # blocks of 10
+    limit = 1000  # blocks of 40
     admitted = sum(workers[i % 3].admit("key:7", limit).allowed for i in range(1200))
     assert limit - 3 * block_size(limit) <= admitted <= limit
     with db.sessions() as session:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -92,13 +94,58 @@ def health_engine(engine: Engine) -> Engine:
     return create_db_engine(url, check=False, poolclass=NullPool)
 
 
+class FileWriteLock:
+    """One writer at a time across the processes of one SQLite file: a thread lock for the
+    process's own threads, then an exclusive ``flock`` on a file beside the database for the
+    other workers. The kernel hands a released ``flock`` to the next waiter at once, where two
+    workers meeting inside SQLite sleep 1, 2, 5 ... ms before trying again: at the turn of a
+    minute every API key leases a new block of its rate limit in each worker, and those sleeps
+    held the fast-path threads (py-spy, 200 clients). A waiter waits only for a short write: a
+    holder's write is itself bounded by SQLite's busy timeout, and a process that dies drops
+    its ``flock``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = -1
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked worker opens its own
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def __enter__(self) -> FileWriteLock:
+        self._threads.acquire()
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            assert self._fd is not None
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
 def write_lock(engine: Engine) -> AbstractContextManager[Any]:
-    """What one process's short bookkeeping writes (rate-limit leases, a key's last use) queue
+    """What a process's short bookkeeping writes (rate-limit leases, a key's last use) queue
     on. SQLite has one writer at a time, and a connection that finds the file locked sleeps
     (1, 2, 5, 10 ... 100 ms) before it tries again: four threads leasing at once waited 36 ms at
-    p99 and up to 150 ms; queued on a lock, the next starts the moment the last commits.
-    PostgreSQL writes rows side by side: nothing to queue on."""
-    return threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+    p99 and up to 150 ms; queued on a lock, the next starts the moment the last commits. For a
+    database file the lock holds across the workers too (``FileWriteLock``). PostgreSQL writes
+    rows side by side: nothing to queue on."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return threading.Lock()
+    return FileWriteLock(database + "-metalwire-write.lock")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

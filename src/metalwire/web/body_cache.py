@@ -2,11 +2,14 @@
 
 Every hit is validated by the caller with a database "publication stamp" that changes whenever
 what the caller may see changes (a release passes, a correction lands), so a worker never serves
-a stale body and workers need not share anything: each keeps its own, bounded by size.
+a stale body and workers need not share anything: each keeps its own, bounded by size. The one
+exception is bounded and written down in web/minute_turn.py: in the first two seconds of a
+minute, a minute-keyed answer being made again may be answered with the previous minute's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from collections.abc import Callable, Hashable
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from cachetools import LRUCache
 
 from metalwire.web.gzip_parts import GzipParts
+from metalwire.web.minute_turn import may_send_previous, previous_minute_key
 
 FOLLOWER_WAIT = 5.0  # seconds a request waits for another one making the same body
 
@@ -38,10 +42,25 @@ class BodyCache:
         )
         self._lock = threading.Lock()  # sync routes run in a thread pool; cachetools has none
         self._making: dict[Hashable, threading.Event] = {}
+        self.previous_minute_sent = 0  # answers of the minute before, sent as a minute turned
 
     def get(self, key: Hashable) -> CachedBody | None:
         with self._lock:
             return self._items.get(key)
+
+    def previous_minute(self, key: tuple[Hashable, ...], now: dt.datetime) -> CachedBody | None:
+        """The answer of the minute before, when web/minute_turn.py allows sending it in place
+        of ``key``'s while this cache's bodies are being made; None otherwise."""
+        previous = previous_minute_key(key, now)
+        if previous is None:
+            return None
+        with self._lock:
+            if not may_send_previous(key in self._making, len(self._making)):
+                return None
+            found = self._items.get(previous)
+            if found is not None:
+                self.previous_minute_sent += 1
+            return found
 
     def put(
         self,
@@ -66,15 +85,22 @@ class BodyCache:
         make: Callable[[], tuple[bytes, str, tuple[str, ...]]],
         *,
         wait: float = FOLLOWER_WAIT,
+        now: dt.datetime | None = None,
     ) -> CachedBody:
         """The cached body, or one made by ``make`` (body, media type, marks) and kept.
 
         At a release instant every reader misses the same key at once: one request makes the
         body while the others wait for it (at most ``wait`` seconds, then they make their own),
-        instead of all of them rendering the same page side by side."""
+        instead of all of them rendering the same page side by side. Given the request's
+        ``now``, a minute-keyed answer may instead be the previous minute's
+        (web/minute_turn.py)."""
         hit = self.get(key)
         if hit is not None:
             return hit
+        if now is not None and isinstance(key, tuple):
+            previous = self.previous_minute(key, now)
+            if previous is not None:
+                return previous
         with self._lock:
             making = self._making.get(key)
             leads = making is None

@@ -126,7 +126,8 @@ def _prepare_latest(request: Request) -> Answer | None:
     lang = resolve_lang(request, given.get("lang"))
     what = ("latest", given.get("group"), given.get("entry"), lang)
     body_cache: BodyCache = state.body_cache
-    hit = body_cache.get(shared_key(what, lang, principal, now, stamp))
+    key = shared_key(what, lang, principal, now, stamp)
+    hit = body_cache.get(key) or body_cache.previous_minute(key, now)
     if hit is None:
         return None
     return _send_cached(request, principal, hit, max_age=30)

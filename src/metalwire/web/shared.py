@@ -27,6 +27,7 @@ from metalwire.newsroom.models import Article, ArticleRevision
 from metalwire.supply.models import SurveyRelease
 from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import resolve_lang
+from metalwire.web.minute_turn import minute_of
 
 # Audited changes of what shared answers are made from (an article published or scheduled, a
 # series' tier, name or release time, the catalog, indices, instruments, plans, surveys, market
@@ -119,7 +120,7 @@ def shared_answer(
     request.state.content_stamp = stamp  # the page around the content may key on it too
     key = shared_key(what, lang, principal, now, stamp)
     cache: BodyCache = request.app.state.body_cache
-    return cache.obtain(key, make)
+    return cache.obtain(key, make, now=now)
 
 
 def navigation(request: Request, session: Session) -> list[NavGroup]:
@@ -145,8 +146,9 @@ def shared_key(
     now: dt.datetime,
     stamp: tuple[Hashable, ...],
 ) -> tuple[Hashable, ...]:
-    """The body cache's key of a shared answer (also built by web/fast_history.py)."""
-    return (*what, lang, principal.entitlements, now.replace(second=0, microsecond=0), stamp)
+    """The body cache's key of a shared answer (also built by web/fast_history.py); it ends in
+    its minute (web/minute_turn.py)."""
+    return (*what, lang, principal.entitlements, stamp, minute_of(now))
 
 
 def shared_content(

@@ -32,6 +32,7 @@ from metalwire.accounts import service as accounts
 from metalwire.web.auth import SESSION_COOKIE
 from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import LANG_COOKIE
+from metalwire.web.minute_turn import may_send_previous, minute_of, previous_minute_key
 from metalwire.web.offload import in_thread
 from metalwire.web.shared import SHAREABLE, content_stamp
 
@@ -70,14 +71,17 @@ class KeptAnswers:
             await self.app(scope, receive, send)  # the route answers what this layer cannot
             return
         key, context = found
-        making = self._making.get(key)
-        if making is not None:
-            # A minute turning makes every reader miss at once: one request makes the answer
-            # while the others wait for it (bounded), instead of all rendering it side by side.
-            with anyio.move_on_after(FOLLOWER_WAIT):
-                await making.wait()
         cache: BodyCache = state.body_cache
         hit = cache.get(key)
+        making = self._making.get(key)
+        if hit is None:
+            hit = self._previous_minute(cache, key, state.clock())
+        if hit is None and making is not None:
+            # Readers arriving together miss at once: one request makes the answer while the
+            # others wait for it (bounded), instead of all rendering it side by side.
+            with anyio.move_on_after(FOLLOWER_WAIT):
+                await making.wait()
+            hit = cache.get(key)
         if hit is not None:
             await self.send_kept(hit, context, send)
             state.shared_page_hits += 1  # operators (and tests) see the layer is taken
@@ -91,6 +95,19 @@ class KeptAnswers:
         finally:
             del self._making[key]
             making.set()
+
+    def _previous_minute(
+        self, cache: BodyCache, key: tuple[Hashable, ...], now: dt.datetime
+    ) -> CachedBody | None:
+        """The previous minute's answer in place of one being made, as web/minute_turn.py
+        allows: at a minute's turn every kept answer is made again at once."""
+        previous = previous_minute_key(key, now)
+        if previous is None or not may_send_previous(key in self._making, len(self._making)):
+            return None
+        found = cache.get(previous)
+        if found is not None:
+            cache.previous_minute_sent += 1
+        return found
 
     def visit(self, scope: Scope) -> Any:
         """What the answer may depend on besides the database and the clock; None when this
@@ -150,7 +167,7 @@ def keepable(scope: Scope, start: Message | None, complete: bool, minute: dt.dat
         and start["status"] == 200
         and bool(scope.get("state", {}).get(SHAREABLE))
         and _names_no_one(start["headers"])
-        and _minute(scope["app"].state.clock()) == minute
+        and minute_of(scope["app"].state.clock()) == minute
     )
 
 
@@ -168,10 +185,10 @@ class SharedPages(KeptAnswers):
         self, state: Any, visit: tuple[Hashable, ...]
     ) -> tuple[tuple[Hashable, ...], dt.datetime]:
         # The clock before the statement: the answer kept can only be newer than its key.
-        minute = _minute(state.clock())
+        minute = minute_of(state.clock())
         with state.engine.connect() as connection:
             stamp = tuple(connection.execute(self._stamp).one())
-        return ("shared-page", visit, minute, stamp), minute
+        return ("shared-page", visit, stamp, minute), minute  # the minute last (minute_turn)
 
     async def send_kept(self, kept: CachedBody, context: Any, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
@@ -239,6 +256,3 @@ def _names_no_one(headers: list[tuple[bytes, bytes]]) -> bool:
     lang = LANG_COOKIE.encode() + b"="
     return all(name.lower() != b"set-cookie" or value.startswith(lang) for name, value in headers)
 
-
-def _minute(now: dt.datetime) -> dt.datetime:
-    return now.replace(second=0, microsecond=0)

@@ -41,8 +41,9 @@ from metalwire.web.gzip_parts import (
     GzipParts,
     gzip_member,
 )
+from metalwire.web.minute_turn import minute_of
 from metalwire.web.shared import PLACEHOLDERS, Placeholders, content_stamp
-from metalwire.web.shared_pages import Captured, KeptAnswers, _minute, keepable, plain_get
+from metalwire.web.shared_pages import Captured, KeptAnswers, keepable, plain_get
 
 # Per worker and unguessable, so that no content a page shows can carry a marker by chance.
 _MARK = secrets.token_hex(8)
@@ -100,7 +101,7 @@ class SignedInPages(KeptAnswers):
         return Visit(shape, token, b"gzip" in headers.get(b"accept-encoding", b""))
 
     def read(self, state: Any, visit: Visit) -> tuple[tuple[Hashable, ...], Reader] | None:
-        minute = _minute(state.clock())  # before the statement, as the anonymous layer's
+        minute = minute_of(state.clock())  # before the statement, as the anonymous layer's
         with state.engine.connect() as connection:
             row = connection.execute(
                 self._statement, {"token_hash": token_hash(visit.session_token)}
@@ -117,8 +118,8 @@ class SignedInPages(KeptAnswers):
             principal.role,
             principal.entitlements,
             holder.colour_convention,
-            minute,
             tuple(row[HOLDER_COLUMNS:]),
+            minute,  # last: web/minute_turn.py
         )
         csrf = session_csrf_token(state.settings.secret_key, visit.session_token)
         reader = Reader(principal, holder.colour_convention, csrf, minute, visit.gzip)
