@@ -26,6 +26,10 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.models import RateWindow
 
 MAX_BLOCK = 1000
+# From this second of a minute on, a client's request also leases its block of the next minute,
+# so that the leases of every client do not all fall on the minute's turn (at 200 clients that
+# was 400 writes at once, the fast-path threads waiting on each other for them).
+LEASE_AHEAD_FROM = 45
 BLOCKS_PER_LIMIT = 25
 EXACT_BELOW = 250
 
@@ -54,9 +58,11 @@ def _upsert(dialect: str) -> Any:
 # Built once per dialect: building and compiling the upsert cost more than running it.
 _UPSERTS = {dialect: _upsert(dialect) for dialect in ("postgresql", "sqlite")}
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+# The windows before the previous one: a lease for the next minute, taken ahead in the last
+# seconds of this one, must not forget this minute's count.
 _FORGET = delete(RATE_WINDOW).where(
     RATE_WINDOW.c.client == bindparam("client"),
-    RATE_WINDOW.c.window_start < bindparam("minute"),
+    RATE_WINDOW.c.window_start < bindparam("minute") - 1,
 )
 
 
@@ -126,6 +132,7 @@ class RateLimiter:
         self._redis = redis
         self._clock = clock
         self._leases: dict[str, _Lease] = {}
+        self._ahead: dict[str, _Lease] = {}  # first blocks of the next minute, leased ahead
         self._lock = threading.Lock()  # sync routes count from the thread pool
         # The process's writes of short bookkeeping queue on it (db/engine.py: write_lock).
         self._write_lock = write_lock or contextlib.nullcontext()
@@ -143,6 +150,8 @@ class RateLimiter:
         reset = 60 - int(moment % 60)
         with self._lock:
             number = self._take(client, minute)
+        if moment % 60 >= LEASE_AHEAD_FROM and block_size(limit) > 1:  # small limits: exact
+            self._lease_ahead(client, limit, minute + 1, session)
         if number is None:
             # Leased outside the lock: a slow shared count delays this client alone. Two threads
             # that lease at once each get a block of their own; the numbers of the block that is
@@ -158,8 +167,27 @@ class RateLimiter:
                     self._leases[client] = _Lease(minute, number + 1, total)
         return Admission(number, limit, reset)
 
+    def _lease_ahead(self, client: str, limit: int, minute: int, session: Session | None) -> None:
+        """Lease the client's first block of ``minute`` (the next one) once, ahead of it."""
+        with self._lock:
+            ahead = self._ahead.get(client)
+            if ahead is not None and ahead.minute >= minute:
+                return  # leased, or being leased by another thread
+            if len(self._ahead) > 100_000:
+                self._ahead = {}
+            self._ahead[client] = _Lease(minute, 1, 0)  # empty until the lease is written
+        size = block_size(limit)
+        total = self._lease(client, size, minute * 60.0, session)
+        with self._lock:
+            self._ahead[client] = _Lease(minute, total - size + 1, total)
+
     def _take(self, client: str, minute: int) -> int | None:
         lease = self._leases.get(client)
+        if lease is None or lease.minute != minute:
+            ahead = self._ahead.get(client)
+            if ahead is not None and ahead.minute == minute:
+                del self._ahead[client]
+                self._leases[client] = lease = ahead
         if lease is None or lease.minute != minute or lease.next_number > lease.last_number:
             return None
         number = lease.next_number
