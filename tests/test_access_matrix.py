@@ -236,3 +236,22 @@ def test_the_matrix_is_not_vacuous(market: Market, app: FastAPI) -> None:
     assert OLD_FREE[2] in client.get(old, headers=market.credentials["subscriber"]).text
     app.state.clock = lambda: NOW + dt.timedelta(hours=2)  # after 11:30 Shanghai
     assert EMBARGOED[2] in client.get(f"/api/v1/series/{SILVER}/prices").text
+
+
+def test_the_route_table_holds_every_route_the_app_serves() -> None:
+    """A router included in another is kept by FastAPI as one nested entry, not as its routes:
+    the matrix, the statement counts and the docs test would silently skip it (the desk's pages
+    were skipped so). Every router the app mounts must be a flat list of routes."""
+    from fastapi.routing import APIRoute
+
+    from metalwire.web.app import API_ROUTERS, PAGE_ROUTERS
+
+    nested = [
+        f"{type(route).__name__} in {router}"
+        for router in (*PAGE_ROUTERS, *API_ROUTERS)
+        for route in router.routes
+        if not isinstance(route, APIRoute)
+    ]
+    assert nested == []
+    paths = {entry.path for entry in route_table()}
+    assert {"/desk", "/desk/submissions", "/desk/reports", "/desk/surveys"} <= paths

@@ -216,17 +216,20 @@ class SeriesFilter:
     kind: SeriesKind | None = None
 
 
+# A series' commodity, catalog entry and group (what the gate weighs: its group), loaded for
+# any number of series in three statements instead of three per series.
+SERIES_GROUP = (
+    selectinload(PriceSeries.commodity).selectinload(Commodity.entry).selectinload(CatalogEntry.group)
+)
+
+
 def _series_query(filters: SeriesFilter) -> Any:
     query = (
         select(PriceSeries)
         .join(Commodity, PriceSeries.commodity_id == Commodity.id)
         .join(CatalogEntry, Commodity.entry_id == CatalogEntry.id)
         .join(CatalogGroup, CatalogEntry.group_id == CatalogGroup.id)
-        .options(
-            selectinload(PriceSeries.commodity)
-            .selectinload(Commodity.entry)
-            .selectinload(CatalogEntry.group)
-        )
+        .options(SERIES_GROUP)
     )
     if filters.group:
         query = query.where(CatalogGroup.code == filters.group)

@@ -79,7 +79,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     markets.router,
     series.router,
     surveys.router,
-    desk.router,
+    *desk.ROUTERS,
     alerts.router,
 )
 

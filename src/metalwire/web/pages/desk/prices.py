@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from metalwire.accounts.gate import (
     SCOPE_ROLES,
@@ -29,6 +29,7 @@ from metalwire.accounts.gate import (
 )
 from metalwire.accounts.models import Scope
 from metalwire.catalog.models import PriceSeries, SeriesStatus
+from metalwire.catalog.service import SERIES_GROUP
 from metalwire.errors import FourEyes
 from metalwire.pricing import assessing, review
 from metalwire.pricing.assessing import assess_day
@@ -101,6 +102,12 @@ def desk_rows(
         .join(PriceSeries)
         .where(Assessment.market_date == day)
         .order_by(PriceSeries.code, Assessment.version)
+        # What the rows show and the gate weighs, for all rows at once (not a few per row).
+        .options(
+            selectinload(Assessment.series).options(SERIES_GROUP),
+            selectinload(Assessment.assessor),
+            selectinload(Assessment.approver),
+        )
     )
     return [
         DeskRow(row, _state(row, now), _shown(principal, row, now), _release_local(row))
