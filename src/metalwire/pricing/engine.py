@@ -611,6 +611,17 @@ def _spread(
     )
 
 
+class _EngineRecord(NamedTuple):
+    """What the engine computed, kept beside an analyst's judgment for the audit trail."""
+
+    low: Decimal | None
+    high: Decimal | None
+    mid: Decimal | None
+    method: Method | None
+    explanation: str | None
+    explanation_zh: str | None
+
+
 def apply_judgment(
     result: AssessmentResult,
     *,
@@ -626,13 +637,7 @@ def apply_judgment(
         raise ValueError("a judgment needs a written rationale")
     if low > high:
         raise ValueError(f"low {low} is above high {high}")
-    # A second judgment replaces the first, never the engine's record.
-    engine = result.method is not Method.JUDGMENT
-    engine_low = result.low if engine else result.engine_low
-    engine_high = result.high if engine else result.engine_high
-    engine_method = result.method if engine else result.engine_method
-    engine_explanation = result.explanation if engine else result.engine_explanation
-    engine_explanation_zh = result.explanation_zh if engine else result.engine_explanation_zh
+    engine = _engine_record(result)
     with localcontext(_CONTEXT):
         published_low = round_price(low, decimals)
         published_high = round_price(high, decimals)
@@ -640,20 +645,7 @@ def apply_judgment(
         change, change_pct = price_change(
             mid, None if previous is None else previous.mid, price_step(decimals)
         )
-    stop = "" if rationale.endswith((".", "!", "?", "。")) else "."
-    explanation = (
-        f"Judgment: {shown_price(published_low, decimals)}–{shown_price(published_high, decimals)}"
-        f" set by the analyst over the engine's {engine_method} "
-        f"{shown_range(engine_low, engine_high, decimals)}. Rationale: {rationale}{stop}"
-    )
-    method_zh = METHOD_NAMES_ZH.get(engine_method, "") if engine_method else ""
-    # The rationale stays as the analyst wrote it: the platform translates only its own words.
-    engine_range = shown_range(engine_low, engine_high, decimals).replace("(none)", "（无）")
-    explanation_zh = (
-        f"分析师判断：{shown_price(published_low, decimals)}–"
-        f"{shown_price(published_high, decimals)}，替代引擎的{method_zh}结果{engine_range}。"
-        f"理由：{rationale}{'' if rationale.endswith(('.', '!', '?', '。')) else '。'}"
-    )
+    explanation = _judgment_explanation(published_low, published_high, rationale, engine, decimals)
     return replace(
         result,
         low=published_low,
@@ -664,16 +656,60 @@ def apply_judgment(
         previous_mid=None if previous is None else previous.mid,
         change=change,
         change_pct=change_pct,
-        explanation=explanation,
-        explanation_zh=explanation_zh,
+        explanation=explanation.en,
+        explanation_zh=explanation.zh,
         rationale=rationale,
-        engine_low=engine_low,
-        engine_high=engine_high,
-        engine_mid=result.mid if engine else result.engine_mid,
-        engine_method=engine_method,
-        engine_explanation=engine_explanation,
-        engine_explanation_zh=engine_explanation_zh,
+        engine_low=engine.low,
+        engine_high=engine.high,
+        engine_mid=engine.mid,
+        engine_method=engine.method,
+        engine_explanation=engine.explanation,
+        engine_explanation_zh=engine.explanation_zh,
     )
+
+
+def _engine_record(result: AssessmentResult) -> _EngineRecord:
+    # A second judgment replaces the first, never the engine's record.
+    if result.method is not Method.JUDGMENT:
+        return _EngineRecord(
+            result.low,
+            result.high,
+            result.mid,
+            result.method,
+            result.explanation,
+            result.explanation_zh,
+        )
+    return _EngineRecord(
+        result.engine_low,
+        result.engine_high,
+        result.engine_mid,
+        result.engine_method,
+        result.engine_explanation,
+        result.engine_explanation_zh,
+    )
+
+
+def _judgment_explanation(
+    low: Decimal, high: Decimal, rationale: str, engine: _EngineRecord, decimals: int
+) -> Said:
+    """The analyst's published range against the engine's, then the rationale."""
+    # A rationale that already ends its sentence gets no second stop, in either language.
+    ended = rationale.endswith((".", "!", "?", "。"))
+    explanation = (
+        f"Judgment: {shown_price(low, decimals)}–{shown_price(high, decimals)}"
+        f" set by the analyst over the engine's {engine.method} "
+        f"{shown_range(engine.low, engine.high, decimals)}. Rationale: {rationale}"
+        f"{'' if ended else '.'}"
+    )
+    method_zh = METHOD_NAMES_ZH.get(engine.method, "") if engine.method else ""
+    # The rationale stays as the analyst wrote it: the platform translates only its own words.
+    engine_range = shown_range(engine.low, engine.high, decimals).replace("(none)", "（无）")
+    explanation_zh = (
+        f"分析师判断：{shown_price(low, decimals)}–"
+        f"{shown_price(high, decimals)}，替代引擎的{method_zh}结果{engine_range}。"
+        f"理由：{rationale}{'' if ended else '。'}"
+    )
+    return Said(explanation, explanation_zh)
 
 
 def period_average(mids: Sequence[Decimal], decimals: int) -> Decimal:
