@@ -259,6 +259,32 @@ def assess(
         return _assess(evidence, rule, decimals, previous, cutoff, volume_unit, relative_change)
 
 
+class _SortedEvidence(NamedTuple):
+    """The day's evidence by kind, and what was left out of it and why."""
+
+    deals: list[_Input]  # sorted by price, outliers removed
+    bids: list[_Input]
+    offers: list[_Input]
+    indications: list[_Input]
+    excluded: list[Exclusion]
+    # The explanation sums up each kind of exclusion in one sentence, so only counts go on.
+    late: int
+    light: int
+    outliers: int
+
+
+class _Assessed(NamedTuple):
+    """The method the hierarchy chose, the inputs it stood on and the range they give."""
+
+    method: Method
+    used: list[_Input]
+    low: Decimal
+    high: Decimal
+    head: Said  # the explanation's first sentence; the exclusion notes follow it
+    vwap: Decimal | None = None  # transaction-based only
+    volume_used: Decimal = _ZERO
+
+
 def _assess(
     evidence: Sequence[Evidence],
     rule: Rule,
@@ -268,6 +294,25 @@ def _assess(
     unit: str,
     relative_change: bool,
 ) -> AssessmentResult:
+    day = _sort_evidence(evidence, rule, decimals, cutoff, unit)
+    notes = _exclusion_notes(day, rule, unit)
+    assessed = _by_hierarchy(day, rule, decimals, previous, unit)
+    if assessed is None:
+        raise NoEvidence(
+            "no usable deals, bids, offers or indications and no previous assessment to carry "
+            f"forward ({len(evidence)} submitted, {len(day.excluded)} excluded)"
+        )
+    return _published(assessed, day, notes, decimals, previous, relative_change)
+
+
+def _sort_evidence(
+    evidence: Sequence[Evidence],
+    rule: Rule,
+    decimals: int,
+    cutoff: datetime | None,
+    unit: str,
+) -> _SortedEvidence:
+    """Deals, bids, offers and indications, less late, light and outlying submissions."""
     excluded: list[Exclusion] = []
     late = light = 0
     min_volume = rule.min_volume
@@ -281,6 +326,8 @@ def _assess(
         SubmissionKind.OFFER: offers,
         SubmissionKind.INDICATION: indications,
     }
+    # Per-submission work stays inline in one pass: a market day is thousands of series of
+    # dozens of submissions each, and a call per submission shows in the day's time.
     for item in evidence:
         entry = _normalized(item)
         if cutoff is not None and item.received_at > cutoff:
@@ -303,26 +350,30 @@ def _assess(
     step = Decimal(1).scaleb(-decimals)
     deals.sort(key=_by_price)
     outliers: list[Exclusion] = []
+    # Two deals sit either side of their median, equally far: neither can stand out.
     if len(deals) >= 3:
         deals, outliers = _reject_outliers(deals, rule, step)
         excluded.extend(outliers)
+    return _SortedEvidence(deals, bids, offers, indications, excluded, late, light, len(outliers))
 
+
+def _exclusion_notes(day: _SortedEvidence, rule: Rule, unit: str) -> list[Said]:
+    """The explanation's notes on evidence not used: too few deals, outliers, late, light."""
     notes: list[Said] = []
-    too_few = bool(deals) and len(deals) < rule.min_deals
-    if too_few:
+    deals = len(day.deals)
+    if deals and deals < rule.min_deals:
         notes.append(
             Said(
-                f"{counted(len(deals), 'deal')}, below the minimum of {rule.min_deals}, not used",
-                f"{len(deals)}笔成交，少于最低{rule.min_deals}笔，未采用",
+                f"{counted(deals, 'deal')}, below the minimum of {rule.min_deals}, not used",
+                f"{deals}笔成交，少于最低{rule.min_deals}笔，未采用",
             )
         )
+    outliers, late, light = day.outliers, day.late, day.light
     if outliers:
-        noun = "deal" if len(outliers) == 1 else "deals"
-        kind = "an outlier" if len(outliers) == 1 else "outliers"
+        noun = "deal" if outliers == 1 else "deals"
+        kind = "an outlier" if outliers == 1 else "outliers"
         notes.append(
-            Said(
-                f"{len(outliers)} {noun} excluded as {kind}", f"{len(outliers)}笔成交作为异常值剔除"
-            )
+            Said(f"{outliers} {noun} excluded as {kind}", f"{outliers}笔成交作为异常值剔除")
         )
     if late:
         notes.append(
@@ -335,65 +386,90 @@ def _assess(
         notes.append(
             Said(
                 f"{counted(light, 'submission')} below the minimum volume of "
-                f"{amount(min_volume)} {unit} excluded",
-                f"{light}条低于最小成交量{amount(min_volume)}{unit_zh(unit)}的报价已剔除",
+                f"{amount(rule.min_volume)} {unit} excluded",
+                f"{light}条低于最小成交量{amount(rule.min_volume)}{unit_zh(unit)}的报价已剔除",
             )
         )
+    return notes
 
+
+def _by_hierarchy(
+    day: _SortedEvidence, rule: Rule, decimals: int, previous: Previous | None, unit: str
+) -> _Assessed | None:
+    """The first method of the data hierarchy the evidence supports; None if there is none."""
+    if len(day.deals) >= rule.min_deals:
+        return _transaction_based(day.deals, unit)
+    if day.bids or day.offers:
+        low, high, head = _spread(day.bids, day.offers, decimals)
+        return _Assessed(Method.SPREAD, day.bids + day.offers, low, high, head)
+    if day.indications:
+        return _interpolated(day.indications)
+    if previous is not None:
+        return _carried_forward(previous, decimals)
+    return None
+
+
+def _transaction_based(deals: list[_Input], unit: str) -> _Assessed:
+    """The range of the deals (sorted by price) and their volume-weighted average."""
+    volume_used = weighted = _ZERO
+    for deal in deals:
+        if deal.volume is not None:
+            volume_used += deal.volume
+            weighted += deal.price * deal.volume
+    # Deals carry a volume (the database layer insists); one without would count for the
+    # range but not the weighting rather than stop the day's price.
+    head = Said(
+        f"Transaction-based: {counted(len(deals), 'deal')}", f"基于成交：{len(deals)}笔成交"
+    )
     vwap: Decimal | None = None
-    carried_forward = False
-    volume_used = _ZERO
-    if len(deals) >= rule.min_deals:
-        method = Method.TRANSACTION
-        used = deals
-        low, high = deals[0].price, deals[-1].price
-        weighted = _ZERO
-        for deal in deals:
-            if deal.volume is not None:
-                volume_used += deal.volume
-                weighted += deal.price * deal.volume
-        # Deals carry a volume (the database layer insists); one without would count for the
-        # range but not the weighting rather than stop the day's price.
+    if volume_used:
+        vwap = weighted / volume_used
         head = Said(
-            f"Transaction-based: {counted(len(deals), 'deal')}", f"基于成交：{len(deals)}笔成交"
+            f"{head.en}, {amount(volume_used)} {unit}",
+            f"{head.zh}，共{amount(volume_used)}{unit_zh(unit)}",
         )
-        if volume_used:
-            vwap = weighted / volume_used
-            head = Said(
-                f"{head.en}, {amount(volume_used)} {unit}",
-                f"{head.zh}，共{amount(volume_used)}{unit_zh(unit)}",
-            )
-    elif bids or offers:
-        method = Method.SPREAD
-        used = bids + offers
-        low, high, head = _spread(bids, offers, decimals)
-    elif indications:
-        method = Method.INTERPOLATED
-        used = indications
-        count = Decimal(len(indications))
-        low = sum((item.low for item in indications), _ZERO) / count
-        high = sum((item.high for item in indications), _ZERO) / count
-        head = Said(
-            f"Interpolated: mean of {counted(len(indications), 'indication')}, no bids or offers",
-            f"插值：{len(indications)}条参考报价的均值，无买盘或卖盘报价",
-        )
-    elif previous is not None:
-        method = Method.CARRIED_FORWARD
-        carried_forward = True
-        used = []
-        low, high = previous.low, previous.high
-        shown = f"{shown_price(low, decimals)}–{shown_price(high, decimals)}"
-        head = Said(
-            "Carried forward: no usable deals, bids, offers or indications; previous assessment "
-            f"{shown} repeated",
-            f"沿用前值：无可用成交、买卖盘或参考报价；沿用上一评估价{shown}",
-        )
-    else:
-        raise NoEvidence(
-            "no usable deals, bids, offers or indications and no previous assessment to carry "
-            f"forward ({len(evidence)} submitted, {len(excluded)} excluded)"
-        )
+    return _Assessed(
+        Method.TRANSACTION, deals, deals[0].price, deals[-1].price, head, vwap, volume_used
+    )
 
+
+def _interpolated(indications: list[_Input]) -> _Assessed:
+    """The mean of the indications' lows to the mean of their highs."""
+    count = Decimal(len(indications))
+    low = sum((item.low for item in indications), _ZERO) / count
+    high = sum((item.high for item in indications), _ZERO) / count
+    head = Said(
+        f"Interpolated: mean of {counted(len(indications), 'indication')}, no bids or offers",
+        f"插值：{len(indications)}条参考报价的均值，无买盘或卖盘报价",
+    )
+    return _Assessed(Method.INTERPOLATED, indications, low, high, head)
+
+
+def _carried_forward(previous: Previous, decimals: int) -> _Assessed:
+    """The previous assessment's range again, with nothing of the day's behind it."""
+    low, high = previous.low, previous.high
+    shown = f"{shown_price(low, decimals)}–{shown_price(high, decimals)}"
+    head = Said(
+        "Carried forward: no usable deals, bids, offers or indications; previous assessment "
+        f"{shown} repeated",
+        f"沿用前值：无可用成交、买卖盘或参考报价；沿用上一评估价{shown}",
+    )
+    return _Assessed(Method.CARRIED_FORWARD, [], low, high, head)
+
+
+def _published(
+    assessed: _Assessed,
+    day: _SortedEvidence,
+    notes: list[Said],
+    decimals: int,
+    previous: Previous | None,
+    relative_change: bool,
+) -> AssessmentResult:
+    """The assessed price rounded as published, its change and what publication must show."""
+    method, used, low, high = assessed.method, assessed.used, assessed.low, assessed.high
+    carried_forward = method is Method.CARRIED_FORWARD
+    # Carried forward, the previous published mid is repeated as it was, not re-derived from
+    # the rounded range: the midpoint of that range can differ from it by rounding.
     mid = previous.mid if carried_forward and previous is not None else (low + high) / _TWO
     published_mid = round_price(mid, decimals)
     change, change_pct = price_change(
@@ -402,18 +478,20 @@ def _assess(
         price_step(decimals),
         relative=relative_change,
     )
-    considered = sorted(item.id for item in (*deals, *bids, *offers, *indications))
+    deals, excluded = day.deals, day.excluded
+    considered = sorted(item.id for item in (*deals, *day.bids, *day.offers, *day.indications))
     excluded.sort(key=attrgetter("submission_id"))
     stats = statistics(used, decimals)
+    explanation = _explanation(assessed.head, notes)
     return AssessmentResult(
         low=round_price(low, decimals),
         high=round_price(high, decimals),
         mid=published_mid,
-        vwap=None if vwap is None else round_price(vwap, decimals),
+        vwap=None if assessed.vwap is None else round_price(assessed.vwap, decimals),
         method=method,
         carried_forward=carried_forward,
         deals_used=len(deals) if method is Method.TRANSACTION else 0,
-        volume_used=volume_used,
+        volume_used=assessed.volume_used,
         inputs_used=tuple(sorted(item.id for item in used)),
         inputs_considered=tuple(considered),
         excluded=tuple(excluded),
@@ -427,8 +505,16 @@ def _assess(
         previous_mid=None if previous is None else previous.mid,
         change=change,
         change_pct=change_pct,
-        explanation="; ".join([head.en, *(note.en for note in notes)]) + ".",
-        explanation_zh="；".join([head.zh, *(note.zh for note in notes)]) + "。",
+        explanation=explanation.en,
+        explanation_zh=explanation.zh,
+    )
+
+
+def _explanation(head: Said, notes: list[Said]) -> Said:
+    """The method's sentence first, then each note, as one sentence per language."""
+    return Said(
+        "; ".join([head.en, *(note.en for note in notes)]) + ".",
+        "；".join([head.zh, *(note.zh for note in notes)]) + "。",
     )
 
 
@@ -525,6 +611,17 @@ def _spread(
     )
 
 
+class _EngineRecord(NamedTuple):
+    """What the engine computed, kept beside an analyst's judgment for the audit trail."""
+
+    low: Decimal | None
+    high: Decimal | None
+    mid: Decimal | None
+    method: Method | None
+    explanation: str | None
+    explanation_zh: str | None
+
+
 def apply_judgment(
     result: AssessmentResult,
     *,
@@ -540,13 +637,7 @@ def apply_judgment(
         raise ValueError("a judgment needs a written rationale")
     if low > high:
         raise ValueError(f"low {low} is above high {high}")
-    # A second judgment replaces the first, never the engine's record.
-    engine = result.method is not Method.JUDGMENT
-    engine_low = result.low if engine else result.engine_low
-    engine_high = result.high if engine else result.engine_high
-    engine_method = result.method if engine else result.engine_method
-    engine_explanation = result.explanation if engine else result.engine_explanation
-    engine_explanation_zh = result.explanation_zh if engine else result.engine_explanation_zh
+    engine = _engine_record(result)
     with localcontext(_CONTEXT):
         published_low = round_price(low, decimals)
         published_high = round_price(high, decimals)
@@ -554,20 +645,7 @@ def apply_judgment(
         change, change_pct = price_change(
             mid, None if previous is None else previous.mid, price_step(decimals)
         )
-    stop = "" if rationale.endswith((".", "!", "?", "。")) else "."
-    explanation = (
-        f"Judgment: {shown_price(published_low, decimals)}–{shown_price(published_high, decimals)}"
-        f" set by the analyst over the engine's {engine_method} "
-        f"{shown_range(engine_low, engine_high, decimals)}. Rationale: {rationale}{stop}"
-    )
-    method_zh = METHOD_NAMES_ZH.get(engine_method, "") if engine_method else ""
-    # The rationale stays as the analyst wrote it: the platform translates only its own words.
-    engine_range = shown_range(engine_low, engine_high, decimals).replace("(none)", "（无）")
-    explanation_zh = (
-        f"分析师判断：{shown_price(published_low, decimals)}–"
-        f"{shown_price(published_high, decimals)}，替代引擎的{method_zh}结果{engine_range}。"
-        f"理由：{rationale}{'' if rationale.endswith(('.', '!', '?', '。')) else '。'}"
-    )
+    explanation = _judgment_explanation(published_low, published_high, rationale, engine, decimals)
     return replace(
         result,
         low=published_low,
@@ -578,16 +656,60 @@ def apply_judgment(
         previous_mid=None if previous is None else previous.mid,
         change=change,
         change_pct=change_pct,
-        explanation=explanation,
-        explanation_zh=explanation_zh,
+        explanation=explanation.en,
+        explanation_zh=explanation.zh,
         rationale=rationale,
-        engine_low=engine_low,
-        engine_high=engine_high,
-        engine_mid=result.mid if engine else result.engine_mid,
-        engine_method=engine_method,
-        engine_explanation=engine_explanation,
-        engine_explanation_zh=engine_explanation_zh,
+        engine_low=engine.low,
+        engine_high=engine.high,
+        engine_mid=engine.mid,
+        engine_method=engine.method,
+        engine_explanation=engine.explanation,
+        engine_explanation_zh=engine.explanation_zh,
     )
+
+
+def _engine_record(result: AssessmentResult) -> _EngineRecord:
+    # A second judgment replaces the first, never the engine's record.
+    if result.method is not Method.JUDGMENT:
+        return _EngineRecord(
+            result.low,
+            result.high,
+            result.mid,
+            result.method,
+            result.explanation,
+            result.explanation_zh,
+        )
+    return _EngineRecord(
+        result.engine_low,
+        result.engine_high,
+        result.engine_mid,
+        result.engine_method,
+        result.engine_explanation,
+        result.engine_explanation_zh,
+    )
+
+
+def _judgment_explanation(
+    low: Decimal, high: Decimal, rationale: str, engine: _EngineRecord, decimals: int
+) -> Said:
+    """The analyst's published range against the engine's, then the rationale."""
+    # A rationale that already ends its sentence gets no second stop, in either language.
+    ended = rationale.endswith((".", "!", "?", "。"))
+    explanation = (
+        f"Judgment: {shown_price(low, decimals)}–{shown_price(high, decimals)}"
+        f" set by the analyst over the engine's {engine.method} "
+        f"{shown_range(engine.low, engine.high, decimals)}. Rationale: {rationale}"
+        f"{'' if ended else '.'}"
+    )
+    method_zh = METHOD_NAMES_ZH.get(engine.method, "") if engine.method else ""
+    # The rationale stays as the analyst wrote it: the platform translates only its own words.
+    engine_range = shown_range(engine.low, engine.high, decimals).replace("(none)", "（无）")
+    explanation_zh = (
+        f"分析师判断：{shown_price(low, decimals)}–"
+        f"{shown_price(high, decimals)}，替代引擎的{method_zh}结果{engine_range}。"
+        f"理由：{rationale}{'' if ended else '。'}"
+    )
+    return Said(explanation, explanation_zh)
 
 
 def period_average(mids: Sequence[Decimal], decimals: int) -> Decimal:
