@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
@@ -193,15 +193,20 @@ class AssessRun:
     skipped: list[tuple[str, str]]  # (series code, why)
 
 
-def assess_day(
-    session: Session,
-    market_date: dt.date,
-    *,
-    user: User,
-    series_code: str | None = None,
-) -> AssessRun:
-    """Create or refresh the draft assessments of a market date from its submissions."""
-    require_role(user, Scope.SUBMIT, "assess prices")
+class _Drafted(NamedTuple):
+    """A draft the run wrote, and the audit action it owes (none when nothing changed)."""
+
+    assessment: Assessment
+    action: str | None
+    series: PriceSeries
+    result: engine.AssessmentResult
+
+
+def _series_to_assess(
+    session: Session, series_code: str | None
+) -> tuple[list[PriceSeries], list[ColumnElement[bool]]]:
+    """The active series priced from submissions (or the one asked for), by code, and the
+    conditions that chose them: the day's set-based reads select by the same ones."""
     conditions: list[ColumnElement[bool]] = [
         PriceSeries.status == SeriesStatus.ACTIVE,
         PriceSeries.kind.in_(ASSESSED_KINDS),
@@ -213,6 +218,93 @@ def assess_day(
     )
     if series_code is not None and not series_list:
         raise PricingError(f"series: no assessed series {series_code!r}")
+    return series_list, conditions
+
+
+def _engine_assessment(
+    series: PriceSeries,
+    market_date: dt.date,
+    evidence: Sequence[engine.Evidence],
+    previous: engine.Previous | None,
+) -> engine.AssessmentResult:
+    """The engine's result for one series on the date under its family's methodology (no
+    database work); raises engine.NoEvidence when there is nothing to assess or carry."""
+    family = methodology_for(series.methodology)
+    return engine.assess(
+        evidence,
+        family.rule,
+        decimals=series.decimals,
+        previous=previous,
+        cutoff=family.cutoff(scheduled_release(series, market_date)),
+        volume_unit=UNIT_NAMES[series.unit][0],
+        relative_change=series.kind.has_relative_change,
+    )
+
+
+def _write_draft(
+    session: Session,
+    current: Assessment | None,
+    series: PriceSeries,
+    market_date: dt.date,
+    result: engine.AssessmentResult,
+    manual: Sequence[engine.Exclusion],
+    user: User,
+) -> _Drafted:
+    """A new first draft of the day, or the current draft refreshed in place."""
+    if current is None:
+        current = Assessment(
+            series_id=series.id,
+            market_date=market_date,
+            version=1,
+            status=AssessmentStatus.DRAFT,
+            assessor_id=user.id,
+        )
+        session.add(current)
+        _apply(current, result, manual)
+        return _Drafted(current, "assess", series, result)
+    unchanged = _assessed_state(current)
+    current.assessor_id = user.id
+    _apply(current, result, manual)
+    if _assessed_state(current) == unchanged:
+        # Not a state change, so no audit event: rerunning a day whose evidence is as it
+        # was (a retry after a crash that had committed) must leave the trail as it was.
+        return _Drafted(current, None, series, result)
+    return _Drafted(current, "reassess", series, result)
+
+
+def _record_drafts(
+    session: Session, drafted: Sequence[_Drafted], market_date: dt.date, user: User
+) -> None:
+    """The audit trail of the run's drafts, after the flush that gave each its id."""
+    for draft in drafted:
+        if draft.action is None:
+            continue
+        record(
+            session,
+            actor=user.email,
+            action=draft.action,
+            object_type="assessment",
+            object_id=draft.assessment.id,
+            after={
+                "series": draft.series.code,
+                "date": market_date,
+                "low": draft.result.low,
+                "high": draft.result.high,
+                "method": draft.result.method,
+            },
+        )
+
+
+def assess_day(
+    session: Session,
+    market_date: dt.date,
+    *,
+    user: User,
+    series_code: str | None = None,
+) -> AssessRun:
+    """Create or refresh the draft assessments of a market date from its submissions."""
+    require_role(user, Scope.SUBMIT, "assess prices")
+    series_list, conditions = _series_to_assess(session, series_code)
     run = AssessRun([], [])
     if not series_list:
         return run
@@ -220,68 +312,23 @@ def assess_day(
     latest = _latest_by_series(session, scope, market_date)
     inputs = _evidence_by_series(session, scope, market_date)
     previous = _previous_by_series(session, conditions, market_date)
-    done: list[tuple[Assessment, str | None, PriceSeries, engine.AssessmentResult]] = []
+    drafted: list[_Drafted] = []
     for series in series_list:
         current = latest.get(series.id)
         if current is not None and current.status is AssessmentStatus.APPROVED:
             run.skipped.append((series.code, "already approved; publish a correction instead"))
             continue
-        family = methodology_for(series.methodology)
         evidence, manual = inputs.get(series.id, ([], []))
         try:
-            result = engine.assess(
-                evidence,
-                family.rule,
-                decimals=series.decimals,
-                previous=previous.get(series.id),
-                cutoff=family.cutoff(scheduled_release(series, market_date)),
-                volume_unit=UNIT_NAMES[series.unit][0],
-                relative_change=series.kind.has_relative_change,
-            )
+            result = _engine_assessment(series, market_date, evidence, previous.get(series.id))
         except engine.NoEvidence:
             run.skipped.append((series.code, "no submissions and no previous price"))
             continue
-        action: str | None
-        if current is None:
-            current = Assessment(
-                series_id=series.id,
-                market_date=market_date,
-                version=1,
-                status=AssessmentStatus.DRAFT,
-                assessor_id=user.id,
-            )
-            session.add(current)
-            action = "assess"
-        else:
-            unchanged = _assessed_state(current)
-            current.assessor_id = user.id
-            action = "reassess"
-        _apply(current, result, manual)
-        if action == "reassess" and _assessed_state(current) == unchanged:
-            # Not a state change, so no audit event: rerunning a day whose evidence is as it
-            # was (a retry after a crash that had committed) must leave the trail as it was.
-            action = None
-        done.append((current, action, series, result))
+        drafted.append(_write_draft(session, current, series, market_date, result, manual, user))
     # One flush writes every draft in a batch and gives each its id for the audit trail.
     session.flush()
-    for current, action, series, result in done:
-        run.assessments.append(current)
-        if action is None:
-            continue
-        record(
-            session,
-            actor=user.email,
-            action=action,
-            object_type="assessment",
-            object_id=current.id,
-            after={
-                "series": series.code,
-                "date": market_date,
-                "low": result.low,
-                "high": result.high,
-                "method": result.method,
-            },
-        )
+    run.assessments.extend(draft.assessment for draft in drafted)
+    _record_drafts(session, drafted, market_date, user)
     return run
 
 

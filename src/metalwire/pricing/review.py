@@ -95,18 +95,16 @@ def approve_day(
     return [approve_assessment(session, d.id, user=user, now=now) for d in drafts]
 
 
-def correct(
+def _published_to_correct(
     session: Session,
     series_code: str,
     market_date: dt.date,
-    *,
     low: Decimal,
     high: Decimal,
     reason: str,
-    user: User,
-) -> Assessment:
-    """A correction: a new draft version with the right values and the cause, to be approved."""
-    require_role(user, Scope.SUBMIT, "correct prices")
+) -> tuple[PriceSeries, Assessment]:
+    """The series and its published version on the date that a correction replaces, once the
+    correction's range and reason are known to be acceptable (refused in this order)."""
     if not reason.strip():
         raise PricingError("reason: a correction needs a reason, published with the notice")
     series = session.scalar(select(PriceSeries).where(PriceSeries.code == series_code))
@@ -120,49 +118,97 @@ def correct(
         )
     if low > high:
         raise PricingError(f"low: {low} is above high {high}")
-    low, high = round_price(low, series.decimals), round_price(high, series.decimals)
-    mid = round_price((low + high) / 2, series.decimals)
-    previous = previous_approved(session, series.id, market_date)
-    change, change_pct = price_change(
-        mid,
-        None if previous is None else previous.mid,
-        price_step(series.decimals),
-        relative=series.kind.has_relative_change,
-    )
-    explanation = dict(current.explanation)
+    return series, current
+
+
+def _correction_notice(
+    published: Assessment, low: Decimal, high: Decimal, reason: str, decimals: int
+) -> tuple[str, str]:
+    """The correction's explanation in English and Chinese: which version, what it said and
+    what it should have said. The reason follows in both as the editor wrote it; only the
+    platform's own words are translated."""
 
     def shown(value: Decimal) -> str:
         # As published, to the series' decimals: never the stored database scale (19727.000000).
-        return format(round_price(value, series.decimals), "f")
+        return format(round_price(value, decimals), "f")
 
-    explanation["explanation"] = (
-        f"Correction of version {current.version}: {shown(current.low)}-{shown(current.high)} "
-        f"should be {shown(low)}-{shown(high)}. {reason}"
+    was = f"{shown(published.low)}-{shown(published.high)}"
+    should_be = f"{shown(low)}-{shown(high)}"
+    return (
+        f"Correction of version {published.version}: {was} should be {should_be}. {reason}",
+        f"更正第{published.version}版：{was}应为{should_be}。{reason}",
     )
-    # The reason as the editor wrote it; the platform's own words in Chinese.
-    explanation["explanation_zh"] = (
-        f"更正第{current.version}版：{shown(current.low)}-{shown(current.high)}"
-        f"应为{shown(low)}-{shown(high)}。{reason}"
+
+
+def _correction_version(
+    published: Assessment,
+    series: PriceSeries,
+    *,
+    low: Decimal,
+    high: Decimal,
+    previous_mid: Decimal | None,
+    reason: str,
+    assessor_id: int,
+) -> Assessment:
+    """The next version of a published assessment with a corrected range (not yet added): the
+    range to the series' decimals, its mid and change against the previous published price,
+    the rest of the published version's result and the cause."""
+    low, high = round_price(low, series.decimals), round_price(high, series.decimals)
+    mid = round_price((low + high) / 2, series.decimals)
+    change, change_pct = price_change(
+        mid,
+        previous_mid,
+        price_step(series.decimals),
+        relative=series.kind.has_relative_change,
     )
-    row = Assessment(
+    explanation = dict(published.explanation)
+    explanation["explanation"], explanation["explanation_zh"] = _correction_notice(
+        published, low, high, reason, series.decimals
+    )
+    return Assessment(
         series_id=series.id,
-        market_date=market_date,
-        version=current.version + 1,
+        market_date=published.market_date,
+        version=published.version + 1,
         status=AssessmentStatus.DRAFT,
         low=low,
         high=high,
         mid=mid,
-        vwap=current.vwap,
+        vwap=published.vwap,
         change=change,
         change_pct=change_pct,
-        method=current.method,
-        carried_forward=current.carried_forward,
-        deals_used=current.deals_used,
-        volume_used=current.volume_used,
+        method=published.method,
+        carried_forward=published.carried_forward,
+        deals_used=published.deals_used,
+        volume_used=published.volume_used,
         explanation=explanation,
-        rationale=current.rationale,
-        assessor_id=user.id,
+        rationale=published.rationale,
+        assessor_id=assessor_id,
         correction_reason=reason.strip(),
+    )
+
+
+def correct(
+    session: Session,
+    series_code: str,
+    market_date: dt.date,
+    *,
+    low: Decimal,
+    high: Decimal,
+    reason: str,
+    user: User,
+) -> Assessment:
+    """A correction: a new draft version with the right values and the cause, to be approved."""
+    require_role(user, Scope.SUBMIT, "correct prices")
+    series, current = _published_to_correct(session, series_code, market_date, low, high, reason)
+    previous = previous_approved(session, series.id, market_date)
+    row = _correction_version(
+        current,
+        series,
+        low=low,
+        high=high,
+        previous_mid=None if previous is None else previous.mid,
+        reason=reason,
+        assessor_id=user.id,
     )
     session.add(row)
     session.flush()
@@ -173,7 +219,7 @@ def correct(
         object_type="assessment",
         object_id=row.id,
         before={"low": current.low, "high": current.high},
-        after={"low": low, "high": high, "reason": reason.strip(), "version": row.version},
+        after={"low": row.low, "high": row.high, "reason": reason.strip(), "version": row.version},
     )
     return row
 

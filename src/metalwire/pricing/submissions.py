@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -106,6 +106,88 @@ def check_submission(
     return problems
 
 
+def _series_by_code(session: Session, codes: Iterable[str]) -> dict[str, PriceSeries]:
+    """The series the submissions name, by code, in one query; unknown codes are absent."""
+    return {
+        s.code: s
+        for s in session.scalars(select(PriceSeries).where(PriceSeries.code.in_(set(codes))))
+    }
+
+
+def _check_numbered(
+    numbered: Iterable[tuple[int, SubmissionIn]],
+    known: Mapping[str, PriceSeries],
+    today: dt.date,
+    problems: Problems,
+) -> None:
+    """Every rule each submission breaks, located at its row as the sender counts rows."""
+    for number, item in numbered:
+        for name, message in check_submission(item, known.get(item.series), today):
+            problems.add(number, name, message)
+
+
+def _fingerprinted(
+    items: Sequence[SubmissionIn], series_by_code: Mapping[str, PriceSeries], now: dt.datetime
+) -> dict[str, tuple[SubmissionIn, dt.datetime]]:
+    """Each distinct submission of the batch by its fingerprint, with its received instant
+    (UTC when given without a zone, ``now`` when not given): a repeat in the batch is one."""
+    prints: dict[str, tuple[SubmissionIn, dt.datetime]] = {}
+    for item in items:
+        received = item.received_at or now
+        if received.tzinfo is None:
+            received = received.replace(tzinfo=dt.UTC)
+        prints.setdefault(
+            _fingerprint(series_by_code[item.series].id, item, received), (item, received)
+        )
+    return prints
+
+
+def _already_present(session: Session, fingerprints: Sequence[str]) -> set[str]:
+    """The fingerprints already stored: a resent file or retried request adds nothing twice."""
+    present: set[str] = set()
+    # Looked up in chunks: SQLite bounds the number of variables in one statement.
+    for chunk in range(0, len(fingerprints), 10_000):
+        present.update(
+            session.scalars(
+                select(Submission.fingerprint).where(
+                    Submission.fingerprint.in_(fingerprints[chunk : chunk + 10_000])
+                )
+            )
+        )
+    return present
+
+
+def _new_submissions(
+    prints: Mapping[str, tuple[SubmissionIn, dt.datetime]],
+    present: set[str],
+    series_by_code: Mapping[str, PriceSeries],
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> list[Submission]:
+    """The rows to write: every fingerprinted submission not already present, in batch order."""
+    return [
+        Submission(
+            series_id=series_by_code[item.series].id,
+            market_date=item.date,
+            kind=item.kind,
+            price=item.price,
+            low=item.low,
+            high=item.high,
+            volume=item.volume,
+            contributor=item.contributor,
+            received_at=received,
+            adjustment=item.adjustment,
+            note=item.note,
+            fingerprint=fingerprint,
+            entered_by=actor,
+            created_at=now,
+        )
+        for fingerprint, (item, received) in prints.items()
+        if fingerprint not in present
+    ]
+
+
 def add_submissions(
     session: Session,
     items: Sequence[SubmissionIn],
@@ -120,58 +202,17 @@ def add_submissions(
     Raises ImportRejected listing every problem; nothing is written then.
     """
     now = now or utcnow()
-    codes = {item.series for item in items}
-    series_by_code = {
-        s.code: s for s in session.scalars(select(PriceSeries).where(PriceSeries.code.in_(codes)))
-    }
+    series_by_code = _series_by_code(session, (item.series for item in items))
     problems = Problems()
-    for index, item in enumerate(items):
-        number = row_numbers[index] if row_numbers else index + 1
-        for name, message in check_submission(item, series_by_code.get(item.series), now.date()):
-            problems.add(number, name, message)
+    numbered = [
+        (row_numbers[index] if row_numbers else index + 1, item) for index, item in enumerate(items)
+    ]
+    _check_numbered(numbered, series_by_code, now.date(), problems)
     if problems:
         raise ImportRejected(source, problems.items)
-    prints: dict[str, tuple[SubmissionIn, dt.datetime]] = {}
-    for item in items:
-        received = item.received_at or now
-        if received.tzinfo is None:
-            received = received.replace(tzinfo=dt.UTC)
-        prints.setdefault(
-            _fingerprint(series_by_code[item.series].id, item, received), (item, received)
-        )
-    # Looked up in chunks: SQLite bounds the number of variables in one statement.
-    keys = list(prints)
-    present: set[str] = set()
-    for chunk in range(0, len(keys), 10_000):
-        present.update(
-            session.scalars(
-                select(Submission.fingerprint).where(
-                    Submission.fingerprint.in_(keys[chunk : chunk + 10_000])
-                )
-            )
-        )
-    rows = []
-    for fingerprint, (item, received) in prints.items():
-        if fingerprint in present:
-            continue
-        rows.append(
-            Submission(
-                series_id=series_by_code[item.series].id,
-                market_date=item.date,
-                kind=item.kind,
-                price=item.price,
-                low=item.low,
-                high=item.high,
-                volume=item.volume,
-                contributor=item.contributor,
-                received_at=received,
-                adjustment=item.adjustment,
-                note=item.note,
-                fingerprint=fingerprint,
-                entered_by=actor,
-                created_at=now,
-            )
-        )
+    prints = _fingerprinted(items, series_by_code, now)
+    present = _already_present(session, list(prints))
+    rows = _new_submissions(prints, present, series_by_code, actor=actor, now=now)
     session.add_all(rows)
     session.flush()
     if rows:
@@ -198,14 +239,8 @@ def import_submissions(
     today = (now or utcnow()).date()
 
     def check(rows: Sequence[tuple[int, SubmissionIn]], problems: Problems) -> None:
-        codes = {item.series for _, item in rows}
-        known = {
-            s.code: s
-            for s in session.scalars(select(PriceSeries).where(PriceSeries.code.in_(codes)))
-        }
-        for number, item in rows:
-            for name, message in check_submission(item, known.get(item.series), today):
-                problems.add(number, name, message)
+        known = _series_by_code(session, (item.series for _, item in rows))
+        _check_numbered(rows, known, today, problems)
 
     rows = read_rows(path, SubmissionRow, SUBMISSION_COLUMNS, check=check)
     ids, present = add_submissions(
