@@ -683,3 +683,26 @@ def test_the_chinese_explanation_counts_and_labels_as_the_english_one() -> None:
     result = assess(deals, RULE, decimals=0, previous=PREVIOUS, cutoff=CUTOFF, volume_unit="kg")
     assert result.explanation == "Transaction-based: 3 deals, 330 kg."
     assert result.explanation_zh == "基于成交：3笔成交，共330千克。"
+
+
+def test_a_judged_premium_has_a_change_but_no_percentage_like_an_assessed_one() -> None:
+    # A premium or spread may cross zero: assess() gives it no change_pct, nor may a judgment.
+    judged = apply_judgment(
+        _transaction(),
+        low=Decimal(7870),
+        high=Decimal(7890),
+        rationale="Bonded stocks tightened",
+        decimals=0,
+        previous=PREVIOUS,
+        relative_change=False,
+    )
+    assert judged.change == Decimal(30) and judged.change_pct is None
+    outright = apply_judgment(
+        _transaction(),
+        low=Decimal(7870),
+        high=Decimal(7890),
+        rationale="Bonded stocks tightened",
+        decimals=0,
+        previous=PREVIOUS,
+    )
+    assert outright.change_pct is not None

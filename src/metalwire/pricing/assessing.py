@@ -381,6 +381,7 @@ def override(
             rationale=rationale,
             decimals=series.decimals,
             previous=previous,
+            relative_change=series.kind.has_relative_change,
         )
     except ValueError as exc:
         raise PricingError(f"judgment: {exc}") from None

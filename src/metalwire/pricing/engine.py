@@ -630,8 +630,11 @@ def apply_judgment(
     rationale: str,
     decimals: int,
     previous: Previous | None,
+    relative_change: bool = True,
 ) -> AssessmentResult:
-    """An analyst's price over the engine's, explained; the engine's computation stays visible."""
+    """An analyst's price over the engine's, explained; the engine's computation stays visible.
+    ``relative_change`` as for ``assess``: a premium or a spread that may cross zero has no
+    percentage change, whoever set its price."""
     rationale = rationale.strip()
     if not rationale:
         raise ValueError("a judgment needs a written rationale")
@@ -643,7 +646,10 @@ def apply_judgment(
         published_high = round_price(high, decimals)
         mid = round_price((low + high) / _TWO, decimals)
         change, change_pct = price_change(
-            mid, None if previous is None else previous.mid, price_step(decimals)
+            mid,
+            None if previous is None else previous.mid,
+            price_step(decimals),
+            relative=relative_change,
         )
     explanation = _judgment_explanation(published_low, published_high, rationale, engine, decimals)
     return replace(

@@ -3,7 +3,7 @@
 The row is a ``SubmissionIn`` read from text: each cell parsed, the required ones filled, the
 kind one of the submission kinds, the text within its column. The rules a submission keeps
 however it arrives (ranges, a price or a range, a deal's volume, the series' kind) stay in
-``pricing.service.check_submission``, shared with the API.
+``pricing.submissions.check_submission``, shared with the API.
 """
 
 from __future__ import annotations
