@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Index, Integer, String, event, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from metalwire.audit_chain import ChainedEvent, ChainReport, event_hash, verify_chain
+from metalwire.audit_chain import ChainedEvent, ChainReport, recompute, verify_chain
 from metalwire.db.base import Base, UTCDateTime, utcnow
 
 
@@ -179,17 +179,7 @@ def _link(connection: Connection, item: AuditEvent, tail_id: int, prev: str | No
     item.object_id = str(item.object_id)
     item.before, item.after = _as_stored(item.before), _as_stored(item.after)
     item.prev_hash = prev
-    item.hash = event_hash(
-        prev_hash=prev,
-        id=item.id,
-        at=item.at,
-        actor=item.actor,
-        action=item.action,
-        object_type=item.object_type,
-        object_id=item.object_id,
-        before=item.before,
-        after=item.after,
-    )
+    item.hash = recompute(item, prev)
 
 
 @event.listens_for(Session, "before_flush")

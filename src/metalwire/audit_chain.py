@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -52,31 +52,9 @@ def iso_utc(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat()
 
 
-def canonical(
-    *,
-    prev_hash: str | None,
-    id: int,
-    at: dt.datetime,
-    actor: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    before: Any,
-    after: Any,
-) -> bytes:
+def canonical(document: Mapping[str, Any]) -> bytes:
     """The bytes an event's hash is taken over: sorted keys and no spaces, so that the same
     event always gives the same bytes whatever dict order or JSON library produced it."""
-    document = {
-        "prev_hash": prev_hash,
-        "id": id,
-        "at": iso_utc(at),
-        "actor": actor,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "before": before,
-        "after": after,
-    }
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
 
@@ -93,22 +71,45 @@ def event_hash(
     before: Any,
     after: Any,
 ) -> str:
-    """SHA-256, hex, of :func:`canonical`."""
-    data = canonical(
-        prev_hash=prev_hash,
-        id=id,
-        at=at,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        before=before,
-        after=after,
-    )
-    return hashlib.sha256(data).hexdigest()
+    """SHA-256, hex, of the event's :func:`canonical` bytes."""
+    document = {
+        "prev_hash": prev_hash,
+        "id": id,
+        "at": iso_utc(at),
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before": before,
+        "after": after,
+    }
+    return hashlib.sha256(canonical(document)).hexdigest()
 
 
-def recompute(event: ChainedEvent, prev_hash: str | None) -> str:
+class HashedFields(Protocol):
+    """The fields the chain covers, as a stored row or a :class:`ChainedEvent` has them."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def at(self) -> dt.datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def object_type(self) -> str: ...
+    @property
+    def object_id(self) -> str: ...
+    @property
+    def before(self) -> Any: ...
+    @property
+    def after(self) -> Any: ...
+
+
+def recompute(event: HashedFields, prev_hash: str | None) -> str:
+    """The hash an event linked after ``prev_hash`` carries: set on a new row, checked on a
+    stored one."""
     return event_hash(
         prev_hash=prev_hash,
         id=event.id,

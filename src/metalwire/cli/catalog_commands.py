@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.tree import Tree
 
 from metalwire.catalog import service
 from metalwire.catalog.units import price_unit_label
-from metalwire.cli.context import console, print_json, unit_of_work
+from metalwire.cli.context import console, print_json, print_rows, unit_of_work
 
 catalog_app = typer.Typer(help="The commodity catalog.", no_args_is_help=True)
 series_app = typer.Typer(help="Price-series definitions.", no_args_is_help=True)
@@ -76,12 +75,8 @@ def series_list(
             }
             for s in rows
         ]
-    if as_json:
-        print_json(data)
-        return
-    table = Table("code", "name", "entry", "unit", "release", "tier", "status")
-    for row in data:
-        table.add_row(
-            *(str(row[k]) for k in ("code", "name", "entry", "unit", "release", "tier", "status"))
-        )
-    console.print(table)
+    print_rows(
+        data,
+        ("code", "name", "entry", "unit", "release", "tier", "status"),
+        as_json=as_json,
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -73,3 +74,21 @@ def unit_of_work() -> Iterator[Session]:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(jsonable(value), ensure_ascii=False, indent=2) + "\n")
+
+
+def print_rows(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    as_json: bool,
+    headings: Sequence[str] | None = None,
+) -> None:
+    """A listing: for a script, the rows whole as JSON; for a reader, a table of the ``columns``
+    (headed by the keys unless ``headings`` are shorter), each cell the value as text."""
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(*(headings or columns))
+    for row in rows:
+        table.add_row(*(str(row[key]) for key in columns))
+    console.print(table)

@@ -4,7 +4,7 @@ backup, restore and copy of the whole database."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from sqlalchemy import Engine
@@ -73,6 +73,23 @@ def _configured(*, migrated: bool = False) -> Engine:
         fail(f"error: {exc}", EXIT_USAGE)
 
 
+class _Holding(Protocol):
+    def __call__(self, engine: Engine, path: Path, *, timeout: float = ...) -> Outcome: ...
+
+
+def _backup_or_restore(run: _Holding, file: Path, timeout: float, verb: str) -> None:
+    """Backup and restore alike: the configured database's pool is closed even when the tool
+    refuses, and a refusal is one line with exit code 1."""
+    db = _configured()
+    try:
+        outcome = run(db, file, timeout=timeout)
+    except BackupError as exc:
+        fail(f"error: {exc}")
+    finally:
+        db.dispose()
+    _print_outcome(outcome, verb)
+
+
 @app.command("backup")
 def backup_command(
     file: Annotated[Path, typer.Argument(help="The backup file to write.", show_default=False)],
@@ -82,14 +99,7 @@ def backup_command(
 
     SQLite: a copy of the file by SQLite's online backup API. PostgreSQL: pg_dump's custom
     format. Either is restored with `metalwire db restore`."""
-    db = _configured()
-    try:
-        outcome = backup(db, file, timeout=timeout)
-    except BackupError as exc:
-        fail(f"error: {exc}")
-    finally:
-        db.dispose()
-    _print_outcome(outcome, "wrote")
+    _backup_or_restore(backup, file, timeout, "wrote")
 
 
 @app.command("restore")
@@ -98,14 +108,7 @@ def restore_command(
     timeout: TimeoutOption = TOOL_TIMEOUT,
 ) -> None:
     """Restore a backup into the configured database, which must be empty."""
-    db = _configured()
-    try:
-        outcome = restore(db, file, timeout=timeout)
-    except BackupError as exc:
-        fail(f"error: {exc}")
-    finally:
-        db.dispose()
-    _print_outcome(outcome, "restored into")
+    _backup_or_restore(restore, file, timeout, "restored into")
 
 
 @app.command("copy")

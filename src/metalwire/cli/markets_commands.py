@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from metalwire.cli.context import console, fail, print_json, refuse, unit_of_work
+from metalwire.cli.context import console, fail, print_rows, refuse, unit_of_work
 from metalwire.cli.pricing_commands import import_app
 from metalwire.errors import InvalidInput
 from metalwire.indices import service as indices
@@ -55,13 +54,7 @@ def list_instruments(as_json: JsonOption = False) -> None:
             {"code": i.code, "kind": i.kind, "currency": i.currency, "unit": i.unit}
             for i in service.instruments(session)
         ]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("code", "kind", "currency", "unit")
-    for row in rows:
-        table.add_row(row["code"], row["kind"], row["currency"], row["unit"])
-    console.print(table)
+    print_rows(rows, ("code", "kind", "currency", "unit"), as_json=as_json)
 
 
 @index_app.command("define")
@@ -102,10 +95,4 @@ def index_compute(
         if contributions:
             row["contributions"] = {k: str(v) for k, v in point.contributions.items()}
         rows.append(row)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("date", "value")
-    for row in rows:
-        table.add_row(str(row["date"]), str(row["value"]))
-    console.print(table)
+    print_rows(rows, ("date", "value"), as_json=as_json)

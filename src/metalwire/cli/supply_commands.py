@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from metalwire.catalog.models import Tier
-from metalwire.cli.context import console, fail, print_json, refuse, unit_of_work
+from metalwire.cli.context import console, fail, print_json, print_rows, refuse, unit_of_work
 from metalwire.cli.pricing_commands import import_app
 from metalwire.db.base import utcnow
 from metalwire.pricing.desk import users_by_email
@@ -71,15 +70,7 @@ def survey_list(as_json: JsonOption = False) -> None:
             }
             for s in service.list_surveys(session)
         ]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("code", "name", "entry", "unit", "tier", "respondents")
-    for row in rows:
-        table.add_row(
-            *(str(row[k]) for k in ("code", "name", "entry", "unit", "tier", "respondents"))
-        )
-    console.print(table)
+    print_rows(rows, ("code", "name", "entry", "unit", "tier", "respondents"), as_json=as_json)
 
 
 @survey_app.command("stats")
@@ -146,15 +137,12 @@ def survey_history(code: str, as_json: JsonOption = False) -> None:
             ]
     except service.SupplyError as exc:
         refuse(exc)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("period", "production", "mom %", "status", "v")
-    for row in rows:
-        table.add_row(
-            *(str(row[k]) for k in ("period", "production", "mom_pct", "status", "version"))
-        )
-    console.print(table)
+    print_rows(
+        rows,
+        ("period", "production", "mom_pct", "status", "version"),
+        headings=("period", "production", "mom %", "status", "v"),
+        as_json=as_json,
+    )
 
 
 @import_app.command("survey")

@@ -26,24 +26,22 @@ import datetime as dt
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.models import Role, User
 from metalwire.accounts.service import add_user, get_user
-from metalwire.catalog.calendars import CalendarError, MarketCalendar, get_calendar
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
 from metalwire.db.base import utcnow
-from metalwire.demo.anchors import anchor_for
 from metalwire.demo.iron_ore import iron_ore_evidence
 from metalwire.demo.markets import build_markets
 from metalwire.demo.newsroom import build_newsroom
 from metalwire.demo.prices import EPOCH, SeriesMarket, contributors, daily_levels, day_evidence
-from metalwire.demo.series import DemoSeries, demo_series
+from metalwire.demo.series import DemoSeries, demo_series, market_of
+from metalwire.demo.settlements import trading_days
 from metalwire.demo.surveys import build_surveys
 from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.desk import ASSESSED_KINDS
@@ -205,26 +203,6 @@ def ensure_demo_users(session: Session) -> Desk:
     return Desk(analyst=users[ANALYST], editor=users[EDITOR])
 
 
-def _trading_days(code: str, start: dt.date, end: dt.date) -> list[dt.date]:
-    """The calendar's trading days; outside the years its holiday data covers, Monday-Friday
-    (as release_state reads it)."""
-    try:
-        calendar: MarketCalendar | None = get_calendar(code)
-    except CalendarError:
-        calendar = None
-    out = []
-    day = start
-    while day <= end:
-        try:
-            trading = calendar.is_trading_day(day) if calendar else day.weekday() < 5
-        except CalendarError:
-            trading = day.weekday() < 5
-        if trading:
-            out.append(day)
-        day += dt.timedelta(days=1)
-    return out
-
-
 def _books(
     session: Session,
     definitions: Sequence[DemoSeries],
@@ -246,17 +224,7 @@ def _books(
     books = []
     for row in rows:
         spec = demo[row.code]
-        market = SeriesMarket(
-            code=row.code,
-            kind=row.kind,
-            unit=row.unit,
-            decimals=row.decimals,
-            level=Decimal(spec.level),
-            spread=Decimal(spec.spread),
-            min_volume=methodology_for(row.methodology).min_volume,
-            anchor=anchor_for(spec.commodity, row.kind, row.unit, row.currency, row.vat_inclusive),
-            partner=None if row.source == "metalwire" else row.source,
-        )
+        market = market_of(row, spec)
         today = market_today(row, now)
         # The paths start at EPOCH (the first year the calendars cover): no history before it.
         start = max(today - dt.timedelta(days=days), EPOCH)
@@ -266,7 +234,7 @@ def _books(
                 market,
                 contributors(row.code, seed),
                 today,
-                _trading_days(row.calendar, start, today),
+                trading_days(row.calendar, start, today),
             )
         )
     return books

@@ -43,12 +43,18 @@ def demo_series() -> list[DemoSeries]:
 
 
 def series_market(session: Session, code: str) -> SeriesMarket | None:
-    """The demo's market of a series (its level, range and real-data anchor), as build.py sets
-    it up for the series' evidence; None for a series the demo does not define."""
+    """The demo's market of a series, as build.py sets it up for the series' evidence; None for
+    a series the demo does not define."""
     row = session.scalar(select(PriceSeries).where(PriceSeries.code == code))
     spec = next((s for s in demo_series() if s.code == code), None)
     if row is None or spec is None:
         return None
+    return market_of(row, spec)
+
+
+def market_of(row: PriceSeries, spec: DemoSeries) -> SeriesMarket:
+    """A series' market: its level, range and real-data anchor, and the partner whose published
+    range it carries (None for metalwire's own assessments)."""
     return SeriesMarket(
         code=row.code,
         kind=row.kind,
@@ -58,4 +64,5 @@ def series_market(session: Session, code: str) -> SeriesMarket | None:
         spread=Decimal(spec.spread),
         min_volume=methodology_for(row.methodology).min_volume,
         anchor=anchor_for(spec.commodity, row.kind, row.unit, row.currency, row.vat_inclusive),
+        partner=None if row.source == "metalwire" else row.source,
     )

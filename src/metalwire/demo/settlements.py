@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -144,7 +144,8 @@ def _walk(
 
 
 def trading_days(calendar: str, start: dt.date, end: dt.date) -> list[dt.date]:
-    """A calendar's trading days; outside the years its data covers, Monday to Friday."""
+    """A calendar's trading days; outside the years its data covers, Monday to Friday (as
+    release_state reads it)."""
     try:
         days = get_calendar(calendar)
     except CalendarError:
@@ -321,6 +322,25 @@ def _last_on_or_before(
     return None
 
 
+def _window_days(
+    market: PublishedMids,
+    definition: windows.WindowDefinition,
+    days: list[dt.date],
+    loaded_at: tuple[dt.time, ZoneInfo],
+) -> Iterator[tuple[dt.date, dt.datetime, windows.ParameterSet]]:
+    """The days whose settlement is loaded by ``market.now``, with the window's parameters in
+    force that day: a day before the window's first parameter set has no profit to follow."""
+    for day in days:
+        loaded = _at(day, loaded_at)
+        if loaded > market.now:
+            continue
+        try:
+            chosen = definition.parameter_set_on(day)
+        except arbitrage.NoParameters:
+            continue
+        yield day, loaded, chosen
+
+
 def _lme_rows(
     market: PublishedMids,
     symbol: str,
@@ -343,14 +363,7 @@ def _lme_rows(
     spread_mean, spread_step = CASH_SPREAD[symbol]
     spread = _walk(f"{seed}:markets:cash:{symbol}", uk_days, spread_mean, spread_step, 0.1)
     rows = []
-    for day in uk_days:
-        loaded = _at(day, LME_LOADED)
-        if loaded > market.now:
-            continue
-        try:
-            chosen = definition.parameter_set_on(day)
-        except arbitrage.NoParameters:
-            continue
+    for day, loaded, chosen in _window_days(market, definition, uk_days, LME_LOADED):
         front = _last_on_or_before(shfe, day)
         rate = _last_on_or_before(fx, day)
         premium = (
@@ -395,14 +408,7 @@ def _london_silver_rows(
         LONDON_SILVER.reversion,
     )
     rows = []
-    for day in uk_days:
-        loaded = _at(day, LBMA_LOADED)
-        if loaded > market.now:
-            continue
-        try:
-            chosen = definition.parameter_set_on(day)
-        except arbitrage.NoParameters:
-            continue
+    for day, loaded, chosen in _window_days(market, definition, uk_days, LBMA_LOADED):
         price = _last_on_or_before(shanghai, day)
         rate = _last_on_or_before(fx, day)
         if price is None or rate is None:

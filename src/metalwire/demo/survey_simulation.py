@@ -106,17 +106,8 @@ def _panel(spec: Spec, seed: int) -> list[Member]:
         for number, (letter, weight) in enumerate(zip(site.plants, weights, strict=True), 1):
             kind = kinds[letter]
             raw = budget * weight / sum(weights)
-            members.append(
-                Member(
-                    code=f"{spec.prefix}-{province_codes()[site.province]}-{number:02d}",
-                    name=f"{provinces()[site.province].name_en} {kind.label} {number}",
-                    province=site.province,
-                    kind=kind,
-                    capacity=max(1, round(raw / spec.capacity_step)) * spec.capacity_step,
-                    utilisation=rng.uniform(*kind.utilisation),
-                    stock_months=rng.uniform(*spec.stock_months),
-                )
-            )
+            capacity = max(1, round(raw / spec.capacity_step)) * spec.capacity_step
+            members.append(_plant(spec, rng, site.province, kind, number, capacity=capacity))
     # Rounding leaves a few steps over or under: the largest plant takes them up.
     largest = max(members, key=lambda m: (m.capacity, m.code))
     largest.capacity += spec.capacity - sum(m.capacity for m in members)
@@ -135,17 +126,32 @@ def _joiners(spec: Spec, seed: int, members: list[Member], first: str, latest: s
         if joins == first and first != latest:
             joins = service.shift_period(first, 1)
         members.append(
-            Member(
-                code=f"{spec.prefix}-{province_codes()[joiner.province]}-{number:02d}",
-                name=f"{provinces()[joiner.province].name_en} {kind.label} {number}",
-                province=joiner.province,
-                kind=kind,
-                capacity=joiner.capacity,
-                utilisation=rng.uniform(*kind.utilisation),
-                stock_months=rng.uniform(*spec.stock_months),
-                joins=joins,
-            )
+            _plant(spec, rng, joiner.province, kind, number, capacity=joiner.capacity, joins=joins)
         )
+
+
+def _plant(
+    spec: Spec,
+    rng: random.Random,
+    province: str,
+    kind: Kind,
+    number: int,
+    *,
+    capacity: int,
+    joins: str | None = None,
+) -> Member:
+    """The ``number``-th plant of a province, its utilisation and stock cover drawn (in that
+    order: the seeded panel depends on it) from its kind's and the survey's ranges."""
+    return Member(
+        code=f"{spec.prefix}-{province_codes()[province]}-{number:02d}",
+        name=f"{provinces()[province].name_en} {kind.label} {number}",
+        province=province,
+        kind=kind,
+        capacity=capacity,
+        utilisation=rng.uniform(*kind.utilisation),
+        stock_months=rng.uniform(*spec.stock_months),
+        joins=joins,
+    )
 
 
 def _months_between(start: str, end: str) -> int:

@@ -151,14 +151,7 @@ def _build_one(
         # Published together with this month's release: last month's revision (its late
         # returns are in), or the final figure of a month first released as preliminary.
         if previous == plan.revised and len(statuses.get(previous, [])) == 1:
-            added = add_returns(
-                session,
-                survey,
-                _returns(spec, plan, previous, late=True),
-                actor=DEMO_ACTOR,
-                source="demo",
-            )
-            tally.returns += added.added
+            tally.returns += _submit_returns(session, survey, spec, plan, previous, late=True)
             _release(session, survey, previous, ReleaseStatus.FINAL, editor, now, period)
             statuses[previous].append(ReleaseStatus.FINAL)
             tally.revisions += 1
@@ -168,14 +161,7 @@ def _build_one(
             statuses[previous].append(ReleaseStatus.FINAL)
             tally.releases += 1
         if period not in statuses:
-            added = add_returns(
-                session,
-                survey,
-                _returns(spec, plan, period, late=False),
-                actor=DEMO_ACTOR,
-                source="demo",
-            )
-            tally.returns += added.added
+            tally.returns += _submit_returns(session, survey, spec, plan, period, late=False)
             status = ReleaseStatus.PRELIMINARY if period == latest else ReleaseStatus.FINAL
             _release(session, survey, period, status, editor, now, period)
             statuses[period] = [status]
@@ -183,6 +169,16 @@ def _build_one(
         if progress and (number % 12 == 0 or number == len(window)):
             progress(f"{spec.code}: {number}/{len(window)} months")
     return survey
+
+
+def _submit_returns(
+    session: Session, survey: Survey, spec: Spec, plan: Plan, period: str, *, late: bool
+) -> int:
+    """Submit the period's returns (on time, or ``late``); how many were new."""
+    added = add_returns(
+        session, survey, _returns(spec, plan, period, late=late), actor=DEMO_ACTOR, source="demo"
+    )
+    return added.added
 
 
 def _release(

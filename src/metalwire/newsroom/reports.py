@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -66,12 +67,17 @@ class _Sources:
     links: dict[str, str] = field(default_factory=dict)
     released: list[dt.datetime] = field(default_factory=list)
 
+    def quote(self, ref: str, link: str, tier: Tier) -> None:
+        """Link a quoted figure to where a reader finds it; a premium one makes the report's
+        figures premium."""
+        self.links[ref] = link
+        if tier is Tier.PREMIUM:
+            self.premium.add(ref)
+
     def price(self, series: PriceSeries, p: PublishedPrice) -> str:
         ref = f"assessment:{p.assessment_id}"
         day = p.market_date.isoformat()
-        self.links[ref] = f"/api/v1/series/{series.code}/prices?start={day}&end={day}"
-        if series.tier is Tier.PREMIUM:
-            self.premium.add(ref)
+        self.quote(ref, f"/api/v1/series/{series.code}/prices?start={day}&end={day}", series.tier)
         self.released.append(p.release_at)
         return ref
 
@@ -87,9 +93,9 @@ def premium_facts(
     if series is None:
         return None
     end = _period_end(period)
-    prices = published_prices(
-        session, series, as_of=now, start=end - _PREMIUM_LOOKBACK, end=end
-    )[-PREMIUM_DAYS:]
+    prices = published_prices(session, series, as_of=now, start=end - _PREMIUM_LOOKBACK, end=end)[
+        -PREMIUM_DAYS:
+    ]
     if not prices:
         return None
     first, last = prices[0], prices[-1]
@@ -98,12 +104,12 @@ def premium_facts(
     for p in prices:
         sources.price(series, p)
     window = f"{series.code}/{first.market_date.isoformat()}..{last.market_date.isoformat()}"
-    sources.links[window] = (
+    sources.quote(
+        window,
         f"/api/v1/series/{series.code}/prices?start={first.market_date.isoformat()}"
-        f"&end={last.market_date.isoformat()}"
+        f"&end={last.market_date.isoformat()}",
+        series.tier,
     )
-    if series.tier is Tier.PREMIUM:
-        sources.premium.add(window)
     trend: gen.Trend = "up" if last.mid > first.mid else "down" if last.mid < first.mid else "flat"
     return gen.PremiumFacts(
         series_code=series.code,
@@ -195,9 +201,7 @@ def production_input(
         raise NotFound(f"period: no released statistics for {survey.code} {period}")
     sources = _Sources(released=[release.release_at])
     source_ref = f"{survey.code}/{period}/v{release.version}"
-    sources.links[source_ref] = f"/api/v1/surveys/{survey.code}/stats?period={period}"
-    if survey.tier is Tier.PREMIUM:
-        sources.premium.add(source_ref)
+    sources.quote(source_ref, f"/api/v1/surveys/{survey.code}/stats?period={period}", survey.tier)
     premium = premium_facts(session, survey, period, now=now, sources=sources)
     arbitrage = arbitrage_facts(session, survey, period, now=now)
     entry = survey.entry
@@ -330,6 +334,25 @@ def daily_input(
     )
 
 
+class _SeriesNames(TypedDict):
+    series_code: str
+    name_en: str
+    name_zh: str
+    unit_en: str
+    unit_zh: str
+
+
+def _series_names(series: PriceSeries) -> _SeriesNames:
+    """How a daily report names a series it quotes, the same for a price and a correction."""
+    return _SeriesNames(
+        series_code=series.code,
+        name_en=series.name_en,
+        name_zh=series.name_zh,
+        unit_en=price_unit_label(series.currency, series.unit, "en"),
+        unit_zh=price_unit_label(series.currency, series.unit, "zh"),
+    )
+
+
 def _day_prices(
     session: Session,
     series: Sequence[PriceSeries],
@@ -349,11 +372,7 @@ def _day_prices(
         single = p.low == p.high
         prices.append(
             gen.PriceFacts(
-                series_code=s.code,
-                name_en=s.name_en,
-                name_zh=s.name_zh,
-                unit_en=price_unit_label(s.currency, s.unit, "en"),
-                unit_zh=price_unit_label(s.currency, s.unit, "zh"),
+                **_series_names(s),
                 low=None if single else p.low,
                 high=None if single else p.high,
                 mid=p.mid,
@@ -381,17 +400,11 @@ def _day_corrections(
             continue
         s = notice.series
         ref = f"assessment:{notice.assessment_id}"
-        sources.links[ref] = f"/api/v1/assessments/{notice.assessment_id}"
-        if s.tier is Tier.PREMIUM:
-            sources.premium.add(ref)
+        sources.quote(ref, f"/api/v1/assessments/{notice.assessment_id}", s.tier)
         sources.released.append(notice.published_at)
         fixes.append(
             gen.CorrectionFacts(
-                series_code=s.code,
-                name_en=s.name_en,
-                name_zh=s.name_zh,
-                unit_en=price_unit_label(s.currency, s.unit, "en"),
-                unit_zh=price_unit_label(s.currency, s.unit, "zh"),
+                **_series_names(s),
                 day=notice.market_date,
                 old_low=notice.old_low,
                 old_high=notice.old_high,
