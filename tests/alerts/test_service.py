@@ -12,8 +12,10 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, User
 from metalwire.alerts import service
 from metalwire.alerts.models import AlertDelivery
+from metalwire.errors import InvalidInput, Located
 from metalwire.newsroom import publishing, reports
 from metalwire.settings import load_settings
+from metalwire.web.problems import service_problem
 from tests.alerts.conftest import (
     AFTER_RELEASE,
     BEFORE_RELEASE,
@@ -165,12 +167,34 @@ def test_alert_settings_are_refused_naming_the_field(market: Desk) -> None:
             user = accounts.require_user(s, "free@mill.cn")
             service.set_price_alert(s, user, code, threshold, actor="t")
         assert refused.value.field == field
+        assert refused.value.problems[0].field == field
     alert(db, "free@mill.cn", SILVER.lower(), "2")  # codes are matched case-insensitively
     alert(db, "free@mill.cn", SILVER, "3")  # the same series again: the threshold changes
     with db.session() as session:
         user = accounts.require_user(session, "free@mill.cn")
         [only] = service.price_alerts(session, user.id)
         assert (only.series.code, str(only.threshold_pct)) == (SILVER, "3.00")
+
+
+def test_a_refusal_is_invalid_input_located_at_its_field_and_translated_by_the_page() -> None:
+    msgid = "Series: there is no price series %(code)s."
+    refused = service.AlertRefused("series", msgid, code="NOPE")
+    assert isinstance(refused, InvalidInput) and isinstance(refused, ValueError)
+    assert refused.problems == (Located("Series: there is no price series NOPE.", field="series"),)
+    assert str(refused) == "series: Series: there is no price series NOPE."
+    assert (refused.field, refused.message, refused.params) == ("series", msgid, {"code": "NOPE"})
+    chinese = {msgid: "系列：没有价格系列 %(code)s。"}
+    assert refused.text(lambda m: chinese.get(m, m)) == "系列：没有价格系列 NOPE。"
+    # Anywhere a ServiceError is rendered, it names its field like every other refusal.
+    problem = service_problem(refused)
+    assert (problem.status, problem.kind, problem.detail) == (
+        422,
+        "invalid-parameter",
+        "series: Series: there is no price series NOPE.",
+    )
+    assert [(p.name, p.reason) for p in problem.invalid_params or []] == [
+        ("series", "Series: there is no price series NOPE.")
+    ]
 
 
 def test_new_reports_of_a_group_within_the_plan(market: Desk, smtp: Mailbox) -> None:

@@ -93,7 +93,7 @@ def test_publish_and_list_commands(market: Market, env_db: object) -> None:
     assert "scheduled at 2099-01-01 00:00 UTC" in later.output
     assert runner.invoke(app, ["report", "list", "--status", "scheduled"]).exit_code == 0
     unknown = runner.invoke(app, ["report", "publish", "nope", "--user", market.desk.editor.email])
-    assert unknown.exit_code == 1 and "no article" in unknown.output
+    assert unknown.exit_code == 1 and "slug: no article 'nope'" in unknown.output
     missing = runner.invoke(
         app, ["report", "production", "--survey", SURVEY, "--period", "2030-01"]
     )

@@ -21,6 +21,7 @@ from metalwire.accounts.gate import Principal, is_readable
 from metalwire.accounts.models import Role, User
 from metalwire.catalog.models import Tier
 from metalwire.demo.newsroom import build_newsroom
+from metalwire.errors import Located
 from metalwire.newsroom import editing, publishing, reports, search, service, teaser
 from metalwire.newsroom.generators import Draft, Fact
 from metalwire.newsroom.models import (
@@ -385,16 +386,27 @@ def test_a_premium_surveys_figures_stay_out_of_the_public_teaser(market: Market)
 
 def test_reports_need_released_data_and_a_writer(market: Market) -> None:
     with market.db.transaction() as session:
-        with pytest.raises(service.NotFound, match="no released statistics"):
+        with pytest.raises(service.NotFound, match="no released statistics") as unreleased:
             reports.draft_production_report(session, SURVEY, "2025-11", actor="t", now=NOW)
-        with pytest.raises(service.NotFound, match="no survey"):
+        with pytest.raises(service.NotFound, match="no survey") as no_survey:
             reports.draft_production_report(session, "NOPE", PERIOD, actor="t", now=NOW)
-        with pytest.raises(service.NotFound, match="no released prices"):
+        with pytest.raises(service.NotFound, match="no released prices") as no_prices:
             reports.draft_daily_report(
                 session, "precious-metals", dt.date(2026, 11, 26), actor="t", now=NOW
             )
-        with pytest.raises(service.NotFound, match="no catalog group"):
+        with pytest.raises(service.NotFound, match="no catalog group") as no_group:
             reports.draft_daily_report(session, "unobtainium", DAY, actor="t", now=NOW)
+        # The field travels with the refusal; the text reads as it always did.
+        assert [(e.value.problems[0].field, str(e.value)) for e in (no_survey, no_group)] == [
+            ("survey", "survey: no survey 'NOPE'"),
+            ("group", "group: no catalog group 'unobtainium'"),
+        ]
+        assert unreleased.value.problems == (
+            Located(f"no released statistics for {SURVEY} 2025-11", field="period"),
+        )
+        assert no_prices.value.problems == (
+            Located("no released prices for precious-metals on 2026-11-26", field="date"),
+        )
         with pytest.raises(service.NewsroomError, match="may not draft"):
             reports.draft_daily_report(
                 session, "precious-metals", DAY, actor="t", user=market.reader, now=NOW
@@ -496,8 +508,10 @@ def test_writers_draft_editors_publish_now_or_later(desk: Desk) -> None:
         assert service.effective_status(article, later) is ArticleStatus.PUBLISHED
         # A scheduled article is changed by an editor only.
         changed = note("flow", en=("Changed", "Changed.", "Changed body."))
-        with pytest.raises(service.Conflict, match="an editor must revise"):
+        with pytest.raises(service.Conflict, match="an editor must revise") as refused:
             editing.store_article(session, changed, actor="a", user=desk.analyst, now=NOW)
+        assert refused.value.problems[0].field == "slug"
+        assert str(refused.value) == f"slug: {article.slug} is scheduled; an editor must revise it"
         _, did = editing.store_article(session, changed, actor="e", user=desk.editor, now=NOW)
         assert did and article.status is ArticleStatus.SCHEDULED
 

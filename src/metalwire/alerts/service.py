@@ -38,6 +38,7 @@ from metalwire.catalog import service as catalog
 from metalwire.catalog.models import CatalogGroup, PriceSeries, SeriesStatus
 from metalwire.catalog.units import price_unit_label
 from metalwire.db.engine import transaction
+from metalwire.errors import InvalidInput
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import Article
@@ -50,18 +51,28 @@ log = logging.getLogger("metalwire.alerts")
 MAX_PRICE_ALERTS = 50  # per reader: enough for a trading book, not a way to mail the catalog
 
 
-class AlertRefused(ValueError):
-    """A refused alert setting. ``message`` is an English msgid with %(name)s placeholders, so
-    the page can show it in the reader's language; ``field`` names the form field."""
+class AlertRefused(InvalidInput):
+    """A refused alert setting, located at the form field it names (``field``). ``message`` is
+    an English msgid with %(name)s placeholders, so the page can show it in the reader's
+    language (``text``); the located problem reads it in English."""
 
     def __init__(self, field: str, message: str, **params: str) -> None:
-        self.field = field
-        self.message = message
+        self.msgid = message
         self.params = params
-        super().__init__(f"{field}: {self.text(lambda m: m)}")
+        super().__init__(self.text(lambda m: m), field=field)
+
+    @property
+    def field(self) -> str:
+        """The form field refused: the located problem's."""
+        return self.problems[0].field or ""
+
+    @property
+    def message(self) -> str:
+        """The msgid, not ``str(self)`` as for other ServiceErrors: the page translates it."""
+        return self.msgid
 
     def text(self, gettext: Callable[[str], str]) -> str:
-        translated = gettext(self.message)
+        translated = gettext(self.msgid)
         return translated % self.params if self.params else translated
 
 

@@ -209,3 +209,19 @@ def view(
         engine.base_sums(definition, prices),
         engine.weights_on(definition, definition.base_period.start),
     )
+
+
+def published_view(
+    session: Session,
+    code: str,
+    *,
+    as_of: dt.datetime,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> tuple[IndexView | None, str | None]:
+    """``view``, or None and the reason the index has no values yet (a constituent not yet
+    published in the base period, say): readers are shown the definition and the reason."""
+    try:
+        return view(session, code, as_of=as_of, start=start, end=end), None
+    except IndexError_ as exc:
+        return None, str(exc)

@@ -106,7 +106,9 @@ def store_article(
     if article.status is not ArticleStatus.DRAFT and (
         user is None or user.role not in SCOPE_ROLES[Scope.PUBLISH]
     ):
-        raise Conflict(f"slug: {article.slug} is {article.status.value}; an editor must revise it")
+        raise Conflict(
+            f"{article.slug} is {article.status.value}; an editor must revise it", field="slug"
+        )
     for key, value in meta.items():
         setattr(article, key, value)
     revised = {

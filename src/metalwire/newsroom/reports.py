@@ -198,7 +198,7 @@ def production_input(
     """Both language versions of a period's production report, from the RELEASED statistics."""
     release: SurveyRelease | None = published_release(session, survey, period, as_of=now)
     if release is None:
-        raise NotFound(f"period: no released statistics for {survey.code} {period}")
+        raise NotFound(f"no released statistics for {survey.code} {period}", field="period")
     sources = _Sources(released=[release.release_at])
     source_ref = f"{survey.code}/{period}/v{release.version}"
     sources.quote(source_ref, f"/api/v1/surveys/{survey.code}/stats?period={period}", survey.tier)
@@ -292,7 +292,7 @@ def draft_production_report(
         raise NewsroomError(str(exc)) from None
     survey = supply.get_survey(session, survey_code)
     if survey is None:
-        raise NotFound(f"survey: no survey {survey_code!r}")
+        raise NotFound(f"no survey {survey_code!r}", field="survey")
     data = production_input(session, survey, period, now=now)
     article, _ = store_article(session, data, actor=actor, user=user, now=now)
     return article
@@ -314,7 +314,7 @@ def daily_input(
     sources = _Sources()
     prices = _day_prices(session, series, day, now=now, sources=sources)
     if not prices:
-        raise NotFound(f"date: no released prices for {group.code} on {day.isoformat()}")
+        raise NotFound(f"no released prices for {group.code} on {day.isoformat()}", field="date")
     fixes = _day_corrections(session, series, day, now=now, sources=sources)
     drafts: dict[str, gen.Draft] = {}
     for lang in LANGS:
@@ -458,7 +458,7 @@ def draft_daily_report(
     now = now or utcnow()
     group = session.scalar(select(CatalogGroup).where(CatalogGroup.code == group_code))
     if group is None:
-        raise NotFound(f"group: no catalog group {group_code!r}")
+        raise NotFound(f"no catalog group {group_code!r}", field="group")
     data = daily_input(session, group, day, now=now)
     article, _ = store_article(session, data, actor=actor, user=user, now=now)
     return article

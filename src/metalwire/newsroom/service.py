@@ -59,7 +59,7 @@ def get_article(session: Session, slug: str) -> Article | None:
 def require_article(session: Session, slug: str) -> Article:
     article = get_article(session, slug)
     if article is None:
-        raise NotFound(f"slug: no article {slug!r}")
+        raise NotFound(f"no article {slug!r}", field="slug")
     return article
 
 
@@ -79,7 +79,7 @@ def translation(article: Article, lang: str) -> ArticleTranslation:
     by_lang = {t.lang: t for t in article.translations}
     found = by_lang.get(lang) or next(iter(by_lang.values()), None)
     if found is None:
-        raise NotFound(f"lang: article {article.slug!r} has no text")
+        raise NotFound(f"article {article.slug!r} has no text", field="lang")
     return found
 
 

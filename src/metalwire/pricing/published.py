@@ -221,6 +221,24 @@ def published_prices(
     return with_changes(rows, series.decimals, seed, series.kind.has_relative_change)
 
 
+def price_page(
+    session: Session,
+    series: PriceSeries,
+    *,
+    as_of: dt.datetime,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    limit: int,
+) -> tuple[list[PublishedPrice], dt.date | None]:
+    """At most ``limit`` days of ``published_prices``, and the first market date of the next
+    page (None on the last one)."""
+    prices = published_prices(session, series, as_of=as_of, start=start, end=end)
+    page = prices[:limit]
+    if len(prices) <= limit:
+        return page, None
+    return page, page[-1].market_date + dt.timedelta(days=1)
+
+
 def _published_rows_before(
     session: Session, series_id: int, day: dt.date, as_of: dt.datetime
 ) -> Decimal | None:

@@ -12,6 +12,7 @@ then), and a constituent above the caller's plan inside an index they may read i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -402,6 +403,81 @@ def list_indices(
     return _json(request, principal, out)
 
 
+def _readable_index(
+    session: Session, principal: Principal, code: str
+) -> tuple[engine.IndexDefinition, indices.Access]:
+    """The index and what decides who may read it; 404 when there is none, 403 above the plan."""
+    try:
+        definition = indices.load(session, code)
+    except indices.IndexError_:
+        raise not_found(f"no index with code {code!r}") from None
+    gate = indices.access_of(session, definition)
+    decision = index_decision(principal, gate)
+    if not decision:
+        raise deny(decision, f"the {gate.tier} index {code}")
+    return definition, gate
+
+
+def _index_constituents(
+    definition: engine.IndexDefinition,
+    gate: indices.Access,
+    published: indices.IndexView | None,
+    locked: set[str],
+) -> list[dict[str, Any]]:
+    """Each constituent: weights, unit, tier and base-period figures (none of a locked one's)."""
+    out = []
+    for c in definition.constituents:
+        series = gate.constituents.get(c.code)
+        hidden = c.code in locked
+        total, count = published.base[c.code] if published else (Decimal(0), 0)
+        out.append(
+            {
+                "code": c.code,
+                "source": "series" if c.series else "instrument",
+                "weight": str(c.weight),
+                "normalized_weight": str(round_price(published.weights[c.code], 10))
+                if published
+                else None,
+                "currency": series.currency if series else None,
+                "unit": series.unit if series else None,
+                "tier": series.tier.value if series else INSTRUMENT_TIER,
+                "locked": hidden,
+                "base_sum": None if hidden or not count else plain(total),
+                "base_count": None if hidden else count,
+                "base_average": None if hidden or not count else str(round_price(total / count, 6)),
+            }
+        )
+    return out
+
+
+def _index_items(
+    published: indices.IndexView | None, codes: Sequence[str], locked: set[str]
+) -> list[dict[str, Any]]:
+    """Each value with every constituent's contribution and price (a locked one's withheld)."""
+    if published is None:
+        return []
+    items: list[dict[str, Any]] = []
+    for point in published.points:
+        prices = published.prices[point.date]
+        items.append(
+            {
+                "date": point.date.isoformat(),
+                "value": str(point.value),
+                "contributions": {
+                    c: None if c in locked else str(point.contributions[c]) for c in codes
+                },
+                "prices": {c: None if c in locked else plain(prices[c]) for c in codes},
+                "carried_forward": {
+                    c: day.isoformat()
+                    for c, day in point.carried_forward.items()
+                    if c not in locked
+                },
+                "constituents_used": point.constituents_used,
+            }
+        )
+    return items
+
+
 @router.get(
     "/indices/{code}",
     responses={
@@ -428,73 +504,22 @@ def index_values(
     """An index's values computed from its constituents as published at `as_of`: each value
     with every constituent's price and contribution (index points, adding up to the value),
     the weights and each constituent's base-period sum and count."""
-    try:
-        definition = indices.load(session, code)
-    except indices.IndexError_:
-        raise not_found(f"no index with code {code!r}") from None
-    gate = indices.access_of(session, definition)
-    decision = index_decision(principal, gate)
-    if not decision:
-        raise deny(decision, f"the {gate.tier} index {code}")
+    definition, gate = _readable_index(session, principal, code)
     instant = moment(request, as_of)
     first = history_start(principal, start, now_of(request).date())
     _check_range(first, end)
-    unavailable = None
-    try:
-        published: indices.IndexView | None = indices.view(
-            session, code, as_of=instant, start=first, end=end
-        )
-    except indices.IndexError_ as exc:  # e.g. a constituent not yet published in the base
-        published, unavailable = None, str(exc)
+    published, unavailable = indices.published_view(
+        session, code, as_of=instant, start=first, end=end
+    )
     locked = locked_constituents(principal, gate)
     codes = definition.codes
-    constituents = []
-    for c in definition.constituents:
-        series = gate.constituents.get(c.code)
-        hidden = c.code in locked
-        total, count = published.base[c.code] if published else (Decimal(0), 0)
-        constituents.append(
-            {
-                "code": c.code,
-                "source": "series" if c.series else "instrument",
-                "weight": str(c.weight),
-                "normalized_weight": str(round_price(published.weights[c.code], 10))
-                if published
-                else None,
-                "currency": series.currency if series else None,
-                "unit": series.unit if series else None,
-                "tier": series.tier.value if series else INSTRUMENT_TIER,
-                "locked": hidden,
-                "base_sum": None if hidden or not count else plain(total),
-                "base_count": None if hidden else count,
-                "base_average": None if hidden or not count else str(round_price(total / count, 6)),
-            }
-        )
-    items: list[dict[str, Any]] = []
-    for point in published.points if published else []:
-        prices = published.prices[point.date] if published else {}
-        items.append(
-            {
-                "date": point.date.isoformat(),
-                "value": str(point.value),
-                "contributions": {
-                    c: None if c in locked else str(point.contributions[c]) for c in codes
-                },
-                "prices": {c: None if c in locked else plain(prices[c]) for c in codes},
-                "carried_forward": {
-                    c: day.isoformat()
-                    for c, day in point.carried_forward.items()
-                    if c not in locked
-                },
-                "constituents_used": point.constituents_used,
-            }
-        )
+    items = _index_items(published, codes, locked)
     body = {
         **index_head(definition, gate, lang),
         "version": published.record_version if published else None,
         "as_of": instant.isoformat(),
         "unavailable": unavailable,
-        "constituents": constituents,
+        "constituents": _index_constituents(definition, gate, published, locked),
         "items": items,
     }
     columns = ("date", "value", *codes)

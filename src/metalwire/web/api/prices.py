@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -41,6 +41,7 @@ from metalwire.pricing.published import (
     corrections,
     late_releases,
     period_averages,
+    price_page,
     publication_stamp,
     published_prices,
 )
@@ -154,6 +155,89 @@ def _page_json(
     return f'{start},"items":[{items}],"next":{next_text}}}'.encode()
 
 
+def _first_day(
+    request: Request,
+    principal: Principal,
+    start: dt.date | None,
+    end: dt.date | None,
+    cursor: dt.date | None,
+) -> dt.date | None:
+    """The first market date of a page: the latest of the plan's history floor, ``start`` and
+    the cursor (None: from the beginning); 422 when it falls after ``end``."""
+    first = history_start(principal, start, now_of(request).date())
+    if cursor is not None:
+        first = max(first, cursor) if first else cursor
+    if first and end and first > end:
+        raise invalid_parameter("start", "start is after end")
+    return first
+
+
+def _prices_head(series: PriceSeries, lang: str, as_of: dt.datetime) -> dict[str, Any]:
+    """What a page of prices says of its series before the items."""
+    return {
+        "series": series.code,
+        "unit": series.unit,
+        "currency": series.currency,
+        "unit_label": price_unit_label(series.currency, series.unit, lang),
+        "decimals": series.decimals,
+        "as_of": as_of.isoformat(),
+    }
+
+
+def _next_url(request: Request, next_day: dt.date | None) -> str | None:
+    """The URL of the next page: this one's, from the day after its last."""
+    if next_day is None:
+        return None
+    return str(request.url.include_query_params(cursor=next_day.isoformat()))
+
+
+PageAnswer = tuple[list[PublishedPrice], str | None, dict[str, Any]]  # page, next URL, head
+
+
+def _cached_json_page(
+    request: Request,
+    principal: Principal,
+    key: tuple[object, ...],
+    series: PriceSeries,
+    answer: Callable[[], PageAnswer],
+) -> tuple[Response, str | None]:
+    """The JSON page from the body cache (``answer`` makes it on a miss), and its `next` URL."""
+    body_cache: BodyCache = request.app.state.body_cache
+
+    def make() -> tuple[bytes, str, tuple[str, ...]]:
+        page, next_url, head = answer()
+        return _page_json(head, page, series, next_url), "application/json", ()
+
+    # At a release every client misses the new stamp at once: one request makes the body.
+    stored = body_cache.obtain(key, make)
+    response = cached(request, principal, stored.body, stored.media_type, etag=stored.etag)
+    return response, next_link(stored.body)
+
+
+def _exported_page(
+    request: Request,
+    principal: Principal,
+    format: Format,
+    series: PriceSeries,
+    answer: PageAnswer,
+    lang: str,
+) -> Response:
+    """A page of prices as CSV or XLSX, under the export's header block."""
+    page, _, head = answer
+    rows = [export_cells(standard_row(p, series.unit, series.currency)) for p in page]
+    return tabular(
+        request,
+        principal,
+        format,
+        f"{series.code}-prices",
+        EXPORT_COLUMNS,
+        rows,
+        None,
+        about=export_about(request, [series], head["as_of"], lang),
+        number_formats={c: decimal_format(series.decimals) for c in EXPORT_NUMBERS},
+    )
+
+
 class PricesPage(BaseModel):
     series: str = Field(examples=["AG-INGOT-CN-SPOT"])
     unit: str
@@ -187,11 +271,7 @@ def series_prices(
     """Daily published prices of a series; with `as_of`, exactly what was published then."""
     series = gated_series(session, principal, code)
     instant = moment(request, as_of)
-    first = history_start(principal, start, now_of(request).date())
-    if cursor is not None:
-        first = max(first, cursor) if first else cursor
-    if first and end and first > end:
-        raise invalid_parameter("start", "start is after end")
+    first = _first_day(request, principal, start, end, cursor)
     # What this caller may see changes only when a release passes or a correction lands: the
     # stamp says when, so the serialized answer can be reused until then (per worker).
     stamp = publication_stamp(session, series.id, as_of=instant)
@@ -204,49 +284,20 @@ def series_prices(
         instant if as_of is not None else None,
     )
 
-    def answer() -> tuple[list[PublishedPrice], str | None, dict[str, Any]]:
-        prices = published_prices(session, series, as_of=instant, start=first, end=end)
-        page, more = prices[:limit], len(prices) > limit
-        next_url = None
-        if more:
-            next_day = page[-1].market_date + dt.timedelta(days=1)
-            next_url = str(request.url.include_query_params(cursor=next_day.isoformat()))
-        head = {
-            "series": series.code,
-            "unit": series.unit,
-            "currency": series.currency,
-            "unit_label": price_unit_label(series.currency, series.unit, lang),
-            "decimals": series.decimals,
-            # The instant asked for; without one, the newest publication the answer includes.
-            "as_of": (instant if as_of is not None else stamp[1] or instant).isoformat(),
-        }
-        return page, next_url, head
+    def answer() -> PageAnswer:
+        page, next_day = price_page(
+            session, series, as_of=instant, start=first, end=end, limit=limit
+        )
+        # The instant asked for; without one, the newest publication the answer includes.
+        shown = instant if as_of is not None else stamp[1] or instant
+        return page, _next_url(request, next_day), _prices_head(series, lang, shown)
 
     if format == "json":
-        body_cache: BodyCache = request.app.state.body_cache
-
-        def make() -> tuple[bytes, str, tuple[str, ...]]:
-            page, next_url, head = answer()
-            return _page_json(head, page, series, next_url), "application/json", ()
-
-        # At a release every client misses the new stamp at once: one request makes the body.
-        stored = body_cache.obtain(key, make)
-        response = cached(request, principal, stored.body, stored.media_type, etag=stored.etag)
-        next_url = next_link(stored.body)
+        response, next_url = _cached_json_page(request, principal, key, series, answer)
     else:
-        page, next_url, head = answer()
-        rows = [export_cells(standard_row(p, series.unit, series.currency)) for p in page]
-        response = tabular(
-            request,
-            principal,
-            format,
-            f"{series.code}-prices",
-            EXPORT_COLUMNS,
-            rows,
-            None,
-            about=export_about(request, [series], head["as_of"], lang),
-            number_formats={c: decimal_format(series.decimals) for c in EXPORT_NUMBERS},
-        )
+        page_answer = answer()
+        next_url = page_answer[1]
+        response = _exported_page(request, principal, format, series, page_answer, lang)
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response
