@@ -121,3 +121,23 @@ def test_no_two_packages_import_each_other_even_through_others() -> None:
 def test_the_cycle_finder_finds_a_cycle_through_a_third() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
+
+
+# One person can hold a module of this size, and a function that fits on a screen (issue #14);
+# migrations are history, written once, and stay as they were.
+MODULE_LINES = 600
+FUNCTION_LINES = 60
+
+
+def test_no_module_or_function_outgrows_what_a_reader_can_hold() -> None:
+    too_long = []
+    for name, (path, _package) in sorted(_modules().items()):
+        source = path.read_text()
+        if len(source.splitlines()) > MODULE_LINES:
+            too_long.append(f"{name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > FUNCTION_LINES:
+                    too_long.append(f"{name}.{node.name}: {length} lines")
+    assert too_long == []

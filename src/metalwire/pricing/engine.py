@@ -28,15 +28,25 @@ Choices the methodology documents:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from enum import StrEnum
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from metalwire.catalog.units import round_price
 from metalwire.pricing.change import price_change, price_step
+from metalwire.pricing.evidence import (
+    METHOD_NAMES_ZH,
+    AssessmentResult,
+    Evidence,
+    Exclusion,
+    Method,
+    NoEvidence,
+    Previous,
+    Rule,
+    SubmissionKind,
+)
 from metalwire.pricing.phrases import (
     Said,
     amount,
@@ -50,158 +60,16 @@ from metalwire.pricing.phrases import (
 )
 from metalwire.pricing.publication_stats import input_shares, statistics
 
+# The engine's vocabulary (pricing/evidence.py), named here too for the engine's callers.
+__all__ = ["METHOD_NAMES_ZH", "AssessmentResult", "Evidence", "Exclusion", "Method"]
+__all__ += ["NoEvidence", "Previous", "Rule", "SubmissionKind"]
+
 # Prices and volumes stay exact through sums and products; only means divide, and 50 significant
 # digits keep their last digit far below any series' price step. Our own context, so a caller's
 # decimal settings cannot change a published price.
 _CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _TWO = Decimal(2)
-
-
-class SubmissionKind(StrEnum):
-    DEAL = "deal"
-    BID = "bid"
-    OFFER = "offer"
-    INDICATION = "indication"
-
-
-class Method(StrEnum):
-    TRANSACTION = "transaction-based"
-    SPREAD = "spread-based"
-    INTERPOLATED = "interpolated"
-    CARRIED_FORWARD = "carried-forward"
-    JUDGMENT = "judgment"
-
-
-# The methods as the Chinese site labels them (locale/zh messages.po).
-METHOD_NAMES_ZH: dict[str, str] = {
-    "transaction-based": "基于成交",
-    "spread-based": "基于价差",
-    "interpolated": "插值",
-    "carried-forward": "沿用前值",
-    "judgment": "人工判断",
-}
-
-
-class NoEvidence(LookupError):
-    """Nothing to assess from and no previous assessment to carry forward."""
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """One submission as the engine sees it; the database layer has validated its shape."""
-
-    id: int
-    kind: SubmissionKind
-    price: Decimal | None
-    low: Decimal | None
-    high: Decimal | None
-    volume: Decimal | None
-    contributor: str
-    received_at: datetime  # aware, UTC
-    adjustment: Decimal = _ZERO  # added to the price to normalize it to the base specification
-
-
-@dataclass(frozen=True, slots=True)
-class Previous:
-    """The previous published assessment of the series."""
-
-    low: Decimal
-    high: Decimal
-    mid: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A price family's assessment parameters (see methodology.yaml)."""
-
-    min_deals: int = 3
-    mad_k: Decimal = Decimal(3)
-    min_volume: Decimal = _ZERO
-    mad_floor: Decimal = Decimal("0.001")  # fraction of the median deal, the least MAD counts as
-
-    def __post_init__(self) -> None:
-        if self.min_deals < 1:
-            raise ValueError("min_deals must be at least 1")
-        if self.mad_k <= 0:
-            raise ValueError("mad_k must be positive")
-        if self.min_volume < 0:
-            raise ValueError("min_volume must be >= 0")
-        if self.mad_floor < 0:
-            raise ValueError("mad_floor must be >= 0")
-
-
-@dataclass(frozen=True, slots=True)
-class Exclusion:
-    """A submission left out of the assessment; ``price`` is normalized to the base spec."""
-
-    submission_id: int
-    price: Decimal
-    reason: str
-    reason_zh: str = ""  # the same reason in Chinese; empty for one written by an analyst
-
-
-@dataclass(frozen=True, slots=True)
-class AssessmentResult:
-    """A published price with everything needed to explain and audit it.
-
-    Prices are rounded to the series' decimals; statistics (``price_*``, ``volume_*``) describe
-    the inputs used, normalized to the base specification.
-    """
-
-    low: Decimal
-    high: Decimal
-    mid: Decimal
-    vwap: Decimal | None  # transaction-based only
-    method: Method
-    carried_forward: bool
-    deals_used: int
-    volume_used: Decimal  # total volume of the deals used
-    inputs_used: tuple[int, ...]
-    inputs_considered: tuple[int, ...]  # on time, above minimum volume, not outliers
-    excluded: tuple[Exclusion, ...]
-    input_shares: dict[str, Decimal]  # percent of inputs used, per submission kind
-    price_min: Decimal | None
-    price_max: Decimal | None
-    price_avg: Decimal | None
-    volume_min: Decimal | None
-    volume_max: Decimal | None
-    volume_avg: Decimal | None
-    previous_mid: Decimal | None
-    change: Decimal | None
-    change_pct: Decimal | None
-    explanation: str
-    rationale: str | None = None
-    explanation_zh: str = ""  # the same sentences in Chinese (the rationale as written)
-    # What the engine computed before an analyst's judgment replaced it.
-    engine_low: Decimal | None = None
-    engine_high: Decimal | None = None
-    engine_mid: Decimal | None = None
-    engine_method: Method | None = None
-    engine_explanation: str | None = None
-    engine_explanation_zh: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), enums as their labels."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, Exclusion):
-        return {
-            "submission_id": value.submission_id,
-            "price": str(value.price),
-            "reason": value.reason,
-        }
-    if isinstance(value, tuple | list):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    return value
 
 
 class _Input(NamedTuple):

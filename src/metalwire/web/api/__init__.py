@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter, Depends
 
-from metalwire.web.api import articles, catalog, desk, markets, price_exports, prices, surveys
+from metalwire.web.api import (
+    articles,
+    catalog,
+    corrections,
+    desk,
+    markets,
+    price_exports,
+    prices,
+    surveys,
+)
 from metalwire.web.auth import enforce_rate_limit
 from metalwire.web.problems import Problem
 
@@ -10,6 +19,7 @@ API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (
     catalog.router,
     prices.router,
+    corrections.router,
     price_exports.router,
     desk.router,
     surveys.router,
