@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -255,6 +255,16 @@ def list_series(
     if len(rows) > limit:
         return rows[:limit], rows[limit - 1].code
     return rows, None
+
+
+def series_by_code(session: Session, codes: Iterable[str]) -> dict[str, PriceSeries]:
+    """Series by code with their catalog groups, in one read however many codes (an index's
+    constituents, say); codes that name no series are absent."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    query = _series_query(SeriesFilter()).where(PriceSeries.code.in_(wanted))
+    return {series.code: series for series in session.scalars(query)}
 
 
 def get_series(session: Session, code: str) -> PriceSeries | None:

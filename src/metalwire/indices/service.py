@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import Input
 from metalwire.audit import record
 from metalwire.catalog.models import PriceSeries
-from metalwire.catalog.service import get_series
+from metalwire.catalog.service import series_by_code
 from metalwire.db.base import utcnow
 from metalwire.errors import ServiceError
 from metalwire.indices import engine
@@ -73,20 +73,35 @@ def load(session: Session, code: str) -> engine.IndexDefinition:
     return engine.IndexDefinition.model_validate(row.definition)
 
 
+def _series_of(session: Session, definition: engine.IndexDefinition) -> dict[str, PriceSeries]:
+    """The index's own catalog series (if any) and its series constituents, read at once; an
+    unknown constituent is refused."""
+    wanted = [c.series for c in definition.constituents if c.series]
+    found = series_by_code(session, [definition.code, *wanted])
+    for code in wanted:
+        if code not in found:
+            raise IndexError_(f"constituents: unknown series {code!r}")
+    return found
+
+
 def constituent_prices(
-    session: Session, definition: engine.IndexDefinition, *, as_of: dt.datetime
+    session: Session,
+    definition: engine.IndexDefinition,
+    *,
+    as_of: dt.datetime,
+    series: dict[str, PriceSeries] | None = None,
 ) -> dict[str, list[tuple[dt.date, Decimal]]]:
-    """Published mids of series constituents and settlements of instrument constituents."""
+    """Published mids of series constituents and settlements of instrument constituents.
+    ``series``: the definition's series as ``_series_of`` reads them, when already read."""
+    known = series if series is not None else _series_of(session, definition)
     prices: dict[str, list[tuple[dt.date, Decimal]]] = {}
     instruments = [c.instrument for c in definition.constituents if c.instrument]
     prices.update(settlements(session, instruments, as_of=as_of))
     for constituent in definition.constituents:
         if constituent.series:
-            series = get_series(session, constituent.series)
-            if series is None:
-                raise IndexError_(f"constituents: unknown series {constituent.series!r}")
             prices[constituent.series] = [
-                (p.market_date, p.mid) for p in published_prices(session, series, as_of=as_of)
+                (p.market_date, p.mid)
+                for p in published_prices(session, known[constituent.series], as_of=as_of)
             ]
     return prices
 
@@ -141,14 +156,9 @@ class Access:
 
 
 def access_of(session: Session, definition: engine.IndexDefinition) -> Access:
-    constituents: dict[str, PriceSeries] = {}
-    for constituent in definition.constituents:
-        if constituent.series:
-            series = get_series(session, constituent.series)
-            if series is None:
-                raise IndexError_(f"constituents: unknown series {constituent.series!r}")
-            constituents[series.code] = series
-    own = get_series(session, definition.code)
+    found = _series_of(session, definition)
+    constituents = {c.series: found[c.series] for c in definition.constituents if c.series}
+    own = found.get(definition.code)
     if own is not None:
         return Access(own.tier.value, own.commodity.entry.group.code, own, constituents)
     tiers = {s.tier.value for s in constituents.values()}
@@ -187,12 +197,13 @@ def view(
     if row is None:
         raise IndexError_(f"code: no index {code!r}; load one with `metalwire index define`")
     definition = engine.IndexDefinition.model_validate(row.definition)
-    prices = constituent_prices(session, definition, as_of=as_of)
+    found = _series_of(session, definition)
+    prices = constituent_prices(session, definition, as_of=as_of, series=found)
     try:
         points = engine.compute(definition, prices, start=start, end=end)
     except engine.IndexDataError as exc:
         raise IndexError_(str(exc)) from None
-    own = get_series(session, definition.code)
+    own = found.get(definition.code)
     if own is not None:
         points = [p for p in points if scheduled_release(own, p.date) <= as_of]
     tables = {c: dict(quotes) for c, quotes in prices.items()}
