@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.gate import Input
 from metalwire.catalog.codes import CODE_PATTERN
 from metalwire.catalog.models import PriceSeries
-from metalwire.catalog.service import get_series
+from metalwire.catalog.service import series_by_code
 from metalwire.catalog.units import plain
 from metalwire.errors import ServiceError
 from metalwire.markets import arbitrage
@@ -328,12 +328,9 @@ class _Source:
 def series_inputs(session: Session, definition: WindowDefinition) -> list[PriceSeries]:
     """The catalog series a window reads (their tiers decide who may see it). A series not
     defined (yet) has no prices: the window has no result until it is."""
-    out = []
-    for code in definition.series_codes():
-        series = get_series(session, code)
-        if series is not None:
-            out.append(series)
-    return out
+    codes = definition.series_codes()
+    found = series_by_code(session, codes)  # one read for all of them, groups included
+    return [found[code] for code in codes if code in found]
 
 
 def gate_inputs(session: Session, definition: WindowDefinition) -> list[Input]:
