@@ -130,7 +130,7 @@ def define_series(session: Session, definition: SeriesDefinition, actor: str) ->
     """Create a series, or update its definition; either way one audit event records it."""
     commodity = session.scalar(select(Commodity).where(Commodity.code == definition.commodity))
     if commodity is None:
-        raise CatalogError(f"commodity: unknown commodity code {definition.commodity!r}")
+        raise CatalogError(f"unknown commodity code {definition.commodity!r}", field="commodity")
     values = definition.model_dump(exclude={"commodity"})
     values["commodity_id"] = commodity.id
     existing = session.scalar(select(PriceSeries).where(PriceSeries.code == definition.code))

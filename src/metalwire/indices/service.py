@@ -69,7 +69,9 @@ def define(session: Session, text: str, *, actor: str) -> tuple[engine.IndexDefi
 def load(session: Session, code: str) -> engine.IndexDefinition:
     row = session.scalar(select(IndexDefinitionRecord).where(IndexDefinitionRecord.code == code))
     if row is None:
-        raise IndexError_(f"code: no index {code!r}; load one with `metalwire index define`")
+        raise IndexError_(
+            f"no index {code!r}; load one with `metalwire index define`", field="code"
+        )
     return engine.IndexDefinition.model_validate(row.definition)
 
 
@@ -80,7 +82,7 @@ def _series_of(session: Session, definition: engine.IndexDefinition) -> dict[str
     found = series_by_code(session, [definition.code, *wanted])
     for code in wanted:
         if code not in found:
-            raise IndexError_(f"constituents: unknown series {code!r}")
+            raise IndexError_(f"unknown series {code!r}", field="constituents")
     return found
 
 
@@ -195,7 +197,9 @@ def view(
     """
     row = session.scalar(select(IndexDefinitionRecord).where(IndexDefinitionRecord.code == code))
     if row is None:
-        raise IndexError_(f"code: no index {code!r}; load one with `metalwire index define`")
+        raise IndexError_(
+            f"no index {code!r}; load one with `metalwire index define`", field="code"
+        )
     definition = engine.IndexDefinition.model_validate(row.definition)
     found = _series_of(session, definition)
     prices = constituent_prices(session, definition, as_of=as_of, series=found)

@@ -43,7 +43,7 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 
 def require_role(user: User | None, scope: Scope, what: str) -> None:
     if user is not None and user.role not in SCOPE_ROLES[scope]:
-        raise NewsroomError(f"user: {user.email} ({user.role.value}) may not {what}")
+        raise NewsroomError(f"{user.email} ({user.role.value}) may not {what}", field="user")
 
 
 @dataclass(frozen=True)
@@ -157,12 +157,12 @@ def _retag(article: Article, wanted: set[str]) -> None:
 
 def _check_input(data: ArticleInput) -> None:
     if not _SLUG.match(data.slug):
-        raise NewsroomError(f"slug: {data.slug!r} is not a slug (a-z, 0-9 and '-')")
+        raise NewsroomError(f"{data.slug!r} is not a slug (a-z, 0-9 and '-')", field="slug")
     if not data.drafts:
-        raise NewsroomError("drafts: an article needs at least one language version")
+        raise NewsroomError("an article needs at least one language version", field="drafts")
     for lang, draft in data.drafts.items():
         if lang not in LANGS or draft.lang != lang:
-            raise NewsroomError(f"lang: unknown or mismatched language version {lang!r}")
+            raise NewsroomError(f"unknown or mismatched language version {lang!r}", field="lang")
 
 
 def _new_article(session: Session, data: ArticleInput, *, actor: str, now: dt.datetime) -> Article:

@@ -36,18 +36,19 @@ def publish(
     require_role(user, Scope.PUBLISH, "publish articles")
     now = now or utcnow()
     if publish_at is not None and publish_at.utcoffset() is None:
-        raise NewsroomError("publish_at: give a timezone offset, e.g. 2026-11-26T03:30:00Z")
+        raise NewsroomError("give a timezone offset, e.g. 2026-11-26T03:30:00Z", field="publish_at")
     if is_readable(article, now):
         return article
     when = publish_at or now
     if when < now and not allow_past:
         raise NewsroomError(
-            f"publish_at: {when.isoformat()} is in the past; leave it out to publish now"
+            f"{when.isoformat()} is in the past; leave it out to publish now", field="publish_at"
         )
     if article.data_released_at is not None and when < article.data_released_at:
         raise NewsroomError(
-            f"publish_at: {when.isoformat()} is before the data it quotes is released "
-            f"({article.data_released_at.isoformat()})"
+            f"{when.isoformat()} is before the data it quotes is released "
+            f"({article.data_released_at.isoformat()})",
+            field="publish_at",
         )
     before = {"status": article.status.value, "publish_at": article.publish_at}
     article.status = ArticleStatus.PUBLISHED if when <= now else ArticleStatus.SCHEDULED

@@ -289,7 +289,7 @@ def draft_production_report(
     try:
         supply.parse_period(period)
     except supply.SupplyError as exc:
-        raise NewsroomError(str(exc)) from None
+        raise NewsroomError(problems=exc.problems) from None
     survey = supply.get_survey(session, survey_code)
     if survey is None:
         raise NotFound(f"no survey {survey_code!r}", field="survey")

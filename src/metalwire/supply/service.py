@@ -65,7 +65,7 @@ class SupplyError(ServiceError):
 
 def parse_period(text: str) -> tuple[int, int]:
     if not re.fullmatch(PERIOD_PATTERN, text):
-        raise SupplyError(f"period: not a month (YYYY-MM): {text!r}")
+        raise SupplyError(f"not a month (YYYY-MM): {text!r}", field="period")
     return int(text[:4]), int(text[5:])
 
 
@@ -120,14 +120,14 @@ def create_survey(
     actor: str,
 ) -> Survey:
     if session.scalar(select(Survey).where(Survey.code == code)) is not None:
-        raise SupplyError(f"code: a survey {code!r} already exists")
+        raise SupplyError(f"a survey {code!r} already exists", field="code")
     catalog_entry = session.scalar(
         select(CatalogEntry).where((CatalogEntry.code == entry) | (CatalogEntry.name_en == entry))
     )
     if catalog_entry is None:
-        raise SupplyError(f"entry: no catalog entry {entry!r}")
+        raise SupplyError(f"no catalog entry {entry!r}", field="entry")
     if unit not in KNOWN_UNITS:
-        raise SupplyError(f"unit: unknown unit {unit!r}")
+        raise SupplyError(f"unknown unit {unit!r}", field="unit")
     survey = Survey(
         code=code,
         entry_id=catalog_entry.id,
@@ -141,7 +141,9 @@ def create_survey(
     )
     if main_share is not None:
         if not Decimal(0) < main_share <= Decimal(1):
-            raise SupplyError(f"main_share: must be above 0 and at most 1, got {main_share}")
+            raise SupplyError(
+                f"must be above 0 and at most 1, got {main_share}", field="main_share"
+            )
         survey.main_share = main_share
     session.add(survey)
     session.flush()
@@ -164,7 +166,7 @@ def get_survey(session: Session, code: str) -> Survey | None:
 def require_survey(session: Session, code: str) -> Survey:
     survey = get_survey(session, code)
     if survey is None:
-        raise SupplyError(f"survey: unknown survey {code!r}")
+        raise SupplyError(f"unknown survey {code!r}", field="survey")
     return survey
 
 
@@ -301,8 +303,9 @@ def _check_release_order(previous: SurveyRelease, when: dt.datetime) -> None:
     """A revision cannot be released before the version it revises."""
     if when < previous.release_at:
         raise SupplyError(
-            f"release_at: version {previous.version + 1} cannot be released before version "
-            f"{previous.version} ({previous.release_at:%Y-%m-%d %H:%M} UTC)"
+            f"version {previous.version + 1} cannot be released before version "
+            f"{previous.version} ({previous.release_at:%Y-%m-%d %H:%M} UTC)",
+            field="release_at",
         )
 
 
@@ -320,13 +323,15 @@ def release(
     (default: the survey's schedule, or now when that has passed). The figures of the latest
     version, with its status, again: that version is returned and nothing is written."""
     if user.role not in SCOPE_ROLES[Scope.PUBLISH]:
-        raise SupplyError(f"user: {user.email} ({user.role.value}) may not release statistics")
+        raise SupplyError(
+            f"{user.email} ({user.role.value}) may not release statistics", field="user"
+        )
     parse_period(period)
     now = now or utcnow()
     version = _next_version(session, survey, period)
     data = compute_stats(session, survey, period)
     if data.get("production") is None:
-        raise SupplyError(f"period: {survey.code} has no returns for {period}")
+        raise SupplyError(f"{survey.code} has no returns for {period}", field="period")
     previous = _release_version(session, survey, period, version - 1)
     if previous is not None and _already_out(previous, status, release_at, data):
         return previous

@@ -203,16 +203,21 @@ REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _refused(exc: service.NewsroomError) -> ProblemError:
+    """The refusal as problem+json, from the parts the error carries (never its text)."""
+    first = exc.problems[0]
     if isinstance(exc, service.NotFound):
-        return not_found(str(exc).split(": ", 1)[-1])
+        return not_found(first.message)
     if isinstance(exc, service.Conflict):
-        return ProblemError(409, str(exc).split(": ", 1)[-1], kind="conflict")
-    name, _, reason = str(exc).partition(": ")
+        return ProblemError(409, first.message, kind="conflict")
     return ProblemError(
         422,
         str(exc),
         kind="invalid-parameter",
-        invalid_params=[InvalidParam(name=name, location="body", reason=reason)],
+        invalid_params=[
+            InvalidParam(name=p.field, location="body", reason=p.message)
+            for p in exc.problems
+            if p.field is not None
+        ],
     )
 
 

@@ -274,7 +274,7 @@ def post_release(
     try:
         row = service.release(session, survey, body.period, status=body.status, user=user)
     except service.SupplyError as exc:
-        raise invalid_parameter("period", str(exc).split(": ", 1)[-1], location="body") from None
+        raise invalid_parameter("period", exc.problems[0].message, location="body") from None
     return ReleaseOut(
         survey=code,
         period=row.period,
