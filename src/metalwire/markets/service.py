@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from metalwire.audit import record
@@ -271,6 +271,22 @@ class Settlement(NamedTuple):
     recorded_at: dt.datetime
 
 
+def _settlement_rows() -> Select[
+    str, dt.date, Decimal, Decimal | None, Decimal | None, int, dt.datetime
+]:
+    """Settlement rows with their instrument's code, in ``Settlement``'s order so that a row
+    unpacks into one."""
+    return select(
+        Instrument.code,
+        MarketPrice.date,
+        MarketPrice.settle,
+        MarketPrice.volume,
+        MarketPrice.open_interest,
+        MarketPrice.version,
+        MarketPrice.recorded_at,
+    ).join(Instrument, MarketPrice.instrument_id == Instrument.id)
+
+
 def settlement_history(
     session: Session,
     codes: list[str],
@@ -281,16 +297,7 @@ def settlement_history(
 ) -> dict[str, list[Settlement]]:
     """Each instrument's settlements (oldest first) as recorded at ``as_of``."""
     query = (
-        select(
-            Instrument.code,
-            MarketPrice.date,
-            MarketPrice.settle,
-            MarketPrice.volume,
-            MarketPrice.open_interest,
-            MarketPrice.version,
-            MarketPrice.recorded_at,
-        )
-        .join(Instrument, MarketPrice.instrument_id == Instrument.id)
+        _settlement_rows()
         .where(Instrument.code.in_(codes), MarketPrice.recorded_at <= as_of)
         .order_by(Instrument.code, MarketPrice.date, MarketPrice.version)
     )
@@ -317,16 +324,7 @@ def latest_settlements(
         newest = newest.where(MarketPrice.date >= since)
     days = newest.subquery()
     query = (
-        select(
-            Instrument.code,
-            MarketPrice.date,
-            MarketPrice.settle,
-            MarketPrice.volume,
-            MarketPrice.open_interest,
-            MarketPrice.version,
-            MarketPrice.recorded_at,
-        )
-        .join(Instrument, MarketPrice.instrument_id == Instrument.id)
+        _settlement_rows()
         .join(
             days,
             (days.c.instrument_id == MarketPrice.instrument_id) & (days.c.day == MarketPrice.date),
