@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -209,21 +209,32 @@ def define_instrument(session: Session, spec: InstrumentSpec, *, actor: str) -> 
     instrument with settlements are fixed: a changed quote is a new instrument."""
     row = session.scalar(select(Instrument).where(Instrument.code == spec.code))
     values = spec.model_dump()
+    before: dict[str, Any] | None = None
     if row is None:
         session.add(Instrument(**values))
         session.flush()
-        record(
-            session,
-            actor=actor,
-            action="define",
-            object_type="instrument",
-            object_id=spec.code,
-            after=values,
-        )
-        return True
-    before = {name: getattr(row, name) for name in values}
-    if before == values:
-        return False
+    else:
+        before = {name: getattr(row, name) for name in values}
+        if before == values:
+            return False
+        _check_requote(session, row, spec)
+        for name, value in values.items():
+            setattr(row, name, value)
+    record(
+        session,
+        actor=actor,
+        action="define" if before is None else "redefine",
+        object_type="instrument",
+        object_id=spec.code,
+        before=before,
+        after=values,
+    )
+    return True
+
+
+def _check_requote(session: Session, row: Instrument, spec: InstrumentSpec) -> None:
+    """Refuses a new currency or unit for an instrument with settlements: its history would be
+    read in the wrong quote."""
     if (row.currency, row.unit) != (spec.currency, spec.unit):
         priced = session.scalar(
             select(func.count(MarketPrice.id)).where(MarketPrice.instrument_id == row.id)
@@ -233,18 +244,6 @@ def define_instrument(session: Session, spec: InstrumentSpec, *, actor: str) -> 
                 f"unit: {spec.code} has settlements in {row.currency}/{row.unit}; "
                 f"it cannot be requoted in {spec.currency}/{spec.unit}"
             )
-    for name, value in values.items():
-        setattr(row, name, value)
-    record(
-        session,
-        actor=actor,
-        action="redefine",
-        object_type="instrument",
-        object_id=spec.code,
-        before=before,
-        after=values,
-    )
-    return True
 
 
 def sync_instruments(session: Session, *, actor: str) -> int:
