@@ -206,15 +206,7 @@ def set_role(session: Session, email: str, role: Role, *, actor: str) -> User:
     user = require_user(session, email)
     before = user.role
     user.role = role
-    record(
-        session,
-        actor=actor,
-        action="set-role",
-        object_type="user",
-        object_id=user.email,
-        before={"role": before},
-        after={"role": role},
-    )
+    _record_setting(session, user, "role", before, role, actor=actor)
     return user
 
 
@@ -225,16 +217,23 @@ def set_plan(session: Session, email: str, plan: str, *, actor: str) -> User:
     user.plan_code = plan
     session.flush()
     session.refresh(user)
+    _record_setting(session, user, "plan", before, plan, actor=actor)
+    return user
+
+
+def _record_setting(
+    session: Session, user: User, setting: str, before: Any, after: Any, *, actor: str
+) -> None:
+    """Audits a change of one of a user's settings as ``set-<setting>``, old and new value."""
     record(
         session,
         actor=actor,
-        action="set-plan",
+        action=f"set-{setting}",
         object_type="user",
         object_id=user.email,
-        before={"plan": before},
-        after={"plan": plan},
+        before={setting: before},
+        after={setting: after},
     )
-    return user
 
 
 def set_password(session: Session, user: User, password: str, *, actor: str) -> None:

@@ -55,7 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from metalwire.catalog.units import TROY_OUNCES_PER_KG, round_price
 
@@ -77,12 +77,26 @@ DEFAULT_DUTIES: dict[str, Decimal] = {
 }
 
 
+class _JsonRecord:
+    """One ``to_dict`` for every arbitrage record, so they all serialize the same way."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        # Declared for mypy only: ``fields`` takes dataclass instances, as every subclass is.
+        __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: decimals as strings (never floats), dates in ISO form, the parameters as
+        a mapping."""
+        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
+
+
 class NoParameters(LookupError):
     """No parameter set is in effect on the day asked for."""
 
 
 @dataclass(frozen=True, slots=True)
-class ArbitrageParameters:
+class ArbitrageParameters(_JsonRecord):
     """The rates and costs of one arbitrage, in effect from ``effective_from`` on."""
 
     vat: Decimal  # fraction: 0.13 is 13%
@@ -104,10 +118,6 @@ class ArbitrageParameters:
                 raise ValueError(f"{name} must be >= 0")
         if not self.fx_source.strip():
             raise ValueError("fx_source must name the FX rate's source")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), dates in ISO form."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
 
 
 def base_metal_parameters(
@@ -146,7 +156,7 @@ def parameters_on(history: Sequence[ArbitrageParameters], day: date) -> Arbitrag
 
 
 @dataclass(frozen=True, slots=True)
-class SilverExport:
+class SilverExport(_JsonRecord):
     """Silver export arbitrage (buy in Shanghai, sell in London), yuan/kg."""
 
     london_usd_oz: Decimal
@@ -161,13 +171,9 @@ class SilverExport:
     open: bool
     decimals: int
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), the parameters as a mapping."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
-
 
 @dataclass(frozen=True, slots=True)
-class SilverImport:
+class SilverImport(_JsonRecord):
     """Silver import arbitrage (buy in London, sell in Shanghai), yuan/kg, VAT-inclusive."""
 
     london_usd_oz: Decimal
@@ -183,13 +189,9 @@ class SilverImport:
     open: bool
     decimals: int
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), the parameters as a mapping."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
-
 
 @dataclass(frozen=True, slots=True)
-class BaseMetalImport:
+class BaseMetalImport(_JsonRecord):
     """Base-metal import arbitrage (LME + CIF premium landed in Shanghai vs SHFE), yuan/mt."""
 
     shfe_front: Decimal  # yuan/mt, VAT-inclusive
@@ -205,10 +207,6 @@ class BaseMetalImport:
     open: bool
     decimals: int
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), the parameters as a mapping."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
-
 
 def silver_export(
     london_usd_oz: Decimal,
@@ -222,7 +220,7 @@ def silver_export(
     """Profit of buying silver in Shanghai and selling it in London, yuan/kg."""
     _positive(london_usd_oz=london_usd_oz, cny_per_usd=cny_per_usd, shanghai=shanghai_yuan_kg)
     with localcontext(_CONTEXT):
-        london = london_usd_oz * TROY_OUNCES_PER_KG * cny_per_usd
+        london = _london_yuan_kg(london_usd_oz, cny_per_usd)
         shanghai = (
             shanghai_yuan_kg / (_ONE + params.vat) if shanghai_vat_inclusive else shanghai_yuan_kg
         )
@@ -255,12 +253,12 @@ def silver_import(
     """Profit of buying silver in London and selling it in Shanghai, yuan/kg VAT-inclusive."""
     _positive(london_usd_oz=london_usd_oz, cny_per_usd=cny_per_usd, shanghai=shanghai_yuan_kg)
     with localcontext(_CONTEXT):
-        london = london_usd_oz * TROY_OUNCES_PER_KG * cny_per_usd
+        london = _london_yuan_kg(london_usd_oz, cny_per_usd)
         domestic = (
             shanghai_yuan_kg if shanghai_vat_inclusive else shanghai_yuan_kg * (_ONE + params.vat)
         )
         costs = _silver_costs(params)
-        import_cost = london * (_ONE + params.vat) * (_ONE + params.import_duty) + costs
+        import_cost = _duty_paid(london, params) + costs
         profit = _shown(domestic - import_cost, decimals)
         return SilverImport(
             london_usd_oz=london_usd_oz,
@@ -294,9 +292,7 @@ def base_metal_import(
         domestic = shfe_front + spot_premium
         landed = lme_3m_usd_mt + cif_premium_usd_mt
         import_cost = (
-            landed * (_ONE + params.vat) * (_ONE + params.import_duty) * cny_per_usd
-            + params.port_costs
-            + params.other_costs
+            _duty_paid(landed, params) * cny_per_usd + params.port_costs + params.other_costs
         )
         profit = _shown(domestic - import_cost, decimals)
         return BaseMetalImport(
@@ -316,7 +312,7 @@ def base_metal_import(
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
+class Window(_JsonRecord):
     """A stretch of quoted days with the arbitrage profitable."""
 
     opened: date  # first quoted day with profit > 0
@@ -324,10 +320,6 @@ class Window:
     days: int  # quoted days open
     peak_profit: Decimal
     peak_on: date  # first day of the peak
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), dates in ISO form."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
 
 
 def windows(series: Sequence[tuple[date, Decimal]]) -> list[Window]:
@@ -357,6 +349,16 @@ def windows(series: Sequence[tuple[date, Decimal]]) -> list[Window]:
         assert peak_on is not None
         found.append(Window(opened, None, days, peak, peak_on))
     return found
+
+
+def _london_yuan_kg(london_usd_oz: Decimal, cny_per_usd: Decimal) -> Decimal:
+    """London silver in yuan/kg, before VAT and duty: the leg both silver trades price."""
+    return london_usd_oz * TROY_OUNCES_PER_KG * cny_per_usd
+
+
+def _duty_paid(landed: Decimal, params: ArbitrageParameters) -> Decimal:
+    """An imported cargo's value with VAT and duty, in the currency it was landed in."""
+    return landed * (_ONE + params.vat) * (_ONE + params.import_duty)
 
 
 def _silver_costs(params: ArbitrageParameters) -> Decimal:

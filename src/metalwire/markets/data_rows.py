@@ -72,16 +72,10 @@ class SettlementRow(ImportRow):
     def _quantity(cls, value: Any) -> Any:
         return parsed(value, parse_decimal)
 
-    @field_validator("currency")
+    @field_validator("currency", "unit")
     @classmethod
-    def _currency(cls, value: str) -> str:
-        if value not in KNOWN_CURRENCIES:
-            raise ValueError(f"unknown currency {value!r}")
-        return value
-
-    @field_validator("unit")
-    @classmethod
-    def _unit(cls, value: str) -> str:
-        if value not in KNOWN_UNITS:
-            raise ValueError(f"unknown unit {value!r}")
+    def _known(cls, value: str, info: ValidationInfo) -> str:
+        known = KNOWN_CURRENCIES if info.field_name == "currency" else KNOWN_UNITS
+        if value not in known:
+            raise ValueError(f"unknown {info.field_name} {value!r}")
         return value

@@ -9,11 +9,11 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from metalwire.audit import record
@@ -209,21 +209,32 @@ def define_instrument(session: Session, spec: InstrumentSpec, *, actor: str) -> 
     instrument with settlements are fixed: a changed quote is a new instrument."""
     row = session.scalar(select(Instrument).where(Instrument.code == spec.code))
     values = spec.model_dump()
+    before: dict[str, Any] | None = None
     if row is None:
         session.add(Instrument(**values))
         session.flush()
-        record(
-            session,
-            actor=actor,
-            action="define",
-            object_type="instrument",
-            object_id=spec.code,
-            after=values,
-        )
-        return True
-    before = {name: getattr(row, name) for name in values}
-    if before == values:
-        return False
+    else:
+        before = {name: getattr(row, name) for name in values}
+        if before == values:
+            return False
+        _check_requote(session, row, spec)
+        for name, value in values.items():
+            setattr(row, name, value)
+    record(
+        session,
+        actor=actor,
+        action="define" if before is None else "redefine",
+        object_type="instrument",
+        object_id=spec.code,
+        before=before,
+        after=values,
+    )
+    return True
+
+
+def _check_requote(session: Session, row: Instrument, spec: InstrumentSpec) -> None:
+    """Refuses a new currency or unit for an instrument with settlements: its history would be
+    read in the wrong quote."""
     if (row.currency, row.unit) != (spec.currency, spec.unit):
         priced = session.scalar(
             select(func.count(MarketPrice.id)).where(MarketPrice.instrument_id == row.id)
@@ -233,18 +244,6 @@ def define_instrument(session: Session, spec: InstrumentSpec, *, actor: str) -> 
                 f"unit: {spec.code} has settlements in {row.currency}/{row.unit}; "
                 f"it cannot be requoted in {spec.currency}/{spec.unit}"
             )
-    for name, value in values.items():
-        setattr(row, name, value)
-    record(
-        session,
-        actor=actor,
-        action="redefine",
-        object_type="instrument",
-        object_id=spec.code,
-        before=before,
-        after=values,
-    )
-    return True
 
 
 def sync_instruments(session: Session, *, actor: str) -> int:
@@ -271,6 +270,22 @@ class Settlement(NamedTuple):
     recorded_at: dt.datetime
 
 
+def _settlement_rows() -> Select[
+    str, dt.date, Decimal, Decimal | None, Decimal | None, int, dt.datetime
+]:
+    """Settlement rows with their instrument's code, in ``Settlement``'s order so that a row
+    unpacks into one."""
+    return select(
+        Instrument.code,
+        MarketPrice.date,
+        MarketPrice.settle,
+        MarketPrice.volume,
+        MarketPrice.open_interest,
+        MarketPrice.version,
+        MarketPrice.recorded_at,
+    ).join(Instrument, MarketPrice.instrument_id == Instrument.id)
+
+
 def settlement_history(
     session: Session,
     codes: list[str],
@@ -281,16 +296,7 @@ def settlement_history(
 ) -> dict[str, list[Settlement]]:
     """Each instrument's settlements (oldest first) as recorded at ``as_of``."""
     query = (
-        select(
-            Instrument.code,
-            MarketPrice.date,
-            MarketPrice.settle,
-            MarketPrice.volume,
-            MarketPrice.open_interest,
-            MarketPrice.version,
-            MarketPrice.recorded_at,
-        )
-        .join(Instrument, MarketPrice.instrument_id == Instrument.id)
+        _settlement_rows()
         .where(Instrument.code.in_(codes), MarketPrice.recorded_at <= as_of)
         .order_by(Instrument.code, MarketPrice.date, MarketPrice.version)
     )
@@ -317,16 +323,7 @@ def latest_settlements(
         newest = newest.where(MarketPrice.date >= since)
     days = newest.subquery()
     query = (
-        select(
-            Instrument.code,
-            MarketPrice.date,
-            MarketPrice.settle,
-            MarketPrice.volume,
-            MarketPrice.open_interest,
-            MarketPrice.version,
-            MarketPrice.recorded_at,
-        )
-        .join(Instrument, MarketPrice.instrument_id == Instrument.id)
+        _settlement_rows()
         .join(
             days,
             (days.c.instrument_id == MarketPrice.instrument_id) & (days.c.day == MarketPrice.date),

@@ -420,6 +420,22 @@ def _median(ordered: list[Decimal]) -> Decimal:
     return (ordered[middle - 1] + ordered[middle]) / _TWO
 
 
+def _one_sided(
+    best: Decimal, side: tuple[str, str], tally: tuple[str, str], decimals: int
+) -> tuple[Decimal, Decimal, Said]:
+    """A market quoted on one side only: the range closes on that side's best price. ``side``
+    and ``tally`` are in English and Chinese."""
+    shown = shown_price(best, decimals)
+    return (
+        best,
+        best,
+        Said(
+            f"Spread-based: best {side[0]} {shown} ({tally[0]})",
+            f"基于价差：最优{side[1]}{shown}（{tally[1]}）",
+        ),
+    )
+
+
 def _spread(
     bids: list[_Input], offers: list[_Input], decimals: int
 ) -> tuple[Decimal, Decimal, Said]:
@@ -429,27 +445,11 @@ def _spread(
     )
     tally_zh = f"买盘{len(bids)}条，卖盘{len(offers)}条"
     if not offers:
-        bid = max(item.price for item in bids)
-        shown = shown_price(bid, decimals)
-        return (
-            bid,
-            bid,
-            Said(
-                f"Spread-based: best bid {shown} ({tally})",
-                f"基于价差：最优买价{shown}（{tally_zh}）",
-            ),
-        )
+        best_bid = max(item.price for item in bids)
+        return _one_sided(best_bid, ("bid", "买价"), (tally, tally_zh), decimals)
     if not bids:
-        offer = min(item.price for item in offers)
-        shown = shown_price(offer, decimals)
-        return (
-            offer,
-            offer,
-            Said(
-                f"Spread-based: best offer {shown} ({tally})",
-                f"基于价差：最优卖价{shown}（{tally_zh}）",
-            ),
-        )
+        best_offer = min(item.price for item in offers)
+        return _one_sided(best_offer, ("offer", "卖价"), (tally, tally_zh), decimals)
     bid = max(item.price for item in bids)
     offer = min(item.price for item in offers)
     if bid > offer:
