@@ -141,6 +141,24 @@ def test_a_desk_form_shows_each_problem_beside_its_field() -> None:
         )
     )
     assert failure.errors == {"low": "must be positive", "": "series: no such series"}
-    legacy = FormFailure("correct", {"low": "1", "high": "2"}, "missing")
-    legacy.refused(ValueError("high: below low"))
-    assert legacy.errors == {"high": "below low"}
+    # Nobody parses a message back into parts: an error that names no field goes above the form.
+    plain = FormFailure("correct", {"low": "1", "high": "2"}, "missing")
+    plain.refused(ValueError("high: below low"))
+    assert plain.errors == {"": "high: below low"}
+
+
+def test_no_module_parses_an_error_message_back_into_parts() -> None:
+    """The field travels with the error (``Located``): reading it back out of the text breaks
+    the moment a message holds ": " of its own."""
+    import re
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parent.parent / "src" / "metalwire"
+    parsing = re.compile(r"""\.(?:partition|split|rsplit)\(\s*["']: ["']""")
+    found = [
+        f"{path.relative_to(source)}:{number}"
+        for path in sorted(source.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if parsing.search(line)
+    ]
+    assert found == []

@@ -67,7 +67,7 @@ KEY_PREFIX = "mw"
 
 
 class AccountError(ServiceError):
-    """Bad input to an account operation; the message names the field."""
+    """Bad input to an account operation; ``field=`` names the field."""
 
 
 class SignInThrottled(Exception):
@@ -118,7 +118,7 @@ def plan_entitlements(plan: Plan) -> Entitlements:
 def anonymous_principal(session: Session) -> Principal:
     free = session.get(Plan, "free")
     if free is None:
-        raise AccountError("plan: the 'free' plan is missing; run `metalwire db upgrade`")
+        raise AccountError("the 'free' plan is missing; run `metalwire db upgrade`", field="plan")
     return principal_for(None, None, Role.READER, plan_entitlements(free))
 
 
@@ -139,13 +139,13 @@ def principal_of(user: User, *, key: ApiKey | None = None) -> Principal:
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL.match(email):
-        raise AccountError(f"email: not an e-mail address: {email!r}")
+        raise AccountError(f"not an e-mail address: {email!r}", field="email")
     return email
 
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
 
 
 def get_user(session: Session, email: str) -> User | None:
@@ -156,7 +156,7 @@ def get_user(session: Session, email: str) -> User | None:
 def require_user(session: Session, email: str) -> User:
     user = get_user(session, email)
     if user is None:
-        raise AccountError(f"email: no user {email!r}")
+        raise AccountError(f"no user {email!r}", field="email")
     return user
 
 
@@ -164,7 +164,7 @@ def require_plan(session: Session, plan: str) -> Plan:
     row = session.get(Plan, plan)
     if row is None:
         known = ", ".join(sorted(session.scalars(select(Plan.code))))
-        raise AccountError(f"plan: unknown plan {plan!r}; known: {known}")
+        raise AccountError(f"unknown plan {plan!r}; known: {known}", field="plan")
     return row
 
 
@@ -179,7 +179,7 @@ def add_user(
 ) -> User:
     email = normalize_email(email)
     if get_user(session, email) is not None:
-        raise AccountError(f"email: a user {email!r} already exists")
+        raise AccountError(f"a user {email!r} already exists", field="email")
     require_plan(session, plan)
     if password is not None:
         check_password_rules(password)
@@ -355,7 +355,7 @@ def request_password_reset(session: Session, email: str) -> tuple[User, str] | N
 def complete_password_reset(session: Session, token: str, password: str) -> User:
     row = session.get(PasswordResetToken, token_hash(token))
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        raise AccountError("token: this reset link is invalid or has expired")
+        raise AccountError("this reset link is invalid or has expired", field="token")
     user = session.get(User, row.user_id)
     assert user is not None
     set_password(session, user, password, actor=user.email)
@@ -379,7 +379,7 @@ def create_api_key(
 ) -> NewApiKey:
     user = require_user(session, email)
     if user.role not in SCOPE_ROLES[scope]:
-        raise AccountError(f"scope: a {user.role.value} may not hold a {scope.value!r} key")
+        raise AccountError(f"a {user.role.value} may not hold a {scope.value!r} key", field="scope")
     prefix = new_token(6)[:8].replace("-", "x").replace("_", "y")
     secret = new_token(24)
     key = ApiKey(
@@ -401,7 +401,7 @@ def create_api_key(
 def revoke_api_key(session: Session, key_id: int, *, actor: str) -> ApiKey:
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise AccountError(f"key: no API key with id {key_id}")
+        raise AccountError(f"no API key with id {key_id}", field="key")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         record(

@@ -162,7 +162,7 @@ CONTRACT_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 class InstrumentError(InvalidInput):
-    """A refused instrument definition; the message names the field."""
+    """A refused instrument definition; ``field=`` names the field."""
 
 
 class InstrumentSpec(BaseModel):
@@ -241,8 +241,9 @@ def _check_requote(session: Session, row: Instrument, spec: InstrumentSpec) -> N
         )
         if priced:
             raise InstrumentError(
-                f"unit: {spec.code} has settlements in {row.currency}/{row.unit}; "
-                f"it cannot be requoted in {spec.currency}/{spec.unit}"
+                f"{spec.code} has settlements in {row.currency}/{row.unit}; "
+                f"it cannot be requoted in {spec.currency}/{spec.unit}",
+                field="unit",
             )
 
 

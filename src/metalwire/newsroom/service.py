@@ -33,7 +33,7 @@ LANGS = ("en", "zh")
 
 
 class NewsroomError(errors.ServiceError):
-    """A refused newsroom operation; the message starts with the field it concerns."""
+    """A refused newsroom operation; ``field=`` names the field it concerns."""
 
 
 class NotFound(NewsroomError, errors.NotFound):

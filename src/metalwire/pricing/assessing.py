@@ -217,7 +217,7 @@ def _series_to_assess(
         session.scalars(select(PriceSeries).where(*conditions).order_by(PriceSeries.code))
     )
     if series_code is not None and not series_list:
-        raise PricingError(f"series: no assessed series {series_code!r}")
+        raise PricingError(f"no assessed series {series_code!r}", field="series")
     return series_list, conditions
 
 
@@ -355,12 +355,12 @@ def check_hand_range(
     is refused by name."""
     label, written = text
     if len(written) > NOTE_LIMIT:
-        raise PricingError(f"{label}: at most {NOTE_LIMIT:,} characters, got {len(written):,}")
+        raise PricingError(f"at most {NOTE_LIMIT:,} characters, got {len(written):,}", field=label)
     for name, value in (("low", low), ("high", high)):
         for field, message in number_problems(name, value, PRICE_LIMIT):
-            raise PricingError(f"{field}: {message}")
+            raise PricingError(message, field=field)
         if series.kind is not SeriesKind.PREMIUM and value <= 0:
-            raise PricingError(f"{name}: must be positive, got {value}")
+            raise PricingError(f"must be positive, got {value}", field=name)
 
 
 def override(
@@ -384,7 +384,7 @@ def override(
             relative_change=series.kind.has_relative_change,
         )
     except ValueError as exc:
-        raise PricingError(f"judgment: {exc}") from None
+        raise PricingError(str(exc), field="judgment") from None
     before = {"low": row.low, "high": row.high, "method": row.method}
     _apply(row, result, [])
     row.explanation["excluded"] = (
@@ -454,7 +454,7 @@ def _result_of(row: Assessment) -> engine.AssessmentResult:
 def require_draft(session: Session, assessment_id: int) -> Assessment:
     row = session.get(Assessment, assessment_id)
     if row is None:
-        raise PricingError(f"assessment: no assessment {assessment_id}")
+        raise PricingError(f"no assessment {assessment_id}", field="assessment")
     if row.status is not AssessmentStatus.DRAFT:
-        raise PricingError(f"assessment: {assessment_id} is already approved")
+        raise PricingError(f"{assessment_id} is already approved", field="assessment")
     return row

@@ -21,11 +21,11 @@ class PricingError(ServiceError):
 
 def require_role(user: User, scope: Scope, what: str) -> None:
     if user.role not in SCOPE_ROLES[scope]:
-        raise PricingError(f"user: {user.email} ({user.role.value}) may not {what}")
+        raise PricingError(f"{user.email} ({user.role.value}) may not {what}", field="user")
 
 
 def users_by_email(session: Session, email: str) -> User:
     user: User | None = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise PricingError(f"user: no user {email!r}")
+        raise PricingError(f"no user {email!r}", field="user")
     return user

@@ -89,8 +89,9 @@ def approve_day(
     drafts = list(session.scalars(query.order_by(PriceSeries.code)))
     if not drafts:
         raise PricingError(
-            f"date: no draft assessments on {market_date}"
-            + (f" for {series_code}" if series_code else "")
+            f"no draft assessments on {market_date}"
+            + (f" for {series_code}" if series_code else ""),
+            field="date",
         )
     return [approve_assessment(session, d.id, user=user, now=now) for d in drafts]
 
@@ -106,18 +107,18 @@ def _published_to_correct(
     """The series and its published version on the date that a correction replaces, once the
     correction's range and reason are known to be acceptable (refused in this order)."""
     if not reason.strip():
-        raise PricingError("reason: a correction needs a reason, published with the notice")
+        raise PricingError("a correction needs a reason, published with the notice", field="reason")
     series = session.scalar(select(PriceSeries).where(PriceSeries.code == series_code))
     if series is None:
-        raise PricingError(f"series: unknown series {series_code!r}")
+        raise PricingError(f"unknown series {series_code!r}", field="series")
     check_hand_range(series, low, high, ("reason", reason))
     current = latest_version(session, series.id, market_date)
     if current is None or current.status is not AssessmentStatus.APPROVED:
         raise PricingError(
-            f"date: {series_code} has no published price on {market_date} to correct"
+            f"{series_code} has no published price on {market_date} to correct", field="date"
         )
     if low > high:
-        raise PricingError(f"low: {low} is above high {high}")
+        raise PricingError(f"{low} is above high {high}", field="low")
     return series, current
 
 

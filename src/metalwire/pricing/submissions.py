@@ -258,9 +258,9 @@ def exclude_submission(session: Session, submission_id: int, reason: str, *, act
     """Leave a conforming submission out of assessment; the reason is published."""
     require_role(actor, Scope.SUBMIT, "exclude submissions")
     if not reason.strip():
-        raise PricingError("reason: an exclusion needs a written reason")
+        raise PricingError("an exclusion needs a written reason", field="reason")
     if session.get(Submission, submission_id) is None:
-        raise PricingError(f"submission: no submission {submission_id}")
+        raise PricingError(f"no submission {submission_id}", field="submission")
     session.add(
         SubmissionExclusion(
             submission_id=submission_id, excluded_by=actor.email, reason=reason.strip()

@@ -57,7 +57,7 @@ REVISION_KEYS = ("production", "mom_abs", "yoy_abs", "inventory", "forecast_next
 
 
 class SupplyError(ServiceError):
-    """A refused survey operation; the message starts with the field it concerns."""
+    """A refused survey operation; ``field=`` names the field it concerns."""
 
 
 # --- periods -----------------------------------------------------------------------------------

@@ -69,12 +69,17 @@ def acting_user(session: Session, principal: Principal, scope: Scope, what: str)
 
 
 def _refused(exc: PricingError) -> ProblemError:
-    field, _, reason = str(exc).partition(": ")
+    """The refusal as problem+json, each field it names from the error's parts (never from its
+    text); a rule's refusal names no field."""
     return ProblemError(
         422,
         str(exc),
         kind="invalid-parameter",
-        invalid_params=[InvalidParam(name=field, location="body", reason=reason)],
+        invalid_params=[
+            InvalidParam(name=p.field, location="body", reason=p.message)
+            for p in exc.problems
+            if p.field is not None
+        ],
     )
 
 

@@ -92,14 +92,8 @@ class FormFailure:
         """The service's problems beside the fields they name, the others above the form."""
         problems = exc.problems if isinstance(exc, ServiceError) else (Located(str(exc)),)
         for problem in problems:
-            name, reason = problem.field, problem.message
-            if name is None:
-                # A service that has not yet named the field apart still leads with it, as
-                # the API reports it ("low: must be positive").
-                head, sep, rest = problem.message.partition(": ")
-                name, reason = (head, rest) if sep else ("", problem.message)
-            if name in self.values:
-                self.add(name, reason)
+            if problem.field is not None and problem.field in self.values:
+                self.add(problem.field, problem.message)
             else:
                 self.add("", str(problem))
 
