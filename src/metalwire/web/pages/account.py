@@ -3,6 +3,7 @@ the alert forms post to pages/alerts.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -43,6 +44,19 @@ def _signed_in(request: Request, token: str, target: str) -> Response:
         secure=request.url.scheme == "https",
     )
     return response
+
+
+def _sign_in_as(
+    request: Request, user_of: Callable[[Session], User], form: str, **shown: object
+) -> Response:
+    """Signed in (to the account page) as the user ``user_of`` makes or finds, in the same
+    transaction as the session; or the form again, with ``shown`` and why not."""
+    try:
+        with unit_of_work(request) as session:
+            token = service.start_session(session, user_of(session))
+    except service.AccountError as exc:
+        return page(request, form, status_code=422, error=str(exc), **shown)
+    return _signed_in(request, token, "/account")
 
 
 def _t(request: Request, message: str) -> str:
@@ -102,20 +116,18 @@ def sign_up(
     request: Request, email: FormText, password: FormText, csrf: CsrfField = None
 ) -> Response:
     check_csrf(request, csrf)
-    try:
-        with unit_of_work(request) as session:
-            user = service.add_user(
-                session,
-                email,
-                role=Role.READER,
-                plan="free",
-                password=password,
-                actor=email.strip().lower(),
-            )
-            token = service.start_session(session, user)
-    except service.AccountError as exc:
-        return page(request, "sign_up.html", status_code=422, email=email, error=str(exc))
-    return _signed_in(request, token, "/account")
+
+    def new_reader(session: Session) -> User:
+        return service.add_user(
+            session,
+            email,
+            role=Role.READER,
+            plan="free",
+            password=password,
+            actor=email.strip().lower(),
+        )
+
+    return _sign_in_as(request, new_reader, "sign_up.html", email=email)
 
 
 @router.post("/sign-out")
@@ -329,10 +341,9 @@ def reset_password(
     request: Request, token: str, password: FormText, csrf: CsrfField = None
 ) -> Response:
     check_csrf(request, csrf)
-    try:
-        with unit_of_work(request) as session:
-            user = service.complete_password_reset(session, token, password)
-            session_token = service.start_session(session, user)
-    except service.AccountError as exc:
-        return page(request, "reset_form.html", status_code=422, token=token, error=str(exc))
-    return _signed_in(request, session_token, "/account")
+    return _sign_in_as(
+        request,
+        lambda session: service.complete_password_reset(session, token, password),
+        "reset_form.html",
+        token=token,
+    )
