@@ -198,25 +198,21 @@ def _feed_body(
 FeedLang = Annotated[Lang | None, Query(description="Language of the items: en or zh")]
 
 
-@router.get("/feeds/{code}/rss")
-@access("gated")
-def rss_feed(
-    code: str,
-    request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    lang: FeedLang = None,
-) -> Response:
-    return _feed("rss", code, request, session, principal, lang)
+def _feed_route(kind: FeedKind) -> None:
+    """/feeds/{code}/<kind>: the two feeds' routes differ in the kind alone."""
+
+    @access("gated")
+    def feed(
+        code: str,
+        request: Request,
+        session: DbSession,
+        principal: CurrentPrincipal,
+        lang: FeedLang = None,
+    ) -> Response:
+        return _feed(kind, code, request, session, principal, lang)
+
+    router.add_api_route(f"/feeds/{{code}}/{kind}", feed, methods=["GET"], name=f"{kind}_feed")
 
 
-@router.get("/feeds/{code}/atom")
-@access("gated")
-def atom_feed(
-    code: str,
-    request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    lang: FeedLang = None,
-) -> Response:
-    return _feed("atom", code, request, session, principal, lang)
+_feed_route("rss")
+_feed_route("atom")
