@@ -18,10 +18,11 @@ from metalwire.alerts import service as alerts
 from metalwire.audit import record
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import SeriesStatus
-from metalwire.i18n import translations
 from metalwire.web.access import access
 from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
-from metalwire.web.deps import RowId, request_session, resolve_lang, unit_of_work
+from metalwire.web.deps import RowId, request_session, unit_of_work
+from metalwire.web.i18n import page_lang
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
 
 router = APIRouter(include_in_schema=False)
@@ -57,11 +58,6 @@ def _sign_in_as(
     except service.AccountError as exc:
         return page(request, form, status_code=422, error=str(exc), **shown)
     return _signed_in(request, token, "/account")
-
-
-def _t(request: Request, message: str) -> str:
-    lang = resolve_lang(request, request.query_params.get("lang"))
-    return translations(lang).gettext(message)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -179,7 +175,7 @@ def account_page(
 
 
 def _settings_context(request: Request, user: User) -> dict[str, object]:
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     return {
         "conventions": [
             ("", _t(request, "By language (default)")),

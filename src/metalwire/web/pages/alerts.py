@@ -17,7 +17,8 @@ from metalwire.alerts import service
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal, check_csrf
 from metalwire.web.deps import unit_of_work
-from metalwire.web.pages.account import CsrfField, _t, account_page
+from metalwire.web.i18n import translate as _t
+from metalwire.web.pages.account import CsrfField, account_page
 
 router = APIRouter(include_in_schema=False)
 SIGN_IN = "/sign-in?next=/account"

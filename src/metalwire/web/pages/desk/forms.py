@@ -1,7 +1,7 @@
 """What every desk page shares: the desk's clock, who may use it, and forms shown again with
 an error beside each bad field.
 
-``translate`` is imported as ``_t`` by the desk pages: ``make messages`` extracts the strings
+The desk pages import ``web.i18n.translate`` as ``_t``: ``make messages`` extracts the strings
 of ``_t(request, "...")`` calls.
 """
 
@@ -22,9 +22,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from metalwire.accounts.gate import Principal, may_see_drafts
 from metalwire.errors import Located, ServiceError
-from metalwire.i18n import translations
 from metalwire.tabular import parse_date, parse_decimal
-from metalwire.web.deps import resolve_lang
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import error_page
 
 # The desk works Shanghai hours: "today" is the market date the desk is pricing.
@@ -36,12 +35,6 @@ FormText = Annotated[str, Form()]
 CsrfField = Annotated[str | None, Form(alias="csrf_token")]
 
 
-def translate(request: Request, message: str) -> str:
-    lang = resolve_lang(request, request.query_params.get("lang"))
-    return translations(lang).gettext(message)
-
-
-_t = translate  # the name `make messages` extracts from
 
 
 def desk_now(request: Request) -> dt.datetime:

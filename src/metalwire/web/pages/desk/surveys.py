@@ -32,6 +32,7 @@ from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CurrentPrincipal, check_csrf
 from metalwire.web.deps import request_session, unit_of_work
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
     MAX_UPLOAD_BYTES,
     CsrfField,
@@ -43,7 +44,6 @@ from metalwire.web.pages.desk.forms import (
     safe_name,
     sign_in,
 )
-from metalwire.web.pages.desk.forms import translate as _t
 from metalwire.web.pages.site import page
 from metalwire.web.problems import ProblemError
 
