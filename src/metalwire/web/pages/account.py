@@ -19,15 +19,13 @@ from metalwire.audit import record
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import SeriesStatus
 from metalwire.web.access import access
-from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
-from metalwire.web.deps import RowId, request_session, unit_of_work
+from metalwire.web.auth import SESSION_COOKIE, CsrfField, CurrentPrincipal, check_csrf
+from metalwire.web.deps import FormText, RowId, request_session, unit_of_work
 from metalwire.web.i18n import page_lang
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form()]
-CsrfField = Annotated[str | None, Form(alias="csrf_token")]
 
 
 def _local(target: str | None) -> str:

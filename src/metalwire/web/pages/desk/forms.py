@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from metalwire.accounts.gate import Principal, may_see_drafts
@@ -31,8 +30,6 @@ DESK_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # Larger than any day's evidence file; stops a stray upload from filling the disk.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
-FormText = Annotated[str, Form()]
-CsrfField = Annotated[str | None, Form(alias="csrf_token")]
 
 
 

@@ -38,13 +38,11 @@ from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.review import approve_assessment
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
-from metalwire.web.auth import CurrentPrincipal, check_csrf
-from metalwire.web.deps import RowId, request_session, unit_of_work
+from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
+from metalwire.web.deps import FormText, RowId, request_session, unit_of_work
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
-    CsrfField,
     FormFailure,
-    FormText,
     desk_now,
     desk_today,
     form_day,

@@ -32,15 +32,13 @@ from metalwire.supply import service as supply
 from metalwire.tabular import parse_date
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
-from metalwire.web.auth import CurrentPrincipal, check_csrf
-from metalwire.web.deps import request_session, unit_of_work
+from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
+from metalwire.web.deps import FormText, request_session, unit_of_work
 from metalwire.web.i18n import page_lang
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
     DESK_TIMEZONE,
-    CsrfField,
     FormFailure,
-    FormText,
     desk_now,
     desk_time,
     desk_today,
