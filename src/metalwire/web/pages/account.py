@@ -26,6 +26,8 @@ from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
 
 router = APIRouter(include_in_schema=False)
+# Where the account's page and forms send a visitor without a session (back here after).
+SIGN_IN = "/sign-in?next=/account"
 
 
 def _local(target: str | None) -> str:
@@ -141,7 +143,7 @@ def sign_out(request: Request, csrf: CsrfField = None) -> Response:
 @access("account")
 def account(request: Request, principal: CurrentPrincipal) -> Response:
     if principal.is_anonymous:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return RedirectResponse(SIGN_IN, status_code=303)
     return account_page(request, principal.email or "", new_key=None, error=None)
 
 
@@ -237,7 +239,7 @@ def save_settings(
     """The reader's colours for rises and falls, and the language of alert e-mails."""
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return RedirectResponse(SIGN_IN, status_code=303)
     problem = None
     if colour_convention not in ("", *COLOUR_CONVENTIONS):
         problem = _t(request, "Colours of rises and falls: choose one of the options.")
@@ -270,7 +272,7 @@ def create_key(
 ) -> Response:
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return RedirectResponse(SIGN_IN, status_code=303)
     try:
         with unit_of_work(request) as session:
             new = service.create_api_key(
@@ -288,7 +290,7 @@ def revoke_key(
 ) -> Response:
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return RedirectResponse(SIGN_IN, status_code=303)
     with unit_of_work(request) as session:
         user = service.require_user(session, principal.email)
         if key_id in {k.id for k in service.user_api_keys(session, user)}:
