@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Form, Request, Response
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ CSRF_COOKIE = "mw_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"  # cookie-authenticated API writes send the token here
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A page form's token, posted under the name its templates give it (CSRF_FIELD).
+CsrfField = Annotated[str | None, Form(alias=CSRF_FIELD)]
 
 
 def _resolve(request: Request, session: Session) -> Principal:

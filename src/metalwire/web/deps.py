@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Literal
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Form, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from metalwire.pricing.schemas import CODE_LIMIT
@@ -100,3 +100,4 @@ RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id")]
 # cannot name a row, and the schema says so to generated requests.
 Code = Annotated[str, Path(min_length=1, max_length=CODE_LIMIT, description="Code")]
 Slug = Annotated[str, Path(min_length=1, max_length=200, description="Article slug")]
+FormText = Annotated[str, Form()]  # shared by the account's and the desk's forms

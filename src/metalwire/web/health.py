@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -24,6 +25,7 @@ from metalwire.web.problems import PROBLEM_JSON
 
 router = APIRouter(include_in_schema=False)
 PING_DEADLINE = 0.8  # seconds
+T = TypeVar("T")
 
 
 def _ping(engine: Engine) -> str:
@@ -35,17 +37,23 @@ def _ping(engine: Engine) -> str:
     return "ok"
 
 
+async def _within_deadline(state: Any, check: Callable[[Engine], T]) -> T | str:
+    """``check`` on the health engine in the health thread; "slow" when it does not answer
+    within PING_DEADLINE (the thread goes on, the answer does not wait for it)."""
+    loop = asyncio.get_running_loop()
+    ping = loop.run_in_executor(state.health_executor, check, state.health_engine)
+    try:
+        return await asyncio.wait_for(ping, PING_DEADLINE)
+    except TimeoutError:
+        return "slow"
+
+
 @router.get("/healthz")
 @access("public")
 async def healthz(request: Request) -> JSONResponse:
     state = request.app.state
-    loop = asyncio.get_running_loop()
     started = time.perf_counter()
-    ping = loop.run_in_executor(state.health_executor, _ping, state.health_engine)
-    try:
-        database = await asyncio.wait_for(ping, PING_DEADLINE)
-    except TimeoutError:
-        database = "slow"
+    database = await _within_deadline(state, _ping)
     waited = round((time.perf_counter() - started) * 1000, 1)
     admission: AdmissionStats = state.admission
     pool = state.engine.pool
@@ -98,12 +106,7 @@ async def readyz(request: Request) -> JSONResponse:
     if state.draining:
         problem = "the worker is shutting down"
     else:
-        loop = asyncio.get_running_loop()
-        ping = loop.run_in_executor(state.health_executor, _revision, state.health_engine)
-        try:
-            revision = await asyncio.wait_for(ping, PING_DEADLINE)
-        except TimeoutError:
-            revision = "slow"
+        revision = await _within_deadline(state, _revision)
         if isinstance(revision, str):
             problem = f"the database did not answer within {PING_DEADLINE} s ({revision})"
         elif revision != state.schema_heads:

@@ -1,4 +1,5 @@
-"""One Jinja environment per language: the shared translations and number/date filters."""
+"""One Jinja environment per language: the shared translations and number/date filters; and
+the language a page is shown in."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from metalwire.i18n import fmt_date, fmt_delay, fmt_number, translations
+from metalwire.web.deps import Lang, resolve_lang
 
 TEMPLATES = resources.files("metalwire.web").joinpath("templates")
 
@@ -33,3 +36,14 @@ def environment(lang: str) -> Environment:
 
 def render(lang: str, template: str, **context: Any) -> str:
     return environment(lang).get_template(template).render(**context)
+
+
+def page_lang(request: Request) -> Lang:
+    """A page's language: its ``?lang=``, then the remembered cookie, then the browser's."""
+    return resolve_lang(request, request.query_params.get("lang"))
+
+
+def translate(request: Request, message: str) -> str:
+    """A message in the page's language; pages import it as ``_t``, the name ``make messages``
+    extracts strings from."""
+    return translations(page_lang(request)).gettext(message)

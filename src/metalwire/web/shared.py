@@ -26,7 +26,7 @@ from metalwire.db.constants import written_constant
 from metalwire.newsroom.models import Article, ArticleRevision
 from metalwire.supply.models import SurveyRelease
 from metalwire.web.body_cache import BodyCache, CachedBody
-from metalwire.web.deps import resolve_lang
+from metalwire.web.i18n import page_lang
 from metalwire.web.minute_turn import minute_of
 
 # Audited changes of what shared answers are made from (an article published or scheduled, a
@@ -115,7 +115,7 @@ def shared_answer(
     release banner). ``what`` names the answer and everything it depends on (path parameters,
     filters, host)."""
     now: dt.datetime = request.app.state.clock()
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     stamp = tuple(session.execute(CONTENT_STAMP).one())
     request.state.content_stamp = stamp  # the page around the content may key on it too
     key = shared_key(what, lang, principal, now, stamp)

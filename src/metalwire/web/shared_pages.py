@@ -158,6 +158,22 @@ class Captured:
         return [(bytes(k), bytes(v)) for k, v in self.start["headers"]]
 
 
+async def route_answer(
+    app: ASGIApp, scope: Scope, receive: Receive, forward: Send | None = None
+) -> Captured:
+    """The routes' answer to ``scope`` as they send it; passed on to ``forward`` as it comes
+    when given (the anonymous layer sends it as it is, the signed-in one fills it in first)."""
+    answer = Captured()
+
+    async def take(message: Message) -> None:
+        answer.take(message)
+        if forward is not None:
+            await forward(message)
+
+    await app(scope, receive, take)
+    return answer
+
+
 def keepable(scope: Scope, start: Message | None, complete: bool, minute: dt.datetime) -> bool:
     """A whole 200 that a route marked shareable, setting no cookie but the language's, made
     within the minute of its key."""
@@ -202,13 +218,7 @@ class SharedPages(KeptAnswers):
         key: tuple[Hashable, ...] | None,
         context: dt.datetime,
     ) -> None:
-        answer = Captured()
-
-        async def keep(message: Message) -> None:
-            answer.take(message)
-            await send(message)
-
-        await self.app(scope, receive, keep)
+        answer = await route_answer(self.app, scope, receive, send)
         if key is not None and keepable(scope, answer.start, answer.complete, context):
             cache: BodyCache = scope["app"].state.body_cache
             cache.put(key, answer.body, "", headers=tuple(answer.headers))

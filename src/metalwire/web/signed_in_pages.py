@@ -28,7 +28,7 @@ from markupsafe import escape
 from sqlalchemy import Select
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.credentials import token_hash
@@ -43,7 +43,7 @@ from metalwire.web.gzip_parts import (
 )
 from metalwire.web.minute_turn import minute_of
 from metalwire.web.shared import PLACEHOLDERS, Placeholders, content_stamp
-from metalwire.web.shared_pages import Captured, KeptAnswers, keepable, plain_get
+from metalwire.web.shared_pages import KeptAnswers, keepable, plain_get, route_answer
 
 # Per worker and unguessable, so that no content a page shows can carry a marker by chance.
 _MARK = secrets.token_hex(8)
@@ -145,12 +145,7 @@ class SignedInPages(KeptAnswers):
             "principal": context.principal,
             PLACEHOLDERS: Placeholders(EMAIL_MARK, CSRF_MARK, context.colour_convention),
         }
-        answer = Captured()
-
-        async def collect(message: Message) -> None:
-            answer.take(message)
-
-        await self.app(inner, receive, collect)
+        answer = await route_answer(self.app, inner, receive)
         if answer.start is None:
             raise RuntimeError(f"{scope['path']}: the route gave no answer")
         body, headers = answer.body, answer.headers

@@ -3,6 +3,7 @@ the alert forms post to pages/alerts.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -17,15 +18,16 @@ from metalwire.alerts import service as alerts
 from metalwire.audit import record
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import SeriesStatus
-from metalwire.i18n import translations
 from metalwire.web.access import access
-from metalwire.web.auth import SESSION_COOKIE, CurrentPrincipal, check_csrf
-from metalwire.web.deps import RowId, request_session, resolve_lang, unit_of_work
+from metalwire.web.auth import SESSION_COOKIE, CsrfField, CurrentPrincipal, check_csrf
+from metalwire.web.deps import FormText, RowId, request_session, unit_of_work
+from metalwire.web.i18n import page_lang
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form()]
-CsrfField = Annotated[str | None, Form(alias="csrf_token")]
+# Where the account's page and forms send a visitor without a session (back here after).
+SIGN_IN = "/sign-in?next=/account"
 
 
 def _local(target: str | None) -> str:
@@ -45,9 +47,17 @@ def _signed_in(request: Request, token: str, target: str) -> Response:
     return response
 
 
-def _t(request: Request, message: str) -> str:
-    lang = resolve_lang(request, request.query_params.get("lang"))
-    return translations(lang).gettext(message)
+def _sign_in_as(
+    request: Request, user_of: Callable[[Session], User], form: str, **shown: object
+) -> Response:
+    """Signed in (to the account page) as the user ``user_of`` makes or finds, in the same
+    transaction as the session; or the form again, with ``shown`` and why not."""
+    try:
+        with unit_of_work(request) as session:
+            token = service.start_session(session, user_of(session))
+    except service.AccountError as exc:
+        return page(request, form, status_code=422, error=str(exc), **shown)
+    return _signed_in(request, token, "/account")
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -102,20 +112,18 @@ def sign_up(
     request: Request, email: FormText, password: FormText, csrf: CsrfField = None
 ) -> Response:
     check_csrf(request, csrf)
-    try:
-        with unit_of_work(request) as session:
-            user = service.add_user(
-                session,
-                email,
-                role=Role.READER,
-                plan="free",
-                password=password,
-                actor=email.strip().lower(),
-            )
-            token = service.start_session(session, user)
-    except service.AccountError as exc:
-        return page(request, "sign_up.html", status_code=422, email=email, error=str(exc))
-    return _signed_in(request, token, "/account")
+
+    def new_reader(session: Session) -> User:
+        return service.add_user(
+            session,
+            email,
+            role=Role.READER,
+            plan="free",
+            password=password,
+            actor=email.strip().lower(),
+        )
+
+    return _sign_in_as(request, new_reader, "sign_up.html", email=email)
 
 
 @router.post("/sign-out")
@@ -135,7 +143,7 @@ def sign_out(request: Request, csrf: CsrfField = None) -> Response:
 @access("account")
 def account(request: Request, principal: CurrentPrincipal) -> Response:
     if principal.is_anonymous:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return RedirectResponse(SIGN_IN, status_code=303)
     return account_page(request, principal.email or "", new_key=None, error=None)
 
 
@@ -167,7 +175,7 @@ def account_page(
 
 
 def _settings_context(request: Request, user: User) -> dict[str, object]:
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     return {
         "conventions": [
             ("", _t(request, "By language (default)")),
@@ -231,7 +239,7 @@ def save_settings(
     """The reader's colours for rises and falls, and the language of alert e-mails."""
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return RedirectResponse(SIGN_IN, status_code=303)
     problem = None
     if colour_convention not in ("", *COLOUR_CONVENTIONS):
         problem = _t(request, "Colours of rises and falls: choose one of the options.")
@@ -264,7 +272,7 @@ def create_key(
 ) -> Response:
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return RedirectResponse(SIGN_IN, status_code=303)
     try:
         with unit_of_work(request) as session:
             new = service.create_api_key(
@@ -282,7 +290,7 @@ def revoke_key(
 ) -> Response:
     check_csrf(request, csrf)
     if principal.is_anonymous or principal.email is None:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return RedirectResponse(SIGN_IN, status_code=303)
     with unit_of_work(request) as session:
         user = service.require_user(session, principal.email)
         if key_id in {k.id for k in service.user_api_keys(session, user)}:
@@ -329,10 +337,9 @@ def reset_password(
     request: Request, token: str, password: FormText, csrf: CsrfField = None
 ) -> Response:
     check_csrf(request, csrf)
-    try:
-        with unit_of_work(request) as session:
-            user = service.complete_password_reset(session, token, password)
-            session_token = service.start_session(session, user)
-    except service.AccountError as exc:
-        return page(request, "reset_form.html", status_code=422, token=token, error=str(exc))
-    return _signed_in(request, session_token, "/account")
+    return _sign_in_as(
+        request,
+        lambda session: service.complete_password_reset(session, token, password),
+        "reset_form.html",
+        token=token,
+    )

@@ -15,12 +15,12 @@ from fastapi.responses import RedirectResponse, Response
 from metalwire.accounts import service as accounts
 from metalwire.alerts import service
 from metalwire.web.access import access
-from metalwire.web.auth import CurrentPrincipal, check_csrf
+from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
 from metalwire.web.deps import unit_of_work
-from metalwire.web.pages.account import CsrfField, _t, account_page
+from metalwire.web.i18n import translate as _t
+from metalwire.web.pages.account import SIGN_IN, account_page
 
 router = APIRouter(include_in_schema=False)
-SIGN_IN = "/sign-in?next=/account"
 
 
 def _refused(request: Request, email: str, **sections: object) -> Response:

@@ -28,6 +28,7 @@ from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.deps import DbSession, Lang, resolve_lang
 from metalwire.web.http_cache import cached
+from metalwire.web.i18n import page_lang
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.pagination import decode_cursor, encode_cursor
 from metalwire.web.problems import ProblemError
@@ -55,7 +56,7 @@ def article_page(
     article = service.get_article(session, slug)
     if article is None or not is_readable(article, now):
         return error_page(request, 404, None)
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     view = service.article_view(article, lang, principal, now)
     return page(
         request,
@@ -92,7 +93,7 @@ def search_page(
     cursor: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
     now = now_of(request)
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     results: list[dict[str, Any]] = []
     next_url = None
     if q.strip() or tag:
@@ -198,25 +199,21 @@ def _feed_body(
 FeedLang = Annotated[Lang | None, Query(description="Language of the items: en or zh")]
 
 
-@router.get("/feeds/{code}/rss")
-@access("gated")
-def rss_feed(
-    code: str,
-    request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    lang: FeedLang = None,
-) -> Response:
-    return _feed("rss", code, request, session, principal, lang)
+def _feed_route(kind: FeedKind) -> None:
+    """/feeds/{code}/<kind>: the two feeds' routes differ in the kind alone."""
+
+    @access("gated")
+    def feed(
+        code: str,
+        request: Request,
+        session: DbSession,
+        principal: CurrentPrincipal,
+        lang: FeedLang = None,
+    ) -> Response:
+        return _feed(kind, code, request, session, principal, lang)
+
+    router.add_api_route(f"/feeds/{{code}}/{kind}", feed, methods=["GET"], name=f"{kind}_feed")
 
 
-@router.get("/feeds/{code}/atom")
-@access("gated")
-def atom_feed(
-    code: str,
-    request: Request,
-    session: DbSession,
-    principal: CurrentPrincipal,
-    lang: FeedLang = None,
-) -> Response:
-    return _feed("atom", code, request, session, principal, lang)
+_feed_route("rss")
+_feed_route("atom")

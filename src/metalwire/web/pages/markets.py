@@ -31,16 +31,13 @@ from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import line_chart
-from metalwire.web.deps import DbSession, resolve_lang
+from metalwire.web.deps import DbSession
+from metalwire.web.i18n import page_lang
 from metalwire.web.pages.site import error_page, page
 
 router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 30  # newest rows listed under a chart
 DEFAULT_ROOT = "SHFE-CU"
-
-
-def _lang(request: Request) -> str:
-    return resolve_lang(request, request.query_params.get("lang"))
 
 
 def _roots(session: DbSession) -> list[str]:
@@ -62,7 +59,7 @@ def futures_page(
     date: Annotated[dt.date | None, Query()] = None,
 ) -> HTMLResponse:
     now = now_of(request)
-    lang = _lang(request)
+    lang = page_lang(request)
     allowed = bool(instrument_decision(principal))
     floor = history_floor(principal, now.date())
     latest = markets.latest_settlements(session, as_of=now, since=floor) if allowed else {}
@@ -166,7 +163,7 @@ def indices_page(request: Request, session: DbSession, principal: CurrentPrincip
         request,
         "indices.html",
         rows=rows,
-        wider=wider_plan(session, principal, _lang(request)),
+        wider=wider_plan(session, principal, page_lang(request)),
         history_days=principal.entitlements.history_days,
     )
 
@@ -234,7 +231,7 @@ def index_page(
         chart=chart,
         plain=plain,
         older=older,
-        wider=wider_plan(session, principal, _lang(request)),
+        wider=wider_plan(session, principal, page_lang(request)),
         history_days=principal.entitlements.history_days,
     )
 
@@ -249,7 +246,7 @@ def arbitrage_page(
 ) -> HTMLResponse:
     now = now_of(request)
     floor = history_floor(principal, now.date())
-    lang = _lang(request)
+    lang = page_lang(request)
     rows = []
     for definition in windows.definitions():
         allowed = bool(window_decision(session, principal, definition))
@@ -280,7 +277,7 @@ def arbitrage_window_page(
         return error_page(request, 404, None)
     allowed = bool(window_decision(session, principal, definition))
     now = now_of(request)
-    lang = _lang(request)
+    lang = page_lang(request)
     history = None
     if allowed:
         history = windows.compute(

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from metalwire import methodology
 from metalwire.web.access import access
-from metalwire.web.deps import resolve_lang
+from metalwire.web.i18n import page_lang
 from metalwire.web.pages.site import error_page, page
 
 router = APIRouter(include_in_schema=False)
@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/methodology", response_class=HTMLResponse)
 @access("public")
 def methodology_index(request: Request) -> HTMLResponse:
-    rendered = methodology.render("index", _lang(request))
+    rendered = methodology.render("index", page_lang(request))
     assert rendered is not None
     title, html = rendered
     return page(request, "methodology.html", title=title, html=html)
@@ -25,12 +25,8 @@ def methodology_index(request: Request) -> HTMLResponse:
 @router.get("/methodology/{code}", response_class=HTMLResponse)
 @access("public")
 def methodology_page(code: str, request: Request) -> HTMLResponse:
-    rendered = methodology.render(code, _lang(request))
+    rendered = methodology.render(code, page_lang(request))
     if rendered is None:
         return error_page(request, 404, None)
     title, html = rendered
     return page(request, "methodology.html", title=title, html=html)
-
-
-def _lang(request: Request) -> str:
-    return resolve_lang(request, request.query_params.get("lang"))

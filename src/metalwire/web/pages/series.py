@@ -51,8 +51,8 @@ from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import history_chart
-from metalwire.web.deps import DbSession, resolve_lang
-from metalwire.web.i18n import render
+from metalwire.web.deps import DbSession
+from metalwire.web.i18n import page_lang, render
 from metalwire.web.pages.site import banner_dismissed, error_page, page
 from metalwire.web.shared import shared_content
 
@@ -310,7 +310,7 @@ def series_page(
     if series is None:
         return error_page(request, 404, None)
     now = now_of(request)
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     state = release_state(session, series, now)
     common = _page_common(request, series, state, window, lang, now)
     if not may_read_tier(principal, series.tier.value, series.commodity.entry.group.code):

@@ -39,8 +39,8 @@ from metalwire.web.auth import (
     get_principal,
     set_csrf_cookie,
 )
-from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session, resolve_lang
-from metalwire.web.i18n import render
+from metalwire.web.deps import LANG_COOKIE, DbSession, Lang, request_session
+from metalwire.web.i18n import page_lang, render
 from metalwire.web.pages.survey_headlines import survey_headlines
 from metalwire.web.shared import mark_shareable, navigation, placeholders, shared_content
 
@@ -54,7 +54,7 @@ def page(
     request: Request, template: str, status_code: int = 200, **context: object
 ) -> HTMLResponse:
     """Render a page in the visitor's language with the navigation and account links."""
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     with request_session(request) as session:
         nav = navigation(request, session)
         principal = getattr(request.state, "principal", None) or get_principal(request, session)
@@ -108,7 +108,7 @@ def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> H
     series above the plan shows a lock, an embargoed value is left out); set-wise reads keep
     the page to a fixed number of statements, however many series there are."""
     now: dt.datetime = request.app.state.clock()
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     hit = shared_content(
         request,
         session,
@@ -188,7 +188,7 @@ def corrections_page(
     values and the reason, through the gate), today's overdue releases, and the record of
     releases that came out late."""
     now: dt.datetime = request.app.state.clock()
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     notices = corrections(session, as_of=now)
     rows = correction_rows(notices[:CORRECTIONS_SHOWN], principal, now)
     assessed = assessed_only(active_series(session))
@@ -251,7 +251,7 @@ def entry_content(
     series, _ = service.list_series(
         session, service.SeriesFilter(entry=entry.code, status=SeriesStatus.ACTIVE), limit=500
     )
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     board = price_board(session, principal, series, now)
     units = {s.code: price_unit_label(s.currency, s.unit, lang) for s in series}
     surveys = survey_headlines(session, principal, entry.id, now, lang)

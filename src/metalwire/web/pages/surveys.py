@@ -49,7 +49,8 @@ from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import bar_chart, line_chart
-from metalwire.web.deps import DbSession, resolve_lang
+from metalwire.web.deps import DbSession
+from metalwire.web.i18n import page_lang
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.pages.survey_headlines import figure, period_decision, survey_unit_label
 
@@ -388,7 +389,7 @@ def downloads(code: str) -> dict[str, str]:
 def surveys_page(request: Request, session: DbSession) -> HTMLResponse:
     """Every survey with its newest released period: what /api/v1/surveys lists, no figures."""
     now = now_of(request)
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     listings = [
         Listing(
             s,
@@ -439,7 +440,7 @@ def survey_page(
     if survey is None:
         return error_page(request, 404, None)
     now = now_of(request)
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     common: dict[str, Any] = {
         "listing": False,
         "survey": survey,

@@ -1,7 +1,7 @@
 """What every desk page shares: the desk's clock, who may use it, and forms shown again with
 an error beside each bad field.
 
-``translate`` is imported as ``_t`` by the desk pages: ``make messages`` extracts the strings
+The desk pages import ``web.i18n.translate`` as ``_t``: ``make messages`` extracts the strings
 of ``_t(request, "...")`` calls.
 """
 
@@ -13,18 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from metalwire.accounts.gate import Principal, may_see_drafts
 from metalwire.errors import Located, ServiceError
-from metalwire.i18n import translations
 from metalwire.tabular import parse_date, parse_decimal
-from metalwire.web.deps import resolve_lang
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import error_page
 
 # The desk works Shanghai hours: "today" is the market date the desk is pricing.
@@ -32,16 +30,8 @@ DESK_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # Larger than any day's evidence file; stops a stray upload from filling the disk.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
-FormText = Annotated[str, Form()]
-CsrfField = Annotated[str | None, Form(alias="csrf_token")]
 
 
-def translate(request: Request, message: str) -> str:
-    lang = resolve_lang(request, request.query_params.get("lang"))
-    return translations(lang).gettext(message)
-
-
-_t = translate  # the name `make messages` extracts from
 
 
 def desk_now(request: Request) -> dt.datetime:

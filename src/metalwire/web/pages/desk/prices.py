@@ -38,12 +38,11 @@ from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.review import approve_assessment
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
-from metalwire.web.auth import CurrentPrincipal, check_csrf
-from metalwire.web.deps import RowId, request_session, unit_of_work
+from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
+from metalwire.web.deps import FormText, RowId, request_session, unit_of_work
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
-    CsrfField,
     FormFailure,
-    FormText,
     desk_now,
     desk_today,
     form_day,
@@ -52,7 +51,6 @@ from metalwire.web.pages.desk.forms import (
     refuse_non_staff,
     sign_in,
 )
-from metalwire.web.pages.desk.forms import translate as _t
 from metalwire.web.pages.site import page
 from metalwire.web.problems import ProblemError
 

@@ -32,20 +32,19 @@ from metalwire.supply import service as supply
 from metalwire.tabular import parse_date
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
-from metalwire.web.auth import CurrentPrincipal, check_csrf
-from metalwire.web.deps import request_session, resolve_lang, unit_of_work
+from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
+from metalwire.web.deps import FormText, request_session, unit_of_work
+from metalwire.web.i18n import page_lang
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
     DESK_TIMEZONE,
-    CsrfField,
     FormFailure,
-    FormText,
     desk_now,
     desk_time,
     desk_today,
     refuse_non_staff,
     sign_in,
 )
-from metalwire.web.pages.desk.forms import translate as _t
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.problems import ProblemError
 
@@ -95,7 +94,7 @@ def report_rows(session: Session, lang: str, now: dt.datetime) -> list[ReportRow
 def _reports_page(
     request: Request, *, status_code: int = 200, failure: FormFailure | None = None
 ) -> HTMLResponse:
-    lang = resolve_lang(request, request.query_params.get("lang"))
+    lang = page_lang(request)
     with request_session(request) as session:
         groups, _ = catalog.catalog_tree(session)
         return page(

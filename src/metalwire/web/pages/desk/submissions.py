@@ -20,13 +20,12 @@ from metalwire.pricing.submissions import add_submissions, import_submissions
 from metalwire.tabular import ImportRejected, TableError, parse_datetime
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
-from metalwire.web.auth import CurrentPrincipal, check_csrf
-from metalwire.web.deps import request_session, unit_of_work
+from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
+from metalwire.web.deps import FormText, request_session, unit_of_work
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
     MAX_UPLOAD_BYTES,
-    CsrfField,
     FormFailure,
-    FormText,
     desk_now,
     desk_today,
     parse_day,
@@ -35,7 +34,6 @@ from metalwire.web.pages.desk.forms import (
     safe_name,
     sign_in,
 )
-from metalwire.web.pages.desk.forms import translate as _t
 from metalwire.web.pages.desk.prices import assessed_series
 from metalwire.web.pages.site import page
 

@@ -30,20 +30,18 @@ from metalwire.supply.schemas import PERIOD_PATTERN, RETURN_COLUMNS
 from metalwire.tabular import ImportRejected, Problems, TableError, read_table
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
-from metalwire.web.auth import CurrentPrincipal, check_csrf
-from metalwire.web.deps import request_session, unit_of_work
+from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
+from metalwire.web.deps import FormText, request_session, unit_of_work
+from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
     MAX_UPLOAD_BYTES,
-    CsrfField,
     FormFailure,
-    FormText,
     desk_now,
     desk_time,
     refuse_non_staff,
     safe_name,
     sign_in,
 )
-from metalwire.web.pages.desk.forms import translate as _t
 from metalwire.web.pages.site import page
 from metalwire.web.problems import ProblemError
 
