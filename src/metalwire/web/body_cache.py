@@ -48,14 +48,23 @@ class BodyCache:
         with self._lock:
             return self._items.get(key)
 
-    def previous_minute(self, key: tuple[Hashable, ...], now: dt.datetime) -> CachedBody | None:
+    def previous_minute(
+        self,
+        key: tuple[Hashable, ...],
+        now: dt.datetime,
+        *,
+        making: tuple[bool, int] | None = None,
+    ) -> CachedBody | None:
         """The answer of the minute before, when web/minute_turn.py allows sending it in place
-        of ``key``'s while this cache's bodies are being made; None otherwise."""
+        of ``key``'s while answers are being made; None otherwise. ``making`` (this key is
+        being made, how many are) comes from a layer that keeps its own registry of answers
+        being made (web/shared_pages.py); this cache's own is used otherwise."""
         previous = previous_minute_key(key, now)
         if previous is None:
             return None
         with self._lock:
-            if not may_send_previous(key in self._making, len(self._making)):
+            this, count = making if making is not None else (key in self._making, len(self._making))
+            if not may_send_previous(this, count):
                 return None
             found = self._items.get(previous)
             if found is not None:

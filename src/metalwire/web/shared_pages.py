@@ -32,7 +32,7 @@ from metalwire.accounts import service as accounts
 from metalwire.web.auth import SESSION_COOKIE
 from metalwire.web.body_cache import BodyCache, CachedBody
 from metalwire.web.deps import LANG_COOKIE
-from metalwire.web.minute_turn import may_send_previous, minute_of, previous_minute_key
+from metalwire.web.minute_turn import minute_of
 from metalwire.web.offload import in_thread
 from metalwire.web.shared import SHAREABLE, content_stamp
 
@@ -75,7 +75,9 @@ class KeptAnswers:
         hit = cache.get(key)
         making = self._making.get(key)
         if hit is None:
-            hit = self._previous_minute(cache, key, state.clock())
+            # At a minute's turn every kept answer is made again at once (web/minute_turn.py).
+            being_made = (key in self._making, len(self._making))
+            hit = cache.previous_minute(key, state.clock(), making=being_made)
         if hit is None and making is not None:
             # Readers arriving together miss at once: one request makes the answer while the
             # others wait for it (bounded), instead of all rendering it side by side.
@@ -95,19 +97,6 @@ class KeptAnswers:
         finally:
             del self._making[key]
             making.set()
-
-    def _previous_minute(
-        self, cache: BodyCache, key: tuple[Hashable, ...], now: dt.datetime
-    ) -> CachedBody | None:
-        """The previous minute's answer in place of one being made, as web/minute_turn.py
-        allows: at a minute's turn every kept answer is made again at once."""
-        previous = previous_minute_key(key, now)
-        if previous is None or not may_send_previous(key in self._making, len(self._making)):
-            return None
-        found = cache.get(previous)
-        if found is not None:
-            cache.previous_minute_sent += 1
-        return found
 
     def visit(self, scope: Scope) -> Any:
         """What the answer may depend on besides the database and the clock; None when this

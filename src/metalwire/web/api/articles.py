@@ -34,6 +34,7 @@ from metalwire.web.problems import (
     ProblemError,
     invalid_parameter,
     not_found,
+    service_problem,
 )
 
 router = APIRouter(tags=["articles"])
@@ -209,16 +210,7 @@ def _refused(exc: service.NewsroomError) -> ProblemError:
         return not_found(first.message)
     if isinstance(exc, service.Conflict):
         return ProblemError(409, first.message, kind="conflict")
-    return ProblemError(
-        422,
-        str(exc),
-        kind="invalid-parameter",
-        invalid_params=[
-            InvalidParam(name=p.field, location="body", reason=p.message)
-            for p in exc.problems
-            if p.field is not None
-        ],
-    )
+    return service_problem(exc)
 
 
 def _staff_view(article: Any, request: Request, principal: CurrentPrincipal) -> ArticleOut:

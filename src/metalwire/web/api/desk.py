@@ -40,6 +40,7 @@ from metalwire.web.problems import (
     Problem,
     ProblemError,
     not_found,
+    service_problem,
 )
 
 router = APIRouter(tags=["desk"])
@@ -66,21 +67,6 @@ def acting_user(session: Session, principal: Principal, scope: Scope, what: str)
     user = session.get(User, principal.user_id)
     assert user is not None
     return user
-
-
-def _refused(exc: PricingError) -> ProblemError:
-    """The refusal as problem+json, each field it names from the error's parts (never from its
-    text); a rule's refusal names no field."""
-    return ProblemError(
-        422,
-        str(exc),
-        kind="invalid-parameter",
-        invalid_params=[
-            InvalidParam(name=p.field, location="body", reason=p.message)
-            for p in exc.problems
-            if p.field is not None
-        ],
-    )
 
 
 class DraftOut(BaseModel):
@@ -179,7 +165,7 @@ def run_assessment(
     try:
         run = assess_day(session, body.date, user=user, series_code=body.series)
     except PricingError as exc:
-        raise _refused(exc) from None
+        raise service_problem(exc) from None
     return AssessResult(
         drafts=[draft_out(a) for a in run.assessments],
         skipped=[{"series": c, "reason": r} for c, r in run.skipped],
@@ -229,7 +215,7 @@ def override_assessment(
             user=user,
         )
     except PricingError as exc:
-        raise _refused(exc) from None
+        raise service_problem(exc) from None
     return draft_out(row)
 
 
@@ -278,5 +264,5 @@ def propose_correction(
             user=user,
         )
     except PricingError as exc:
-        raise _refused(exc) from None
+        raise service_problem(exc) from None
     return draft_out(row)
