@@ -12,6 +12,7 @@ from metalwire.accounts.models import (
 from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
+from metalwire.delivery.models import Delivery, ReleaseEvent, WebhookEndpoint
 from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.newsroom.models import (
@@ -37,6 +38,7 @@ __all__ = [
     "CatalogEntry",
     "CatalogGroup",
     "Commodity",
+    "Delivery",
     "IndexDefinitionRecord",
     "Instrument",
     "LoginAttempt",
@@ -45,6 +47,7 @@ __all__ = [
     "Plan",
     "PriceAlert",
     "PriceSeries",
+    "ReleaseEvent",
     "RateWindow",
     "ReportSubscription",
     "Respondent",
@@ -54,5 +57,6 @@ __all__ = [
     "SurveyRelease",
     "SurveyReturn",
     "User",
+    "WebhookEndpoint",
     "WebSession",
 ]

@@ -97,6 +97,32 @@ class Settings(BaseSettings):
         le=600,
         description="Seconds an idle HTTP connection stays open for its client's next request.",
     )
+    worker_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="`metalwire worker`'s longest sleep: how soon it sees an approval made past "
+        "its release time (PostgreSQL also wakes it at once by NOTIFY).",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="Seconds a webhook receiver has to answer."
+    )
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks point at loopback or private addresses (tests, local use); "
+        "off, such endpoints are refused (SSRF).",
+    )
+    webhook_retry_delays: tuple[float, ...] = Field(
+        default=(10.0, 60.0, 300.0, 1800.0, 7200.0),
+        min_length=1,
+        description="Seconds before each retry of a failed delivery (with +-20 % jitter), as a "
+        "JSON list; after the last, the delivery is dead.",
+    )
+    webhook_disable_after: int = Field(
+        default=15,
+        ge=1,
+        description="Failed webhook tries in a row after which the endpoint is disabled.",
+    )
 
     log_format: Literal["json", "text"] = Field(
         default="json",

@@ -10,6 +10,8 @@ from metalwire.accounts.gate import is_readable
 from metalwire.accounts.models import Scope, User
 from metalwire.audit import record
 from metalwire.db.base import utcnow
+from metalwire.delivery.events import announce
+from metalwire.delivery.models import EventKind
 from metalwire.newsroom.editing import require_role
 from metalwire.newsroom.models import (
     Article,
@@ -65,5 +67,13 @@ def publish(
         object_id=article.slug,
         before=before,
         after={"status": article.status.value, "publish_at": when},
+    )
+    announce(
+        session,
+        EventKind.REPORT_PUBLISHED,
+        subject=article.slug,
+        code=article.group_code or "",
+        due_at=when,
+        refs={"article_id": article.id},
     )
     return article

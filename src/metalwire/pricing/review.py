@@ -14,6 +14,8 @@ from metalwire.audit import record
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.units import round_price
 from metalwire.db.base import utcnow
+from metalwire.delivery.events import announce, price_subject
+from metalwire.delivery.models import EventKind
 from metalwire.errors import FourEyes
 from metalwire.pricing.assessing import (
     check_hand_range,
@@ -67,6 +69,14 @@ def approve_assessment(
             "version": row.version,
             "release_at": row.release_at,
         },
+    )
+    announce(
+        session,
+        EventKind.PRICE_CORRECTED if row.correction_reason else EventKind.PRICE_RELEASED,
+        subject=price_subject(row.series.code, row.market_date, row.version),
+        code=row.series.code,
+        due_at=row.release_at,
+        refs={"assessment_id": row.id, "series_id": row.series_id},
     )
     return row
 

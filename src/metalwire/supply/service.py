@@ -24,6 +24,8 @@ from metalwire.audit import jsonable, record
 from metalwire.catalog.models import CatalogEntry, Tier
 from metalwire.catalog.units import KNOWN_UNITS
 from metalwire.db.base import utcnow
+from metalwire.delivery.events import announce
+from metalwire.delivery.models import EventKind
 from metalwire.errors import ServiceError
 from metalwire.supply import stats
 from metalwire.supply.models import (
@@ -363,6 +365,14 @@ def release(
         object_type="survey_release",
         object_id=f"{survey.code}/{period}/v{version}",
         after={"status": status.value, "release_at": when, "production": data.get("production")},
+    )
+    announce(
+        session,
+        EventKind.SURVEY_RELEASED,
+        subject=f"{survey.code}/{period}/v{version}",
+        code=survey.code,
+        due_at=when,
+        refs={"release_id": row.id, "survey_id": survey.id},
     )
     return row
 
