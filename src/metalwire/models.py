@@ -47,8 +47,8 @@ __all__ = [
     "Plan",
     "PriceAlert",
     "PriceSeries",
-    "ReleaseEvent",
     "RateWindow",
+    "ReleaseEvent",
     "ReportSubscription",
     "Respondent",
     "Submission",
@@ -57,6 +57,6 @@ __all__ = [
     "SurveyRelease",
     "SurveyReturn",
     "User",
-    "WebhookEndpoint",
     "WebSession",
+    "WebhookEndpoint",
 ]
