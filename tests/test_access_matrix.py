@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,9 @@ def test_no_route_leaks_what_its_caller_may_not_see(
     # ``client`` (tests/conftest.py) is entered once: one event loop thread serves the ~5,000
     # requests, where TestClient(app) outside a with-block starts one per request.
     app.state.clock = lambda: NOW
+    # The live stream ends by itself (stream_max_seconds): here after a fifth of a second, so
+    # that it is asked like any read route. Its release instant: test_the_release_stream_...
+    app.state.settings = app.state.settings.model_copy(update={"stream_max_seconds": 0.2})
     urls = _urls(app, market)
     assert len(urls) > 20
     checked = 0
@@ -255,3 +259,31 @@ def test_the_route_table_holds_every_route_the_app_serves() -> None:
     assert nested == []
     paths = {entry.path for entry in route_table()}
     assert {"/desk", "/desk/submissions", "/desk/reports", "/desk/surveys"} <= paths
+
+
+def test_the_release_stream_sends_each_caller_only_what_it_may_see(
+    market: Market, app: FastAPI, client: TestClient
+) -> None:
+    """The stream across the embargo's end: every caller is streamed the free price at 11:30;
+    the premium one only reaches premium readers; drafts reach no one."""
+    released = dt.datetime.combine(EMBARGO_DAY, dt.time(3, 30), tzinfo=dt.UTC)  # 11:30 Shanghai
+    app.state.settings = app.state.settings.model_copy(update={"stream_max_seconds": 1.5})
+    for caller in CALLERS:
+        began = time.monotonic()
+        app.state.clock = lambda began=began: (
+            released - dt.timedelta(seconds=0.5) + dt.timedelta(seconds=time.monotonic() - began)
+        )
+        app.state.release_hub.sent.clear()  # the clock goes back for each caller; time does not
+        client.cookies.clear()
+        response = client.get("/api/v1/stream", headers=market.credentials[caller])
+        assert response.status_code == 200, (caller, response.text[:300])
+        body = _figures(response.text)
+        assert "event: price.released" in body, caller
+        assert _shows(body, EMBARGOED[2]), f"the free price at its release, for {caller}"
+        for marker in DRAFTS:
+            assert not _shows(body, marker), f"draft value {marker} streamed to {caller}"
+        premium = [m for m in EMBARGOED[3:] if _shows(body, m)]
+        if caller in PREMIUM_READERS:
+            assert premium, f"the premium price at its release, for {caller}"
+        else:
+            assert premium == [], f"premium values {premium} streamed to {caller}"

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         description="`metalwire worker`'s longest sleep: how soon it sees an approval made past "
         "its release time (PostgreSQL also wakes it at once by NOTIFY).",
     )
+    stream_max_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        le=86400,
+        description="How long one live stream (/api/v1/stream) stays open; the browser "
+        "reconnects by itself.",
+    )
     webhook_timeout_seconds: float = Field(
         default=5.0, gt=0, le=60, description="Seconds a webhook receiver has to answer."
     )

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from metalwire.db.checkouts import CheckoutLedger
 from metalwire.web.problems import PROBLEM_JSON
 
-UNQUEUED_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
+UNQUEUED_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/", "/api/v1/stream")
 REFUSAL_PACE = 0.25  # seconds before a full queue's 503 is sent
 
 

@@ -32,7 +32,7 @@ from metalwire.db.migrate import code_heads, ensure_migrated
 from metalwire.settings import Settings, get_settings
 from metalwire.web import draining, health, metrics
 from metalwire.web.admission import Admission, AdmissionStats
-from metalwire.web.api import API_PREFIX, api_router
+from metalwire.web.api import API_PREFIX, api_router, stream
 from metalwire.web.api import ROUTERS as API_ROUTERS
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.fast_history import FastHistory
@@ -53,6 +53,7 @@ from metalwire.web.pages import (
     surveys,
 )
 from metalwire.web.problems import install_problem_handlers
+from metalwire.web.release_hub import ReleaseHub
 from metalwire.web.request_log import RequestLog
 from metalwire.web.security_headers import SecurityHeaders
 from metalwire.web.shared_pages import SharedPages
@@ -94,7 +95,11 @@ class RouteEntry:
 def route_table() -> list[RouteEntry]:
     """Every route the app serves, flattened: what the access matrix test walks."""
     table = []
-    for prefix, routers in (("", PAGE_ROUTERS), (API_PREFIX, API_ROUTERS)):
+    for prefix, routers in (
+        ("", PAGE_ROUTERS),
+        (API_PREFIX, API_ROUTERS),
+        ("", (stream.router,)),  # /api/v1/stream, outside the API router
+    ):
         for router in routers:
             for route in router.routes:
                 if isinstance(route, APIRoute):
@@ -118,6 +123,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         draining.watch_signals(app.state)
         yield
         app.state.draining = True
+        app.state.release_hub.stop()
         health_executor.shutdown(wait=False, cancel_futures=True)
         app.state.health_engine.dispose()
         app.state.telemetry.worker_stopped()
@@ -168,6 +174,7 @@ def _keep_worker_state(
     app.state.health_executor = health_executor
     app.state.clock = utcnow  # tests may set a fixed clock
     app.state.body_cache = BodyCache()
+    app.state.release_hub = ReleaseHub(app.state.sessions, lambda: app.state.clock())
     app.state.fast_history_hits = 0
     app.state.shared_page_hits = 0
     app.state.redis = None
@@ -209,6 +216,7 @@ def _add_layers_and_routes(app: FastAPI) -> None:
     # Outermost: every answer (refusals, fast paths) gets a request id, a log line and a count.
     app.add_middleware(RequestLog, record=app.state.telemetry.record)
     app.include_router(api_router())
+    app.include_router(stream.router)  # outside the API router: it keeps no request session
     for router in PAGE_ROUTERS:
         app.include_router(router)
     static = resources.files("metalwire.web").joinpath("static")

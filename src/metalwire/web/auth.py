@@ -71,6 +71,12 @@ def get_principal(request: Request, session: DbSession) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+def principal_on(request: Request, session: Session) -> Principal:
+    """Who is asking, read on a session the caller holds briefly: for a route that must not
+    keep the request's session (a stream open for hours would hold a pooled connection)."""
+    return _resolve(request, session)
+
+
 def _client_key(request: Request, principal: Principal) -> str:
     if principal.is_anonymous:
         return f"addr:{request.client.host if request.client else 'unknown'}"
