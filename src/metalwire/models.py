@@ -12,7 +12,7 @@ from metalwire.accounts.models import (
 from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
-from metalwire.delivery.models import Delivery, ReleaseEvent, WebhookEndpoint
+from metalwire.delivery.models import Delivery, WebhookEndpoint
 from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.newsroom.models import (
@@ -22,6 +22,7 @@ from metalwire.newsroom.models import (
     ArticleText,
     ArticleTranslation,
 )
+from metalwire.outbox.models import ReleaseEvent
 from metalwire.pricing.models import Assessment, Submission, SubmissionExclusion
 from metalwire.supply.models import Respondent, Survey, SurveyRelease, SurveyReturn
 

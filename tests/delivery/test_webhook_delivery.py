@@ -10,11 +10,12 @@ import threading
 from sqlalchemy import select
 
 from metalwire.accounts.models import User
-from metalwire.delivery import outbox
-from metalwire.delivery.models import Delivery, DeliveryStatus, ReleaseEvent
+from metalwire.delivery import claims
+from metalwire.delivery.models import Delivery, DeliveryStatus
 from metalwire.delivery.signing import verify
 from metalwire.delivery.webhooks import redeliver
 from metalwire.delivery.worker import Worker
+from metalwire.outbox.models import ReleaseEvent
 from tests.conftest import Desk
 from tests.delivery.conftest import (
     DAY,
@@ -84,7 +85,7 @@ def test_nothing_leaves_before_the_release_instant(desk: Desk, receiver: Receive
     assert _worker(desk, RELEASE - dt.timedelta(microseconds=1)).step().outcomes == {}
     assert receiver.received == []
     with desk.db.session() as session:
-        assert outbox.next_instant(session) == RELEASE
+        assert claims.next_instant(session) == RELEASE
         assert (
             session.scalar(
                 select(ReleaseEvent.dispatched).where(ReleaseEvent.kind == "price.released")
@@ -103,7 +104,7 @@ def test_a_plan_downgraded_after_the_release_sends_nothing(desk: Desk, receiver:
     publish(desk, PREMIUM, DAY, three_deals("6600", "6610", "6620"), approved_at=LATE)
     worker = _worker(desk, LATE)
     with desk.db.transaction() as session:  # fanned out while the plan still held it
-        assert len(outbox.dispatch_due(session, LATE)) == 1
+        assert len(claims.dispatch_due(session, LATE)) == 1
     with desk.db.transaction() as session:
         user = session.get(User, subscriber.id)
         assert user is not None
@@ -153,13 +154,13 @@ def test_a_worker_that_died_holding_a_delivery_leaves_it_to_another_once(
     webhook(desk.db, subscriber, receiver.url + "/x")
     publish(desk, SILVER, DAY, three_deals("7700", "7710", "7720"), approved_at=LATE)
     with desk.db.transaction() as session:
-        outbox.dispatch_due(session, LATE)
+        claims.dispatch_due(session, LATE)
     with desk.db.transaction() as session:  # claimed, then the worker is gone
-        assert len(outbox.claim(session, "dead-worker", LATE, limit=10)) == 1
+        assert len(claims.claim(session, "dead-worker", LATE, limit=10)) == 1
 
     assert _worker(desk, LATE + dt.timedelta(seconds=30)).step().outcomes == {}
     assert receiver.received == []
-    after_lease = LATE + outbox.LEASE + dt.timedelta(seconds=1)
+    after_lease = LATE + claims.LEASE + dt.timedelta(seconds=1)
     assert _worker(desk, after_lease).step().delivered == 1
     assert _worker(desk, after_lease + dt.timedelta(seconds=1)).step().outcomes == {}
     assert len(receiver.received) == 1

@@ -22,11 +22,11 @@ from metalwire.accounts.gate import (
     may_read_tier,
 )
 from metalwire.catalog.models import PriceSeries
-from metalwire.delivery.models import EventKind, ReleaseEvent
 from metalwire.markets import windows
 from metalwire.markets.access import window_decision
 from metalwire.newsroom.models import Article
 from metalwire.newsroom.service import may_read_body, translation
+from metalwire.outbox.models import EventKind, ReleaseEvent
 from metalwire.pricing.models import Assessment
 from metalwire.pricing.price_row import standard_row, to_json
 from metalwire.pricing.published import published_prices

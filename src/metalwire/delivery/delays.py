@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import released
 from metalwire.catalog.models import PriceSeries, SeriesStatus
-from metalwire.delivery.events import announce
-from metalwire.delivery.models import EventKind
+from metalwire.outbox.events import announce
+from metalwire.outbox.models import EventKind
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.release_times import market_today, scheduled_release, trades_on
 

@@ -21,9 +21,10 @@ from metalwire.accounts.models import User
 from metalwire.alerts.models import AlertDelivery, PriceAlert
 from metalwire.catalog.units import price_unit_label
 from metalwire.delivery.content import Data
-from metalwire.delivery.models import Delivery, EventKind, ReleaseEvent
+from metalwire.delivery.models import Delivery
 from metalwire.delivery.webhook_sender import Outcome
 from metalwire.i18n import fmt_date, fmt_number, translations
+from metalwire.outbox.models import EventKind, ReleaseEvent
 from metalwire.settings import Settings
 
 

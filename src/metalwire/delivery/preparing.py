@@ -17,8 +17,9 @@ from metalwire.accounts.models import ApiKey, User
 from metalwire.accounts.service import principal_of
 from metalwire.delivery import mail
 from metalwire.delivery.content import Data, event_data
-from metalwire.delivery.models import Channel, Delivery, ReleaseEvent, WebhookEndpoint
+from metalwire.delivery.models import Channel, Delivery, WebhookEndpoint
 from metalwire.delivery.webhook_sender import WebhookRequest, webhook_body
+from metalwire.outbox.models import ReleaseEvent
 from metalwire.settings import Settings
 
 

@@ -11,15 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
-from metalwire.delivery.events import price_date_prefix
-from metalwire.delivery.models import (
-    Channel,
-    Delivery,
-    DeliveryStatus,
-    EventKind,
-    ReleaseEvent,
-    WebhookEndpoint,
-)
+from metalwire.delivery.models import Channel, Delivery, DeliveryStatus, WebhookEndpoint
+from metalwire.outbox.events import price_date_prefix
+from metalwire.outbox.models import EventKind, ReleaseEvent
 
 
 class Recipient(NamedTuple):

@@ -13,15 +13,10 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.models import ApiKey, User
 from metalwire.audit import record
 from metalwire.delivery.destination import check_url
-from metalwire.delivery.models import (
-    Delivery,
-    DeliveryStatus,
-    EventKind,
-    ReleaseEvent,
-    WebhookEndpoint,
-)
+from metalwire.delivery.models import Delivery, DeliveryStatus, WebhookEndpoint
 from metalwire.delivery.signing import new_secret
 from metalwire.errors import Conflict, InvalidInput, NotFound
+from metalwire.outbox.models import EventKind, ReleaseEvent
 
 MAX_ENDPOINTS = 20  # per reader: enough for a trading firm's systems
 EVENT_NAMES = tuple(kind.value for kind in EventKind)

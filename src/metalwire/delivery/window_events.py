@@ -9,9 +9,9 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from metalwire.delivery.events import announce
-from metalwire.delivery.models import EventKind, ReleaseEvent
 from metalwire.markets import windows
+from metalwire.outbox.events import announce
+from metalwire.outbox.models import EventKind, ReleaseEvent
 from metalwire.pricing.models import Assessment
 
 _JUST_BEFORE = dt.timedelta(microseconds=1)

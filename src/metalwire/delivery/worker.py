@@ -1,6 +1,6 @@
 """``metalwire worker``: waits for the next release instant, then fans the events out and
 delivers them. Any number may run: each event is dispatched once and each delivery claimed by
-one worker at a time (delivery/outbox.py).
+one worker at a time (delivery/claims.py).
 
 It sleeps until the earliest instant it knows of (an event due, a retry, a lease running out,
 a series' scheduled release for ``price.delayed``), at most ``worker_poll_seconds``; on
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from metalwire.db.base import utcnow
 from metalwire.db.engine import transaction
-from metalwire.delivery import delays, outbox
+from metalwire.delivery import claims, delays
 from metalwire.delivery.preparing import prepare
 from metalwire.delivery.recording import record_outcomes
 from metalwire.delivery.sending import send_prepared
@@ -73,7 +73,7 @@ class Worker:
         report.dispatched = self._dispatch(now)
         while True:
             with transaction(self.factory) as session:
-                ids = outbox.claim(session, self.name, now, limit=BATCH)
+                ids = claims.claim(session, self.name, now, limit=BATCH)
             if not ids:
                 return report
             self._deliver(ids, now, report)
@@ -89,7 +89,7 @@ class Worker:
         count = 0
         while True:
             with transaction(self.factory) as session:
-                events = outbox.dispatch_due(session, now)
+                events = claims.dispatch_due(session, now)
                 for event in events:
                     announce_window_moves(session, event)
             if not events:
@@ -98,7 +98,7 @@ class Worker:
 
     def _deliver(self, ids: list[str], now: dt.datetime, report: StepReport) -> None:
         with transaction(self.factory) as session:
-            prepared = prepare(session, outbox.claimed(session, ids), self.settings, now)
+            prepared = prepare(session, claims.claimed(session, ids), self.settings, now)
         outcomes = send_prepared(prepared, self.settings)
         with transaction(self.factory) as session:
             statuses = record_outcomes(
@@ -119,7 +119,7 @@ class Worker:
         """The earliest instant something falls due, no later than one poll from now."""
         latest = now + dt.timedelta(seconds=self.settings.worker_poll_seconds)
         with self.factory() as session:
-            known = [outbox.next_instant(session), delays.next_release(session, now)]
+            known = [claims.next_instant(session), delays.next_release(session, now)]
         return min([t for t in known if t is not None] + [latest])
 
     def run(self, stop: threading.Event) -> None:
@@ -161,7 +161,7 @@ class _Listener:
     def __init__(self, url: str) -> None:
         import psycopg
 
-        from metalwire.delivery.events import NOTIFY_CHANNEL
+        from metalwire.outbox.events import NOTIFY_CHANNEL
 
         self.connection = psycopg.connect(url, autocommit=True)
         self.connection.execute(f"LISTEN {NOTIFY_CHANNEL}")

@@ -10,14 +10,14 @@ from metalwire.accounts.gate import is_readable
 from metalwire.accounts.models import Scope, User
 from metalwire.audit import record
 from metalwire.db.base import utcnow
-from metalwire.delivery.events import announce
-from metalwire.delivery.models import EventKind
 from metalwire.newsroom.editing import require_role
 from metalwire.newsroom.models import (
     Article,
     ArticleStatus,
 )
 from metalwire.newsroom.service import NewsroomError
+from metalwire.outbox.events import announce
+from metalwire.outbox.models import EventKind
 
 
 def publish(

@@ -14,9 +14,9 @@ from metalwire.audit import record
 from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.units import round_price
 from metalwire.db.base import utcnow
-from metalwire.delivery.events import announce, price_subject
-from metalwire.delivery.models import EventKind
 from metalwire.errors import FourEyes
+from metalwire.outbox.events import announce, price_subject
+from metalwire.outbox.models import EventKind
 from metalwire.pricing.assessing import (
     check_hand_range,
     latest_version,

@@ -24,9 +24,9 @@ from metalwire.audit import jsonable, record
 from metalwire.catalog.models import CatalogEntry, Tier
 from metalwire.catalog.units import KNOWN_UNITS
 from metalwire.db.base import utcnow
-from metalwire.delivery.events import announce
-from metalwire.delivery.models import EventKind
 from metalwire.errors import ServiceError
+from metalwire.outbox.events import announce
+from metalwire.outbox.models import EventKind
 from metalwire.supply import stats
 from metalwire.supply.models import (
     ReleaseStatus,
@@ -366,15 +366,20 @@ def release(
         object_id=f"{survey.code}/{period}/v{version}",
         after={"status": status.value, "release_at": when, "production": data.get("production")},
     )
+    _announce(session, row)
+    return row
+
+
+def _announce(session: Session, row: SurveyRelease) -> None:
+    """The release's event in the outbox, due at its release instant."""
     announce(
         session,
         EventKind.SURVEY_RELEASED,
-        subject=f"{survey.code}/{period}/v{version}",
-        code=survey.code,
-        due_at=when,
-        refs={"release_id": row.id, "survey_id": survey.id},
+        subject=f"{row.survey.code}/{row.period}/v{row.version}",
+        code=row.survey.code,
+        due_at=row.release_at,
+        refs={"release_id": row.id, "survey_id": row.survey_id},
     )
-    return row
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from metalwire.accounts.entitlements import Entitlements
 from metalwire.accounts.gate import Principal
 from metalwire.delivery.content import event_data
-from metalwire.delivery.models import ReleaseEvent
+from metalwire.outbox.models import ReleaseEvent
 
 log = logging.getLogger("metalwire.stream")
 

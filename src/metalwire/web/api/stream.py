@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from metalwire.accounts.gate import Principal
-from metalwire.delivery.models import EventKind
+from metalwire.outbox.models import EventKind
 from metalwire.web.access import access
 from metalwire.web.auth import admit, principal_on, rate_headers, rate_limited
 from metalwire.web.problems import ProblemError

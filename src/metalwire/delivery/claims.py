@@ -16,13 +16,9 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from metalwire.delivery.models import (
-    Delivery,
-    DeliveryStatus,
-    ReleaseEvent,
-    WebhookEndpoint,
-)
+from metalwire.delivery.models import Delivery, DeliveryStatus, WebhookEndpoint
 from metalwire.delivery.recipients import recipients
+from metalwire.outbox.models import ReleaseEvent
 
 # How long a claimed delivery is the claimer's: longer than any send takes (webhook timeout,
 # SMTP timeout), so a live worker never has its work taken.

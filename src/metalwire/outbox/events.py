@@ -11,7 +11,7 @@ from sqlalchemy import Insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from metalwire.delivery.models import EventKind, ReleaseEvent
+from metalwire.outbox.models import EventKind, ReleaseEvent
 
 # The channel a worker LISTENs on (PostgreSQL): told on commit that the outbox has news.
 NOTIFY_CHANNEL = "metalwire_release"
