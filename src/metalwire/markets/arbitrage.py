@@ -156,15 +156,22 @@ def parameters_on(history: Sequence[ArbitrageParameters], day: date) -> Arbitrag
 
 
 @dataclass(frozen=True, slots=True)
-class SilverExport(_JsonRecord):
-    """Silver export arbitrage (buy in Shanghai, sell in London), yuan/kg."""
+class _SilverTrade(_JsonRecord):
+    """What both silver trades record first: the two quotes, the rate, the parameters and the
+    London leg in yuan/kg (the fields of ``to_dict`` follow in this order)."""
 
     london_usd_oz: Decimal
     cny_per_usd: Decimal
     shanghai_yuan_kg: Decimal
     shanghai_vat_inclusive: bool
     parameters: ArbitrageParameters
-    london_yuan_kg: Decimal  # London × 32.1507466 × USD/CNY
+    london_yuan_kg: Decimal  # London × 32.1507466 × USD/CNY, before VAT and duty
+
+
+@dataclass(frozen=True, slots=True)
+class SilverExport(_SilverTrade):
+    """Silver export arbitrage (buy in Shanghai, sell in London), yuan/kg."""
+
     shanghai_ex_vat: Decimal
     costs: Decimal  # yuan/kg
     profit: Decimal  # yuan/kg
@@ -173,15 +180,9 @@ class SilverExport(_JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
-class SilverImport(_JsonRecord):
+class SilverImport(_SilverTrade):
     """Silver import arbitrage (buy in London, sell in Shanghai), yuan/kg, VAT-inclusive."""
 
-    london_usd_oz: Decimal
-    cny_per_usd: Decimal
-    shanghai_yuan_kg: Decimal
-    shanghai_vat_inclusive: bool
-    parameters: ArbitrageParameters
-    london_yuan_kg: Decimal  # London × 32.1507466 × USD/CNY, before VAT and duty
     domestic: Decimal  # Shanghai spot VAT-inclusive
     import_cost: Decimal  # London in yuan × (1 + VAT) × (1 + duty) + costs
     costs: Decimal  # yuan/kg
@@ -218,13 +219,11 @@ def silver_export(
     decimals: int = 2,
 ) -> SilverExport:
     """Profit of buying silver in Shanghai and selling it in London, yuan/kg."""
-    _positive(london_usd_oz=london_usd_oz, cny_per_usd=cny_per_usd, shanghai=shanghai_yuan_kg)
     with localcontext(_CONTEXT):
-        london = _london_yuan_kg(london_usd_oz, cny_per_usd)
+        london, costs = _silver_legs(london_usd_oz, cny_per_usd, shanghai_yuan_kg, params)
         shanghai = (
             shanghai_yuan_kg / (_ONE + params.vat) if shanghai_vat_inclusive else shanghai_yuan_kg
         )
-        costs = _silver_costs(params)
         profit = _shown(london - shanghai - costs, decimals)
         return SilverExport(
             london_usd_oz=london_usd_oz,
@@ -251,13 +250,11 @@ def silver_import(
     decimals: int = 2,
 ) -> SilverImport:
     """Profit of buying silver in London and selling it in Shanghai, yuan/kg VAT-inclusive."""
-    _positive(london_usd_oz=london_usd_oz, cny_per_usd=cny_per_usd, shanghai=shanghai_yuan_kg)
     with localcontext(_CONTEXT):
-        london = _london_yuan_kg(london_usd_oz, cny_per_usd)
+        london, costs = _silver_legs(london_usd_oz, cny_per_usd, shanghai_yuan_kg, params)
         domestic = (
             shanghai_yuan_kg if shanghai_vat_inclusive else shanghai_yuan_kg * (_ONE + params.vat)
         )
-        costs = _silver_costs(params)
         import_cost = _duty_paid(london, params) + costs
         profit = _shown(domestic - import_cost, decimals)
         return SilverImport(
@@ -351,18 +348,22 @@ def windows(series: Sequence[tuple[date, Decimal]]) -> list[Window]:
     return found
 
 
-def _london_yuan_kg(london_usd_oz: Decimal, cny_per_usd: Decimal) -> Decimal:
-    """London silver in yuan/kg, before VAT and duty: the leg both silver trades price."""
-    return london_usd_oz * TROY_OUNCES_PER_KG * cny_per_usd
+def _silver_legs(
+    london_usd_oz: Decimal,
+    cny_per_usd: Decimal,
+    shanghai_yuan_kg: Decimal,
+    params: ArbitrageParameters,
+) -> tuple[Decimal, Decimal]:
+    """What both silver trades price alike, exact: London in yuan/kg before VAT and duty, and
+    the costs per kg. Refuses a quote or rate that is not positive."""
+    _positive(london_usd_oz=london_usd_oz, cny_per_usd=cny_per_usd, shanghai=shanghai_yuan_kg)
+    london = london_usd_oz * TROY_OUNCES_PER_KG * cny_per_usd
+    return london, params.other_costs + params.port_costs / KG_PER_MT
 
 
 def _duty_paid(landed: Decimal, params: ArbitrageParameters) -> Decimal:
     """An imported cargo's value with VAT and duty, in the currency it was landed in."""
     return landed * (_ONE + params.vat) * (_ONE + params.import_duty)
-
-
-def _silver_costs(params: ArbitrageParameters) -> Decimal:
-    return params.other_costs + params.port_costs / KG_PER_MT
 
 
 def _positive(**values: Decimal) -> None:
