@@ -54,13 +54,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from metalwire.catalog.units import TROY_OUNCES_PER_KG, round_price
+from metalwire.catalog.units import EXACT, TROY_OUNCES_PER_KG, round_price
 
-# Products and a division by 1 + VAT: 50 digits keep the last digit far below a fen.
-_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 KG_PER_MT = Decimal(1000)
@@ -219,7 +217,7 @@ def silver_export(
     decimals: int = 2,
 ) -> SilverExport:
     """Profit of buying silver in Shanghai and selling it in London, yuan/kg."""
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         london, costs = _silver_legs(london_usd_oz, cny_per_usd, shanghai_yuan_kg, params)
         shanghai = (
             shanghai_yuan_kg / (_ONE + params.vat) if shanghai_vat_inclusive else shanghai_yuan_kg
@@ -250,7 +248,7 @@ def silver_import(
     decimals: int = 2,
 ) -> SilverImport:
     """Profit of buying silver in London and selling it in Shanghai, yuan/kg VAT-inclusive."""
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         london, costs = _silver_legs(london_usd_oz, cny_per_usd, shanghai_yuan_kg, params)
         domestic = (
             shanghai_yuan_kg if shanghai_vat_inclusive else shanghai_yuan_kg * (_ONE + params.vat)
@@ -285,7 +283,7 @@ def base_metal_import(
 ) -> BaseMetalImport:
     """Import profit of a base metal, yuan/mt: SHFE + spot premium vs LME + CIF landed."""
     _positive(shfe_front=shfe_front, lme_3m_usd_mt=lme_3m_usd_mt, cny_per_usd=cny_per_usd)
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         domestic = shfe_front + spot_premium
         landed = lme_3m_usd_mt + cif_premium_usd_mt
         import_cost = (

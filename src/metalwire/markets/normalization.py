@@ -34,12 +34,11 @@ Choices the methodology documents:
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
-from metalwire.catalog.units import round_price
+from metalwire.catalog.units import EXACT, round_price
 
-_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 
@@ -107,7 +106,7 @@ def normalize_to_62(
     """A cargo's price at the 62% Fe, 4.0% SiO2, 2.3% Al2O3 base specification."""
     if not price_usd_dmt > 0:
         raise ValueError(f"price_usd_dmt must be positive, not {price_usd_dmt}")
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         parts = _adjustments(fe, sio2, al2o3, fe_viu, sio2_penalty, al2o3_penalty)
         adjustment = _shown(sum(parts, _ZERO), decimals)
         fe_part, sio2_part, al2o3_part = (_shown(part, decimals) for part in parts)
@@ -142,7 +141,7 @@ def adjustment_for(
 
     It does not depend on the price: the coefficients are in USD/dmt per point.
     """
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         parts = _adjustments(fe, sio2, al2o3, fe_viu, sio2_penalty, al2o3_penalty)
         return _shown(sum(parts, _ZERO), decimals)
 
