@@ -110,6 +110,13 @@ def round_price(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def round_signed(value: Decimal, decimals: int) -> Decimal:
+    """``round_price`` for a figure that may be negative (a profit, a grade adjustment): a value
+    that rounds to zero is shown as 0, never as -0."""
+    rounded = round_price(value, decimals)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
+
+
 def price_unit_label(currency: str, unit: str, lang: str = "en") -> str:
     """'yuan/kg', 'USD/oz', '元/吨', 'pt'."""
     _check(unit)

@@ -57,7 +57,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from metalwire.catalog.units import EXACT, TROY_OUNCES_PER_KG, round_price
+from metalwire.catalog.units import EXACT, TROY_OUNCES_PER_KG, round_signed
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -222,16 +222,16 @@ def silver_export(
         shanghai = (
             shanghai_yuan_kg / (_ONE + params.vat) if shanghai_vat_inclusive else shanghai_yuan_kg
         )
-        profit = _shown(london - shanghai - costs, decimals)
+        profit = round_signed(london - shanghai - costs, decimals)
         return SilverExport(
             london_usd_oz=london_usd_oz,
             cny_per_usd=cny_per_usd,
             shanghai_yuan_kg=shanghai_yuan_kg,
             shanghai_vat_inclusive=shanghai_vat_inclusive,
             parameters=params,
-            london_yuan_kg=_shown(london, decimals),
-            shanghai_ex_vat=_shown(shanghai, decimals),
-            costs=_shown(costs, decimals),
+            london_yuan_kg=round_signed(london, decimals),
+            shanghai_ex_vat=round_signed(shanghai, decimals),
+            costs=round_signed(costs, decimals),
             profit=profit,
             open=profit > 0,
             decimals=decimals,
@@ -254,17 +254,17 @@ def silver_import(
             shanghai_yuan_kg if shanghai_vat_inclusive else shanghai_yuan_kg * (_ONE + params.vat)
         )
         import_cost = _duty_paid(london, params) + costs
-        profit = _shown(domestic - import_cost, decimals)
+        profit = round_signed(domestic - import_cost, decimals)
         return SilverImport(
             london_usd_oz=london_usd_oz,
             cny_per_usd=cny_per_usd,
             shanghai_yuan_kg=shanghai_yuan_kg,
             shanghai_vat_inclusive=shanghai_vat_inclusive,
             parameters=params,
-            london_yuan_kg=_shown(london, decimals),
-            domestic=_shown(domestic, decimals),
-            import_cost=_shown(import_cost, decimals),
-            costs=_shown(costs, decimals),
+            london_yuan_kg=round_signed(london, decimals),
+            domestic=round_signed(domestic, decimals),
+            import_cost=round_signed(import_cost, decimals),
+            costs=round_signed(costs, decimals),
             profit=profit,
             open=profit > 0,
             decimals=decimals,
@@ -289,7 +289,7 @@ def base_metal_import(
         import_cost = (
             _duty_paid(landed, params) * cny_per_usd + params.port_costs + params.other_costs
         )
-        profit = _shown(domestic - import_cost, decimals)
+        profit = round_signed(domestic - import_cost, decimals)
         return BaseMetalImport(
             shfe_front=shfe_front,
             spot_premium=spot_premium,
@@ -297,9 +297,9 @@ def base_metal_import(
             cif_premium_usd_mt=cif_premium_usd_mt,
             cny_per_usd=cny_per_usd,
             parameters=params,
-            domestic=_shown(domestic, decimals),
-            landed_usd_mt=_shown(landed, decimals),
-            import_cost=_shown(import_cost, decimals),
+            domestic=round_signed(domestic, decimals),
+            landed_usd_mt=round_signed(landed, decimals),
+            import_cost=round_signed(import_cost, decimals),
             profit=profit,
             open=profit > 0,
             decimals=decimals,
@@ -378,9 +378,3 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, ArbitrageParameters):
         return value.to_dict()
     return value
-
-
-def _shown(value: Decimal, decimals: int) -> Decimal:
-    """Rounded half-up once; a value that rounds to zero is shown as 0, never as -0."""
-    rounded = round_price(value, decimals)
-    return rounded.copy_abs() if rounded.is_zero() else rounded

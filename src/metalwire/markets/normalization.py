@@ -37,7 +37,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal, localcontext
 from typing import Any
 
-from metalwire.catalog.units import EXACT, round_price
+from metalwire.catalog.units import EXACT, round_signed
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -108,8 +108,8 @@ def normalize_to_62(
         raise ValueError(f"price_usd_dmt must be positive, not {price_usd_dmt}")
     with localcontext(EXACT):
         parts = _adjustments(fe, sio2, al2o3, fe_viu, sio2_penalty, al2o3_penalty)
-        adjustment = _shown(sum(parts, _ZERO), decimals)
-        fe_part, sio2_part, al2o3_part = (_shown(part, decimals) for part in parts)
+        adjustment = round_signed(sum(parts, _ZERO), decimals)
+        fe_part, sio2_part, al2o3_part = (round_signed(part, decimals) for part in parts)
         return NormalizedPrice(
             price_usd_dmt=price_usd_dmt,
             fe=fe,
@@ -122,7 +122,7 @@ def normalize_to_62(
             sio2_adjustment=sio2_part,
             al2o3_adjustment=al2o3_part,
             adjustment=adjustment,
-            value62=_shown(price_usd_dmt + adjustment, decimals),
+            value62=round_signed(price_usd_dmt + adjustment, decimals),
             decimals=decimals,
         )
 
@@ -143,7 +143,7 @@ def adjustment_for(
     """
     with localcontext(EXACT):
         parts = _adjustments(fe, sio2, al2o3, fe_viu, sio2_penalty, al2o3_penalty)
-        return _shown(sum(parts, _ZERO), decimals)
+        return round_signed(sum(parts, _ZERO), decimals)
 
 
 def _adjustments(
@@ -173,9 +173,3 @@ def _adjustments(
         max(_ZERO, sio2 - BASE_SIO2) * sio2_penalty,
         max(_ZERO, al2o3 - BASE_AL2O3) * al2o3_penalty,
     )
-
-
-def _shown(value: Decimal, decimals: int) -> Decimal:
-    """Rounded half-up once; a value that rounds to zero is shown as 0, never as -0."""
-    rounded = round_price(value, decimals)
-    return rounded.copy_abs() if rounded.is_zero() else rounded
