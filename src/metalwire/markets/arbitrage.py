@@ -52,12 +52,12 @@ Choices the methodology documents:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING, Any, ClassVar
 
 from metalwire.catalog.units import EXACT, TROY_OUNCES_PER_KG, round_signed
+from metalwire.records import JsonRecord
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -75,26 +75,12 @@ DEFAULT_DUTIES: dict[str, Decimal] = {
 }
 
 
-class _JsonRecord:
-    """One ``to_dict`` for every arbitrage record, so they all serialize the same way."""
-
-    __slots__ = ()
-    if TYPE_CHECKING:
-        # Declared for mypy only: ``fields`` takes dataclass instances, as every subclass is.
-        __dataclass_fields__: ClassVar[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), dates in ISO form, the parameters as
-        a mapping."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
-
-
 class NoParameters(LookupError):
     """No parameter set is in effect on the day asked for."""
 
 
 @dataclass(frozen=True, slots=True)
-class ArbitrageParameters(_JsonRecord):
+class ArbitrageParameters(JsonRecord):
     """The rates and costs of one arbitrage, in effect from ``effective_from`` on."""
 
     vat: Decimal  # fraction: 0.13 is 13%
@@ -154,7 +140,7 @@ def parameters_on(history: Sequence[ArbitrageParameters], day: date) -> Arbitrag
 
 
 @dataclass(frozen=True, slots=True)
-class _SilverTrade(_JsonRecord):
+class _SilverTrade(JsonRecord):
     """What both silver trades record first: the two quotes, the rate, the parameters and the
     London leg in yuan/kg (the fields of ``to_dict`` follow in this order)."""
 
@@ -190,7 +176,7 @@ class SilverImport(_SilverTrade):
 
 
 @dataclass(frozen=True, slots=True)
-class BaseMetalImport(_JsonRecord):
+class BaseMetalImport(JsonRecord):
     """Base-metal import arbitrage (LME + CIF premium landed in Shanghai vs SHFE), yuan/mt."""
 
     shfe_front: Decimal  # yuan/mt, VAT-inclusive
@@ -307,7 +293,7 @@ def base_metal_import(
 
 
 @dataclass(frozen=True, slots=True)
-class Window(_JsonRecord):
+class Window(JsonRecord):
     """A stretch of quoted days with the arbitrage profitable."""
 
     opened: date  # first quoted day with profit > 0
@@ -368,13 +354,3 @@ def _positive(**values: Decimal) -> None:
     for name, value in values.items():
         if not value > 0:
             raise ValueError(f"{name} must be positive, not {value}")
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, ArbitrageParameters):
-        return value.to_dict()
-    return value

@@ -33,11 +33,11 @@ Choices the methodology documents:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from typing import Any
 
 from metalwire.catalog.units import EXACT, round_signed
+from metalwire.records import JsonRecord
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -66,7 +66,7 @@ DEFAULT_COEFFICIENTS = Coefficients(
 
 
 @dataclass(frozen=True, slots=True)
-class NormalizedPrice:
+class NormalizedPrice(JsonRecord):
     """A cargo's price, its analysis, the coefficients used and its 62% Fe equivalent."""
 
     price_usd_dmt: Decimal
@@ -82,14 +82,6 @@ class NormalizedPrice:
     adjustment: Decimal  # the three together: added to the price
     value62: Decimal  # USD/dmt at the 62% Fe base specification
     decimals: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats)."""
-        return {
-            field.name: (str(value) if isinstance(value, Decimal) else value)
-            for field in fields(self)
-            for value in (getattr(self, field.name),)
-        }
 
 
 def normalize_to_62(

@@ -15,6 +15,7 @@ from decimal import Decimal, localcontext
 from typing import Any, NamedTuple
 
 from metalwire.catalog.units import EXACT, round_price
+from metalwire.records import json_value
 from metalwire.supply.stats.model import (
     ZERO,
     DroppedRespondent,
@@ -27,7 +28,6 @@ from metalwire.supply.stats.model import (
     Return,
     SurveyStats,
     days_in,
-    json_safe,
     month_number,
 )
 from metalwire.supply.stats.panel import Month, Panel, Sweep, only_in
@@ -550,7 +550,7 @@ def history(
             assert month is not None
             mom_abs, mom_pct = _Matched(sweep.panel, month, sweep.month(number - 1)).change()
             rows.append(
-                json_safe(
+                json_value(
                     {
                         "period": period,
                         "production": round_price(month.total, decimals) if month.values else None,
