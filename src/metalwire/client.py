@@ -131,6 +131,18 @@ class Client:
             raise RateLimited(429, problem, int(response.headers.get("retry-after", "60")))
         raise _ERRORS.get(response.status_code, MetalwireError)(response.status_code, problem)
 
+    def _dated(
+        self,
+        path: str,
+        start: dt.date | str | None,
+        end: dt.date | str | None,
+        as_of: dt.datetime | str | None,
+    ) -> list[dict[str, Any]]:
+        """The items of a dated read that answers in one page (settlements, an index, an
+        arbitrage window): from ``start`` to ``end`` as published by ``as_of``."""
+        items: list[dict[str, Any]] = self._get(path, _span(start, end, as_of))["items"]
+        return items
+
     def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Follow ``next`` links until the last page."""
         page = self._get(path, params)
@@ -305,11 +317,8 @@ class Client:
     ) -> pd.DataFrame:
         """An instrument's daily settlements (futures, LME, FX, reference prices) indexed by
         date, settle, volume and open interest as Decimals."""
-        data = self._get(
-            f"/api/v1/instruments/{code}/settlements",
-            _span(start, end, as_of),
-        )
-        return _dated_frame(data["items"], ("settle", "volume", "open_interest"))
+        items = self._dated(f"/api/v1/instruments/{code}/settlements", start, end, as_of)
+        return _dated_frame(items, ("settle", "volume", "open_interest"))
 
     def futures_curve(
         self, root: str, date: dt.date | str | None = None, as_of: dt.datetime | str | None = None
@@ -334,17 +343,13 @@ class Client:
     ) -> pd.DataFrame:
         """An index's published values indexed by date (``value`` and each constituent's
         contribution in index points, ``contribution:CODE``), as Decimals."""
-        data = self._get(
-            f"/api/v1/indices/{code}",
-            _span(start, end, as_of),
-        )
         items = [
             {
                 "date": item["date"],
                 "value": item["value"],
                 **{f"contribution:{k}": v for k, v in item.get("contributions", {}).items()},
             }
-            for item in data["items"]
+            for item in self._dated(f"/api/v1/indices/{code}", start, end, as_of)
         ]
         return _dated_frame(items, None)
 
@@ -357,10 +362,6 @@ class Client:
     ) -> pd.DataFrame:
         """An arbitrage window per market date: ``profit`` (Decimal), ``open`` and each input's
         value (``input:ROLE``)."""
-        data = self._get(
-            f"/api/v1/arbitrage/{code}",
-            _span(start, end, as_of),
-        )
         items = [
             {
                 "date": item["date"],
@@ -368,7 +369,7 @@ class Client:
                 "open": item.get("open"),
                 **{f"input:{r}": i.get("value") for r, i in item.get("inputs", {}).items()},
             }
-            for item in data["items"]
+            for item in self._dated(f"/api/v1/arbitrage/{code}", start, end, as_of)
         ]
         return _dated_frame(items, None, keep=("open",))
 

@@ -16,27 +16,26 @@ from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9\-]{1,63}$"
 
 
-class CommoditySpec(BaseModel):
+class _CatalogNode(BaseModel):
+    """A group, entry or commodity of the packaged catalog file: its code and its names in
+    both languages, nothing else."""
+
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=CODE_PATTERN)
+    code: str = Field(pattern=SLUG_PATTERN)
     name_en: str
     name_zh: str
+
+
+class CommoditySpec(_CatalogNode):
+    code: str = Field(pattern=CODE_PATTERN)  # a commodity's code is an upper-case price code
     spec: str = ""
 
 
-class EntrySpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=SLUG_PATTERN)
-    name_en: str
-    name_zh: str
+class EntrySpec(_CatalogNode):
     commodities: list[CommoditySpec] = Field(min_length=1)
 
 
-class GroupSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=SLUG_PATTERN)
-    name_en: str
-    name_zh: str
+class GroupSpec(_CatalogNode):
     entries: list[EntrySpec] = Field(min_length=1)
 
 

@@ -6,9 +6,16 @@ converting a price between mass units multiplies by the ratio of the units' mass
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 from metalwire.errors import InvalidInput
+
+# The context of every published calculation (prices, indices, arbitrage, ore normalization,
+# survey statistics): sums and products stay exact, and 50 significant digits keep the last digit
+# of a division (a mean, a link, a division by 1 + VAT) far below any published decimal. Our own
+# context, so a caller's decimal settings cannot change a published figure; ``localcontext``
+# works on a copy of it.
+EXACT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 GRAMS_PER_TROY_OUNCE = Decimal("31.1034768")
 TROY_OUNCES_PER_KG = Decimal("32.1507466")  # the trade's published factor (1 kg = 32.1507466 oz)
@@ -101,6 +108,13 @@ def round_price(value: Decimal, decimals: int) -> Decimal:
     if decimals < 0:
         raise ValueError("decimals must be >= 0")
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def round_signed(value: Decimal, decimals: int) -> Decimal:
+    """``round_price`` for a figure that may be negative (a profit, a grade adjustment): a value
+    that rounds to zero is shown as 0, never as -0."""
+    rounded = round_price(value, decimals)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def price_unit_label(currency: str, unit: str, lang: str = "en") -> str:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from metalwire.accounts import service
 from metalwire.accounts.models import Role, Scope
-from metalwire.cli.context import console, print_json, refuse, unit_of_work
+from metalwire.cli.context import console, print_json, refusing, unit_of_work
 
 user_app = typer.Typer(help="Users, roles and plans.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -30,36 +30,27 @@ def user_add(
 ) -> None:
     """Add a user (without --password-stdin the user signs in after a password reset)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    try:
-        with unit_of_work() as session:
-            user = service.add_user(
-                session, email, role=role, plan=plan, password=password, actor=ACTOR
-            )
-            console.print(f"added {user.email} ({user.role.value}, plan {user.plan_code})")
-    except service.AccountError as exc:
-        refuse(exc)
+    with refusing(service.AccountError) as session:
+        user = service.add_user(
+            session, email, role=role, plan=plan, password=password, actor=ACTOR
+        )
+        console.print(f"added {user.email} ({user.role.value}, plan {user.plan_code})")
 
 
 @user_app.command("set-role")
 def user_set_role(email: str, role: Role) -> None:
     """Change a user's role."""
-    try:
-        with unit_of_work() as session:
-            user = service.set_role(session, email, role, actor=ACTOR)
-            console.print(f"{user.email} is now {user.role.value}")
-    except service.AccountError as exc:
-        refuse(exc)
+    with refusing(service.AccountError) as session:
+        user = service.set_role(session, email, role, actor=ACTOR)
+        console.print(f"{user.email} is now {user.role.value}")
 
 
 @user_app.command("set-plan")
 def user_set_plan(email: str, plan: str) -> None:
     """Change a user's plan."""
-    try:
-        with unit_of_work() as session:
-            user = service.set_plan(session, email, plan, actor=ACTOR)
-            console.print(f"{user.email} is now on plan {user.plan_code}")
-    except service.AccountError as exc:
-        refuse(exc)
+    with refusing(service.AccountError) as session:
+        user = service.set_plan(session, email, plan, actor=ACTOR)
+        console.print(f"{user.email} is now on plan {user.plan_code}")
 
 
 @user_app.command("list")
@@ -96,12 +87,9 @@ def key_create(
     name: Annotated[str, typer.Option(help="A label for the key")] = "",
 ) -> None:
     """Create an API key and print it, alone, on standard output (it is not shown again)."""
-    try:
-        with unit_of_work() as session:
-            new = service.create_api_key(session, email, scope, name=name, actor=ACTOR)
-            secret, key_id = new.secret, new.key.id
-    except service.AccountError as exc:
-        refuse(exc)
+    with refusing(service.AccountError) as session:
+        new = service.create_api_key(session, email, scope, name=name, actor=ACTOR)
+        secret, key_id = new.secret, new.key.id
     sys.stdout.write(secret + "\n")
     print(f"key id {key_id}", file=sys.stderr)
 
@@ -109,9 +97,6 @@ def key_create(
 @key_app.command("revoke")
 def key_revoke(key_id: int) -> None:
     """Revoke an API key by its id."""
-    try:
-        with unit_of_work() as session:
-            service.revoke_api_key(session, key_id, actor=ACTOR)
-    except service.AccountError as exc:
-        refuse(exc)
+    with refusing(service.AccountError) as session:
+        service.revoke_api_key(session, key_id, actor=ACTOR)
     console.print(f"revoked key {key_id}")

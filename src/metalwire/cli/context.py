@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,6 +20,7 @@ from metalwire.db.engine import create_db_engine, make_sessionmaker, transaction
 from metalwire.db.migrate import ensure_migrated
 from metalwire.errors import ServiceError
 from metalwire.settings import Settings, load_settings
+from metalwire.tabular import ImportRejected, TableError
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -70,6 +71,33 @@ def unit_of_work() -> Iterator[Session]:
             yield session
     finally:
         db.dispose()
+
+
+@contextmanager
+def refusing(*refused: type[ServiceError]) -> Iterator[Session]:
+    """A unit of work whose service refusals of the kinds ``refused`` end the command as
+    ``refuse`` does: each problem on a line, exit code 1, nothing written."""
+    try:
+        with unit_of_work() as session:
+            yield session
+    except refused as exc:
+        refuse(exc)
+
+
+@contextmanager
+def importing() -> Iterator[Session]:
+    """A unit of work reading an import file: a file that cannot be read as a table is refused,
+    a rejected file lists every bad row (``ImportRejected.lines``); either way nothing is
+    written."""
+    try:
+        with refusing(TableError) as session:
+            yield session
+    except ImportRejected as exc:
+        fail("\n".join(exc.lines()))
+
+
+# Who enters an import file: recorded as the actor of what it writes.
+ImporterOption = Annotated[str, typer.Option("--user", help="Who enters the file")]
 
 
 def print_json(value: Any) -> None:

@@ -8,14 +8,21 @@ from typing import Annotated
 
 import typer
 
-from metalwire.cli.context import console, fail, print_rows, refuse, unit_of_work
+from metalwire.cli.context import (
+    ImporterOption,
+    console,
+    fail,
+    importing,
+    print_rows,
+    refusing,
+    unit_of_work,
+)
 from metalwire.cli.pricing_commands import import_app
 from metalwire.errors import InvalidInput
 from metalwire.indices import service as indices
 from metalwire.indices.definition_rows import import_definition
 from metalwire.markets import service
 from metalwire.markets.real_data import write_import_files
-from metalwire.tabular import ImportRejected, TableError
 
 markets_app = typer.Typer(help="Market data: instruments and settlements.", no_args_is_help=True)
 index_app = typer.Typer(help="Indices: definitions and values.", no_args_is_help=True)
@@ -26,16 +33,11 @@ DayOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 @import_app.command("market")
 def import_market(
     file: Path,
-    user: Annotated[str, typer.Option("--user", help="Who enters the file")] = "cli",
+    user: ImporterOption = "cli",
 ) -> None:
     """Import settlements (instrument, date, settle, volume, open_interest, currency, unit)."""
-    try:
-        with unit_of_work() as session:
-            added, corrected, present = service.import_market(session, file, actor=user)
-    except TableError as exc:
-        refuse(exc)
-    except ImportRejected as exc:
-        fail("\n".join(exc.lines()))
+    with importing() as session:
+        added, corrected, present = service.import_market(session, file, actor=user)
     console.print(f"{added} settlements added, {corrected} corrected, {present} already present")
 
 
@@ -79,16 +81,13 @@ def index_compute(
     ] = False,
 ) -> None:
     """Compute an index from its stored, published inputs."""
-    try:
-        with unit_of_work() as session:
-            points = indices.compute(
-                session,
-                code,
-                start=start.date() if start else None,
-                end=end.date() if end else None,
-            )
-    except indices.IndexError_ as exc:
-        refuse(exc)
+    with refusing(indices.IndexError_) as session:
+        points = indices.compute(
+            session,
+            code,
+            start=start.date() if start else None,
+            end=end.date() if end else None,
+        )
     rows = []
     for point in points:
         row: dict[str, object] = {"date": point.date.isoformat(), "value": str(point.value)}

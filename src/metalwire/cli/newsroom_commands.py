@@ -17,7 +17,14 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.models import User
-from metalwire.cli.context import console, err_console, fail, print_json, refuse, unit_of_work
+from metalwire.cli.context import (
+    console,
+    err_console,
+    fail,
+    print_json,
+    refusing,
+    unit_of_work,
+)
 from metalwire.db.base import utcnow
 from metalwire.newsroom import publishing, reports, service
 from metalwire.newsroom.models import Article
@@ -69,19 +76,14 @@ def _run(
     if publish and not user:
         fail("--publish: give --user EMAIL of an editor")
     now = utcnow()
-    try:
-        with unit_of_work() as session:
-            acting = _user(session, user)
-            article = draft(session, acting.email if acting else "cli", acting, now)
-            if publish:
-                assert acting is not None
-                publishing.publish(session, article, user=acting, now=now)
-            view = service.article_view(article, lang, None, now)
-            state = (
-                f"{article.slug}: {view['status']}, revision {view['revision']} ({view['lang']})"
-            )
-    except (service.NewsroomError, PricingError) as exc:
-        refuse(exc)
+    with refusing(service.NewsroomError, PricingError) as session:
+        acting = _user(session, user)
+        article = draft(session, acting.email if acting else "cli", acting, now)
+        if publish:
+            assert acting is not None
+            publishing.publish(session, article, user=acting, now=now)
+        view = service.article_view(article, lang, None, now)
+        state = f"{article.slug}: {view['status']}, revision {view['revision']} ({view['lang']})"
     err_console.print(state, markup=False, highlight=False)
     if as_json:
         print_json(view)
@@ -140,16 +142,11 @@ def report_publish(
         when = dt.datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
     except ValueError:
         fail(f"--at: not an ISO time: {at!r}")
-    try:
-        with unit_of_work() as session:
-            article = service.require_article(session, slug)
-            publishing.publish(
-                session, article, user=users_by_email(session, user), publish_at=when
-            )
-            assert article.publish_at is not None
-            line = f"{slug}: {article.status.value} at {article.publish_at:%Y-%m-%d %H:%M} UTC"
-    except (service.NewsroomError, PricingError) as exc:
-        refuse(exc)
+    with refusing(service.NewsroomError, PricingError) as session:
+        article = service.require_article(session, slug)
+        publishing.publish(session, article, user=users_by_email(session, user), publish_at=when)
+        assert article.publish_at is not None
+        line = f"{slug}: {article.status.value} at {article.publish_at:%Y-%m-%d %H:%M} UTC"
     console.print(line, markup=False, highlight=False)
 
 

@@ -15,7 +15,15 @@ from metalwire.accounts.gate import history_start, principal_for
 from metalwire.accounts.models import Role
 from metalwire.catalog.service import get_series
 from metalwire.catalog.units import plain, round_price
-from metalwire.cli.context import console, fail, print_json, refuse, unit_of_work
+from metalwire.cli.context import (
+    ImporterOption,
+    console,
+    fail,
+    importing,
+    print_json,
+    refusing,
+    unit_of_work,
+)
 from metalwire.db.base import utcnow
 from metalwire.errors import FourEyes
 from metalwire.i18n import fmt_delay
@@ -27,7 +35,7 @@ from metalwire.pricing.price_row import EXPORT_COLUMNS, standard_row, to_json
 from metalwire.pricing.published import published_prices
 from metalwire.pricing.release_times import released_late, scheduled_release
 from metalwire.pricing.review import approve_day
-from metalwire.tabular import ImportRejected, TableError, parse_datetime
+from metalwire.tabular import parse_datetime
 
 import_app = typer.Typer(help="Import market data files (CSV or XLSX).", no_args_is_help=True)
 
@@ -43,16 +51,11 @@ CLI_FIELDS = frozenset(EXPORT_COLUMNS) | {"method", "version"}
 @import_app.command("submissions")
 def import_submissions(
     file: Path,
-    user: Annotated[str, typer.Option("--user", help="Who enters the file")] = "cli",
+    user: ImporterOption = "cli",
 ) -> None:
     """Import submissions: all rows or none. Prints added and already-present counts."""
-    try:
-        with unit_of_work() as session:
-            added, present = submissions.import_submissions(session, file, actor=user)
-    except TableError as exc:
-        refuse(exc)
-    except ImportRejected as exc:
-        fail("\n".join(exc.lines()))
+    with importing() as session:
+        added, present = submissions.import_submissions(session, file, actor=user)
     console.print(f"{added} submissions added, {present} already present")
 
 
@@ -105,14 +108,11 @@ def assess(
     date: DateOption, user: UserOption, series: SeriesOption = None, as_json: JsonOption = False
 ) -> None:
     """Create or refresh the draft assessments of a market date."""
-    try:
-        with unit_of_work() as session:
-            actor = users_by_email(session, user)
-            run = assess_day(session, date.date(), user=actor, series_code=series)
-            data = [_assessment_json(a) for a in run.assessments]
-            skipped = run.skipped
-    except PricingError as exc:
-        refuse(exc)
+    with refusing(PricingError) as session:
+        actor = users_by_email(session, user)
+        run = assess_day(session, date.date(), user=actor, series_code=series)
+        data = [_assessment_json(a) for a in run.assessments]
+        skipped = run.skipped
     if as_json:
         print_json(data)
         return
@@ -134,13 +134,10 @@ def assess(
 
 def approve(date: DateOption, user: UserOption, series: SeriesOption = None) -> None:
     """Approve the drafts of a market date (four eyes: not the assessor)."""
-    try:
-        with unit_of_work() as session:
-            actor = users_by_email(session, user)
-            rows = approve_day(session, date.date(), user=actor, series_code=series)
-            lines = [_approved_line(r) for r in rows if r.release_at]
-    except (PricingError, FourEyes) as exc:
-        refuse(exc)
+    with refusing(PricingError, FourEyes) as session:
+        actor = users_by_email(session, user)
+        rows = approve_day(session, date.date(), user=actor, series_code=series)
+        lines = [_approved_line(r) for r in rows if r.release_at]
     for line in lines:
         console.print(line)
 
@@ -154,17 +151,12 @@ def correct(
     reason: Annotated[str, typer.Option(help="Why; published with the notice")],
 ) -> None:
     """Propose a correction (a new version); another editor approves it with `approve`."""
-    try:
-        with unit_of_work() as session:
-            actor = users_by_email(session, user)
-            row = review.correct(
-                session, code, date.date(), low=low, high=high, reason=reason, user=actor
-            )
-            line = (
-                f"correction drafted: {code} {row.market_date} v{row.version} {row.low}-{row.high}"
-            )
-    except PricingError as exc:
-        refuse(exc)
+    with refusing(PricingError) as session:
+        actor = users_by_email(session, user)
+        row = review.correct(
+            session, code, date.date(), low=low, high=high, reason=reason, user=actor
+        )
+        line = f"correction drafted: {code} {row.market_date} v{row.version} {row.low}-{row.high}"
     console.print(line)
 
 

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from metalwire.catalog.models import Tier
-from metalwire.cli.context import console, fail, print_json, print_rows, refuse, unit_of_work
+from metalwire.cli.context import (
+    ImporterOption,
+    console,
+    fail,
+    importing,
+    print_json,
+    print_rows,
+    refusing,
+    unit_of_work,
+)
 from metalwire.cli.pricing_commands import import_app
 from metalwire.db.base import utcnow
 from metalwire.pricing.desk import users_by_email
@@ -17,7 +26,6 @@ from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus
 from metalwire.supply.published import published_history
 from metalwire.supply.returns import import_returns
-from metalwire.tabular import ImportRejected, TableError
 
 survey_app = typer.Typer(help="Monthly supply surveys.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -37,22 +45,19 @@ def survey_create(
     ] = None,
 ) -> None:
     """Create a survey under a catalog entry."""
-    try:
-        with unit_of_work() as session:
-            survey = service.create_survey(
-                session,
-                code,
-                entry=entry,
-                unit="mt" if unit == "t" else unit,
-                name_en=name or code,
-                name_zh=name_zh,
-                tier=tier,
-                national_capacity=national_capacity,
-                actor="cli",
-            )
-            console.print(f"created survey {survey.code} under {survey.entry.code}")
-    except service.SupplyError as exc:
-        refuse(exc)
+    with refusing(service.SupplyError) as session:
+        survey = service.create_survey(
+            session,
+            code,
+            entry=entry,
+            unit="mt" if unit == "t" else unit,
+            name_en=name or code,
+            name_zh=name_zh,
+            tier=tier,
+            national_capacity=national_capacity,
+            actor="cli",
+        )
+        console.print(f"created survey {survey.code} under {survey.entry.code}")
 
 
 @survey_app.command("list")
@@ -76,11 +81,8 @@ def survey_list(as_json: JsonOption = False) -> None:
 @survey_app.command("stats")
 def survey_stats(code: str, period: PeriodOption, as_json: JsonOption = False) -> None:
     """The period's statistics computed from the returns as they stand."""
-    try:
-        with unit_of_work() as session:
-            data = service.compute_stats(session, service.require_survey(session, code), period)
-    except service.SupplyError as exc:
-        refuse(exc)
+    with refusing(service.SupplyError) as session:
+        data = service.compute_stats(session, service.require_survey(session, code), period)
     if as_json:
         print_json(data)
         return
@@ -122,21 +124,18 @@ def survey_release(
 @survey_app.command("history")
 def survey_history(code: str, as_json: JsonOption = False) -> None:
     """Released totals per period (latest version of each)."""
-    try:
-        with unit_of_work() as session:
-            survey = service.require_survey(session, code)
-            rows = [
-                {
-                    "period": r.period,
-                    "production": r.stats.get("production"),
-                    "mom_pct": r.stats.get("mom_pct"),
-                    "status": r.status.value,
-                    "version": r.version,
-                }
-                for r in published_history(session, survey, as_of=utcnow())
-            ]
-    except service.SupplyError as exc:
-        refuse(exc)
+    with refusing(service.SupplyError) as session:
+        survey = service.require_survey(session, code)
+        rows = [
+            {
+                "period": r.period,
+                "production": r.stats.get("production"),
+                "mom_pct": r.stats.get("mom_pct"),
+                "status": r.status.value,
+                "version": r.version,
+            }
+            for r in published_history(session, survey, as_of=utcnow())
+        ]
     print_rows(
         rows,
         ("period", "production", "mom_pct", "status", "version"),
@@ -148,16 +147,11 @@ def survey_history(code: str, as_json: JsonOption = False) -> None:
 @import_app.command("survey")
 def import_survey(
     file: Path,
-    user: Annotated[str, typer.Option("--user", help="Who enters the file")] = "cli",
+    user: ImporterOption = "cli",
 ) -> None:
     """Import survey returns: all rows or none. New respondents join the panel."""
-    try:
-        with unit_of_work() as session:
-            results = import_returns(session, file, actor=user)
-    except TableError as exc:
-        refuse(exc)
-    except ImportRejected as exc:
-        fail("\n".join(exc.lines()))
+    with importing() as session:
+        results = import_returns(session, file, actor=user)
     for code, result in results.items():
         console.print(
             f"{code}: {result.added} returns added, {result.replaced} replaced, "

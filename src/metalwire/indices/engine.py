@@ -63,11 +63,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import (
     ROUND_FLOOR,
-    Context,
     Decimal,
-    DivisionByZero,
     InvalidOperation,
-    Overflow,
     localcontext,
 )
 from enum import StrEnum
@@ -80,14 +77,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from metalwire.catalog.codes import CODE_PATTERN
-from metalwire.catalog.units import round_price
+from metalwire.catalog.units import EXACT, round_price
 from metalwire.errors import InvalidInput
 from metalwire.tabular import Bounded, Window
 
-# Index values are products of prices and factors with one division each: 50 significant digits
-# keep the inexact last digit far below an index point's 0.01. Our own context, so a caller's
-# decimal settings cannot change a published value.
-_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 
 # Long enough to bridge a weekend plus a public holiday on one market (UK Easter, CN Qingming);
@@ -286,7 +279,7 @@ def weights_on(definition: IndexDefinition, day: dt.date) -> dict[str, Decimal]:
     for reweight in definition.reweights:
         if reweight.date <= day:
             raw = dict(reweight.weights)
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         total = sum(raw.values(), _ZERO)
         return {code: raw[code] / total for code in definition.codes}
 
@@ -298,7 +291,7 @@ def base_sums(
     included: p_i,0 = sum / count, exactly the base average ``compute`` divides by."""
     base = definition.base_period
     out: dict[str, tuple[Decimal, int]] = {}
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         for code in definition.codes:
             inside = [p for day, p in prices.get(code, ()) if base.start <= day <= base.end]
             out[code] = (sum(inside, _ZERO), len(inside))
@@ -343,7 +336,7 @@ def compute(
     """
     if start is not None and end is not None and end < start:
         raise ValueError(f"end {end} is before start {start}")
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         return _compute(definition, prices, start, end)
 
 

@@ -52,15 +52,13 @@ Choices the methodology documents:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import TYPE_CHECKING, Any, ClassVar
+from decimal import Decimal, localcontext
 
-from metalwire.catalog.units import TROY_OUNCES_PER_KG, round_price
+from metalwire.catalog.units import EXACT, TROY_OUNCES_PER_KG, round_signed
+from metalwire.records import JsonRecord
 
-# Products and a division by 1 + VAT: 50 digits keep the last digit far below a fen.
-_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 KG_PER_MT = Decimal(1000)
@@ -77,26 +75,12 @@ DEFAULT_DUTIES: dict[str, Decimal] = {
 }
 
 
-class _JsonRecord:
-    """One ``to_dict`` for every arbitrage record, so they all serialize the same way."""
-
-    __slots__ = ()
-    if TYPE_CHECKING:
-        # Declared for mypy only: ``fields`` takes dataclass instances, as every subclass is.
-        __dataclass_fields__: ClassVar[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), dates in ISO form, the parameters as
-        a mapping."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
-
-
 class NoParameters(LookupError):
     """No parameter set is in effect on the day asked for."""
 
 
 @dataclass(frozen=True, slots=True)
-class ArbitrageParameters(_JsonRecord):
+class ArbitrageParameters(JsonRecord):
     """The rates and costs of one arbitrage, in effect from ``effective_from`` on."""
 
     vat: Decimal  # fraction: 0.13 is 13%
@@ -156,15 +140,22 @@ def parameters_on(history: Sequence[ArbitrageParameters], day: date) -> Arbitrag
 
 
 @dataclass(frozen=True, slots=True)
-class SilverExport(_JsonRecord):
-    """Silver export arbitrage (buy in Shanghai, sell in London), yuan/kg."""
+class _SilverTrade(JsonRecord):
+    """What both silver trades record first: the two quotes, the rate, the parameters and the
+    London leg in yuan/kg (the fields of ``to_dict`` follow in this order)."""
 
     london_usd_oz: Decimal
     cny_per_usd: Decimal
     shanghai_yuan_kg: Decimal
     shanghai_vat_inclusive: bool
     parameters: ArbitrageParameters
-    london_yuan_kg: Decimal  # London × 32.1507466 × USD/CNY
+    london_yuan_kg: Decimal  # London × 32.1507466 × USD/CNY, before VAT and duty
+
+
+@dataclass(frozen=True, slots=True)
+class SilverExport(_SilverTrade):
+    """Silver export arbitrage (buy in Shanghai, sell in London), yuan/kg."""
+
     shanghai_ex_vat: Decimal
     costs: Decimal  # yuan/kg
     profit: Decimal  # yuan/kg
@@ -173,15 +164,9 @@ class SilverExport(_JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
-class SilverImport(_JsonRecord):
+class SilverImport(_SilverTrade):
     """Silver import arbitrage (buy in London, sell in Shanghai), yuan/kg, VAT-inclusive."""
 
-    london_usd_oz: Decimal
-    cny_per_usd: Decimal
-    shanghai_yuan_kg: Decimal
-    shanghai_vat_inclusive: bool
-    parameters: ArbitrageParameters
-    london_yuan_kg: Decimal  # London × 32.1507466 × USD/CNY, before VAT and duty
     domestic: Decimal  # Shanghai spot VAT-inclusive
     import_cost: Decimal  # London in yuan × (1 + VAT) × (1 + duty) + costs
     costs: Decimal  # yuan/kg
@@ -191,7 +176,7 @@ class SilverImport(_JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
-class BaseMetalImport(_JsonRecord):
+class BaseMetalImport(JsonRecord):
     """Base-metal import arbitrage (LME + CIF premium landed in Shanghai vs SHFE), yuan/mt."""
 
     shfe_front: Decimal  # yuan/mt, VAT-inclusive
@@ -218,23 +203,21 @@ def silver_export(
     decimals: int = 2,
 ) -> SilverExport:
     """Profit of buying silver in Shanghai and selling it in London, yuan/kg."""
-    _positive(london_usd_oz=london_usd_oz, cny_per_usd=cny_per_usd, shanghai=shanghai_yuan_kg)
-    with localcontext(_CONTEXT):
-        london = _london_yuan_kg(london_usd_oz, cny_per_usd)
+    with localcontext(EXACT):
+        london, costs = _silver_legs(london_usd_oz, cny_per_usd, shanghai_yuan_kg, params)
         shanghai = (
             shanghai_yuan_kg / (_ONE + params.vat) if shanghai_vat_inclusive else shanghai_yuan_kg
         )
-        costs = _silver_costs(params)
-        profit = _shown(london - shanghai - costs, decimals)
+        profit = round_signed(london - shanghai - costs, decimals)
         return SilverExport(
             london_usd_oz=london_usd_oz,
             cny_per_usd=cny_per_usd,
             shanghai_yuan_kg=shanghai_yuan_kg,
             shanghai_vat_inclusive=shanghai_vat_inclusive,
             parameters=params,
-            london_yuan_kg=_shown(london, decimals),
-            shanghai_ex_vat=_shown(shanghai, decimals),
-            costs=_shown(costs, decimals),
+            london_yuan_kg=round_signed(london, decimals),
+            shanghai_ex_vat=round_signed(shanghai, decimals),
+            costs=round_signed(costs, decimals),
             profit=profit,
             open=profit > 0,
             decimals=decimals,
@@ -251,25 +234,23 @@ def silver_import(
     decimals: int = 2,
 ) -> SilverImport:
     """Profit of buying silver in London and selling it in Shanghai, yuan/kg VAT-inclusive."""
-    _positive(london_usd_oz=london_usd_oz, cny_per_usd=cny_per_usd, shanghai=shanghai_yuan_kg)
-    with localcontext(_CONTEXT):
-        london = _london_yuan_kg(london_usd_oz, cny_per_usd)
+    with localcontext(EXACT):
+        london, costs = _silver_legs(london_usd_oz, cny_per_usd, shanghai_yuan_kg, params)
         domestic = (
             shanghai_yuan_kg if shanghai_vat_inclusive else shanghai_yuan_kg * (_ONE + params.vat)
         )
-        costs = _silver_costs(params)
         import_cost = _duty_paid(london, params) + costs
-        profit = _shown(domestic - import_cost, decimals)
+        profit = round_signed(domestic - import_cost, decimals)
         return SilverImport(
             london_usd_oz=london_usd_oz,
             cny_per_usd=cny_per_usd,
             shanghai_yuan_kg=shanghai_yuan_kg,
             shanghai_vat_inclusive=shanghai_vat_inclusive,
             parameters=params,
-            london_yuan_kg=_shown(london, decimals),
-            domestic=_shown(domestic, decimals),
-            import_cost=_shown(import_cost, decimals),
-            costs=_shown(costs, decimals),
+            london_yuan_kg=round_signed(london, decimals),
+            domestic=round_signed(domestic, decimals),
+            import_cost=round_signed(import_cost, decimals),
+            costs=round_signed(costs, decimals),
             profit=profit,
             open=profit > 0,
             decimals=decimals,
@@ -288,13 +269,13 @@ def base_metal_import(
 ) -> BaseMetalImport:
     """Import profit of a base metal, yuan/mt: SHFE + spot premium vs LME + CIF landed."""
     _positive(shfe_front=shfe_front, lme_3m_usd_mt=lme_3m_usd_mt, cny_per_usd=cny_per_usd)
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         domestic = shfe_front + spot_premium
         landed = lme_3m_usd_mt + cif_premium_usd_mt
         import_cost = (
             _duty_paid(landed, params) * cny_per_usd + params.port_costs + params.other_costs
         )
-        profit = _shown(domestic - import_cost, decimals)
+        profit = round_signed(domestic - import_cost, decimals)
         return BaseMetalImport(
             shfe_front=shfe_front,
             spot_premium=spot_premium,
@@ -302,9 +283,9 @@ def base_metal_import(
             cif_premium_usd_mt=cif_premium_usd_mt,
             cny_per_usd=cny_per_usd,
             parameters=params,
-            domestic=_shown(domestic, decimals),
-            landed_usd_mt=_shown(landed, decimals),
-            import_cost=_shown(import_cost, decimals),
+            domestic=round_signed(domestic, decimals),
+            landed_usd_mt=round_signed(landed, decimals),
+            import_cost=round_signed(import_cost, decimals),
             profit=profit,
             open=profit > 0,
             decimals=decimals,
@@ -312,7 +293,7 @@ def base_metal_import(
 
 
 @dataclass(frozen=True, slots=True)
-class Window(_JsonRecord):
+class Window(JsonRecord):
     """A stretch of quoted days with the arbitrage profitable."""
 
     opened: date  # first quoted day with profit > 0
@@ -351,9 +332,17 @@ def windows(series: Sequence[tuple[date, Decimal]]) -> list[Window]:
     return found
 
 
-def _london_yuan_kg(london_usd_oz: Decimal, cny_per_usd: Decimal) -> Decimal:
-    """London silver in yuan/kg, before VAT and duty: the leg both silver trades price."""
-    return london_usd_oz * TROY_OUNCES_PER_KG * cny_per_usd
+def _silver_legs(
+    london_usd_oz: Decimal,
+    cny_per_usd: Decimal,
+    shanghai_yuan_kg: Decimal,
+    params: ArbitrageParameters,
+) -> tuple[Decimal, Decimal]:
+    """What both silver trades price alike, exact: London in yuan/kg before VAT and duty, and
+    the costs per kg. Refuses a quote or rate that is not positive."""
+    _positive(london_usd_oz=london_usd_oz, cny_per_usd=cny_per_usd, shanghai=shanghai_yuan_kg)
+    london = london_usd_oz * TROY_OUNCES_PER_KG * cny_per_usd
+    return london, params.other_costs + params.port_costs / KG_PER_MT
 
 
 def _duty_paid(landed: Decimal, params: ArbitrageParameters) -> Decimal:
@@ -361,27 +350,7 @@ def _duty_paid(landed: Decimal, params: ArbitrageParameters) -> Decimal:
     return landed * (_ONE + params.vat) * (_ONE + params.import_duty)
 
 
-def _silver_costs(params: ArbitrageParameters) -> Decimal:
-    return params.other_costs + params.port_costs / KG_PER_MT
-
-
 def _positive(**values: Decimal) -> None:
     for name, value in values.items():
         if not value > 0:
             raise ValueError(f"{name} must be positive, not {value}")
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, ArbitrageParameters):
-        return value.to_dict()
-    return value
-
-
-def _shown(value: Decimal, decimals: int) -> Decimal:
-    """Rounded half-up once; a value that rounds to zero is shown as 0, never as -0."""
-    rounded = round_price(value, decimals)
-    return rounded.copy_abs() if rounded.is_zero() else rounded

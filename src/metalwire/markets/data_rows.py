@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
 from metalwire.db.base import utcnow
-from metalwire.importing import ImportRow, given, parsed
+from metalwire.importing import ImportRow, cell
 from metalwire.tabular import Bounded, date_problems, parse_date, parse_decimal
 
 MARKET_COLUMNS = ("instrument", "date", "settle", "volume", "open_interest", "currency", "unit")
@@ -44,15 +44,10 @@ class SettlementRow(ImportRow):
     currency: str
     unit: str
 
-    @field_validator("instrument", mode="before")
-    @classmethod
-    def _instrument(cls, value: Any) -> Any:
-        return given(value)
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date(cls, value: Any) -> Any:
-        return parsed(given(value), parse_date)
+    _instrument = cell("instrument", required=True)
+    _date = cell("date", parse=parse_date, required=True)
+    _settle = cell("settle", parse=parse_decimal, required=True)
+    _quantity = cell("volume", "open_interest", parse=parse_decimal)
 
     @field_validator("date")
     @classmethod
@@ -61,16 +56,6 @@ class SettlementRow(ImportRow):
         for _, message in date_problems("date", value, today, FIRST_SETTLEMENT):
             raise ValueError(message)
         return value
-
-    @field_validator("settle", mode="before")
-    @classmethod
-    def _settle(cls, value: Any) -> Any:
-        return parsed(given(value), parse_decimal)
-
-    @field_validator("volume", "open_interest", mode="before")
-    @classmethod
-    def _quantity(cls, value: Any) -> Any:
-        return parsed(value, parse_decimal)
 
     @field_validator("currency", "unit")
     @classmethod

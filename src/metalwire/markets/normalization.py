@@ -33,13 +33,12 @@ Choices the methodology documents:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Any
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
 
-from metalwire.catalog.units import round_price
+from metalwire.catalog.units import EXACT, round_signed
+from metalwire.records import JsonRecord
 
-_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 
@@ -67,7 +66,7 @@ DEFAULT_COEFFICIENTS = Coefficients(
 
 
 @dataclass(frozen=True, slots=True)
-class NormalizedPrice:
+class NormalizedPrice(JsonRecord):
     """A cargo's price, its analysis, the coefficients used and its 62% Fe equivalent."""
 
     price_usd_dmt: Decimal
@@ -84,14 +83,6 @@ class NormalizedPrice:
     value62: Decimal  # USD/dmt at the 62% Fe base specification
     decimals: int
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats)."""
-        return {
-            field.name: (str(value) if isinstance(value, Decimal) else value)
-            for field in fields(self)
-            for value in (getattr(self, field.name),)
-        }
-
 
 def normalize_to_62(
     price_usd_dmt: Decimal,
@@ -107,10 +98,10 @@ def normalize_to_62(
     """A cargo's price at the 62% Fe, 4.0% SiO2, 2.3% Al2O3 base specification."""
     if not price_usd_dmt > 0:
         raise ValueError(f"price_usd_dmt must be positive, not {price_usd_dmt}")
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         parts = _adjustments(fe, sio2, al2o3, fe_viu, sio2_penalty, al2o3_penalty)
-        adjustment = _shown(sum(parts, _ZERO), decimals)
-        fe_part, sio2_part, al2o3_part = (_shown(part, decimals) for part in parts)
+        adjustment = round_signed(sum(parts, _ZERO), decimals)
+        fe_part, sio2_part, al2o3_part = (round_signed(part, decimals) for part in parts)
         return NormalizedPrice(
             price_usd_dmt=price_usd_dmt,
             fe=fe,
@@ -123,7 +114,7 @@ def normalize_to_62(
             sio2_adjustment=sio2_part,
             al2o3_adjustment=al2o3_part,
             adjustment=adjustment,
-            value62=_shown(price_usd_dmt + adjustment, decimals),
+            value62=round_signed(price_usd_dmt + adjustment, decimals),
             decimals=decimals,
         )
 
@@ -142,9 +133,9 @@ def adjustment_for(
 
     It does not depend on the price: the coefficients are in USD/dmt per point.
     """
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         parts = _adjustments(fe, sio2, al2o3, fe_viu, sio2_penalty, al2o3_penalty)
-        return _shown(sum(parts, _ZERO), decimals)
+        return round_signed(sum(parts, _ZERO), decimals)
 
 
 def _adjustments(
@@ -174,9 +165,3 @@ def _adjustments(
         max(_ZERO, sio2 - BASE_SIO2) * sio2_penalty,
         max(_ZERO, al2o3 - BASE_AL2O3) * al2o3_penalty,
     )
-
-
-def _shown(value: Decimal, decimals: int) -> Decimal:
-    """Rounded half-up once; a value that rounds to zero is shown as 0, never as -0."""
-    rounded = round_price(value, decimals)
-    return rounded.copy_abs() if rounded.is_zero() else rounded

@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, column, false, or_, select, table, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from metalwire.accounts.gate import Principal, may_read_tier, released
 from metalwire.catalog.models import Tier
@@ -75,30 +75,21 @@ def _escaped(q: str) -> str:
 def match_clauses(session: Session, q: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """(title or summary matches, body matches) for ``ArticleText`` rows, per dialect."""
     dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        if len(q) >= TRIGRAM and not any(c in q for c in _WILDCARDS):
-            pattern = f"%{q}%"
+    if dialect == "sqlite" and len(q) >= TRIGRAM and not any(c in q for c in _WILDCARDS):
+        pattern = f"%{q}%"
 
-            def indexed(name: str) -> ColumnElement[bool]:
-                return ArticleText.id.in_(select(_FTS.c.rowid).where(_FTS.c[name].like(pattern)))
+        def indexed(name: str) -> ColumnElement[bool]:
+            return ArticleText.id.in_(select(_FTS.c.rowid).where(_FTS.c[name].like(pattern)))
 
-            return or_(indexed("title"), indexed("summary")), indexed("body")
-        pattern = _escaped(q)
-        return (
-            or_(
-                ArticleText.title.like(pattern, escape="\\"),
-                ArticleText.summary.like(pattern, escape="\\"),
-            ),
-            ArticleText.body.like(pattern, escape="\\"),
-        )
-    pattern = _escaped(q)
-    return (
-        or_(
-            ArticleText.title.ilike(pattern, escape="\\"),
-            ArticleText.summary.ilike(pattern, escape="\\"),
-        ),
-        ArticleText.body.ilike(pattern, escape="\\"),
-    )
+        return or_(indexed("title"), indexed("summary")), indexed("body")
+    escaped = _escaped(q)
+
+    def scanned(text: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+        # SQLite's LIKE already ignores ASCII case; PostgreSQL's needs ILIKE for the same match.
+        match = text.like if dialect == "sqlite" else text.ilike
+        return match(escaped, escape="\\")
+
+    return or_(scanned(ArticleText.title), scanned(ArticleText.summary)), scanned(ArticleText.body)
 
 
 def search_articles(

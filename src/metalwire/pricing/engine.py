@@ -30,11 +30,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Decimal, localcontext
 from operator import attrgetter
 from typing import NamedTuple
 
-from metalwire.catalog.units import round_price
+from metalwire.catalog.units import EXACT, round_price
 from metalwire.pricing.change import price_change, price_step
 from metalwire.pricing.evidence import (
     METHOD_NAMES_ZH,
@@ -64,10 +64,6 @@ from metalwire.pricing.publication_stats import input_shares, statistics
 __all__ = ["METHOD_NAMES_ZH", "AssessmentResult", "Evidence", "Exclusion", "Method"]
 __all__ += ["NoEvidence", "Previous", "Rule", "SubmissionKind"]
 
-# Prices and volumes stay exact through sums and products; only means divide, and 50 significant
-# digits keep their last digit far below any series' price step. Our own context, so a caller's
-# decimal settings cannot change a published price.
-_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _TWO = Decimal(2)
 
@@ -123,7 +119,7 @@ def assess(
         raise ValueError("decimals must be >= 0")
     if cutoff is not None and cutoff.utcoffset() is None:
         raise ValueError("cutoff must be timezone-aware")
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         return _assess(evidence, rule, decimals, previous, cutoff, volume_unit, relative_change)
 
 
@@ -509,7 +505,7 @@ def apply_judgment(
     if low > high:
         raise ValueError(f"low {low} is above high {high}")
     engine = _engine_record(result)
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         published_low = round_price(low, decimals)
         published_high = round_price(high, decimals)
         mid = round_price((low + high) / _TWO, decimals)
@@ -590,5 +586,5 @@ def period_average(mids: Sequence[Decimal], decimals: int) -> Decimal:
     """Mean of the daily midpoints, rounded once (206, 208, 210, 211, 208 -> 208.60)."""
     if not mids:
         raise ValueError("a period average needs at least one daily mid")
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         return round_price(sum(mids, _ZERO) / len(mids), decimals)

@@ -4,11 +4,13 @@ one from the others). Pure data: no database, no web."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from metalwire.records import JsonRecord
 
 _ZERO = Decimal(0)
 
@@ -95,9 +97,17 @@ class Exclusion:
     reason: str
     reason_zh: str = ""  # the same reason in Chinese; empty for one written by an analyst
 
+    def to_dict(self) -> dict[str, Any]:
+        """As the stored evidence lists it: without the Chinese reason."""
+        return {
+            "submission_id": self.submission_id,
+            "price": str(self.price),
+            "reason": self.reason,
+        }
+
 
 @dataclass(frozen=True, slots=True)
-class AssessmentResult:
+class AssessmentResult(JsonRecord):
     """A published price with everything needed to explain and audit it.
 
     Prices are rounded to the series' decimals; statistics (``price_*``, ``volume_*``) describe
@@ -135,25 +145,3 @@ class AssessmentResult:
     engine_method: Method | None = None
     engine_explanation: str | None = None
     engine_explanation_zh: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), enums as their labels."""
-        return {field.name: _json_safe(getattr(self, field.name)) for field in fields(self)}
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, Exclusion):
-        return {
-            "submission_id": value.submission_id,
-            "price": str(value.price),
-            "reason": value.reason,
-        }
-    if isinstance(value, tuple | list):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    return value

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict, field_validator
 
-from metalwire.importing import ImportRow, given, parsed
+from metalwire.importing import ImportRow, cell
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.schemas import SubmissionIn
 from metalwire.tabular import parse_date, parse_datetime, parse_decimal
@@ -39,15 +39,11 @@ class SubmissionRow(ImportRow, SubmissionIn):
         "kind",
     )
 
-    @field_validator("series", "contributor", mode="before")
-    @classmethod
-    def _given(cls, value: Any) -> Any:
-        return given(value)
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date(cls, value: Any) -> Any:
-        return parsed(given(value), parse_date)
+    _given = cell("series", "contributor", required=True)
+    _date = cell("date", parse=parse_date, required=True)
+    _number = cell("price", "low", "high", "volume", parse=parse_decimal)
+    _adjustment = cell("adjustment", parse=parse_decimal, blank=Decimal(0))
+    _received = cell("received_at", parse=parse_datetime)
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -55,18 +51,3 @@ class SubmissionRow(ImportRow, SubmissionIn):
         if isinstance(value, str) and value not in KINDS:
             raise ValueError(f"unknown kind {value!r}; use one of {', '.join(KINDS)}")
         return value
-
-    @field_validator("price", "low", "high", "volume", mode="before")
-    @classmethod
-    def _number(cls, value: Any) -> Any:
-        return parsed(value, parse_decimal)
-
-    @field_validator("adjustment", mode="before")
-    @classmethod
-    def _adjustment(cls, value: Any) -> Any:
-        return parsed(value, parse_decimal, blank=Decimal(0))
-
-    @field_validator("received_at", mode="before")
-    @classmethod
-    def _received(cls, value: Any) -> Any:
-        return parsed(value, parse_datetime)

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict, field_validator
 
-from metalwire.importing import ImportRow, given, parsed
+from metalwire.importing import ImportRow, cell
 from metalwire.supply.schemas import PERIOD_PATTERN, ReturnIn
 from metalwire.tabular import parse_decimal
 
@@ -36,15 +36,9 @@ class ReturnRow(ImportRow, ReturnIn):
 
     survey: str
 
-    @field_validator("capacity", "inventory", "forecast_next", mode="before")
-    @classmethod
-    def _volume(cls, value: Any) -> Any:
-        return parsed(value, parse_decimal)
-
-    @field_validator("production", mode="before")
-    @classmethod
-    def _production(cls, value: Any) -> Any:
-        return parsed(given(value), parse_decimal)
+    _volume = cell("capacity", "inventory", "forecast_next", parse=parse_decimal)
+    _production = cell("production", parse=parse_decimal, required=True)
+    _respondent = cell("respondent", required=True)
 
     @field_validator("period", mode="before")
     @classmethod
@@ -52,11 +46,6 @@ class ReturnRow(ImportRow, ReturnIn):
         if isinstance(value, str) and not re.fullmatch(PERIOD_PATTERN, value):
             raise ValueError(f"not a month (YYYY-MM): {value!r}")
         return value
-
-    @field_validator("respondent", mode="before")
-    @classmethod
-    def _respondent(cls, value: Any) -> Any:
-        return given(value)
 
     @field_validator("name", "province", "producer_type", mode="before")
     @classmethod

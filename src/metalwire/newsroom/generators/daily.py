@@ -41,15 +41,20 @@ class _Daily:
     def unit(self, price: PriceFacts | CorrectionFacts) -> str:
         return price.unit_zh if self.zh else price.unit_en
 
-    def figure(self, price: PriceFacts, key: str, value: Decimal, en: str, zh: str) -> str:
+    def figure(
+        self, price: PriceFacts, key: str, value: Decimal, en: str, zh: str, *, signed: bool = False
+    ) -> str:
         """Records one of a price's figures; returns it formatted (unit left to the caller)."""
-        text = ph.number(value, self.lang)
-        shown = ph.quantity(text, self.unit(price), self.lang)
+        text = ph.number(value, self.lang, signed=signed)
+        self.source(price, key, ph.quantity(text, self.unit(price), self.lang), en, zh)
+        return text
+
+    def source(self, price: PriceFacts, key: str, shown: str, en: str, zh: str) -> None:
+        """Records a figure quoted from a price's assessment, labelled in the draft's language."""
         label = f"{self.name(price)}: {self.t(en, zh)}"
         self.facts.add(
             f"{price.series_code}#{key}", shown, "assessment", price.assessment_ref, label
         )
-        return text
 
     def level(self, price: PriceFacts) -> str:
         """'78,900-79,200 yuan/mt' (the range), or the mid for a single-value series."""
@@ -65,25 +70,13 @@ class _Daily:
         assert price.change_pct is not None
         value = price.change_pct if signed else abs(price.change_pct)
         shown = ph.percent(value, self.lang, signed=signed)
-        label = f"{self.name(price)}: {self.t('change (%)', '涨跌幅')}"
-        self.facts.add(
-            f"{price.series_code}#change_pct", shown, "assessment", price.assessment_ref, label
-        )
+        self.source(price, "change_pct", shown, "change (%)", "涨跌幅")
         return shown
 
     def change(self, price: PriceFacts, *, signed: bool = False) -> str:
         assert price.change is not None
         value = price.change if signed else abs(price.change)
-        text = ph.number(value, self.lang, signed=signed)
-        label = f"{self.name(price)}: {self.t('change', '涨跌')}"
-        self.facts.add(
-            f"{price.series_code}#change",
-            ph.quantity(text, self.unit(price), self.lang),
-            "assessment",
-            price.assessment_ref,
-            label,
-        )
-        return text
+        return self.figure(price, "change", value, "change", "涨跌", signed=signed)
 
     def mover_sentence(self, price: PriceFacts, *, leads: bool) -> str:
         assert price.change_pct is not None

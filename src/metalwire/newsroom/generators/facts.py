@@ -9,12 +9,13 @@ them as the sources section, so the body carries none.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from metalwire.newsroom.phrasing import Lang
+from metalwire.records import JsonRecord
 
 SourceKind = Literal["survey-statistic", "assessment", "series", "arbitrage"]
 Trend = Literal["up", "down", "flat"]
@@ -27,7 +28,7 @@ _TRENDS = frozenset({"up", "down", "flat"})
 
 
 @dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(JsonRecord):
     """One figure quoted in the text and where it came from.
 
     ``value`` is the figure as the text quotes it (formatted for the draft's language, rounded
@@ -42,12 +43,9 @@ class Fact:
     source_ref: str
     label: str
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class Draft:
+class Draft(JsonRecord):
     """A generated article in one language; ``facts`` in reading order."""
 
     lang: Lang
@@ -56,16 +54,6 @@ class Draft:
     body_markdown: str
     facts: list[Fact]
     tags: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "lang": self.lang,
-            "title": self.title,
-            "summary": self.summary,
-            "body_markdown": self.body_markdown,
-            "facts": [fact.to_dict() for fact in self.facts],
-            "tags": list(self.tags),
-        }
 
 
 def _check_trend(trend: str, owner: str) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Decimal, localcontext
 from typing import Any, NamedTuple
 
-from metalwire.catalog.units import round_price
+from metalwire.catalog.units import EXACT, round_price
+from metalwire.records import json_value
 from metalwire.supply.stats.model import (
     ZERO,
     DroppedRespondent,
@@ -27,16 +28,11 @@ from metalwire.supply.stats.model import (
     Return,
     SurveyStats,
     days_in,
-    json_safe,
     month_number,
 )
 from metalwire.supply.stats.panel import Month, Panel, Sweep, only_in
 from metalwire.supply.stats.reasons import forecast_movers, reasons_for_change
 
-# Volumes stay exact through sums; only links and percentages divide, and 50 significant digits
-# keep their last digit far below any published decimal. Our own context, so a caller's decimal
-# settings cannot change a published figure.
-_CONTEXT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
 _HUNDRED = Decimal(100)
 _YEAR_DAYS = Decimal(365)
 _PCT_DECIMALS = 2
@@ -503,7 +499,7 @@ def compute_all(
     numbers = [month_number(period) for period in periods]
     if not numbers:
         return []
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         sweep = Sweep(respondents, returns, min(numbers), details_from=min(numbers) - 1)
         return [
             _statistics(sweep, period, number, national_capacity, main_share, decimals)
@@ -547,14 +543,14 @@ def history(
     if not numbers:
         return []
     rows: list[dict[str, Any]] = []
-    with localcontext(_CONTEXT):
+    with localcontext(EXACT):
         sweep = Sweep(respondents, returns, min(numbers), details_from=None)
         for period, number in zip(periods, numbers, strict=True):
             month = sweep.month(number)
             assert month is not None
             mom_abs, mom_pct = _Matched(sweep.panel, month, sweep.month(number - 1)).change()
             rows.append(
-                json_safe(
+                json_value(
                     {
                         "period": period,
                         "production": round_price(month.total, decimals) if month.values else None,

@@ -9,10 +9,12 @@ steps read only well-formed inputs.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from metalwire.records import JsonRecord
 
 ZERO = Decimal(0)
 
@@ -72,24 +74,8 @@ class Return:
 # --- outputs ------------------------------------------------------------------------------------
 
 
-def json_safe(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, tuple | list):
-        return [json_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
-    return value
-
-
-def _as_dict(line: Any) -> dict[str, Any]:
-    return {field.name: json_safe(getattr(line, field.name)) for field in fields(line)}
-
-
 @dataclass(frozen=True, slots=True)
-class GroupLine:
+class GroupLine(JsonRecord):
     """A province's or producer type's output, its share (%), and its matched change."""
 
     name: str
@@ -98,12 +84,9 @@ class GroupLine:
     change_abs: Decimal | None
     change_pct: Decimal | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class OperatingRate:
+class OperatingRate(JsonRecord):
     """A producer type's active capacity (t/yr), output and operating rate (%)."""
 
     producer_type: str
@@ -111,12 +94,9 @@ class OperatingRate:
     production: Decimal
     operating_rate: Decimal | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class Mover:
+class Mover(JsonRecord):
     """A province or producer type expecting a change next month (forecast − current)."""
 
     kind: str  # "province" | "producer_type"
@@ -124,33 +104,24 @@ class Mover:
     change: Decimal
     reasons: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class ForecastMovers:
+class ForecastMovers(JsonRecord):
     cuts: tuple[Mover, ...]
     increases: tuple[Mover, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class ReasonLine:
+class ReasonLine(JsonRecord):
     """The MoM change of the matched respondents citing a reason code."""
 
     code: str
     volume: Decimal
     respondents: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class Imputation:
+class Imputation(JsonRecord):
     """An imputed return: previous value x ``link`` of ``imputation_class`` (published 'class')."""
 
     respondent: str
@@ -168,25 +139,19 @@ class Imputation:
 
 
 @dataclass(frozen=True, slots=True)
-class NewRespondent:
+class NewRespondent(JsonRecord):
     respondent: str
     volume: Decimal
 
-    def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class DroppedRespondent:
+class DroppedRespondent(JsonRecord):
     respondent: str
     previous_volume: Decimal
 
-    def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class SurveyStats:
+class SurveyStats(JsonRecord):
     """One month's published survey figures, rounded once; ``None`` where not computable."""
 
     period: str
@@ -226,10 +191,6 @@ class SurveyStats:
     reported: tuple[str, ...]
     respondents_reporting: int
     matched_count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: decimals as strings (never floats), lines as dicts, tuples as lists."""
-        return _as_dict(self)
 
 
 # --- periods ------------------------------------------------------------------------------------

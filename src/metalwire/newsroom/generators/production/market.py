@@ -19,6 +19,8 @@ from metalwire.newsroom.generators.facts import ArbitrageFacts, PremiumFacts, pa
 from metalwire.newsroom.generators.production.writer import ProductionWriter
 
 _KIND_ZH = {"export": "出口", "import": "进口"}
+# One end of a premium range as quoted: fact key, value, assessment ref, English and Chinese label.
+Quoted = tuple[str, Decimal, str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +84,14 @@ def _premium_figures(
         shown = ph.quantity(ph.number(abs(value) if discount else value, w.lang), unit, w.lang)
         w.facts.add(f"{code}#{key}", shown, "assessment", ref, w.t(en, zh))
 
-    def shown_range(low: Decimal, high: Decimal) -> str:
+    def quote_range(low: Quoted, high: Quoted) -> str:
+        """Quotes a range's two ends in reading order and returns the range as the text shows
+        it: a range of discounts reads by size ("10-30"), its high first."""
+        for end in (high, low) if discount else (low, high):
+            quote(*end)
         if discount:
-            low, high = abs(high), abs(low)
-        return ph.quantity(ph.value_range(low, high, w.lang), unit, w.lang)
+            return ph.quantity(ph.value_range(abs(high[1]), abs(low[1]), w.lang), unit, w.lang)
+        return ph.quantity(ph.value_range(low[1], high[1], w.lang), unit, w.lang)
 
     def quote_days() -> str:
         label = w.t("Trading days read", "交易日数")
@@ -95,24 +101,16 @@ def _premium_figures(
 
     # Chinese reads the window ("近5个交易日") before the range, English after it.
     days = quote_days() if w.zh else ""
-    # A range of discounts reads by size ("10-30"): its high is quoted first.
-    first, second = ("high", "low") if discount else ("low", "high")
-    extremes = {
-        "low": ("low_min", p.low_min, p.low_min_ref, "Range low", "区间低值"),
-        "high": ("high_max", p.high_max, p.high_max_ref, "Range high", "区间高值"),
-    }
-    quote(*extremes[first])
-    quote(*extremes[second])
-    window = shown_range(p.low_min, p.high_max)
+    window = quote_range(
+        ("low_min", p.low_min, p.low_min_ref, "Range low", "区间低值"),
+        ("high_max", p.high_max, p.high_max_ref, "Range high", "区间高值"),
+    )
     latest = ""
     if (p.latest_low, p.latest_high) != (p.low_min, p.high_max):
-        ends = {
-            "low": ("latest_low", p.latest_low, p.latest_ref, "Latest low", "最新低值"),
-            "high": ("latest_high", p.latest_high, p.latest_ref, "Latest high", "最新高值"),
-        }
-        quote(*ends[first])
-        quote(*ends[second])
-        latest = shown_range(p.latest_low, p.latest_high)
+        latest = quote_range(
+            ("latest_low", p.latest_low, p.latest_ref, "Latest low", "最新低值"),
+            ("latest_high", p.latest_high, p.latest_ref, "Latest high", "最新高值"),
+        )
     return days or quote_days(), window, latest
 
 
