@@ -35,26 +35,13 @@ from metalwire.markets.access import INSTRUMENT_TIER, instrument_decision, windo
 from metalwire.markets.models import Instrument
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
-from metalwire.web.api.prices import (
-    NOT_FOUND,
-    AsOf,
-    End,
-    FormatQuery,
-    Start,
-    moment,
-    now_of,
-)
+from metalwire.web.api.prices import NOT_FOUND, AsOf, FormatQuery, Span, moment, now_of
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.deps import ApiLang, Code, DbSession
 from metalwire.web.http_cache import EXPORT_CONTENT, cached, json_bytes, tabular
 from metalwire.web.problems import invalid_parameter, not_found
 
 router = APIRouter(tags=["markets"])
-
-
-def _check_range(start: dt.date | None, end: dt.date | None) -> None:
-    if start and end and start > end:
-        raise invalid_parameter("start", "start is after end")
 
 
 def _json(request: Request, principal: Principal, body: Any) -> Response:
@@ -152,10 +139,8 @@ def instrument_settlements(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     lang: ApiLang,
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
 ) -> Response:
     """Daily settlements (settle, volume, open interest, version); with `as_of`, the versions
     recorded by then (a corrected settlement is a new version)."""
@@ -163,10 +148,9 @@ def instrument_settlements(
     if instrument is None:
         raise not_found(f"no instrument with code {code!r}")
     _instrument_gate(principal, f"instrument {code}")
-    instant = moment(request, as_of)
-    first = history_start(principal, start, now_of(request).date())
-    _check_range(first, end)
-    rows = markets.settlement_history(session, [code], as_of=instant, start=first, end=end)
+    instant = span.instant(request)
+    first = span.first_day(request, principal)
+    rows = markets.settlement_history(session, [code], as_of=instant, start=first, end=span.end)
     body = {
         **instrument_dict(instrument, lang),
         "as_of": instant.isoformat(),
@@ -304,10 +288,8 @@ def arbitrage_history(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     lang: ApiLang,
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
 ) -> Response:
     """An arbitrage window per market date: every input (source, code, value, its own date,
     version), the parameter set in effect, the intermediate figures and the profit, and the
@@ -318,10 +300,12 @@ def arbitrage_history(
     decision = window_decision(session, principal, definition)
     if not decision:
         raise deny(decision, f"the arbitrage window {code}")
-    instant = moment(request, as_of)
+    instant = span.instant(request)
     floor = history_floor(principal, now_of(request).date())
-    _check_range(start, end)
-    history = windows.compute(session, definition, as_of=instant, start=start, end=end, floor=floor)
+    start = span.ordered(span.start)  # the plan's floor applies inside the computation
+    history = windows.compute(
+        session, definition, as_of=instant, start=start, end=span.end, floor=floor
+    )
     body = {
         **window_head(session, definition, lang),
         "as_of": instant.isoformat(),
@@ -495,21 +479,18 @@ def index_values(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     lang: ApiLang,
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
     format: FormatQuery = "json",
 ) -> Response:
     """An index's values computed from its constituents as published at `as_of`: each value
     with every constituent's price and contribution (index points, adding up to the value),
     the weights and each constituent's base-period sum and count."""
     definition, gate = _readable_index(session, principal, code)
-    instant = moment(request, as_of)
-    first = history_start(principal, start, now_of(request).date())
-    _check_range(first, end)
+    instant = span.instant(request)
+    first = span.first_day(request, principal)
     published, unavailable = indices.published_view(
-        session, code, as_of=instant, start=first, end=end
+        session, code, as_of=instant, start=first, end=span.end
     )
     locked = locked_constituents(principal, gate)
     codes = definition.codes
