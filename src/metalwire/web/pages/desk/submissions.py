@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,15 +21,19 @@ from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
 from metalwire.web.deps import FormText, request_session, unit_of_work
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
-    MAX_UPLOAD_BYTES,
     FormFailure,
     desk_now,
     desk_today,
+    done_redirect,
     parse_day,
     parse_prices,
+    read_upload,
     refuse_non_staff,
     safe_name,
     sign_in,
+    table_problem,
+    too_large,
+    uploaded_copy,
 )
 from metalwire.web.pages.desk.prices import assessed_series
 from metalwire.web.pages.site import page
@@ -74,8 +75,7 @@ def _submissions_page(
 
 
 def _stored(added: int, present: int) -> RedirectResponse:
-    query = urlencode({"added": added, "present": present})
-    return RedirectResponse(f"/desk/submissions?{query}", status_code=303)
+    return done_redirect("/desk/submissions", {"added": added, "present": present})
 
 
 @router.get("/desk/submissions", response_class=HTMLResponse)
@@ -105,15 +105,13 @@ def upload_submissions(
     if principal.is_anonymous:
         return sign_in("/desk/submissions")
     name = safe_name(file.filename or "")
-    content = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(content) > MAX_UPLOAD_BYTES:
-        message = _t(request, "The file is larger than 20 MB; split it into smaller files.")
+    content = read_upload(file)
+    message = too_large(request, content)
+    if message is not None:
         return _submissions_page(
             request, status_code=413, upload_errors=[message], upload_name=name
         )
-    with tempfile.TemporaryDirectory(prefix="mw-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
+    with uploaded_copy(content, name, "mw-upload-") as path:
         try:
             with unit_of_work(request) as session:
                 user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
@@ -125,10 +123,11 @@ def upload_submissions(
                 request, status_code=422, upload_errors=exc.lines(), upload_name=name
             )
         except TableError as exc:
-            # The message names the temporary copy; the analyst knows the file by its own name.
-            problem = str(exc).replace(str(path), name)
             return _submissions_page(
-                request, status_code=422, upload_errors=[problem], upload_name=name
+                request,
+                status_code=422,
+                upload_errors=[table_problem(exc, path, name)],
+                upload_name=name,
             )
     return _stored(added, present)
 
