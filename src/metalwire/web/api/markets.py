@@ -12,7 +12,8 @@ then), and a constituent above the caller's plan inside an index they may read i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -29,6 +30,7 @@ from metalwire.catalog.units import instrument_unit_label, plain, price_unit_lab
 from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.indices.access import index_decision, locked_constituents
+from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets import service as markets
 from metalwire.markets import windows
 from metalwire.markets.access import INSTRUMENT_TIER, instrument_decision, window_decision
@@ -341,6 +343,39 @@ def index_head(
     }
 
 
+def published_index(
+    session: Session, code: str, now: dt.datetime, first: dt.date | None
+) -> indices.IndexView | None:
+    """The index's values as published at ``now`` from ``first``; None when they cannot be
+    computed (the service says why on the index's own route)."""
+    try:
+        return indices.view(session, code, as_of=now, start=first)
+    except indices.IndexError_:
+        return None
+
+
+@dataclass(frozen=True)
+class IndexListing:
+    record: IndexDefinitionRecord
+    definition: engine.IndexDefinition
+    gate: indices.Access
+    allowed: bool  # the caller's plan includes the index
+    published: indices.IndexView | None  # None when locked, or nothing could be computed
+
+
+def index_listings(
+    session: Session, principal: Principal, now: dt.datetime, first: dt.date | None
+) -> Iterator[IndexListing]:
+    """Every index with who may read it and, for a reader who may, its values from ``first``:
+    the index list of the API and of the site."""
+    for record in indices.definitions(session):
+        definition = engine.IndexDefinition.model_validate(record.definition)
+        gate = indices.access_of(session, definition)
+        allowed = bool(index_decision(principal, gate))
+        published = published_index(session, definition.code, now, first) if allowed else None
+        yield IndexListing(record, definition, gate, allowed, published)
+
+
 @router.get(
     "/indices",
     responses={200: {"description": "Index definitions with their newest value"}, **NOT_FOUND},
@@ -355,23 +390,16 @@ def list_indices(
     now = now_of(request)
     first = history_start(principal, None, now.date())
     out = []
-    for record in indices.definitions(session):
-        definition = engine.IndexDefinition.model_validate(record.definition)
-        gate = indices.access_of(session, definition)
-        allowed = bool(index_decision(principal, gate))
+    for listing in index_listings(session, principal, now, first):
+        definition, published = listing.definition, listing.published
         latest = None
-        if allowed:
-            try:
-                published = indices.view(session, definition.code, as_of=now, start=first)
-            except indices.IndexError_:
-                published = None
-            if published and published.points:
-                point = published.points[-1]
-                latest = {"date": point.date.isoformat(), "value": str(point.value)}
+        if published and published.points:
+            point = published.points[-1]
+            latest = {"date": point.date.isoformat(), "value": str(point.value)}
         out.append(
             {
-                **index_head(definition, gate, lang),
-                "version": record.version,
+                **index_head(definition, listing.gate, lang),
+                "version": listing.record.version,
                 "constituents": [
                     {
                         "code": c.code,
@@ -380,7 +408,7 @@ def list_indices(
                     }
                     for c in definition.constituents
                 ],
-                "locked": not allowed,
+                "locked": not listing.allowed,
                 "latest": latest,
             }
         )
