@@ -10,11 +10,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, history_start, may_read_tier, may_read_value
+from metalwire.accounts.gate import (
+    Decision,
+    Principal,
+    history_start,
+    may_read_tier,
+    may_read_value,
+)
 from metalwire.accounts.models import Scope
 from metalwire.pricing.schemas import BATCH_LIMIT
 from metalwire.supply import service
-from metalwire.supply.models import ReleaseStatus, Survey
+from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
 from metalwire.supply.published import (
     latest_period,
     published_history,
@@ -107,6 +113,27 @@ def period_history_date(period: str, release_at: dt.datetime | None) -> dt.date:
     return dt.date(year, month, 1)
 
 
+def period_decision(
+    principal: Principal,
+    survey: Survey,
+    period: str,
+    row: SurveyRelease | None,
+    now: dt.datetime,
+    today: dt.date | None = None,
+) -> Decision:
+    """Whether a period's statistics are the caller's to read at ``now``: released, the plan's
+    tier and group, within its history (measured from ``today``, the real one; default: now's)."""
+    return may_read_value(
+        principal,
+        tier=survey.tier.value,
+        group=survey.entry.group.code,
+        market_date=period_history_date(period, row.release_at if row else None),
+        release_at=row.release_at if row else None,
+        now=now,
+        today=now.date() if today is None else today,
+    )
+
+
 @router.get(
     "/surveys/{code}/stats",
     responses={200: {"description": "The released statistics with provenance"}, **NOT_FOUND},
@@ -127,15 +154,8 @@ def survey_stats(
     survey = gated_survey(session, principal, code)
     instant = moment(request, as_of)
     row = published_release(session, survey, period, as_of=instant)
-    decision = may_read_value(
-        principal,
-        tier=survey.tier.value,
-        group=survey.entry.group.code,
-        market_date=period_history_date(period, row.release_at if row else None),
-        release_at=row.release_at if row else None,
-        now=instant,
-        today=now_of(request).date(),  # a plan's window runs from the real today
-    )
+    # A plan's window runs from the real today, whatever as_of says.
+    decision = period_decision(principal, survey, period, row, instant, now_of(request).date())
     if row is None or not decision:
         if row is not None and decision.reason is not None and decision.reason.value == "history":
             raise deny(decision, f"{code} {period} (history beyond your plan)")
