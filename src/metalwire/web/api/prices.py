@@ -47,6 +47,7 @@ from metalwire.pricing.published import (
 from metalwire.pricing.schemas import CODE_LIMIT, PriceRow
 from metalwire.tabular import decimal_format
 from metalwire.web.access import access
+from metalwire.web.api.catalog import check_catalog_filter
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import ApiLang, Code, DbSession, RowId
@@ -352,10 +353,7 @@ def latest_prices(
     entry: Annotated[str | None, Query(max_length=CODE_LIMIT, examples=["silver"])] = None,
 ) -> Response:
     """The newest released price of each active series, and where today's release stands."""
-    if group is not None and group not in catalog.known_group_codes(session):
-        raise invalid_parameter("group", f"unknown catalog group {group!r}")
-    if entry is not None and entry not in catalog.known_entry_codes(session):
-        raise invalid_parameter("entry", f"unknown catalog entry {entry!r}")
+    check_catalog_filter(session, group, entry)
     now = now_of(request)
 
     def make() -> tuple[bytes, str, tuple[str, ...]]:
