@@ -37,10 +37,18 @@ from metalwire.markets.access import INSTRUMENT_TIER, instrument_decision, windo
 from metalwire.markets.models import Instrument
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
-from metalwire.web.api.prices import NOT_FOUND, AsOf, FormatQuery, Span, moment, now_of
+from metalwire.web.api.prices import (
+    NOT_FOUND,
+    AsOf,
+    FormatQuery,
+    Span,
+    export_responses,
+    moment,
+    now_of,
+)
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.deps import ApiLang, Code, DbSession
-from metalwire.web.http_cache import EXPORT_CONTENT, cached, json_bytes, tabular
+from metalwire.web.http_cache import cached, json_bytes, tabular
 from metalwire.web.problems import invalid_parameter, not_found
 
 router = APIRouter(tags=["markets"])
@@ -492,13 +500,7 @@ def _index_items(
 
 @router.get(
     "/indices/{code}",
-    responses={
-        200: {
-            "description": "Values, constituents' prices and contributions",
-            "content": {"application/json": {}, **EXPORT_CONTENT},
-        },
-        **NOT_FOUND,
-    },
+    responses=export_responses("Values, constituents' prices and contributions"),
     response_class=Response,
 )
 @access("gated")

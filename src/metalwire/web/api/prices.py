@@ -77,6 +77,12 @@ NOT_FOUND = {
 }
 
 
+def export_responses(description: str) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of a route that sends JSON or, with `format`, an export file."""
+    content = {"application/json": {}, **EXPORT_CONTENT}
+    return {200: {"description": description, "content": content}, **NOT_FOUND}
+
+
 def now_of(request: Request) -> dt.datetime:
     clock = request.app.state.clock
     value: dt.datetime = clock()

@@ -32,10 +32,17 @@ from metalwire.supply.schemas import PERIOD_PATTERN, ReturnIn, ReturnsResult
 from metalwire.tabular import ImportRejected
 from metalwire.web.access import access
 from metalwire.web.api.desk import WRITE_RESPONSES, acting_user, rejected_batch
-from metalwire.web.api.prices import NOT_FOUND, AsOf, FormatQuery, moment, now_of
+from metalwire.web.api.prices import (
+    NOT_FOUND,
+    AsOf,
+    FormatQuery,
+    export_responses,
+    moment,
+    now_of,
+)
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.deps import ApiLang, Code, DbSession
-from metalwire.web.http_cache import EXPORT_CONTENT, cached, json_bytes, tabular
+from metalwire.web.http_cache import cached, json_bytes, tabular
 from metalwire.web.problems import invalid_parameter, not_found
 
 router = APIRouter(tags=["surveys"])
@@ -179,13 +186,7 @@ def survey_stats(
 
 @router.get(
     "/surveys/{code}/history",
-    responses={
-        200: {
-            "description": "Totals per period",
-            "content": {"application/json": {}, **EXPORT_CONTENT},
-        },
-        **NOT_FOUND,
-    },
+    responses=export_responses("Totals per period"),
     response_class=Response,
 )
 @access("gated")
