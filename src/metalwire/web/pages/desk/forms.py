@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from metalwire.accounts.gate import Principal, may_see_drafts
 from metalwire.errors import Located, ServiceError
-from metalwire.tabular import TableError, parse_date, parse_decimal
+from metalwire.tabular import ImportRejected, TableError, parse_date, parse_decimal
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import error_page
 from metalwire.web.problems import ProblemError
@@ -32,6 +32,7 @@ from metalwire.web.problems import ProblemError
 DESK_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # Larger than any day's evidence file; stops a stray upload from filling the disk.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+Stored = TypeVar("Stored")  # what an upload's importer returns
 
 
 def desk_now(request: Request) -> dt.datetime:
@@ -171,16 +172,26 @@ def too_large(request: Request, content: bytes) -> str | None:
     return _t(request, "The file is larger than 20 MB; split it into smaller files.")
 
 
-@contextmanager
-def uploaded_copy(content: bytes, name: str, prefix: str) -> Iterator[Path]:
-    """The upload as a file of its own name in a folder removed afterwards: the importers read
-    files, and the audit trail names the source by the file's name."""
+@dataclass(frozen=True)
+class UploadRefused:
+    """An uploaded file of which nothing was stored: what the analyst is shown, a line each."""
+
+    problems: list[str]
+
+
+def import_upload(
+    content: bytes, name: str, prefix: str, store: Callable[[Path], Stored]
+) -> Stored | UploadRefused:
+    """What ``store`` makes of the upload, or why it was refused whole (every bad row, or why
+    the file cannot be read). ``store`` reads the upload as a file of its own name, in a folder
+    removed afterwards: the audit trail names the source by the file's name."""
     with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         path = Path(folder) / name
         path.write_bytes(content)
-        yield path
-
-
-def table_problem(exc: TableError, path: Path, name: str) -> str:
-    """The message names the temporary copy; the analyst knows the file by its own name."""
-    return str(exc).replace(str(path), name)
+        try:
+            return store(path)
+        except ImportRejected as exc:
+            return UploadRefused(exc.lines())
+        except TableError as exc:
+            # The message names the temporary copy; the analyst knows the file by its own name.
+            return UploadRefused([str(exc).replace(str(path), name)])

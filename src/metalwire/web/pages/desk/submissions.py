@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -14,7 +15,7 @@ from metalwire.accounts.models import Scope
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS, SubmissionIn
 from metalwire.pricing.submissions import add_submissions, import_submissions
-from metalwire.tabular import ImportRejected, TableError, parse_datetime
+from metalwire.tabular import ImportRejected, parse_datetime
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
@@ -22,18 +23,18 @@ from metalwire.web.deps import FormText, request_session, unit_of_work
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
     FormFailure,
+    UploadRefused,
     desk_now,
     desk_today,
     done_redirect,
+    import_upload,
     parse_day,
     parse_prices,
     read_upload,
     refuse_non_staff,
     safe_name,
     sign_in,
-    table_problem,
     too_large,
-    uploaded_copy,
 )
 from metalwire.web.pages.desk.prices import assessed_series
 from metalwire.web.pages.site import page
@@ -111,25 +112,18 @@ def upload_submissions(
         return _submissions_page(
             request, status_code=413, upload_errors=[message], upload_name=name
         )
-    with uploaded_copy(content, name, "mw-upload-") as path:
-        try:
-            with unit_of_work(request) as session:
-                user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
-                added, present = import_submissions(
-                    session, path, actor=user.email, now=desk_now(request)
-                )
-        except ImportRejected as exc:
-            return _submissions_page(
-                request, status_code=422, upload_errors=exc.lines(), upload_name=name
-            )
-        except TableError as exc:
-            return _submissions_page(
-                request,
-                status_code=422,
-                upload_errors=[table_problem(exc, path, name)],
-                upload_name=name,
-            )
-    return _stored(added, present)
+
+    def store(path: Path) -> tuple[int, int]:
+        with unit_of_work(request) as session:
+            user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
+            return import_submissions(session, path, actor=user.email, now=desk_now(request))
+
+    outcome = import_upload(content, name, "mw-upload-", store)
+    if isinstance(outcome, UploadRefused):
+        return _submissions_page(
+            request, status_code=422, upload_errors=outcome.problems, upload_name=name
+        )
+    return _stored(*outcome)
 
 
 def _manual_submission(failure: FormFailure) -> SubmissionIn | None:

@@ -25,7 +25,7 @@ from metalwire.supply import published, returns
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
 from metalwire.supply.schemas import PERIOD_PATTERN, RETURN_COLUMNS
-from metalwire.tabular import ImportRejected, Problems, TableError, read_table
+from metalwire.tabular import ImportRejected, Problems, read_table
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
@@ -33,16 +33,16 @@ from metalwire.web.deps import FormText, request_session, unit_of_work
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
     FormFailure,
+    UploadRefused,
     desk_now,
     desk_time,
     done_redirect,
+    import_upload,
     read_upload,
     refuse_non_staff,
     safe_name,
     sign_in,
-    table_problem,
     too_large,
-    uploaded_copy,
 )
 from metalwire.web.pages.site import page
 from metalwire.web.problems import ProblemError
@@ -238,27 +238,21 @@ def upload_returns(
     if failure.errors:
         return _surveys_page(request, status_code=422, failure=failure, survey=code, period=month)
     name = safe_name(file.filename if file is not None and file.filename else "")
-    with uploaded_copy(content, name, "mw-returns-") as path:
-        try:
-            stored = _store_returns(request, principal, path, code, month)
-        except ImportRejected as exc:
-            return _surveys_page(
-                request,
-                status_code=422,
-                upload_errors=exc.lines(),
-                upload_name=name,
-                survey=code,
-                period=month,
-            )
-        except TableError as exc:
-            return _surveys_page(
-                request,
-                status_code=422,
-                upload_errors=[table_problem(exc, path, name)],
-                upload_name=name,
-                survey=code,
-                period=month,
-            )
+    stored = import_upload(
+        content,
+        name,
+        "mw-returns-",
+        lambda path: _store_returns(request, principal, path, code, month),
+    )
+    if isinstance(stored, UploadRefused):
+        return _surveys_page(
+            request,
+            status_code=422,
+            upload_errors=stored.problems,
+            upload_name=name,
+            survey=code,
+            period=month,
+        )
     query = {"survey": code, "period": month, "added": stored.added}
     query |= {"replaced": stored.replaced, "joined": stored.joined}
     return done_redirect("/desk/surveys", query)
