@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from metalwire.catalog import service
 from metalwire.catalog.models import PriceSeries, SeriesKind, SeriesStatus, Tier
@@ -89,6 +90,14 @@ class SeriesPage(BaseModel):
     next: str | None = Field(description="URL of the next page, or null on the last page")
 
 
+def check_catalog_filter(session: Session, group: str | None, entry: str | None) -> None:
+    """A group or entry to filter series by must be one the catalog has: 422 otherwise."""
+    if group is not None and group not in service.known_group_codes(session):
+        raise invalid_parameter("group", f"unknown catalog group {group!r}")
+    if entry is not None and entry not in service.known_entry_codes(session):
+        raise invalid_parameter("entry", f"unknown catalog entry {entry!r}")
+
+
 @router.get("/series", response_model=SeriesPage, responses=PROBLEM_RESPONSES)
 @access("public")
 def get_series_list(
@@ -113,10 +122,7 @@ def get_series_list(
     cursor: Annotated[str | None, Query(description="Opaque cursor from `next`")] = None,
 ) -> SeriesPage:
     """Price-series definitions, filtered, ordered by code, paginated by cursor."""
-    if group is not None and group not in service.known_group_codes(session):
-        raise invalid_parameter("group", f"unknown catalog group {group!r}")
-    if entry is not None and entry not in service.known_entry_codes(session):
-        raise invalid_parameter("entry", f"unknown catalog entry {entry!r}")
+    check_catalog_filter(session, group, entry)
     after = decode_cursor(cursor)
     if after is not None and not isinstance(after, str):
         raise invalid_parameter("cursor", "not a cursor returned by this API")

@@ -53,6 +53,17 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def rejected_batch(exc: ImportRejected) -> ProblemError:
+    """A posted batch refused whole: 422 naming each bad item's field (``2.price``)."""
+    params = [
+        InvalidParam(name=item_field(problem), location="body", reason=problem.message)
+        for problem in exc.problems
+    ]
+    return ProblemError(
+        422, "; ".join(exc.lines()), kind="invalid-parameter", invalid_params=params
+    )
+
+
 def acting_user(session: Session, principal: Principal, scope: Scope, what: str) -> User:
     decision = may_act(principal, scope)
     if not decision:
@@ -130,13 +141,7 @@ def post_submissions(
     try:
         ids, present = add_submissions(session, items, actor=user.email)
     except ImportRejected as exc:
-        params = [
-            InvalidParam(name=item_field(problem), location="body", reason=problem.message)
-            for problem in exc.problems
-        ]
-        raise ProblemError(
-            422, "; ".join(exc.lines()), kind="invalid-parameter", invalid_params=params
-        ) from None
+        raise rejected_batch(exc) from None
     return SubmissionsResult(added=len(ids), already_present=present, ids=ids)
 
 

@@ -12,7 +12,8 @@ then), and a constituent above the caller's plan inside an index they may read i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -29,6 +30,7 @@ from metalwire.catalog.units import instrument_unit_label, plain, price_unit_lab
 from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.indices.access import index_decision, locked_constituents
+from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets import service as markets
 from metalwire.markets import windows
 from metalwire.markets.access import INSTRUMENT_TIER, instrument_decision, window_decision
@@ -38,23 +40,18 @@ from metalwire.web.access import access
 from metalwire.web.api.prices import (
     NOT_FOUND,
     AsOf,
-    End,
     FormatQuery,
-    Start,
+    Span,
+    export_responses,
     moment,
     now_of,
 )
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.deps import ApiLang, Code, DbSession
-from metalwire.web.http_cache import EXPORT_CONTENT, cached, json_bytes, tabular
+from metalwire.web.http_cache import cached, json_bytes, tabular
 from metalwire.web.problems import invalid_parameter, not_found
 
 router = APIRouter(tags=["markets"])
-
-
-def _check_range(start: dt.date | None, end: dt.date | None) -> None:
-    if start and end and start > end:
-        raise invalid_parameter("start", "start is after end")
 
 
 def _json(request: Request, principal: Principal, body: Any) -> Response:
@@ -152,10 +149,8 @@ def instrument_settlements(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     lang: ApiLang,
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
 ) -> Response:
     """Daily settlements (settle, volume, open interest, version); with `as_of`, the versions
     recorded by then (a corrected settlement is a new version)."""
@@ -163,10 +158,9 @@ def instrument_settlements(
     if instrument is None:
         raise not_found(f"no instrument with code {code!r}")
     _instrument_gate(principal, f"instrument {code}")
-    instant = moment(request, as_of)
-    first = history_start(principal, start, now_of(request).date())
-    _check_range(first, end)
-    rows = markets.settlement_history(session, [code], as_of=instant, start=first, end=end)
+    instant = span.instant(request)
+    first = span.first_day(request, principal)
+    rows = markets.settlement_history(session, [code], as_of=instant, start=first, end=span.end)
     body = {
         **instrument_dict(instrument, lang),
         "as_of": instant.isoformat(),
@@ -304,10 +298,8 @@ def arbitrage_history(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     lang: ApiLang,
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
 ) -> Response:
     """An arbitrage window per market date: every input (source, code, value, its own date,
     version), the parameter set in effect, the intermediate figures and the profit, and the
@@ -318,10 +310,12 @@ def arbitrage_history(
     decision = window_decision(session, principal, definition)
     if not decision:
         raise deny(decision, f"the arbitrage window {code}")
-    instant = moment(request, as_of)
+    instant = span.instant(request)
     floor = history_floor(principal, now_of(request).date())
-    _check_range(start, end)
-    history = windows.compute(session, definition, as_of=instant, start=start, end=end, floor=floor)
+    start = span.ordered(span.start)  # the plan's floor applies inside the computation
+    history = windows.compute(
+        session, definition, as_of=instant, start=start, end=span.end, floor=floor
+    )
     body = {
         **window_head(session, definition, lang),
         "as_of": instant.isoformat(),
@@ -357,6 +351,39 @@ def index_head(
     }
 
 
+def published_index(
+    session: Session, code: str, now: dt.datetime, first: dt.date | None
+) -> indices.IndexView | None:
+    """The index's values as published at ``now`` from ``first``; None when they cannot be
+    computed (the service says why on the index's own route)."""
+    try:
+        return indices.view(session, code, as_of=now, start=first)
+    except indices.IndexError_:
+        return None
+
+
+@dataclass(frozen=True)
+class IndexListing:
+    record: IndexDefinitionRecord
+    definition: engine.IndexDefinition
+    gate: indices.Access
+    allowed: bool  # the caller's plan includes the index
+    published: indices.IndexView | None  # None when locked, or nothing could be computed
+
+
+def index_listings(
+    session: Session, principal: Principal, now: dt.datetime, first: dt.date | None
+) -> Iterator[IndexListing]:
+    """Every index with who may read it and, for a reader who may, its values from ``first``:
+    the index list of the API and of the site."""
+    for record in indices.definitions(session):
+        definition = engine.IndexDefinition.model_validate(record.definition)
+        gate = indices.access_of(session, definition)
+        allowed = bool(index_decision(principal, gate))
+        published = published_index(session, definition.code, now, first) if allowed else None
+        yield IndexListing(record, definition, gate, allowed, published)
+
+
 @router.get(
     "/indices",
     responses={200: {"description": "Index definitions with their newest value"}, **NOT_FOUND},
@@ -371,23 +398,16 @@ def list_indices(
     now = now_of(request)
     first = history_start(principal, None, now.date())
     out = []
-    for record in indices.definitions(session):
-        definition = engine.IndexDefinition.model_validate(record.definition)
-        gate = indices.access_of(session, definition)
-        allowed = bool(index_decision(principal, gate))
+    for listing in index_listings(session, principal, now, first):
+        definition, published = listing.definition, listing.published
         latest = None
-        if allowed:
-            try:
-                published = indices.view(session, definition.code, as_of=now, start=first)
-            except indices.IndexError_:
-                published = None
-            if published and published.points:
-                point = published.points[-1]
-                latest = {"date": point.date.isoformat(), "value": str(point.value)}
+        if published and published.points:
+            point = published.points[-1]
+            latest = {"date": point.date.isoformat(), "value": str(point.value)}
         out.append(
             {
-                **index_head(definition, gate, lang),
-                "version": record.version,
+                **index_head(definition, listing.gate, lang),
+                "version": listing.record.version,
                 "constituents": [
                     {
                         "code": c.code,
@@ -396,7 +416,7 @@ def list_indices(
                     }
                     for c in definition.constituents
                 ],
-                "locked": not allowed,
+                "locked": not listing.allowed,
                 "latest": latest,
             }
         )
@@ -480,13 +500,7 @@ def _index_items(
 
 @router.get(
     "/indices/{code}",
-    responses={
-        200: {
-            "description": "Values, constituents' prices and contributions",
-            "content": {"application/json": {}, **EXPORT_CONTENT},
-        },
-        **NOT_FOUND,
-    },
+    responses=export_responses("Values, constituents' prices and contributions"),
     response_class=Response,
 )
 @access("gated")
@@ -495,21 +509,18 @@ def index_values(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     lang: ApiLang,
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
     format: FormatQuery = "json",
 ) -> Response:
     """An index's values computed from its constituents as published at `as_of`: each value
     with every constituent's price and contribution (index points, adding up to the value),
     the weights and each constituent's base-period sum and count."""
     definition, gate = _readable_index(session, principal, code)
-    instant = moment(request, as_of)
-    first = history_start(principal, start, now_of(request).date())
-    _check_range(first, end)
+    instant = span.instant(request)
+    first = span.first_day(request, principal)
     published, unavailable = indices.published_view(
-        session, code, as_of=instant, start=first, end=end
+        session, code, as_of=instant, start=first, end=span.end
     )
     locked = locked_constituents(principal, gate)
     codes = definition.codes

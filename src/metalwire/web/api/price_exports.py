@@ -11,25 +11,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from metalwire.accounts.gate import history_start
 from metalwire.pricing.published import published_prices
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.tabular import decimal_format
 from metalwire.web.access import access
 from metalwire.web.api.prices import (
     NOT_FOUND,
-    AsOf,
-    End,
-    Start,
+    Span,
     export_about,
     gated_series,
-    moment,
-    now_of,
 )
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.deps import ApiLang, DbSession
 from metalwire.web.http_cache import EXPORT_CONTENT, tabular
-from metalwire.web.problems import invalid_parameter
 
 router = APIRouter(tags=["prices"])
 
@@ -47,6 +41,7 @@ def export_prices(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     lang: ApiLang,
     series: Annotated[
         list[Annotated[str, Field(max_length=CODE_LIMIT)]],
@@ -56,9 +51,6 @@ def export_prices(
             description="Series codes, repeated (`series=A&series=B`): one column each",
         ),
     ],
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
 ) -> Response:
     """Several series side by side by market date: each series' published mid in a column of its
@@ -66,14 +58,11 @@ def export_prices(
     XLSX carries a header block per series. Needs the plan's export right."""
     codes = list(dict.fromkeys(series))  # the order asked for, each once
     chosen = [gated_series(session, principal, code) for code in codes]
-    instant = moment(request, as_of)
-    # The plan's window is measured from today, whatever as_of says.
-    first = history_start(principal, start, now_of(request).date())
-    if first and end and first > end:
-        raise invalid_parameter("start", "start is after end")
+    instant = span.instant(request)
+    first = span.first_day(request, principal)
     mids: dict[dt.date, dict[int, Decimal]] = {}
     for s in chosen:
-        for p in published_prices(session, s, as_of=instant, start=first, end=end):
+        for p in published_prices(session, s, as_of=instant, start=first, end=span.end):
             mids.setdefault(p.market_date, {})[s.id] = p.mid
     columns = ["date", *codes]
     rows = [[day, *(mids[day].get(s.id) for s in chosen)] for day in sorted(mids)]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -46,6 +47,7 @@ from metalwire.pricing.published import (
 from metalwire.pricing.schemas import CODE_LIMIT, PriceRow
 from metalwire.tabular import decimal_format
 from metalwire.web.access import access
+from metalwire.web.api.catalog import check_catalog_filter
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.body_cache import BodyCache
 from metalwire.web.deps import ApiLang, Code, DbSession, RowId
@@ -75,6 +77,12 @@ NOT_FOUND = {
 }
 
 
+def export_responses(description: str) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of a route that sends JSON or, with `format`, an export file."""
+    content = {"application/json": {}, **EXPORT_CONTENT}
+    return {200: {"description": description, "content": content}, **NOT_FOUND}
+
+
 def now_of(request: Request) -> dt.datetime:
     clock = request.app.state.clock
     value: dt.datetime = clock()
@@ -88,6 +96,48 @@ def moment(request: Request, as_of: dt.datetime | None) -> dt.datetime:
     if as_of.tzinfo is None:
         raise invalid_parameter("as_of", "give a timezone offset, e.g. 2026-11-26T03:30:00Z")
     return min(as_of, now)
+
+
+@dataclass(frozen=True)
+class HistorySpan:
+    """The market dates a history answer covers and the instant it is read as of, as asked: the
+    same three query parameters, documented once, on every history route."""
+
+    start: dt.date | None
+    end: dt.date | None
+    as_of: dt.datetime | None
+
+    def instant(self, request: Request) -> dt.datetime:
+        return moment(request, self.as_of)
+
+    def floored_start(self, request: Request, principal: Principal) -> dt.date | None:
+        """The later of ``start`` and the plan's history floor (None: from the beginning). The
+        plan's window is measured from today, whatever ``as_of`` says."""
+        return history_start(principal, self.start, now_of(request).date())
+
+    def ordered(self, first: dt.date | None) -> dt.date | None:
+        """``first`` when it is not after ``end``; 422 otherwise."""
+        if first and self.end and first > self.end:
+            raise invalid_parameter("start", "start is after end")
+        return first
+
+    def first_day(
+        self, request: Request, principal: Principal, cursor: dt.date | None = None
+    ) -> dt.date | None:
+        """The first market date answered: the latest of the plan's history floor, ``start`` and
+        a page's cursor; 422 when it falls after ``end``."""
+        first = self.floored_start(request, principal)
+        if cursor is not None:
+            first = max(first, cursor) if first else cursor
+        return self.ordered(first)
+
+
+def history_span(start: Start = None, end: End = None, as_of: AsOf = None) -> HistorySpan:
+    return HistorySpan(start, end, as_of)
+
+
+# Declared before ``lang`` in a route: the query parameters keep their place in the API document.
+Span = Annotated[HistorySpan, Depends(history_span)]
 
 
 def gated_series(session: Session, principal: Principal, code: str) -> PriceSeries:
@@ -151,23 +201,6 @@ def _page_json(
     start = json_bytes(head)[:-1].decode()
     next_text = json.dumps(next_url, ensure_ascii=False)
     return f'{start},"items":[{items}],"next":{next_text}}}'.encode()
-
-
-def _first_day(
-    request: Request,
-    principal: Principal,
-    start: dt.date | None,
-    end: dt.date | None,
-    cursor: dt.date | None,
-) -> dt.date | None:
-    """The first market date of a page: the latest of the plan's history floor, ``start`` and
-    the cursor (None: from the beginning); 422 when it falls after ``end``."""
-    first = history_start(principal, start, now_of(request).date())
-    if cursor is not None:
-        first = max(first, cursor) if first else cursor
-    if first and end and first > end:
-        raise invalid_parameter("start", "start is after end")
-    return first
 
 
 def _prices_head(series: PriceSeries, lang: str, as_of: dt.datetime) -> dict[str, Any]:
@@ -258,18 +291,16 @@ def series_prices(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     lang: ApiLang,
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
     format: FormatQuery = "json",
     limit: Annotated[int, Query(ge=1, le=10000)] = 10000,
     cursor: Annotated[dt.date | None, Query(description="Opaque: the `next` link's value")] = None,
 ) -> Response:
     """Daily published prices of a series; with `as_of`, exactly what was published then."""
     series = gated_series(session, principal, code)
-    instant = moment(request, as_of)
-    first = _first_day(request, principal, start, end, cursor)
+    instant = span.instant(request)
+    first = span.first_day(request, principal, cursor)
     # What this caller may see changes only when a release passes or a correction lands: the
     # stamp says when, so the serialized answer can be reused until then (per worker).
     stamp = publication_stamp(session, series.id, as_of=instant)
@@ -279,15 +310,15 @@ def series_prices(
         history_floor(principal, now_of(request).date()),
         lang,
         stamp,
-        instant if as_of is not None else None,
+        instant if span.as_of is not None else None,
     )
 
     def answer() -> PageAnswer:
         page, next_day = price_page(
-            session, series, as_of=instant, start=first, end=end, limit=limit
+            session, series, as_of=instant, start=first, end=span.end, limit=limit
         )
         # The instant asked for; without one, the newest publication the answer includes.
-        shown = instant if as_of is not None else stamp[1] or instant
+        shown = instant if span.as_of is not None else stamp[1] or instant
         return page, _next_url(request, next_day), _prices_head(series, lang, shown)
 
     if format == "json":
@@ -328,10 +359,7 @@ def latest_prices(
     entry: Annotated[str | None, Query(max_length=CODE_LIMIT, examples=["silver"])] = None,
 ) -> Response:
     """The newest released price of each active series, and where today's release stands."""
-    if group is not None and group not in catalog.known_group_codes(session):
-        raise invalid_parameter("group", f"unknown catalog group {group!r}")
-    if entry is not None and entry not in catalog.known_entry_codes(session):
-        raise invalid_parameter("entry", f"unknown catalog entry {entry!r}")
+    check_catalog_filter(session, group, entry)
     now = now_of(request)
 
     def make() -> tuple[bytes, str, tuple[str, ...]]:
@@ -379,16 +407,15 @@ def series_averages(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    span: Span,
     period: Annotated[Literal["week", "month"], Query()] = "month",
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
 ) -> Response:
     """Weekly or monthly averages: the mean of the daily published mids (follows corrections)."""
     series = gated_series(session, principal, code)
-    instant = moment(request, as_of)
-    first = history_start(principal, start, now_of(request).date())
-    prices = published_prices(session, series, as_of=instant, start=first, end=end)
+    instant = span.instant(request)
+    prices = published_prices(
+        session, series, as_of=instant, start=span.floored_start(request, principal), end=span.end
+    )
     out = [
         {"start": a.isoformat(), "end": b.isoformat(), "average": str(mean), "days": n}
         for a, b, mean, n in period_averages(prices, period, max(series.decimals, 2))

@@ -10,12 +10,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Principal, history_start, may_read_tier, may_read_value
+from metalwire.accounts.gate import (
+    Decision,
+    Principal,
+    history_start,
+    may_read_tier,
+    may_read_value,
+)
 from metalwire.accounts.models import Scope
-from metalwire.importing import item_field
 from metalwire.pricing.schemas import BATCH_LIMIT
 from metalwire.supply import service
-from metalwire.supply.models import ReleaseStatus, Survey
+from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
 from metalwire.supply.published import (
     latest_period,
     published_history,
@@ -26,12 +31,19 @@ from metalwire.supply.returns import add_returns
 from metalwire.supply.schemas import PERIOD_PATTERN, ReturnIn, ReturnsResult
 from metalwire.tabular import ImportRejected
 from metalwire.web.access import access
-from metalwire.web.api.desk import WRITE_RESPONSES, acting_user
-from metalwire.web.api.prices import NOT_FOUND, AsOf, FormatQuery, moment, now_of
+from metalwire.web.api.desk import WRITE_RESPONSES, acting_user, rejected_batch
+from metalwire.web.api.prices import (
+    NOT_FOUND,
+    AsOf,
+    FormatQuery,
+    export_responses,
+    moment,
+    now_of,
+)
 from metalwire.web.auth import CurrentPrincipal, deny
 from metalwire.web.deps import ApiLang, Code, DbSession
-from metalwire.web.http_cache import EXPORT_CONTENT, cached, json_bytes, tabular
-from metalwire.web.problems import InvalidParam, ProblemError, invalid_parameter, not_found
+from metalwire.web.http_cache import cached, json_bytes, tabular
+from metalwire.web.problems import invalid_parameter, not_found
 
 router = APIRouter(tags=["surveys"])
 Period = Annotated[str, Query(pattern=PERIOD_PATTERN, examples=["2025-10"])]
@@ -61,10 +73,15 @@ class SurveyOut(BaseModel):
     latest_period: str | None = Field(description="Newest released period")
 
 
-def gated_survey(session: Session, principal: Principal, code: str) -> Survey:
+def known_survey(session: Session, code: str) -> Survey:
     survey = service.get_survey(session, code)
     if survey is None:
         raise not_found(f"no survey with code {code!r}")
+    return survey
+
+
+def gated_survey(session: Session, principal: Principal, code: str) -> Survey:
+    survey = known_survey(session, code)
     decision = may_read_tier(principal, survey.tier.value, survey.entry.group.code)
     if not decision:
         raise deny(decision, f"the {survey.tier.value} survey {code}")
@@ -103,6 +120,27 @@ def period_history_date(period: str, release_at: dt.datetime | None) -> dt.date:
     return dt.date(year, month, 1)
 
 
+def period_decision(
+    principal: Principal,
+    survey: Survey,
+    period: str,
+    row: SurveyRelease | None,
+    now: dt.datetime,
+    today: dt.date | None = None,
+) -> Decision:
+    """Whether a period's statistics are the caller's to read at ``now``: released, the plan's
+    tier and group, within its history (measured from ``today``, the real one; default: now's)."""
+    return may_read_value(
+        principal,
+        tier=survey.tier.value,
+        group=survey.entry.group.code,
+        market_date=period_history_date(period, row.release_at if row else None),
+        release_at=row.release_at if row else None,
+        now=now,
+        today=now.date() if today is None else today,
+    )
+
+
 @router.get(
     "/surveys/{code}/stats",
     responses={200: {"description": "The released statistics with provenance"}, **NOT_FOUND},
@@ -123,15 +161,8 @@ def survey_stats(
     survey = gated_survey(session, principal, code)
     instant = moment(request, as_of)
     row = published_release(session, survey, period, as_of=instant)
-    decision = may_read_value(
-        principal,
-        tier=survey.tier.value,
-        group=survey.entry.group.code,
-        market_date=period_history_date(period, row.release_at if row else None),
-        release_at=row.release_at if row else None,
-        now=instant,
-        today=now_of(request).date(),  # a plan's window runs from the real today
-    )
+    # A plan's window runs from the real today, whatever as_of says.
+    decision = period_decision(principal, survey, period, row, instant, now_of(request).date())
     if row is None or not decision:
         if row is not None and decision.reason is not None and decision.reason.value == "history":
             raise deny(decision, f"{code} {period} (history beyond your plan)")
@@ -155,13 +186,7 @@ def survey_stats(
 
 @router.get(
     "/surveys/{code}/history",
-    responses={
-        200: {
-            "description": "Totals per period",
-            "content": {"application/json": {}, **EXPORT_CONTENT},
-        },
-        **NOT_FOUND,
-    },
+    responses=export_responses("Totals per period"),
     response_class=Response,
 )
 @access("gated")
@@ -227,20 +252,12 @@ def post_returns(
 ) -> ReturnsResult:
     """Enter one return or a batch (all or nothing); unknown respondents join the panel."""
     user = acting_user(session, principal, Scope.SUBMIT, "enter survey returns")
-    survey = service.get_survey(session, code)
-    if survey is None:
-        raise not_found(f"no survey with code {code!r}")
+    survey = known_survey(session, code)
     items = body if isinstance(body, list) else [body]
     try:
         return add_returns(session, survey, items, actor=user.email)
     except ImportRejected as exc:
-        params = [
-            InvalidParam(name=item_field(problem), location="body", reason=problem.message)
-            for problem in exc.problems
-        ]
-        raise ProblemError(
-            422, "; ".join(exc.lines()), kind="invalid-parameter", invalid_params=params
-        ) from None
+        raise rejected_batch(exc) from None
 
 
 class ReleaseRequest(BaseModel):
@@ -268,9 +285,7 @@ def post_release(
 ) -> ReleaseOut:
     """Freeze and publish a period's statistics (a revision adds a version; both are kept)."""
     user = acting_user(session, principal, Scope.PUBLISH, "release survey statistics")
-    survey = service.get_survey(session, code)
-    if survey is None:
-        raise not_found(f"no survey with code {code!r}")
+    survey = known_survey(session, code)
     try:
         row = service.release(session, survey, body.period, status=body.status, user=user)
     except service.SupplyError as exc:

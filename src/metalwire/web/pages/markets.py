@@ -28,6 +28,7 @@ from metalwire.markets import service as markets
 from metalwire.markets import windows
 from metalwire.markets.access import instrument_decision, window_decision
 from metalwire.web.access import access
+from metalwire.web.api.markets import index_listings, published_index
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import line_chart
@@ -135,27 +136,23 @@ def indices_page(request: Request, session: DbSession, principal: CurrentPrincip
     now = now_of(request)
     first = history_start(principal, None, now.date())
     rows = []
-    for record in indices.definitions(session):
-        definition = engine.IndexDefinition.model_validate(record.definition)
-        gate = indices.access_of(session, definition)
-        allowed = bool(index_decision(principal, gate))
-        point = None
-        older = False
-        if allowed:
-            try:
-                points = indices.view(session, definition.code, as_of=now, start=first).points
-            except indices.IndexError_:
-                points = []
-            point = points[-1] if points else None
-            # Clipped by the plan (first is its floor) and empty: older values, if any, are
-            # the plan's to open.
-            older = not points and first is not None and _has_values(session, definition, now)
+    for listing in index_listings(session, principal, now, first):
+        definition = listing.definition
+        points = listing.published.points if listing.published else []
+        # Clipped by the plan (first is its floor) and empty: older values, if any, are the
+        # plan's to open.
+        older = (
+            listing.allowed
+            and not points
+            and first is not None
+            and _has_values(session, definition, now)
+        )
         rows.append(
             {
                 "definition": definition,
-                "tier": gate.tier,
-                "locked": not allowed,
-                "point": point,
+                "tier": listing.gate.tier,
+                "locked": not listing.allowed,
+                "point": points[-1] if points else None,
                 "older": older,
             }
         )
@@ -170,10 +167,8 @@ def indices_page(request: Request, session: DbSession, principal: CurrentPrincip
 
 def _has_values(session: Session, definition: engine.IndexDefinition, now: dt.datetime) -> bool:
     """Whether the index has published values at all (before the reader's window, say)."""
-    try:
-        return bool(indices.view(session, definition.code, as_of=now).points)
-    except indices.IndexError_:
-        return False
+    published = published_index(session, definition.code, now, None)
+    return bool(published and published.points)
 
 
 @router.get("/indices/{code}", response_class=HTMLResponse)
@@ -189,12 +184,7 @@ def index_page(
     allowed = bool(index_decision(principal, gate))
     now = now_of(request)
     first = history_start(principal, None, now.date())
-    published: indices.IndexView | None = None
-    if allowed:
-        try:
-            published = indices.view(session, code, as_of=now, start=first)
-        except indices.IndexError_:
-            published = None
+    published = published_index(session, code, now, first) if allowed else None
     points = published.points if published else []
     older = allowed and not points and first is not None and _has_values(session, definition, now)
     locked = locked_constituents(principal, gate)

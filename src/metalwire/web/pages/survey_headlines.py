@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from metalwire.accounts.gate import Decision, Principal, may_read_tier, may_read_value
+from metalwire.accounts.gate import Principal, may_read_tier
 from metalwire.catalog.units import price_unit_label
 from metalwire.supply import service
-from metalwire.supply.models import Survey, SurveyRelease
+from metalwire.supply.models import Survey
 from metalwire.supply.published import latest_period, published_release
-from metalwire.web.api.surveys import period_history_date
+from metalwire.web.api.surveys import period_decision
 
 HEADLINE_KEYS = ("production", "mom_pct", "yoy_pct", "operating_rate")
 
@@ -32,21 +32,6 @@ def figure(value: Any) -> Decimal | None:
 
 def survey_unit_label(survey: Survey, lang: str) -> str:
     return price_unit_label("", survey.unit, lang)
-
-
-def period_decision(
-    principal: Principal, survey: Survey, period: str, row: SurveyRelease | None, now: dt.datetime
-) -> Decision:
-    """The API's rule for /stats: released, the plan's tier and group, within its history."""
-    return may_read_value(
-        principal,
-        tier=survey.tier.value,
-        group=survey.entry.group.code,
-        market_date=period_history_date(period, row.release_at if row else None),
-        release_at=row.release_at if row else None,
-        now=now,
-        today=now.date(),
-    )
 
 
 @dataclass(frozen=True)

@@ -47,12 +47,13 @@ from metalwire.supply.reference import reasons as reason_names
 from metalwire.supply.schemas import PERIOD_PATTERN
 from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
+from metalwire.web.api.surveys import period_decision
 from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.charts import bar_chart, line_chart
 from metalwire.web.deps import DbSession
 from metalwire.web.i18n import page_lang
 from metalwire.web.pages.site import error_page, page
-from metalwire.web.pages.survey_headlines import figure, period_decision, survey_unit_label
+from metalwire.web.pages.survey_headlines import figure, survey_unit_label
 
 router = APIRouter(include_in_schema=False)
 

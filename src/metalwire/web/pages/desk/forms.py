@@ -9,26 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
+from typing import TypeVar
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from metalwire.accounts.gate import Principal, may_see_drafts
 from metalwire.errors import Located, ServiceError
-from metalwire.tabular import parse_date, parse_decimal
+from metalwire.tabular import ImportRejected, TableError, parse_date, parse_decimal
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import error_page
+from metalwire.web.problems import ProblemError
 
 # The desk works Shanghai hours: "today" is the market date the desk is pricing.
 DESK_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # Larger than any day's evidence file; stops a stray upload from filling the disk.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+Stored = TypeVar("Stored")  # what an upload's importer returns
 
 
 def desk_now(request: Request) -> dt.datetime:
@@ -60,6 +64,17 @@ def refuse_non_staff(request: Request, principal: Principal) -> Response | None:
     return None
 
 
+def refused_for_role(exc: ProblemError, principal: Principal) -> bool:
+    """Staff refused for their role (an analyst where only an editor may act): the desk says
+    who may, on the desk itself; any other refusal is the site's error page."""
+    return exc.status == 403 and principal.is_staff
+
+
+def done_redirect(path: str, query: Mapping[str, object]) -> RedirectResponse:
+    """After a write: back to the desk page, the outcome named in the query (never free text)."""
+    return RedirectResponse(f"{path}?{urlencode(query)}", status_code=303)
+
+
 # --- form failures -----------------------------------------------------------------------------
 
 
@@ -71,9 +86,17 @@ class FormFailure:
     values: dict[str, str]
     missing: str  # "missing", in the visitor's language
     errors: dict[str, str] = field(default_factory=dict)  # field -> message; "" = whole form
+    status: int = 422  # the page's status when the form comes back
 
     def add(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
+
+    def editors_only(self, exc: ProblemError, principal: Principal, message: str) -> None:
+        """An analyst's 403 above the form, ``message`` saying who may; other refusals go on."""
+        if not refused_for_role(exc, principal):
+            raise exc
+        self.status = 403
+        self.add("", message)
 
     def refused(self, exc: ValueError) -> None:
         """The service's problems beside the fields they name, the others above the form."""
@@ -132,3 +155,43 @@ def safe_name(filename: str) -> str:
     """The uploaded file's own name (no folders, plain characters): the audit trail's source."""
     name = re.sub(r"[^\w.\-]+", "_", Path(filename.replace("\\", "/")).name).strip("._")
     return name or "upload"
+
+
+# --- uploads ------------------------------------------------------------------------------------
+
+
+def read_upload(file: UploadFile) -> bytes:
+    """The file's bytes, one past the limit at most: enough to tell it is too large."""
+    return file.file.read(MAX_UPLOAD_BYTES + 1)
+
+
+def too_large(request: Request, content: bytes) -> str | None:
+    """What the analyst is told of a file over the limit; None when it is within it."""
+    if len(content) <= MAX_UPLOAD_BYTES:
+        return None
+    return _t(request, "The file is larger than 20 MB; split it into smaller files.")
+
+
+@dataclass(frozen=True)
+class UploadRefused:
+    """An uploaded file of which nothing was stored: what the analyst is shown, a line each."""
+
+    problems: list[str]
+
+
+def import_upload(
+    content: bytes, name: str, prefix: str, store: Callable[[Path], Stored]
+) -> Stored | UploadRefused:
+    """What ``store`` makes of the upload, or why it was refused whole (every bad row, or why
+    the file cannot be read). ``store`` reads the upload as a file of its own name, in a folder
+    removed afterwards: the audit trail names the source by the file's name."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            return store(path)
+        except ImportRejected as exc:
+            return UploadRefused(exc.lines())
+        except TableError as exc:
+            # The message names the temporary copy; the analyst knows the file by its own name.
+            return UploadRefused([str(exc).replace(str(path), name)])

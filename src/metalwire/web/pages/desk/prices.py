@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
@@ -45,10 +44,12 @@ from metalwire.web.pages.desk.forms import (
     FormFailure,
     desk_now,
     desk_today,
+    done_redirect,
     form_day,
     parse_day,
     parse_prices,
     refuse_non_staff,
+    refused_for_role,
     sign_in,
 )
 from metalwire.web.pages.site import page
@@ -163,9 +164,7 @@ def _desk_page(
 
 
 def _back_to_desk(day: dt.date, done: str) -> RedirectResponse:
-    return RedirectResponse(
-        "/desk?" + urlencode({"date": day.isoformat(), "done": done}), status_code=303
-    )
+    return done_redirect("/desk", {"date": day.isoformat(), "done": done})
 
 
 @router.get("/desk", response_class=HTMLResponse)
@@ -227,7 +226,7 @@ def approve(
             row = approve_assessment(session, assessment_id, user=user, now=desk_now(request))
             day = row.market_date
     except ProblemError as exc:
-        if exc.status != 403 or not principal.is_staff:
+        if not refused_for_role(exc, principal):
             raise
         # An analyst on the desk: say who may approve, on the desk itself.
         message = _t(request, "Only an editor may approve a price.")

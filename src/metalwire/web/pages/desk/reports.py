@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -42,6 +42,7 @@ from metalwire.web.pages.desk.forms import (
     desk_now,
     desk_time,
     desk_today,
+    done_redirect,
     refuse_non_staff,
     sign_in,
 )
@@ -189,9 +190,7 @@ def generate_report(
 
 
 def _to_report(slug: str, done: str) -> RedirectResponse:
-    return RedirectResponse(
-        f"/desk/reports/{quote(slug)}?" + urlencode({"done": done}), status_code=303
-    )
+    return done_redirect(f"/desk/reports/{quote(slug)}", {"done": done})
 
 
 def _texts(article: Article, now: dt.datetime) -> dict[str, dict[str, Any] | None]:
@@ -371,7 +370,7 @@ def save_report(
         "body_zh": body_zh,
     }
     failure = FormFailure("edit", _edit_values(typed), _t(request, "missing"))
-    status_code, changed = 422, False
+    changed = False
     try:
         with unit_of_work(request) as session:
             user = acting_user(session, principal, Scope.SUBMIT, "edit articles")
@@ -389,12 +388,12 @@ def save_report(
         return error_page(request, 404, _t(request, "No such article."))
     except newsroom.Conflict as exc:
         # Readers may have seen it: only an editor changes a scheduled or published article.
-        status_code = 409
+        failure.status = 409
         failure.add("", f"{_t(request, 'Only an editor may change a published article.')} ({exc})")
     except newsroom.NewsroomError as exc:
         failure.refused(exc)
     if failure.errors:
-        return _report_page(request, principal, slug, status_code=status_code, failure=failure)
+        return _report_page(request, principal, slug, status_code=failure.status, failure=failure)
     return _to_report(slug, "saved" if changed else "unchanged")
 
 
@@ -426,7 +425,7 @@ def publish_report(
         return sign_in(f"/desk/reports/{quote(slug)}")
     failure = FormFailure("publish", {"publish_at": publish_at}, _t(request, "missing"))
     when = _publish_time(failure)
-    status_code, done = 422, ""
+    done = ""
     if not failure.errors:
         try:
             with unit_of_work(request) as session:
@@ -435,15 +434,12 @@ def publish_report(
                 publish(session, article, user=user, publish_at=when, now=desk_now(request))
                 done = article.status.value
         except ProblemError as exc:
-            if exc.status != 403 or not principal.is_staff:
-                raise
-            # An analyst on the desk: say who may publish, next to the form.
-            status_code = 403
-            failure.add("", f"{_t(request, 'Only an editor may publish a report.')} ({exc})")
+            message = f"{_t(request, 'Only an editor may publish a report.')} ({exc})"
+            failure.editors_only(exc, principal, message)
         except newsroom.NotFound:
             return error_page(request, 404, _t(request, "No such article."))
         except newsroom.NewsroomError as exc:
             failure.refused(exc)
     if failure.errors:
-        return _report_page(request, principal, slug, status_code=status_code, failure=failure)
+        return _report_page(request, principal, slug, status_code=failure.status, failure=failure)
     return _to_report(slug, done)

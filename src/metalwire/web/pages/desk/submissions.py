@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,22 +15,26 @@ from metalwire.accounts.models import Scope
 from metalwire.pricing.engine import SubmissionKind
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS, SubmissionIn
 from metalwire.pricing.submissions import add_submissions, import_submissions
-from metalwire.tabular import ImportRejected, TableError, parse_datetime
+from metalwire.tabular import ImportRejected, parse_datetime
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
 from metalwire.web.deps import FormText, request_session, unit_of_work
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
-    MAX_UPLOAD_BYTES,
     FormFailure,
+    UploadRefused,
     desk_now,
     desk_today,
+    done_redirect,
+    import_upload,
     parse_day,
     parse_prices,
+    read_upload,
     refuse_non_staff,
     safe_name,
     sign_in,
+    too_large,
 )
 from metalwire.web.pages.desk.prices import assessed_series
 from metalwire.web.pages.site import page
@@ -74,8 +76,7 @@ def _submissions_page(
 
 
 def _stored(added: int, present: int) -> RedirectResponse:
-    query = urlencode({"added": added, "present": present})
-    return RedirectResponse(f"/desk/submissions?{query}", status_code=303)
+    return done_redirect("/desk/submissions", {"added": added, "present": present})
 
 
 @router.get("/desk/submissions", response_class=HTMLResponse)
@@ -105,32 +106,24 @@ def upload_submissions(
     if principal.is_anonymous:
         return sign_in("/desk/submissions")
     name = safe_name(file.filename or "")
-    content = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(content) > MAX_UPLOAD_BYTES:
-        message = _t(request, "The file is larger than 20 MB; split it into smaller files.")
+    content = read_upload(file)
+    message = too_large(request, content)
+    if message is not None:
         return _submissions_page(
             request, status_code=413, upload_errors=[message], upload_name=name
         )
-    with tempfile.TemporaryDirectory(prefix="mw-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        try:
-            with unit_of_work(request) as session:
-                user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
-                added, present = import_submissions(
-                    session, path, actor=user.email, now=desk_now(request)
-                )
-        except ImportRejected as exc:
-            return _submissions_page(
-                request, status_code=422, upload_errors=exc.lines(), upload_name=name
-            )
-        except TableError as exc:
-            # The message names the temporary copy; the analyst knows the file by its own name.
-            problem = str(exc).replace(str(path), name)
-            return _submissions_page(
-                request, status_code=422, upload_errors=[problem], upload_name=name
-            )
-    return _stored(added, present)
+
+    def store(path: Path) -> tuple[int, int]:
+        with unit_of_work(request) as session:
+            user = acting_user(session, principal, Scope.SUBMIT, "submit market evidence")
+            return import_submissions(session, path, actor=user.email, now=desk_now(request))
+
+    outcome = import_upload(content, name, "mw-upload-", store)
+    if isinstance(outcome, UploadRefused):
+        return _submissions_page(
+            request, status_code=422, upload_errors=outcome.problems, upload_name=name
+        )
+    return _stored(*outcome)
 
 
 def _manual_submission(failure: FormFailure) -> SubmissionIn | None:

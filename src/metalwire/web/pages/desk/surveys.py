@@ -8,16 +8,14 @@ whole or not at all, with every bad row named ("row N: FIELD: message").
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal, is_released
@@ -27,20 +25,24 @@ from metalwire.supply import published, returns
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
 from metalwire.supply.schemas import PERIOD_PATTERN, RETURN_COLUMNS
-from metalwire.tabular import ImportRejected, Problems, TableError, read_table
+from metalwire.tabular import ImportRejected, Problems, read_table
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
 from metalwire.web.deps import FormText, request_session, unit_of_work
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
-    MAX_UPLOAD_BYTES,
     FormFailure,
+    UploadRefused,
     desk_now,
     desk_time,
+    done_redirect,
+    import_upload,
+    read_upload,
     refuse_non_staff,
     safe_name,
     sign_in,
+    too_large,
 )
 from metalwire.web.pages.site import page
 from metalwire.web.problems import ProblemError
@@ -226,44 +228,34 @@ def upload_returns(
         return sign_in("/desk/surveys")
     failure = FormFailure("returns", {"survey": survey, "period": period}, _t(request, "missing"))
     _chosen_period(failure)
-    content = file.file.read(MAX_UPLOAD_BYTES + 1) if file is not None and file.filename else b""
+    content = read_upload(file) if file is not None and file.filename else b""
+    message = too_large(request, content)
     if not content:
         failure.add("file", _t(request, "choose a .csv or .xlsx file"))
-    elif len(content) > MAX_UPLOAD_BYTES:
-        failure.add(
-            "file", _t(request, "The file is larger than 20 MB; split it into smaller files.")
-        )
+    elif message is not None:
+        failure.add("file", message)
     code, month = survey.strip(), period.strip()
     if failure.errors:
         return _surveys_page(request, status_code=422, failure=failure, survey=code, period=month)
     name = safe_name(file.filename if file is not None and file.filename else "")
-    with tempfile.TemporaryDirectory(prefix="mw-returns-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        try:
-            stored = _store_returns(request, principal, path, code, month)
-        except ImportRejected as exc:
-            return _surveys_page(
-                request,
-                status_code=422,
-                upload_errors=exc.lines(),
-                upload_name=name,
-                survey=code,
-                period=month,
-            )
-        except TableError as exc:
-            # The message names the temporary copy; the analyst knows the file by its own name.
-            return _surveys_page(
-                request,
-                status_code=422,
-                upload_errors=[str(exc).replace(str(path), name)],
-                upload_name=name,
-                survey=code,
-                period=month,
-            )
+    stored = import_upload(
+        content,
+        name,
+        "mw-returns-",
+        lambda path: _store_returns(request, principal, path, code, month),
+    )
+    if isinstance(stored, UploadRefused):
+        return _surveys_page(
+            request,
+            status_code=422,
+            upload_errors=stored.problems,
+            upload_name=name,
+            survey=code,
+            period=month,
+        )
     query = {"survey": code, "period": month, "added": stored.added}
     query |= {"replaced": stored.replaced, "joined": stored.joined}
-    return RedirectResponse(f"/desk/surveys?{urlencode(query)}", status_code=303)
+    return done_redirect("/desk/surveys", query)
 
 
 @router.post("/desk/surveys/release")
@@ -287,7 +279,7 @@ def release_period(
     if status not in {s.value for s in ReleaseStatus}:
         failure.add("status", f"use preliminary or final, not {status!r}")
     code, month = survey.strip(), period.strip()
-    status_code, version = 422, 0
+    version = 0
     if not failure.errors:
         try:
             with unit_of_work(request) as session:
@@ -302,15 +294,12 @@ def release_period(
                 )
                 version = row.version
         except ProblemError as exc:
-            if exc.status != 403 or not principal.is_staff:
-                raise
-            status_code = 403
-            failure.add("", f"{_t(request, 'Only an editor may release statistics.')} ({exc})")
+            message = f"{_t(request, 'Only an editor may release statistics.')} ({exc})"
+            failure.editors_only(exc, principal, message)
         except supply.SupplyError as exc:
             failure.refused(exc)
     if failure.errors:
         return _surveys_page(
-            request, status_code=status_code, failure=failure, survey=code, period=month
+            request, status_code=failure.status, failure=failure, survey=code, period=month
         )
-    query = urlencode({"survey": code, "period": month, "released": version})
-    return RedirectResponse(f"/desk/surveys?{query}", status_code=303)
+    return done_redirect("/desk/surveys", {"survey": code, "period": month, "released": version})
