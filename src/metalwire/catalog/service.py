@@ -219,7 +219,9 @@ class SeriesFilter:
 # A series' commodity, catalog entry and group (what the gate weighs: its group), loaded for
 # any number of series in three statements instead of three per series.
 SERIES_GROUP = (
-    selectinload(PriceSeries.commodity).selectinload(Commodity.entry).selectinload(CatalogEntry.group)
+    selectinload(PriceSeries.commodity)
+    .selectinload(Commodity.entry)
+    .selectinload(CatalogEntry.group)
 )
 
 

@@ -39,9 +39,7 @@ def minute_of(now: dt.datetime) -> dt.datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def previous_minute_key(
-    key: tuple[Hashable, ...], now: dt.datetime
-) -> tuple[Hashable, ...] | None:
+def previous_minute_key(key: tuple[Hashable, ...], now: dt.datetime) -> tuple[Hashable, ...] | None:
     """The key of the same answer one minute earlier, when ``now`` is early enough in the key's
     minute and on the same date for it to be sent in the answer's place; else None."""
     if not key:

@@ -254,4 +254,3 @@ def _names_no_one(headers: list[tuple[bytes, bytes]]) -> bool:
     """No cookie but the language one (set the same for everyone asking with ``?lang=``)."""
     lang = LANG_COOKIE.encode() + b"="
     return all(name.lower() != b"set-cookie" or value.startswith(lang) for name, value in headers)
-

@@ -202,4 +202,3 @@ async def _send_filled(
     headers["Content-Length"] = str(len(body))
     await send({"type": "http.response.start", "status": status, "headers": headers.raw})
     await send({"type": "http.response.body", "body": body})
-

@@ -31,9 +31,6 @@ DESK_TIMEZONE = ZoneInfo("Asia/Shanghai")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-
-
-
 def desk_now(request: Request) -> dt.datetime:
     now: dt.datetime = request.app.state.clock()
     return now
