@@ -34,6 +34,7 @@ from tests.support.market import (
     OLD_FREE,
     RELEASED_FREE,
     RELEASED_PREMIUM,
+    WEBHOOK_URL,
     Market,
     build_market,
 )
@@ -84,6 +85,7 @@ def _samples(market: Market) -> dict[str, list[str]]:
         "token": ["not-a-token"],
         "key_id": ["1"],
         "slug": ["no-such-article", "ag-ingot-cn-output-2025-10"],
+        "webhook_id": [*(str(i) for i in market.webhook_ids), "999999"],
     }
 
 
@@ -255,3 +257,27 @@ def test_the_route_table_holds_every_route_the_app_serves() -> None:
     assert nested == []
     paths = {entry.path for entry in route_table()}
     assert {"/desk", "/desk/submissions", "/desk/reports", "/desk/surveys"} <= paths
+
+
+def test_a_webhook_is_its_owners_alone(market: Market, client: TestClient) -> None:
+    """The subscriber's webhook and its delivery log: no other caller sees them, staff
+    included; an anonymous caller is asked to sign in."""
+    (hook,) = market.webhook_ids
+    api = ["/api/v1/webhooks", f"/api/v1/webhooks/{hook}/deliveries"]
+    for caller in CALLERS:
+        client.cookies.clear()
+        answers = [client.get(url, headers=market.credentials[caller]) for url in api]
+        for name, value in market.cookies[caller].items():
+            client.cookies.set(name, value)
+        answers += [
+            client.get(url, follow_redirects=False)
+            for url in ("/account", f"/account/webhooks/{hook}")
+        ]
+        statuses = [a.status_code for a in answers]
+        shown = [WEBHOOK_URL in a.text for a in answers]
+        if caller == "subscriber":
+            assert statuses == [200, 200, 200, 200] and shown == [True, False, True, True]
+        elif caller == "anonymous":
+            assert statuses == [401, 401, 303, 303] and not any(shown), (caller, statuses)
+        else:
+            assert statuses == [200, 404, 200, 404] and not any(shown), (caller, statuses)

@@ -19,7 +19,7 @@ from metalwire.web.app import create_app
 from tests.conftest import Desk
 from tests.delivery.conftest import DAY, RELEASE, SILVER, Receiver, delivery_settings, reader
 from tests.support import publish, three_deals
-from tests.support.api_contract import assert_problem
+from tests.support.api_contract import RouteContract, assert_problem
 
 LATE = RELEASE + dt.timedelta(minutes=5)
 HOOKS = "/api/v1/webhooks"
@@ -153,3 +153,19 @@ def test_revoking_the_key_withholds_the_endpoints_deliveries(
     api.cookies.set("mw_session", token)
     (entry,) = api.get(f"{HOOKS}/{hook['id']}/deliveries").json()
     assert entry["status"] == "withheld" and "revoked" in entry["last_error"]
+
+
+class TestDeliveryLogContract(RouteContract):
+    """The market's subscriber has one webhook (tests/support/market.py), the first made."""
+
+    route = "/api/v1/webhooks/{webhook_id}/deliveries"
+    rule = "account"
+    example = "/api/v1/webhooks/1/deliveries"
+    bad_parameter = "/api/v1/webhooks/0/deliveries"
+    unknown = "/api/v1/webhooks/999999/deliveries"
+
+
+class TestWebhookListContract(RouteContract):
+    route = "/api/v1/webhooks"
+    rule = "account"
+    example = "/api/v1/webhooks"
