@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Build the demo market into the default SQLite file and serve site + API on http://127.0.0.1:8000
+## Build the demo market into the default SQLite file and serve site + API on http://127.0.0.1:8000,
+## with the delivery worker (webhooks, alert e-mails) beside it; Ctrl-C stops both
 demo: install
 	$(BIN)/metalwire db upgrade
 	$(BIN)/metalwire demo --days $(DEMO_DAYS)
+	@$(BIN)/metalwire worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/metalwire serve --host $(HOST) --port $(PORT)
 
 serve: install

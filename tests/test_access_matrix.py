@@ -35,6 +35,7 @@ from tests.support.market import (
     OLD_FREE,
     RELEASED_FREE,
     RELEASED_PREMIUM,
+    WEBHOOK_URL,
     Market,
     build_market,
 )
@@ -85,6 +86,7 @@ def _samples(market: Market) -> dict[str, list[str]]:
         "token": ["not-a-token"],
         "key_id": ["1"],
         "slug": ["no-such-article", "ag-ingot-cn-output-2025-10"],
+        "webhook_id": [*(str(i) for i in market.webhook_ids), "999999"],
     }
 
 
@@ -287,3 +289,27 @@ def test_the_release_stream_sends_each_caller_only_what_it_may_see(
             assert premium, f"the premium price at its release, for {caller}"
         else:
             assert premium == [], f"premium values {premium} streamed to {caller}"
+
+
+def test_a_webhook_is_its_owners_alone(market: Market, client: TestClient) -> None:
+    """The subscriber's webhook and its delivery log: no other caller sees them, staff
+    included; an anonymous caller is asked to sign in."""
+    (hook,) = market.webhook_ids
+    api = ["/api/v1/webhooks", f"/api/v1/webhooks/{hook}/deliveries"]
+    for caller in CALLERS:
+        client.cookies.clear()
+        answers = [client.get(url, headers=market.credentials[caller]) for url in api]
+        for name, value in market.cookies[caller].items():
+            client.cookies.set(name, value)
+        answers += [
+            client.get(url, follow_redirects=False)
+            for url in ("/account", f"/account/webhooks/{hook}")
+        ]
+        statuses = [a.status_code for a in answers]
+        shown = [WEBHOOK_URL in a.text for a in answers]
+        if caller == "subscriber":
+            assert statuses == [200, 200, 200, 200] and shown == [True, False, True, True]
+        elif caller == "anonymous":
+            assert statuses == [401, 401, 303, 303] and not any(shown), (caller, statuses)
+        else:
+            assert statuses == [200, 404, 200, 404] and not any(shown), (caller, statuses)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
+from metalwire.delivery.webhooks import add_endpoint
 from metalwire.indices import service as indices
 from metalwire.markets import service as markets
 from tests.conftest import ScratchDatabase
@@ -40,6 +41,11 @@ class Market:
     draft_ids: list[int]
     credentials: dict[str, dict[str, str]]  # caller -> headers (API key) for API routes
     cookies: dict[str, dict[str, str]]  # caller -> session cookie for pages
+    webhook_ids: list[int] = field(default_factory=list)  # the subscriber's: theirs alone
+
+
+# The subscriber's webhook: no other caller may see it (nor its delivery log).
+WEBHOOK_URL = "https://hooks.subscriber.example/mw-hook-4949"
 
 
 def _deals(prices: tuple[str, ...]) -> Deals:
@@ -89,8 +95,18 @@ def build_market(db: ScratchDatabase, folder: Path) -> Market:
             secret = accounts.create_api_key(session, email, Scope.READ, actor="t").secret
             credentials[caller] = {"Authorization": f"Bearer {secret}"}
             cookies[caller] = {"mw_session": accounts.start_session(session, user)}
+            if caller == "subscriber":
+                hook = add_endpoint(
+                    session,
+                    user,
+                    url=WEBHOOK_URL,
+                    events=["price.released"],
+                    allow_private=True,  # a name that resolves nowhere, never sent to
+                    actor="t",
+                )
+                webhook_ids = [hook.endpoint.id]
     _markets(db, folder)
-    return Market(released, embargoed, drafts, credentials, cookies)
+    return Market(released, embargoed, drafts, credentials, cookies, webhook_ids)
 
 
 MATRIX_INDEX = "MW-MATRIX-INDEX"  # over the free and the premium series: premium

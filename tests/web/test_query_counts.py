@@ -21,10 +21,12 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from metalwire.accounts import service as accounts
+from metalwire.accounts.ratelimit import RATE_WINDOW
 from metalwire.db.engine import create_db_engine, transaction
+from metalwire.delivery.webhooks import add_endpoint
 from metalwire.settings import load_settings
 from metalwire.web.app import create_app, route_table
 from tests.conftest import ScratchDatabase, Templates, build_demo_once, scratch_database
@@ -54,6 +56,7 @@ PATH_VALUES = {
     "slug": "ag-ingot-cn-output-2026-10",
     "token": "not-a-token",
     "assessment_id": "1",
+    "webhook_id": "1",  # the editor's (demo_db)
 }
 DEFAULT_CODE = "AG-INGOT-CN-SPOT"  # a price series
 QUERIES = {  # what a route needs besides its path
@@ -86,6 +89,17 @@ def demo_db(
     """A copy of the demo market the crawl and the browser journeys read (built once a run)."""
     demo = build_demo_once(templates, "sqlite", days=DAYS, now=BUILT_AT)
     with scratch_database("sqlite", demo.template, tmp_path_factory.mktemp("counts")) as db:
+        with transaction(db.sessions) as session:  # the demo has no webhooks: one to read
+            editor = accounts.require_user(session, "editor@metalwire.demo")
+            made = add_endpoint(
+                session,
+                editor,
+                url="https://hooks.example.com/metalwire",
+                events=["price.released"],
+                allow_private=True,
+                actor="t",
+            )
+            assert str(made.endpoint.id) == PATH_VALUES["webhook_id"]
         yield db
 
 
@@ -116,6 +130,10 @@ def test_no_route_issues_more_statements_than_pinned(demo_db: ScratchDatabase) -
     counts: dict[str, int] = {}
     for path in get_routes():
         url = example_url(path)
+        with transaction(demo_db.sessions) as session:
+            # Each app leases a block of the editor's per-minute count and forgets it: a fresh
+            # count (its window kept, so no route pays for starting it) for each.
+            session.execute(update(RATE_WINDOW).values(count=1))
         with _app(demo_db) as (app, engine), TestClient(app, cookies=cookie) as client:
             with counting_statements(engine) as counter:
                 answer = client.get(url, follow_redirects=False)

@@ -12,6 +12,7 @@ from metalwire.cli import (
     audit_commands,
     catalog_commands,
     db_commands,
+    delivery_commands,
     markets_commands,
     newsroom_commands,
     pricing_commands,
@@ -43,6 +44,7 @@ app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(audit_commands.audit_app, name="audit")
 pricing_commands.register(app)
 serve_commands.register(app)
+delivery_commands.register(app)
 
 
 def main() -> None:

@@ -51,6 +51,7 @@ from metalwire.web.pages import (
     series,
     site,
     surveys,
+    webhooks,
 )
 from metalwire.web.problems import install_problem_handlers
 from metalwire.web.release_hub import ReleaseHub
@@ -82,6 +83,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     surveys.router,
     *desk.ROUTERS,
     alerts.router,
+    webhooks.router,
 )
 
 

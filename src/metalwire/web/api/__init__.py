@@ -11,6 +11,7 @@ from metalwire.web.api import (
     price_exports,
     prices,
     surveys,
+    webhooks,
 )
 from metalwire.web.auth import enforce_rate_limit
 from metalwire.web.problems import Problem
@@ -25,6 +26,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     surveys.router,
     articles.router,
     markets.router,
+    webhooks.router,
 )
 
 

@@ -24,6 +24,7 @@ from metalwire.web.deps import FormText, RowId, request_session, unit_of_work
 from metalwire.web.i18n import page_lang
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
+from metalwire.web.pages.webhook_view import webhooks_context
 
 router = APIRouter(include_in_schema=False)
 # Where the account's page and forms send a visitor without a session (back here after).
@@ -170,7 +171,12 @@ def account_page(
             error=error,
             scopes=list(Scope),
             # A section's error and submitted values replace its defaults.
-            **{**_settings_context(request, user), **_alerts_context(session, user), **sections},
+            **{
+                **_settings_context(request, user),
+                **_alerts_context(session, user),
+                **webhooks_context(session, user),
+                **sections,
+            },
         )
 
 
