@@ -131,33 +131,34 @@ class LoggedDelivery:
     created_at: dt.datetime
 
 
+def logged(delivery: Delivery, event: ReleaseEvent) -> LoggedDelivery:
+    return LoggedDelivery(
+        delivery.id,
+        event.kind.value,
+        event.subject,
+        delivery.status.value,
+        delivery.attempts,
+        delivery.last_status,
+        delivery.last_error,
+        delivery.next_attempt_at if delivery.status is DeliveryStatus.PENDING else None,
+        delivery.delivered_at,
+        delivery.created_at,
+    )
+
+
 def delivery_log(
     session: Session, user: User, endpoint_id: int, *, limit: int = 50
 ) -> list[LoggedDelivery]:
     """The endpoint's newest deliveries, with what the receiver answered."""
     endpoint = endpoint_of(session, user, endpoint_id)
     rows = session.execute(
-        select(Delivery, ReleaseEvent.kind, ReleaseEvent.subject)
+        select(Delivery, ReleaseEvent)
         .join(ReleaseEvent, ReleaseEvent.id == Delivery.event_id)
         .where(Delivery.channel == "webhook", Delivery.target == endpoint.id)
         .order_by(Delivery.created_at.desc(), Delivery.id)
         .limit(limit)
     )
-    return [
-        LoggedDelivery(
-            d.id,
-            kind.value,
-            subject,
-            d.status.value,
-            d.attempts,
-            d.last_status,
-            d.last_error,
-            d.next_attempt_at if d.status is DeliveryStatus.PENDING else None,
-            d.delivered_at,
-            d.created_at,
-        )
-        for d, kind, subject in rows
-    ]
+    return [logged(delivery, event) for delivery, event in rows]
 
 
 def redeliver(

@@ -79,19 +79,6 @@ class RegisteredOut(WebhookOut):
     secret: str = Field(description="Signs every delivery; shown only in this answer")
 
 
-class DeliveryOut(BaseModel):
-    id: str
-    event: str
-    subject: str
-    status: str
-    attempts: int
-    last_status: int | None
-    last_error: str | None
-    next_attempt_at: dt.datetime | None
-    delivered_at: dt.datetime | None
-    created_at: dt.datetime
-
-
 def webhook_out(endpoint: WebhookEndpoint) -> WebhookOut:
     return WebhookOut(
         id=endpoint.id,
@@ -151,37 +138,24 @@ def enable_webhook(
     return webhook_out(webhooks.enable_endpoint(session, user, webhook_id, actor=user.email))
 
 
-def delivery_out(row: webhooks.LoggedDelivery) -> DeliveryOut:
-    return DeliveryOut(
-        id=row.id,
-        event=row.event,
-        subject=row.subject,
-        status=row.status,
-        attempts=row.attempts,
-        last_status=row.last_status,
-        last_error=row.last_error,
-        next_attempt_at=row.next_attempt_at,
-        delivered_at=row.delivered_at,
-        created_at=row.created_at,
-    )
-
-
 @router.get(
-    "/webhooks/{webhook_id}/deliveries", response_model=list[DeliveryOut], responses=RESPONSES
+    "/webhooks/{webhook_id}/deliveries",
+    response_model=list[webhooks.LoggedDelivery],
+    responses=RESPONSES,
 )
 @access("account")
 def webhook_deliveries(
     webhook_id: RowId, session: DbSession, principal: CurrentPrincipal
-) -> list[DeliveryOut]:
+) -> list[webhooks.LoggedDelivery]:
     """The endpoint's newest 50 deliveries and what its receiver answered."""
     user = owner(session, principal)
-    return [delivery_out(d) for d in webhooks.delivery_log(session, user, webhook_id)]
+    return webhooks.delivery_log(session, user, webhook_id)
 
 
 @router.post(
     "/webhooks/deliveries/{delivery_id}/redeliver",
     status_code=202,
-    response_model=DeliveryOut,
+    response_model=webhooks.LoggedDelivery,
     responses={
         **RESPONSES,
         409: {"model": Problem, "description": "The delivery is being sent right now"},
@@ -190,22 +164,11 @@ def webhook_deliveries(
 @access("account")
 def redeliver(
     request: Request, delivery_id: DeliveryId, session: DbSession, principal: CurrentPrincipal
-) -> DeliveryOut:
+) -> webhooks.LoggedDelivery:
     """Send a delivery again, under its own id, at the worker's next pass."""
     user = owner(session, principal)
     now: dt.datetime = request.app.state.clock()
     delivery = webhooks.redeliver(session, user, delivery_id, now=now, actor=user.email)
     event = session.get(ReleaseEvent, delivery.event_id)
     assert event is not None
-    return DeliveryOut(
-        id=delivery.id,
-        event=event.kind.value,
-        subject=event.subject,
-        status=delivery.status.value,
-        attempts=delivery.attempts,
-        last_status=delivery.last_status,
-        last_error=delivery.last_error,
-        next_attempt_at=delivery.next_attempt_at,
-        delivered_at=delivery.delivered_at,
-        created_at=delivery.created_at,
-    )
+    return webhooks.logged(delivery, event)

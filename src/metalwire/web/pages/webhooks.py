@@ -9,13 +9,16 @@ from. Another reader's endpoint or delivery is as unknown as a missing one (404)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.gate import Principal
+from metalwire.accounts.models import User
 from metalwire.delivery import webhooks
 from metalwire.errors import ServiceError
 from metalwire.web.access import access
@@ -77,19 +80,35 @@ def add_webhook(
     return account_page(request, email, new_key=None, error=None, new_webhook=shown)
 
 
-@router.post("/account/webhooks/{webhook_id}/remove")
-@access("account")
-def remove_webhook(
-    request: Request, webhook_id: RowId, principal: CurrentPrincipal, csrf: CsrfField = None
+def _change_endpoint(
+    request: Request,
+    principal: Principal,
+    csrf: str | None,
+    change: Callable[[Session, User, str], object],
 ) -> Response:
+    """A form's change to one of the reader's endpoints, then back to the account's list."""
     check_csrf(request, csrf)
     email = _email(principal)
     if email is None:
         return RedirectResponse(SIGN_IN, status_code=303)
     with unit_of_work(request) as session:
-        user = accounts.require_user(session, email)
-        webhooks.remove_endpoint(session, user, webhook_id, actor=email)
+        change(session, accounts.require_user(session, email), email)
     return RedirectResponse("/account#webhooks", status_code=303)
+
+
+@router.post("/account/webhooks/{webhook_id}/remove")
+@access("account")
+def remove_webhook(
+    request: Request, webhook_id: RowId, principal: CurrentPrincipal, csrf: CsrfField = None
+) -> Response:
+    return _change_endpoint(
+        request,
+        principal,
+        csrf,
+        lambda session, user, email: webhooks.remove_endpoint(
+            session, user, webhook_id, actor=email
+        ),
+    )
 
 
 @router.post("/account/webhooks/{webhook_id}/enable")
@@ -97,14 +116,14 @@ def remove_webhook(
 def enable_webhook(
     request: Request, webhook_id: RowId, principal: CurrentPrincipal, csrf: CsrfField = None
 ) -> Response:
-    check_csrf(request, csrf)
-    email = _email(principal)
-    if email is None:
-        return RedirectResponse(SIGN_IN, status_code=303)
-    with unit_of_work(request) as session:
-        user = accounts.require_user(session, email)
-        webhooks.enable_endpoint(session, user, webhook_id, actor=email)
-    return RedirectResponse("/account#webhooks", status_code=303)
+    return _change_endpoint(
+        request,
+        principal,
+        csrf,
+        lambda session, user, email: webhooks.enable_endpoint(
+            session, user, webhook_id, actor=email
+        ),
+    )
 
 
 @router.get("/account/webhooks/{webhook_id}", response_class=HTMLResponse)
