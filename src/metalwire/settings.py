@@ -111,6 +111,13 @@ class Settings(BaseSettings):
         description="How long one live stream (/api/v1/stream) stays open; the browser "
         "reconnects by itself.",
     )
+    worker_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long a delivery claimed by a worker is its own; a worker that dies "
+        "holding one leaves it to another after this (the receiver sees the same delivery id).",
+    )
     webhook_timeout_seconds: float = Field(
         default=5.0, gt=0, le=60, description="Seconds a webhook receiver has to answer."
     )

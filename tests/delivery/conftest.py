@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +46,7 @@ class Receiver:
     url: str
     received: list[Received] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
+    hold: float = 0.0  # seconds to wait before answering the next request (then back to 0)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def at(self, path: str) -> list[Received]:
@@ -62,6 +64,8 @@ def receiver() -> Iterator[Receiver]:
             with state.lock:
                 state.received.append(Received(self.path, dict(self.headers.items()), body))
                 status = state.answers.pop(0) if state.answers else 200
+                hold, state.hold = state.hold, 0.0
+            time.sleep(hold)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

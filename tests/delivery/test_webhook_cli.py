@@ -12,9 +12,11 @@ import sys
 import time
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from metalwire.cli import app
+from metalwire.delivery.models import Delivery, DeliveryStatus
 from metalwire.delivery.signing import verify
 from tests.conftest import Desk, ScratchDatabase
 from tests.delivery.conftest import DAY, RELEASE, SILVER, Receiver, reader
@@ -116,3 +118,53 @@ def test_the_worker_process_delivers_and_stops_on_sigterm(
             process.kill()
     assert process.returncode == 0, output
     assert "delivered 1" in output
+
+
+def test_a_worker_killed_mid_send_leaves_the_delivery_to_another_under_its_id(
+    desk: Desk, private_ok: ScratchDatabase, receiver: Receiver
+) -> None:
+    """SIGKILL while the receiver holds the request: the delivery stays claimed until its lease
+    runs out, then a second worker sends it again under the same X-Metalwire-Delivery (the
+    receiver's key for dropping the repeat) and records it delivered, once."""
+    reader(desk.db, "sub@firm.cn", "subscriber")
+    _add(receiver.url + "/crash")
+    publish(desk, SILVER, DAY, three_deals("7700", "7710", "7720"), approved_at=LATE)
+    receiver.hold = 10.0  # the first request hangs: the worker is mid-send when it dies
+    env = {
+        **os.environ,
+        "METALWIRE_WORKER_POLL_SECONDS": "0.2",
+        "METALWIRE_WORKER_LEASE_SECONDS": "2",
+        "METALWIRE_WEBHOOK_TIMEOUT_SECONDS": "20",
+        "METALWIRE_LOG_FORMAT": "text",
+    }
+    command = [sys.executable, "-m", "metalwire", "worker"]
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not receiver.at("/crash") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first.kill()
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert len(receiver.at("/crash")) == 1
+    with desk.db.session() as session:
+        (held,) = session.scalars(select(Delivery))
+        assert held.status is DeliveryStatus.SENDING  # the dead worker's claim
+
+    second = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while len(receiver.at("/crash")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # a further pass of the worker sends nothing more
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.communicate(timeout=20)
+    sent = receiver.at("/crash")
+    assert len(sent) == 2
+    assert len({r.headers["X-Metalwire-Delivery"] for r in sent}) == 1
+    with desk.db.session() as session:
+        (done,) = session.scalars(select(Delivery))
+        assert done.status is DeliveryStatus.DELIVERED and done.attempts == 2

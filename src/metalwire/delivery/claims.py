@@ -20,8 +20,9 @@ from metalwire.delivery.models import Delivery, DeliveryStatus, WebhookEndpoint
 from metalwire.delivery.recipients import recipients
 from metalwire.outbox.models import ReleaseEvent
 
-# How long a claimed delivery is the claimer's: longer than any send takes (webhook timeout,
-# SMTP timeout), so a live worker never has its work taken.
+# How long a claimed delivery is the claimer's by default (METALWIRE_WORKER_LEASE_SECONDS):
+# longer than any send takes (webhook timeout, SMTP timeout), so a live worker never has its
+# work taken.
 LEASE = dt.timedelta(seconds=60)
 
 
@@ -89,8 +90,10 @@ def _claimable(now: dt.datetime) -> Select[str]:
     )
 
 
-def claim(session: Session, worker: str, now: dt.datetime, *, limit: int) -> list[str]:
-    """Take up to ``limit`` deliveries due by ``now`` for ``worker``, for the lease."""
+def claim(
+    session: Session, worker: str, now: dt.datetime, *, limit: int, lease: dt.timedelta = LEASE
+) -> list[str]:
+    """Take up to ``limit`` deliveries due by ``now`` for ``worker``, for ``lease``."""
     due = _claimable(now).order_by(Delivery.next_attempt_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -102,7 +105,7 @@ def claim(session: Session, worker: str, now: dt.datetime, *, limit: int) -> lis
             .values(
                 status=DeliveryStatus.SENDING,
                 claimed_by=worker,
-                lease_until=now + LEASE,
+                lease_until=now + lease,
                 attempts=Delivery.attempts + 1,
             )
             .returning(Delivery.id)

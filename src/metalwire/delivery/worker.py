@@ -62,6 +62,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.clock = clock
         self._delays_since: dt.datetime | None = None
+        self.lease = dt.timedelta(seconds=settings.worker_lease_seconds)
 
     # --- one pass ------------------------------------------------------------------------
 
@@ -73,7 +74,7 @@ class Worker:
         report.dispatched = self._dispatch(now)
         while True:
             with transaction(self.factory) as session:
-                ids = claims.claim(session, self.name, now, limit=BATCH)
+                ids = claims.claim(session, self.name, now, limit=BATCH, lease=self.lease)
             if not ids:
                 return report
             self._deliver(ids, now, report)
