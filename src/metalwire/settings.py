@@ -98,7 +98,7 @@ class Settings(BaseSettings):
         description="Seconds an idle HTTP connection stays open for its client's next request.",
     )
     worker_poll_seconds: float = Field(
-        default=1.0,
+        default=0.25,
         gt=0,
         le=60,
         description="`metalwire worker`'s longest sleep: how soon it sees an approval made past "

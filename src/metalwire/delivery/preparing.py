@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.entitlements import Entitlements
+from metalwire.accounts.gate import Principal, principal_for
 from metalwire.accounts.models import ApiKey, User
 from metalwire.accounts.service import principal_of
 from metalwire.delivery import mail
@@ -39,9 +40,17 @@ class _Contents:
     def __init__(self, session: Session, now: dt.datetime) -> None:
         self.session, self.now = session, now
         self.built: dict[tuple[int, Entitlements, bool], Data | None] = {}
+        self.plans: dict[tuple[str, str], Entitlements] = {}
+
+    def _principal(self, user: User) -> Principal:
+        # A plan's entitlements are parsed once per batch, not once per reader.
+        key = (user.plan_code, user.role.value)
+        if key not in self.plans:
+            self.plans[key] = principal_of(user).entitlements
+        return principal_for(user.id, user.email, user.role, self.plans[key])
 
     def of(self, event: ReleaseEvent, user: User) -> Data | None:
-        principal = principal_of(user)
+        principal = self._principal(user)
         key = (event.id, principal.entitlements, principal.is_staff)
         if key not in self.built:
             self.built[key] = event_data(self.session, event, principal, self.now)

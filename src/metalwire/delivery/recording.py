@@ -59,11 +59,12 @@ def _disable(
 
 
 def _endpoint_result(
-    session: Session, delivery: Delivery, ok: bool, settings: Settings, now: dt.datetime
+    session: Session,
+    endpoint: WebhookEndpoint | None,
+    ok: bool,
+    settings: Settings,
+    now: dt.datetime,
 ) -> None:
-    if delivery.channel is not Channel.WEBHOOK:
-        return
-    endpoint = session.get(WebhookEndpoint, delivery.target)
     if endpoint is None:
         return
     if ok:
@@ -95,6 +96,15 @@ def record_outcomes(
         )
     }
     mails = {p.delivery_id: p for p in prepared if isinstance(p, mail.MailRequest)}
+    hooks = {d.target for d in held.values() if d.channel is Channel.WEBHOOK}
+    endpoints = {
+        e.id: e
+        for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(hooks)))
+    }
+
+    def endpoint_of(delivery: Delivery) -> WebhookEndpoint | None:
+        return endpoints.get(delivery.target) if delivery.channel is Channel.WEBHOOK else None
+
     statuses: dict[str, str] = {}
     for result in results:
         delivery = held.get(result.delivery_id)
@@ -116,7 +126,7 @@ def record_outcomes(
                         sent_at=now,
                     )
                 )
-            _endpoint_result(session, delivery, True, settings, now)
+            _endpoint_result(session, endpoint_of(delivery), True, settings, now)
         else:
             delivery.last_status, delivery.last_error = result.status, result.error
             retry = (
@@ -128,6 +138,6 @@ def record_outcomes(
                 delivery.status = DeliveryStatus.DEAD
             else:
                 delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, retry
-            _endpoint_result(session, delivery, False, settings, now)
+            _endpoint_result(session, endpoint_of(delivery), False, settings, now)
         statuses[delivery.id] = delivery.status.value
     return statuses

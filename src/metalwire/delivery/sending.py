@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from metalwire.delivery import mail
 from metalwire.delivery.preparing import Prepared, Withheld
-from metalwire.delivery.webhook_sender import Outcome, WebhookRequest, post_all
+from metalwire.delivery.webhook_sender import Outcome, WebhookRequest, WebhookSender
 from metalwire.settings import Settings
 
 MAIL_THREADS = 4
@@ -16,15 +16,13 @@ MAIL_THREADS = 4
 Result = Outcome | Withheld
 
 
-def send_prepared(prepared: Sequence[Prepared], settings: Settings) -> list[Result]:
+def send_prepared(
+    prepared: Sequence[Prepared], settings: Settings, sender: WebhookSender
+) -> list[Result]:
     hooks = [p for p in prepared if isinstance(p, WebhookRequest)]
     mails = [p for p in prepared if isinstance(p, mail.MailRequest)]
     results: list[Result] = [p for p in prepared if isinstance(p, Withheld)]
-    results += post_all(
-        hooks,
-        timeout=settings.webhook_timeout_seconds,
-        allow_private=settings.webhooks_allow_private,
-    )
+    results += sender.post_all(hooks)
     if mails:
         with ThreadPoolExecutor(max_workers=MAIL_THREADS) as pool:
             results += list(pool.map(lambda m: mail.send(m, settings), mails))

@@ -25,6 +25,7 @@ from metalwire.delivery import claims, delays
 from metalwire.delivery.preparing import prepare
 from metalwire.delivery.recording import record_outcomes
 from metalwire.delivery.sending import send_prepared
+from metalwire.delivery.webhook_sender import WebhookSender
 from metalwire.delivery.window_events import announce_window_moves
 from metalwire.settings import Settings
 
@@ -36,6 +37,9 @@ BATCH = 250
 # Delays are looked for back to this far when a worker starts (one that was down at a release
 # instant still announces the day's delays).
 CATCH_UP = dt.timedelta(hours=12)
+# Delays are looked for at each scheduled instant, and at least this often (a series defined or
+# its release time changed since the last look).
+RESCAN = dt.timedelta(seconds=60)
 
 
 @dataclass
@@ -62,6 +66,11 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.clock = clock
         self._delays_since: dt.datetime | None = None
+        self._next_release: dt.datetime | None = None
+        self.sender = WebhookSender(
+            timeout=settings.webhook_timeout_seconds,
+            allow_private=settings.webhooks_allow_private,
+        )
         self.lease = dt.timedelta(seconds=settings.worker_lease_seconds)
 
     # --- one pass ------------------------------------------------------------------------
@@ -80,6 +89,9 @@ class Worker:
             self._deliver(ids, now, report)
 
     def _announce_delays(self, now: dt.datetime) -> int:
+        due = self._next_release is None or now >= self._next_release
+        if self._delays_since is not None and not due and now - self._delays_since < RESCAN:
+            return 0  # no scheduled instant passed since the last look
         since = self._delays_since or now - CATCH_UP
         with transaction(self.factory) as session:
             found = delays.announce_delays(session, since, now)
@@ -100,7 +112,7 @@ class Worker:
     def _deliver(self, ids: list[str], now: dt.datetime, report: StepReport) -> None:
         with transaction(self.factory) as session:
             prepared = prepare(session, claims.claimed(session, ids), self.settings, now)
-        outcomes = send_prepared(prepared, self.settings)
+        outcomes = send_prepared(prepared, self.settings, self.sender)
         with transaction(self.factory) as session:
             statuses = record_outcomes(
                 session, self.name, prepared, outcomes, self.settings, self.clock()
@@ -120,7 +132,11 @@ class Worker:
         """The earliest instant something falls due, no later than one poll from now."""
         latest = now + dt.timedelta(seconds=self.settings.worker_poll_seconds)
         with self.factory() as session:
-            known = [claims.next_instant(session), delays.next_release(session, now)]
+            if self._next_release is None or self._next_release <= now:
+                # Release times change rarely: read once per scheduled instant passed, not per
+                # pass (a pass runs every poll).
+                self._next_release = delays.next_release(session, now) or latest
+            known = [claims.next_instant(session), self._next_release]
         return min([t for t in known if t is not None] + [latest])
 
     def run(self, stop: threading.Event) -> None:
@@ -147,6 +163,11 @@ class Worker:
                 waiter(stop, max(0.0, (wake - self.clock()).total_seconds()))
         finally:
             getattr(waiter, "close", lambda: None)()
+            self.close()
+
+    def close(self) -> None:
+        """Close the webhook connections (a worker used by ``step`` alone closes it itself)."""
+        self.sender.close()
 
 
 Waiter = Callable[[threading.Event, float], None]
