@@ -129,6 +129,19 @@ def _database(args: argparse.Namespace) -> str:
     return f"sqlite:///{path}"
 
 
+def _drop(url: str, args: argparse.Namespace) -> None:
+    """The benchmark's own PostgreSQL database is dropped (SQLite's file stays for a look)."""
+    if not args.postgres_url:
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _build(url: str, webhooks: int, streams: int, receiver: str) -> tuple[Any, list[str]]:
     """The readers, their webhooks and keys; returns the desk (for releasing) and the keys."""
     subprocess.run(
@@ -343,6 +356,7 @@ def main() -> None:
             process.wait(timeout=20)
         listener.terminate()
         receiver.terminate()
+        _drop(url, args)
     every_hook = [r["p99"] for r in results["webhooks"] if r.get("count")]
     every_stream = [r["p99"] for r in results["streams"] if r.get("count")]
     print(

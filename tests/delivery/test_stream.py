@@ -90,7 +90,7 @@ def test_an_open_stream_gets_the_price_at_its_release_instant_as_its_plan_allows
         for m in messages:
             assert m["event"] == "price.released"
             assert m["released_at"] == RELEASE.isoformat()
-            # Within a second of the release instant (the hub polls twice a second).
+            # Within a second of the release instant (the hub polls four times a second).
             assert float(m["at"]) - released_at < 1.5, who  # type: ignore[arg-type]
     text = json.dumps(got["free"]) + json.dumps(got["anonymous"])
     assert "7710" in text and "661" not in text

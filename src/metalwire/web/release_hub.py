@@ -29,7 +29,7 @@ from metalwire.outbox.models import ReleaseEvent
 
 log = logging.getLogger("metalwire.stream")
 
-POLL = 0.5  # seconds: the longest an approval made past its release time waits to be streamed
+POLL = 0.25  # seconds: the longest an approval made past its release time waits to be streamed
 LOOK_BACK = dt.timedelta(minutes=10)  # events due this recently are still news to the hub
 QUEUE = 100  # messages a slow stream may fall behind before it is closed
 MAX_STREAMS = 2000  # per worker; beyond it a stream is refused with 503
