@@ -7,10 +7,12 @@ path parameter this test has no sample for, fails here until someone decides its
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import re
 import time
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -18,12 +20,19 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from metalwire.accounts import service as accounts
+from metalwire.alerts.service import AlertRefused, set_price_alert
+from metalwire.delivery.webhooks import EVENT_NAMES, add_endpoint
+from metalwire.delivery.worker import Worker
+from metalwire.settings import load_settings
 from metalwire.web.access import rule_of
 from metalwire.web.app import route_table
 from metalwire.web.fast_history import HISTORY, LATEST
 from metalwire.web.metrics import FAMILIES
 from metalwire.web.shared_pages import SHARED_PATHS
 from tests.conftest import ScratchDatabase
+from tests.delivery.conftest import Receiver
+from tests.delivery.conftest import receiver as receiver  # the fixture
 from tests.pricing.conftest import PREMIUM, SILVER
 from tests.support.clock import next_minute
 from tests.support.market import (
@@ -39,6 +48,7 @@ from tests.support.market import (
     Market,
     build_market,
 )
+from tests.web.test_account_pages import smtp as smtp  # the fixture
 
 CALLERS = ("anonymous", "reader", "subscriber", "analyst", "editor")
 PREMIUM_READERS = {"subscriber", "analyst", "editor"}
@@ -313,3 +323,60 @@ def test_a_webhook_is_its_owners_alone(market: Market, client: TestClient) -> No
             assert statuses == [401, 401, 303, 303] and not any(shown), (caller, statuses)
         else:
             assert statuses == [200, 404, 200, 404] and not any(shown), (caller, statuses)
+
+
+def test_webhooks_and_mail_send_each_caller_only_what_it_may_see(
+    market: Market, db: ScratchDatabase, receiver: Receiver, smtp: tuple[int, list[object]]
+) -> None:
+    """Every kind of reader with a webhook on every event and a price alert on both series (where
+    the plan lets them set one): before the embargo's end nothing embargoed leaves, after it the
+    premium price goes only to premium readers, and drafts go to no one, by either channel."""
+    port, mailed = smtp
+    with db.transaction() as session:
+        for caller in CALLERS[1:]:
+            user = accounts.require_user(session, f"{caller}@desk.cn")
+            add_endpoint(
+                session,
+                user,
+                url=f"{receiver.url}/{caller}",
+                events=list(EVENT_NAMES),
+                allow_private=True,
+                actor="t",
+            )
+            for code in (SILVER, PREMIUM):
+                with contextlib.suppress(AlertRefused):  # a free plan may not watch a premium one
+                    set_price_alert(session, user, code, "0.01", actor="t")
+    settings = load_settings(
+        database_url=db.url,
+        webhooks_allow_private=True,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        base_url="http://mw.test",
+    )
+    released = dt.datetime.combine(EMBARGO_DAY, dt.time(3, 30), tzinfo=dt.UTC)
+    for at in (NOW, released + dt.timedelta(seconds=1)):
+        worker = Worker(db.sessions, settings, clock=lambda at=at: at)
+        worker.step()
+        worker.close()
+        if at == NOW:
+            sent = b"".join(r.body for r in receiver.received).decode()
+            for marker in EMBARGOED:
+                assert not _shows(_figures(sent), marker), f"embargoed {marker} sent before 11:30"
+    assert {r.path for r in receiver.received} == {f"/{c}" for c in CALLERS[1:]}
+    messages = [m for m in mailed if isinstance(m, Message)]
+    assert messages, "price alerts were mailed"
+    for caller in CALLERS[1:]:
+        hooks = _figures(b"".join(r.body for r in receiver.at(f"/{caller}")).decode())
+        mail = _figures(
+            "".join(str(m.get_payload()) for m in messages if m["To"] == f"{caller}@desk.cn")
+        )
+        for channel, body in (("webhook", hooks), ("mail", mail)):
+            where = f"{caller}'s {channel}"
+            for marker in DRAFTS:
+                assert not _shows(body, marker), f"draft {marker} sent by {where}"
+            premium = [m for m in (*RELEASED_PREMIUM, *EMBARGOED[3:]) if _shows(body, m)]
+            if caller not in PREMIUM_READERS:
+                assert premium == [], f"premium values {premium} sent by {where}"
+        assert _shows(hooks, EMBARGOED[2]), f"the free price at its release, to {caller}"
+        if caller in PREMIUM_READERS:
+            assert _shows(hooks, EMBARGOED[5]), f"the premium price at its release, to {caller}"
