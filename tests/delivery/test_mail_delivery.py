@@ -7,9 +7,9 @@ everyone who was sent the value (and nobody else), and nothing premium after a d
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from email.header import decode_header, make_header
 from email.message import Message
-from decimal import Decimal
 
 from sqlalchemy import select
 
