@@ -19,6 +19,7 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, User
 from metalwire.delivery.webhooks import add_endpoint
 from metalwire.settings import Settings, load_settings
+from tests.alerts.conftest import smtp
 from tests.conftest import Desk, ScratchDatabase
 
 SILVER = "AG-INGOT-CN-SPOT"  # free, released 11:30 Shanghai (03:30 UTC)
@@ -93,9 +94,11 @@ def delivery_settings(db: ScratchDatabase, **overrides: Any) -> Settings:
     return load_settings(**(values | overrides))
 
 
-def reader(db: ScratchDatabase, email: str, plan: str) -> User:
+def reader(db: ScratchDatabase, email: str, plan: str, lang: str | None = None) -> User:
     with db.transaction() as session:
         user = accounts.add_user(session, email, role=Role.READER, plan=plan, actor="t")
+        user.lang = lang
+        session.flush()
         session.expunge(user)
     return user
 
@@ -117,4 +120,4 @@ def webhook(
         return made.endpoint.id, made.secret
 
 
-__all__ = ["DAY", "PREMIUM", "RELEASE", "SILVER", "Desk", "Receiver", "receiver"]
+__all__ = ["DAY", "PREMIUM", "RELEASE", "SILVER", "Desk", "Receiver", "receiver", "smtp"]

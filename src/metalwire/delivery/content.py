@@ -138,7 +138,10 @@ def _window(
     if definition is None or not window_decision(session, principal, definition):
         return None
     day = dt.date.fromisoformat(event.refs["date"])
-    history = windows.compute(session, definition, as_of=now, start=day, end=day)
+    # As the release left it (the instant the event names), not as of the send: a retry or a
+    # worker catching up after a settlement moved the window again must not say "opened" of
+    # a window it shows closed.
+    history = windows.compute(session, definition, as_of=event.due_at, start=day, end=day)
     if not history.rows:
         return None
     row = history.rows[-1]

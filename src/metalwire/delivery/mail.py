@@ -14,16 +14,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.mail import send_mail
 from metalwire.accounts.models import User
+from metalwire.alerts import rules
+from metalwire.alerts import service as alerts
 from metalwire.alerts.models import AlertDelivery, PriceAlert
 from metalwire.catalog.units import price_unit_label
 from metalwire.delivery.content import Data
 from metalwire.delivery.models import Delivery
 from metalwire.delivery.webhook_sender import Outcome
 from metalwire.i18n import fmt_date, fmt_number, translations
+from metalwire.newsroom.models import Article
 from metalwire.outbox.models import EventKind, ReleaseEvent
 from metalwire.settings import Settings
 
@@ -47,9 +51,32 @@ def _lang(user: User) -> str:
     return user.lang if user.lang in ("en", "zh") else "en"
 
 
-def _signed_pct(value: Decimal, lang: str) -> str:
-    arrow = "▲ +" if value > 0 else ("▼ −" if value < 0 else "")
-    return f"{arrow}{fmt_number(abs(value), lang, 2)}%"
+Made = tuple[str, str, str]  # (mail subject, body, the alerts' record subject)
+
+
+def _price_alert(session: Session, user: User, data: Data, base: str) -> Made | str:
+    """The alert as ``metalwire alerts send`` words it, judged by the same rule: the move of
+    the released mid against the previous released mid (a premium series, which publishes no
+    percent change, included), rounded as the site shows it."""
+    alert = session.scalar(
+        select(PriceAlert).where(
+            PriceAlert.user_id == user.id, PriceAlert.series.has(code=data["series"])
+        )
+    )
+    if alert is None:
+        return "the reader removed the alert"
+    price, code = data["price"], data["series"]
+    if price["change"] is None:
+        return "no earlier released price to move from"
+    mid, day = Decimal(price["mid"]), dt.date.fromisoformat(price["date"])
+    move = rules.Move(code, day, mid - Decimal(price["change"]), mid)
+    rule = rules.PriceRule(alert.id, code, alert.threshold_pct)
+    triggered = rules.evaluate([rule], {code: move})
+    if not triggered:
+        return "the move is below the reader's threshold"
+    notice = alerts.PriceNotice(alert.series, triggered[0])
+    subject, body = alerts.compose([notice], _lang(user), base, day)
+    return subject, body, notice.subject
 
 
 def _price_text(data: Data, lang: str) -> str:
@@ -61,49 +88,28 @@ def _price_text(data: Data, lang: str) -> str:
     return f"{name} ({data['series']}), {day}: {mid} {unit}"
 
 
-def _price_alert(session: Session, user: User, data: Data, base: str) -> tuple[str, str, str] | str:
-    alert = session.scalar(
-        select(PriceAlert).where(
-            PriceAlert.user_id == user.id, PriceAlert.series.has(code=data["series"])
-        )
-    )
-    change_pct = data["price"]["change_pct"]
-    if alert is None:
-        return "the reader removed the alert"
-    if change_pct is None or abs(Decimal(change_pct)) < alert.threshold_pct:
-        return "the move is below the reader's threshold"
-    lang = _lang(user)
-    threshold = fmt_number(alert.threshold_pct, lang)
-    body = (
-        _t(lang, "Prices that moved by at least your threshold:")
-        + f"\n\n- {_price_text(data, lang)}, {_signed_pct(Decimal(change_pct), lang)} "
-        + f"({threshold}%)\n  {base}/series/{data['series']}"
-    )
-    subject = _t(lang, "metalwire alerts, %(date)s") % {
-        "date": fmt_date(dt.date.fromisoformat(data["price"]["date"]), lang)
-    }
-    return subject, body, f"price:{data['series']}:{data['price']['date']}"
-
-
-def _correction(user: User, data: Data, base: str) -> tuple[str, str, str]:
+def _correction(user: User, data: Data, base: str) -> Made:
     lang = _lang(user)
     correction = data["correction"]
     subject = _t(lang, "metalwire correction: %(series)s") % {"series": data["series"]}
+    footer = _t(lang, "You set these alerts on your account page; change or delete them there:")
     body = (
         _t(lang, "A price you were sent has been corrected:")
         + f"\n\n- {_price_text(data, lang)}\n  {correction['reason']}"
-        + f"\n  {base}/series/{data['series']}"
+        + f"\n  {base}/series/{data['series']}\n\n{footer}\n{base}/account\n"
     )
     day = data["price"]["date"]
     return subject, body, f"correction:{data['series']}:{day}:v{correction['version']}"
 
 
-def _report(user: User, data: Data, base: str) -> tuple[str, str, str]:
-    lang = _lang(user)
-    title = data["title_zh"] if lang == "zh" else data["title"]
-    subject = _t(lang, "New reports:").rstrip(":：") + f": {title}"
-    body = _t(lang, "New reports:") + f"\n\n- {title}\n  {base}/articles/{data['slug']}"
-    return subject, body, f"report:{data['slug']}"
+def _report(session: Session, event: ReleaseEvent, user: User, base: str) -> Made | str:
+    """The report notice as ``metalwire alerts send`` words it."""
+    article = session.get(Article, event.refs["article_id"])
+    if article is None or article.publish_at is None:
+        return "the report was withdrawn"
+    notice = alerts.ReportNotice(article)
+    subject, body = alerts.compose([notice], _lang(user), base, article.publish_at.date())
+    return subject, body, notice.subject
 
 
 def prepare(
@@ -117,12 +123,13 @@ def prepare(
 ) -> MailRequest | str:
     """The message for this reader, or why none goes (a reason, recorded as withheld)."""
     base = settings.base_url.rstrip("/")
+    made: Made | str
     if event.kind is EventKind.PRICE_RELEASED:
         made = _price_alert(session, user, data, base)
     elif event.kind is EventKind.PRICE_CORRECTED:
         made = _correction(user, data, base)
     elif event.kind is EventKind.REPORT_PUBLISHED:
-        made = _report(user, data, base)
+        made = _report(session, event, user, base)
     else:
         return f"no e-mail for {event.kind.value}"
     if isinstance(made, str):
@@ -135,16 +142,22 @@ def prepare(
     )
     if already is not None:
         return "already mailed"
-    footer = _t(
-        _lang(user), "You set these alerts on your account page; change or delete them there:"
-    )
-    return MailRequest(
-        delivery.id,
-        user.email,
-        subject,
-        f"{body}\n\n{footer}\n{base}/account\n",
-        record_subject,
-        user.id,
+    return MailRequest(delivery.id, user.email, subject, body, record_subject, user.id)
+
+
+def record_mailed(session: Session, request: MailRequest, now: dt.datetime) -> None:
+    """The alerts' record of a sent mail. A ``metalwire alerts send`` that mailed the same
+    subject in the meantime already wrote it: that is kept, and this batch's record stands."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(AlertDelivery)
+        .values(
+            user_id=request.user_id,
+            subject=request.record_subject,
+            detail={"delivery": request.delivery_id},
+            sent_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "subject"])
     )
 
 

@@ -64,7 +64,11 @@ def _mail_readers(session: Session, event: ReleaseEvent) -> list[Recipient]:
         )
     elif event.kind is EventKind.REPORT_PUBLISHED and event.code:
         users = session.scalars(
-            select(ReportSubscription.user_id).where(ReportSubscription.group_code == event.code)
+            # Reports out once the reader had subscribed, as ``metalwire alerts send`` counts.
+            select(ReportSubscription.user_id).where(
+                ReportSubscription.group_code == event.code,
+                ReportSubscription.created_at <= event.due_at,
+            )
         )
     else:
         return []

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.mail import send_mail
-from metalwire.alerts.models import AlertDelivery
 from metalwire.audit import record
 from metalwire.delivery import mail
 from metalwire.delivery.models import Channel, Delivery, DeliveryStatus, WebhookEndpoint
@@ -117,15 +116,7 @@ def record_outcomes(
             delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
             delivery.last_status, delivery.last_error = result.status, None
             if result.delivery_id in mails:
-                sent = mails[result.delivery_id]
-                session.add(
-                    AlertDelivery(
-                        user_id=sent.user_id,
-                        subject=sent.record_subject,
-                        detail={"delivery": sent.delivery_id},
-                        sent_at=now,
-                    )
-                )
+                mail.record_mailed(session, mails[result.delivery_id], now)
             _endpoint_result(session, endpoint_of(delivery), True, settings, now)
         else:
             delivery.last_status, delivery.last_error = result.status, result.error
