@@ -218,27 +218,44 @@ def test_a_released_price_that_flips_the_silver_windows_announces_both(
     assert {r.json["data"]["date"] for r in late.values()} == {D2.isoformat()}
     receiver.received.clear()
 
+    # The 24th's settlements flipped both back unannounced; the 25th's price flips them again
+    # to the states last announced: a subscriber is never told "opened" twice in a row.
     publish(desk, SILVER, DAY, three_deals("10800", "10800", "10800"))
-    report = _step(desk.db, RELEASE)
-
-    assert report.delivered == 2
-    sent = {r.json["data"]["window"]: r for r in receiver.at("/w")}
-    assert sorted(sent) == ["AG-EXPORT", "AG-IMPORT"]
-    closed, opened = sent["AG-EXPORT"], sent["AG-IMPORT"]
-    assert closed.headers["X-Metalwire-Event"] == "window.closed"
-    assert opened.headers["X-Metalwire-Event"] == "window.opened"
-    assert closed.json["data"]["open"] is False and opened.json["data"]["open"] is True
-    assert opened.json["data"]["date"] == DAY.isoformat()
-    assert float(opened.json["data"]["profit"]) > 0 > float(closed.json["data"]["profit"])
-    assert opened.json["released_at"] == RELEASE.isoformat()
-    # Announced once: a second pass finds nothing new.
-    assert _step(desk.db, RELEASE + dt.timedelta(minutes=1)).outcomes == {}
+    assert _step(desk.db, RELEASE).outcomes == {}
     with desk.db.session() as session:
-        count = session.scalar(
-            select(func.count(ReleaseEvent.id)).where(
-                ReleaseEvent.kind.in_([EventKind.WINDOW_OPENED, EventKind.WINDOW_CLOSED]),
-                ReleaseEvent.subject.endswith(DAY.isoformat()),
-            )
+        kinds = session.scalars(
+            select(ReleaseEvent.kind)
+            .where(ReleaseEvent.kind.in_([EventKind.WINDOW_OPENED, EventKind.WINDOW_CLOSED]))
+            .order_by(ReleaseEvent.id)
         )
-        assert count == 2
-        assert session.scalar(select(func.count(Delivery.id))) == 4
+        assert sorted(k.value for k in kinds) == ["window.closed", "window.opened"]
+        assert session.scalar(select(func.count(Delivery.id))) == 2
+
+
+def test_a_window_is_told_opened_then_closed_never_opened_twice(
+    desk: Desk, receiver: Receiver, tmp_path: Path
+) -> None:
+    """Releases that open the import window, keep it open, then close it: told opened once
+    and closed once, in that order."""
+    watcher = reader(desk.db, "arb@fund.io", "subscriber")
+    webhook(desk.db, watcher, receiver.url + "/w", events=("window.opened", "window.closed"))
+    days = [DAY - dt.timedelta(days=n) for n in (2, 1, 0)]
+    for day in days:
+        load(
+            desk.db,
+            tmp_path,
+            [("LBMA-AG", day, "41.000"), ("USDCNY-FIX", day, "7.1000")],
+            dt.datetime.combine(day, dt.time(1), tzinfo=dt.UTC),
+        )
+    told = []
+    for day, price in zip(days, ("10800", "10810", "10500"), strict=True):
+        release = dt.datetime.combine(day, dt.time(3, 30), tzinfo=dt.UTC)
+        publish(desk, SILVER, day, three_deals(price, price, price))
+        _step(desk.db, release)
+        told += [
+            r.headers["X-Metalwire-Event"]
+            for r in receiver.at("/w")
+            if r.json["data"]["window"] == "AG-IMPORT"
+        ]
+        receiver.received.clear()
+    assert told == ["window.opened", "window.closed"]
