@@ -72,8 +72,12 @@ def site(demo_market: Path, tmp_path: Path) -> Iterator[Site]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Per module, not per run: Playwright's synchronous API keeps an event loop running in the
+    # main thread while it is open, and every later test calling asyncio.run (the concurrency
+    # tests, the delivery worker) would fail. The run's order groups tests by backend, so a
+    # browser module may come early.
     with sync_playwright() as playwright:
         # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
