@@ -13,7 +13,7 @@ from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscriptio
 from metalwire.audit import AuditEvent
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
 from metalwire.delivery.models import Delivery, WebhookEndpoint
-from metalwire.indices.models import IndexDefinitionRecord
+from metalwire.indices.models import IndexDefinitionRecord, IndexDefinitionVersion
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.newsroom.models import (
     Article,
@@ -41,6 +41,7 @@ __all__ = [
     "Commodity",
     "Delivery",
     "IndexDefinitionRecord",
+    "IndexDefinitionVersion",
     "Instrument",
     "LoginAttempt",
     "MarketPrice",

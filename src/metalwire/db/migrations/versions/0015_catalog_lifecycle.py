@@ -1,0 +1,53 @@
+"""catalog lifecycle: index definition versions with effective dates
+
+Every index definition keeps its versions: the definition loaded so far becomes version
+``index_definition.version``, in force from the beginning (1900-01-01).
+
+Revision ID: 0015
+Revises: 0012
+Create Date: 2026-12-08 09:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import metalwire.db.base
+
+revision: str = "0015"
+down_revision: str | Sequence[str] | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "index_definition_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("recorded_at", metalwire.db.base.UTCDateTime(), nullable=False),
+        sa.Column("actor", sa.String(length=320), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_index_definition_version")),
+        sa.UniqueConstraint("code", "version", name=op.f("uq_index_definition_version_code")),
+    )
+    op.create_index(
+        op.f("ix_index_definition_version_code"),
+        "index_definition_version",
+        ["code"],
+        unique=False,
+    )
+    op.execute(
+        "INSERT INTO index_definition_version "
+        "(code, version, effective_from, definition, recorded_at, actor) "
+        "SELECT code, version, '1900-01-01', definition, updated_at, 'migration' "
+        "FROM index_definition"
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_index_definition_version_code"), table_name="index_definition_version")
+    op.drop_table("index_definition_version")
