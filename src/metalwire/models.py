@@ -11,7 +11,13 @@ from metalwire.accounts.models import (
 )
 from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
 from metalwire.audit import AuditEvent
-from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
+from metalwire.catalog.models import (
+    CatalogEntry,
+    CatalogGroup,
+    Commodity,
+    PriceSeries,
+    SeriesChange,
+)
 from metalwire.delivery.models import Delivery, WebhookEndpoint
 from metalwire.indices.models import IndexDefinitionRecord, IndexDefinitionVersion
 from metalwire.markets.models import Instrument, MarketPrice
@@ -53,6 +59,7 @@ __all__ = [
     "ReleaseEvent",
     "ReportSubscription",
     "Respondent",
+    "SeriesChange",
     "Submission",
     "SubmissionExclusion",
     "Survey",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from metalwire.accounts.models import Scope, User
 from metalwire.audit import jsonable, record
+from metalwire.catalog.lifecycle import accepts_values_on
 from metalwire.catalog.models import PriceSeries, SeriesKind
 from metalwire.catalog.units import UNIT_NAMES
 from metalwire.pricing import engine
@@ -322,6 +323,9 @@ def assess_day(
         current = latest.get(series.id)
         if current is not None and current.status is AssessmentStatus.APPROVED:
             run.skipped.append((series.code, "already approved; publish a correction instead"))
+            continue
+        if not accepts_values_on(series, market_date):
+            run.skipped.append((series.code, "discontinued"))
             continue
         evidence, manual = inputs.get(series.id, ([], []))
         try:

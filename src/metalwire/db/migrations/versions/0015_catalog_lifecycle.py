@@ -1,4 +1,8 @@
-"""catalog lifecycle: index definition versions with effective dates
+"""catalog lifecycle: index definition versions with effective dates; series changes
+
+Series changes (release time, tier, discontinuation) from an effective date, with their public
+notices (``series_change``), and on each series the same changes read with its row
+(``price_series.changes``).
 
 Every index definition keeps its versions: the definition loaded so far becomes version
 ``index_definition.version``, in force from the beginning (1900-01-01).
@@ -47,7 +51,45 @@ def upgrade() -> None:
         "FROM index_definition"
     )
 
+    with op.batch_alter_table("price_series") as batch_op:
+        batch_op.add_column(sa.Column("changes", sa.JSON(), server_default="[]", nullable=False))
+    op.create_table(
+        "series_change",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "create",
+                "release-time",
+                "tier",
+                "discontinue",
+                name="serieschangekind",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("before", sa.String(length=64), nullable=True),
+        sa.Column("after", sa.String(length=64), nullable=True),
+        sa.Column("notice", sa.Text(), nullable=False),
+        sa.Column("actor", sa.String(length=320), nullable=False),
+        sa.Column("announced_at", metalwire.db.base.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["series_id"], ["price_series.id"], name=op.f("fk_series_change_series_id_price_series")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_series_change")),
+    )
+    op.create_index(op.f("ix_series_change_series_id"), "series_change", ["series_id"])
+    op.create_index(op.f("ix_series_change_announced_at"), "series_change", ["announced_at"])
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_series_change_announced_at"), table_name="series_change")
+    op.drop_index(op.f("ix_series_change_series_id"), table_name="series_change")
+    op.drop_table("series_change")
+    with op.batch_alter_table("price_series") as batch_op:
+        batch_op.drop_column("changes")
     op.drop_index(op.f("ix_index_definition_version_code"), table_name="index_definition_version")
     op.drop_table("index_definition_version")
