@@ -51,8 +51,10 @@ def upgrade() -> None:
         "FROM index_definition"
     )
 
-    with op.batch_alter_table("price_series") as batch_op:
-        batch_op.add_column(sa.Column("changes", sa.JSON(), server_default="[]", nullable=False))
+    # A plain ADD COLUMN (no table rebuild: other tables' rows refer to price_series).
+    op.add_column(
+        "price_series", sa.Column("changes", sa.JSON(), server_default="[]", nullable=False)
+    )
     op.create_table(
         "series_change",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,7 +91,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_series_change_announced_at"), table_name="series_change")
     op.drop_index(op.f("ix_series_change_series_id"), table_name="series_change")
     op.drop_table("series_change")
-    with op.batch_alter_table("price_series") as batch_op:
-        batch_op.drop_column("changes")
+    op.drop_column("price_series", "changes")
     op.drop_index(op.f("ix_index_definition_version_code"), table_name="index_definition_version")
     op.drop_table("index_definition_version")
