@@ -11,9 +11,15 @@ from metalwire.accounts.models import (
 )
 from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
 from metalwire.audit import AuditEvent
-from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
+from metalwire.catalog.models import (
+    CatalogEntry,
+    CatalogGroup,
+    Commodity,
+    PriceSeries,
+    SeriesChange,
+)
 from metalwire.delivery.models import Delivery, WebhookEndpoint
-from metalwire.indices.models import IndexDefinitionRecord
+from metalwire.indices.models import IndexDefinitionRecord, IndexDefinitionVersion
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.newsroom.models import (
     Article,
@@ -41,6 +47,7 @@ __all__ = [
     "Commodity",
     "Delivery",
     "IndexDefinitionRecord",
+    "IndexDefinitionVersion",
     "Instrument",
     "LoginAttempt",
     "MarketPrice",
@@ -52,6 +59,7 @@ __all__ = [
     "ReleaseEvent",
     "ReportSubscription",
     "Respondent",
+    "SeriesChange",
     "Submission",
     "SubmissionExclusion",
     "Survey",

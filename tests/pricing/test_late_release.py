@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from alembic import command
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.catalog import service as catalog
@@ -103,7 +104,10 @@ def test_the_migration_moves_a_back_dated_late_release_to_its_approval(desk: Des
         row = session.get(Assessment, assessment_id)
         assert row is not None
         row.release_at = AFTER_RELEASE
-        seq_before = row.series.publication_seq
+        # The column alone: the series row as the current code maps it has later columns.
+        seq_before = session.scalar(
+            select(PriceSeries.publication_seq).where(PriceSeries.id == row.series_id)
+        )
     upgrade(engine)
     with desk.db.transaction() as session:
         row = session.get(Assessment, assessment_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, Time
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from metalwire.db.base import Base, UTCDateTime, utcnow
@@ -119,5 +120,36 @@ class PriceSeries(Base):
     # Counts approvals: with the newest release instant it makes the series' publication stamp,
     # which changes exactly when what readers may see of it can have changed.
     publication_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The series' announced changes, oldest first (catalog/lifecycle.py): each
+    # {"effective": "YYYY-MM-DD", "release_time": "HH:MM" | "tier": ... | "discontinue": true}.
+    # Read with the row, so the release time and tier of any market date need no statement;
+    # series_change holds the same changes with their public notices.
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     commodity: Mapped[Commodity] = relationship(back_populates="series")
+
+
+class SeriesChangeKind(enum.StrEnum):
+    CREATE = "create"
+    RELEASE_TIME = "release-time"
+    TIER = "tier"
+    DISCONTINUE = "discontinue"
+
+
+class SeriesChange(Base):
+    """A change to a series announced by the desk, with its public notice: never changed or
+    deleted. ``effective_from`` is the first market date it applies to."""
+
+    __tablename__ = "series_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("price_series.id"), index=True)
+    kind: Mapped[SeriesChangeKind] = mapped_column(_values(SeriesChangeKind))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    before: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    after: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    notice: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(320))
+    announced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    series: Mapped[PriceSeries] = relationship()

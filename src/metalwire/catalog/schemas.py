@@ -108,6 +108,14 @@ class SeriesDefinition(BaseModel):
         return value
 
 
+class LicenceOut(BaseModel):
+    """The terms a licensed (partner) series is published under."""
+
+    licensor: str = Field(examples=["MMi"])
+    terms: str
+    redistribution: bool = Field(description="Whether exports may carry the values")
+
+
 class SeriesOut(BaseModel):
     """A price series as the API shows it."""
 
@@ -133,6 +141,9 @@ class SeriesOut(BaseModel):
     methodology_url: str
     vat_inclusive: bool
     source: str
+    licence: LicenceOut | None = Field(
+        default=None, description="For a licensed (partner) series: its licensor and terms"
+    )
 
 
 class CommodityOut(BaseModel):

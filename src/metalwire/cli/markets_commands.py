@@ -14,6 +14,7 @@ from metalwire.cli.context import (
     fail,
     importing,
     print_rows,
+    refuse,
     refusing,
     unit_of_work,
 )
@@ -60,14 +61,34 @@ def list_instruments(as_json: JsonOption = False) -> None:
 
 
 @index_app.command("define")
-def index_define(file: Path) -> None:
-    """Load or update an index definition from YAML or JSON."""
+def index_define(
+    file: Path,
+    effective: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--effective",
+            formats=["%Y-%m-%d"],
+            help="Market date a changed definition takes effect (a new version; required)",
+        ),
+    ] = None,
+) -> None:
+    """Load an index definition from YAML or JSON; a changed one is a new version from
+    --effective DATE (earlier dates keep the definition they had)."""
     try:
         with unit_of_work() as session:
-            definition, new = import_definition(session, file, actor="cli")
+            definition, new = import_definition(
+                session,
+                file,
+                actor="cli",
+                effective=effective.date() if effective else None,
+                require_effective=True,
+            )
     except InvalidInput as exc:  # every bad field on a line of its own, with the file
         fail("\n".join(str(problem) for problem in exc.problems))
-    console.print(f"{'defined' if new else 'updated'} index {definition.code}")
+    except indices.IndexError_ as exc:
+        refuse(exc)
+    when = f" from {effective.date()}" if effective and not new else ""
+    console.print(f"{'defined' if new else 'updated'} index {definition.code}{when}")
 
 
 @index_app.command("compute")

@@ -31,6 +31,7 @@ from metalwire.pricing import review, submissions
 from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.desk import PricingError, users_by_email
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.partner import enter_partner_value
 from metalwire.pricing.price_row import EXPORT_COLUMNS, standard_row, to_json
 from metalwire.pricing.published import published_prices
 from metalwire.pricing.release_times import released_late, scheduled_release
@@ -160,6 +161,24 @@ def correct(
     console.print(line)
 
 
+def partner_value(
+    code: str,
+    date: DateOption,
+    user: UserOption,
+    low: Annotated[Decimal, typer.Option(help="The partner's low")],
+    high: Annotated[Decimal, typer.Option(help="The partner's high (= low for one price)")],
+    reference: Annotated[str, typer.Option(help="The partner's delivery, e.g. its file")] = "",
+) -> None:
+    """Enter a licensed (partner) series' value as delivered; another editor approves it."""
+    with refusing(PricingError) as session:
+        actor = users_by_email(session, user)
+        row = enter_partner_value(
+            session, code, date.date(), low=low, high=high, user=actor, reference=reference
+        )
+        line = f"partner value drafted: {code} {row.market_date} {row.low}-{row.high}"
+    console.print(line)
+
+
 def prices(
     code: str,
     start: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
@@ -207,4 +226,5 @@ def register(app: typer.Typer) -> None:
     app.command()(assess)
     app.command()(approve)
     app.command()(correct)
+    app.command("partner-value")(partner_value)
     app.command()(prices)

@@ -26,6 +26,7 @@ import datetime as dt
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,9 +45,10 @@ from metalwire.demo.series import DemoSeries, demo_series, market_of
 from metalwire.demo.settlements import trading_days
 from metalwire.demo.surveys import build_surveys
 from metalwire.pricing.assessing import assess_day
-from metalwire.pricing.desk import ASSESSED_KINDS
+from metalwire.pricing.desk import ASSESSED_KINDS, assessed_conditions
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.partner import enter_partner_value
 from metalwire.pricing.release_times import market_today, scheduled_release
 from metalwire.pricing.review import approve_assessment
 from metalwire.pricing.schemas import SubmissionIn
@@ -89,6 +91,8 @@ class _Book:
     names: tuple[str, ...]
     today: dt.date
     days: list[dt.date]
+    # A partner series' values as the partner delivered them (entered, never assessed).
+    licensed: dict[dt.date, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
     @property
     def trades_today(self) -> bool:
@@ -258,7 +262,12 @@ def _submit(
         for day, level in zip(book.days, levels, strict=True):
             cutoff = family.cutoff(book.release(day))
             evidence = day_evidence(book.market, day, level, cutoff, book.names, seed)
-            items.extend(i for i in evidence if i.received_at is None or i.received_at <= now)
+            arrived = [i for i in evidence if i.received_at is None or i.received_at <= now]
+            if book.market.partner is None:
+                items.extend(arrived)
+            for item in arrived:  # the partner's delivery: entered, not submitted
+                if item.low is not None and item.high is not None:
+                    book.licensed[day] = (item.low, item.high)
         if items:
             ids, present = add_submissions(
                 session, items, actor=desk.analyst.email, source="demo", now=now
@@ -291,17 +300,27 @@ def _assess_and_approve(
     not_after: dt.datetime | None = None,
     tally: _Tally,
 ) -> None:
-    """The analyst assesses, then the editor approves each draft shortly before its release."""
+    """The analyst assesses (and enters the partners' values), then the editor approves each
+    draft shortly before its release."""
     if whole_market:
         drafts = assess_day(session, day, user=desk.analyst).assessments
     else:
         drafts = [
             draft
             for book in books
+            if book.market.partner is None
             for draft in assess_day(
                 session, day, user=desk.analyst, series_code=book.row.code
             ).assessments
         ]
+    for book in books:
+        if book.market.partner is not None and day in book.licensed:
+            low, high = book.licensed[day]
+            drafts.append(
+                enter_partner_value(
+                    session, book.row.code, day, low=low, high=high, user=desk.analyst
+                )
+            )
     for draft in drafts:
         # approve_day would stamp one approval time on the whole date; series release from
         # 11:00 Shanghai to 17:30 Singapore and 16:30 London, so each is approved on its own.
@@ -324,13 +343,7 @@ def _assess_history(
 ) -> None:
     """Every market date before today, oldest first (each price's change is against the last)."""
     approved = _approved(session, books)
-    assessed_ids = set(
-        session.scalars(
-            select(PriceSeries.id).where(
-                PriceSeries.status == SeriesStatus.ACTIVE, PriceSeries.kind.in_(ASSESSED_KINDS)
-            )
-        )
-    )
+    assessed_ids = set(session.scalars(select(PriceSeries.id).where(*assessed_conditions())))
     by_day: dict[dt.date, list[_Book]] = {}
     for book in books:
         for day in book.days:
@@ -340,7 +353,7 @@ def _assess_history(
         due = by_day[day]
         # One assess_day for the whole market when every assessed series trades that day;
         # series by series on a holiday of one market (London open, Shanghai shut).
-        whole = {b.row.id for b in due} == assessed_ids
+        whole = {b.row.id for b in due if b.market.partner is None} == assessed_ids
         _assess_and_approve(session, day, due, desk, whole_market=whole, tally=tally)
         if progress:
             progress("assessments", number, len(by_day))

@@ -8,6 +8,7 @@ every bad field (``constituents.0.weight``); nothing is stored.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -43,8 +44,20 @@ def read_definition(path: Path) -> engine.IndexDefinition:
 
 
 def import_definition(
-    session: Session, path: Path, *, actor: str
+    session: Session,
+    path: Path,
+    *,
+    actor: str,
+    effective: dt.date | None = None,
+    require_effective: bool = False,
 ) -> tuple[engine.IndexDefinition, bool]:
-    """Load or update the definition a file holds; returns it and whether it was new."""
+    """Load the definition a file holds (a changed one: a new version from ``effective``);
+    returns it and whether it was new."""
     definition = read_definition(path)
-    return indices.define(session, definition.model_dump_json(), actor=actor)
+    return indices.define(
+        session,
+        definition.model_dump_json(),
+        actor=actor,
+        effective=effective,
+        require_effective=require_effective,
+    )

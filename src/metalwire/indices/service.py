@@ -1,8 +1,10 @@
 """Index operations: store definitions, compute values from stored, published inputs.
 
-Values are computed when read, from the constituents as published at the instant asked for
-(``as_of``): a released or corrected constituent moves the index at once, and an earlier
-``as_of`` reproduces exactly what the index was then. Nothing computed is stored.
+Values are computed when read, with the definition in force at the instant asked for
+(``as_of``: the version whose effective date is the latest on or before it), from the
+constituents as published at that instant: a released or corrected constituent moves the index
+at once, and an earlier ``as_of`` reproduces exactly what the index was then. Nothing computed
+is stored.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Input
@@ -21,7 +24,11 @@ from metalwire.catalog.service import series_by_code
 from metalwire.db.base import utcnow
 from metalwire.errors import ServiceError
 from metalwire.indices import engine
-from metalwire.indices.models import IndexDefinitionRecord
+from metalwire.indices.models import (
+    FIRST_EFFECTIVE,
+    IndexDefinitionRecord,
+    IndexDefinitionVersion,
+)
 from metalwire.markets.service import settlements
 from metalwire.pricing.published import published_prices
 from metalwire.pricing.release_times import scheduled_release
@@ -31,8 +38,20 @@ class IndexError_(ServiceError):
     """A refused index operation; the message names the field or code."""
 
 
-def define(session: Session, text: str, *, actor: str) -> tuple[engine.IndexDefinition, bool]:
-    """Load or update a definition (YAML or JSON); returns it and whether it was new."""
+def define(
+    session: Session,
+    text: str,
+    *,
+    actor: str,
+    effective: dt.date | None = None,
+    require_effective: bool = False,
+    now: dt.datetime | None = None,
+) -> tuple[engine.IndexDefinition, bool]:
+    """Load a definition (YAML or JSON); returns it and whether the index was new.
+
+    A changed definition is a new version in force from ``effective`` (a market date, today
+    unless given; ``require_effective``: it must be given), never earlier than today and after
+    the latest version's date: values of earlier dates keep the definition they had."""
     try:
         definition = engine.parse_definition(text)
     except engine.DefinitionError as exc:
@@ -43,6 +62,7 @@ def define(session: Session, text: str, *, actor: str) -> tuple[engine.IndexDefi
     )
     if row is None:
         session.add(IndexDefinitionRecord(code=definition.code, definition=data))
+        _add_version(session, definition.code, 1, FIRST_EFFECTIVE, data, actor)
         record(
             session,
             actor=actor,
@@ -53,6 +73,15 @@ def define(session: Session, text: str, *, actor: str) -> tuple[engine.IndexDefi
         )
         return definition, True
     if row.definition != data:
+        today = (now or utcnow()).date()
+        if effective is None and require_effective:
+            raise IndexError_(
+                "a changed definition is a new version: give the date it takes effect",
+                field="effective",
+            )
+        when = effective or today
+        _check_effective(session, definition.code, when, today)
+        _add_version(session, definition.code, row.version + 1, when, data, actor)
         record(
             session,
             actor=actor,
@@ -60,19 +89,81 @@ def define(session: Session, text: str, *, actor: str) -> tuple[engine.IndexDefi
             object_type="index",
             object_id=definition.code,
             before=row.definition,
-            after=data,
+            after={**data, "version": row.version + 1, "effective": when},
         )
         row.definition, row.version, row.updated_at = data, row.version + 1, utcnow()
     return definition, False
 
 
-def load(session: Session, code: str) -> engine.IndexDefinition:
-    row = session.scalar(select(IndexDefinitionRecord).where(IndexDefinitionRecord.code == code))
+def _add_version(
+    session: Session,
+    code: str,
+    version: int,
+    effective: dt.date,
+    data: dict[str, Any],
+    actor: str,
+) -> None:
+    session.add(
+        IndexDefinitionVersion(
+            code=code, version=version, effective_from=effective, definition=data, actor=actor
+        )
+    )
+
+
+def _check_effective(session: Session, code: str, effective: dt.date, today: dt.date) -> None:
+    """A new version takes effect from today or later, after the latest version's date."""
+    if effective < today:
+        raise IndexError_(
+            f"a definition change takes effect from today ({today}) or later, not {effective}",
+            field="effective",
+        )
+    latest = session.scalar(
+        select(func.max(IndexDefinitionVersion.effective_from)).where(
+            IndexDefinitionVersion.code == code
+        )
+    )
+    if latest is not None and effective <= latest:
+        raise IndexError_(
+            f"the latest version of {code} takes effect on {latest}; a new one must be later",
+            field="effective",
+        )
+
+
+def definition_at(
+    session: Session, code: str, as_of: dt.datetime
+) -> tuple[engine.IndexDefinition, int]:
+    """The definition in force at ``as_of`` (the version with the latest effective date on or
+    before the instant's date) and its version number; one statement."""
+    row = session.execute(
+        select(IndexDefinitionVersion.definition, IndexDefinitionVersion.version)
+        .where(
+            IndexDefinitionVersion.code == code,
+            IndexDefinitionVersion.effective_from <= as_of.date(),
+        )
+        .order_by(IndexDefinitionVersion.effective_from.desc())
+        .limit(1)
+    ).first()
     if row is None:
         raise IndexError_(
             f"no index {code!r}; load one with `metalwire index define`", field="code"
         )
-    return engine.IndexDefinition.model_validate(row.definition)
+    return engine.IndexDefinition.model_validate(row.definition), row.version
+
+
+def versions(session: Session, code: str) -> list[IndexDefinitionVersion]:
+    """Every version of an index's definition, oldest first."""
+    return list(
+        session.scalars(
+            select(IndexDefinitionVersion)
+            .where(IndexDefinitionVersion.code == code)
+            .order_by(IndexDefinitionVersion.version)
+        )
+    )
+
+
+def load(session: Session, code: str, as_of: dt.datetime | None = None) -> engine.IndexDefinition:
+    """The definition in force at ``as_of`` (now by default)."""
+    return definition_at(session, code, as_of or utcnow())[0]
 
 
 def _series_of(session: Session, definition: engine.IndexDefinition) -> dict[str, PriceSeries]:
@@ -116,8 +207,9 @@ def compute(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> list[engine.IndexPoint]:
-    definition = load(session, code)
-    prices = constituent_prices(session, definition, as_of=as_of or utcnow())
+    instant = as_of or utcnow()
+    definition = load(session, code, instant)
+    prices = constituent_prices(session, definition, as_of=instant)
     try:
         return engine.compute(definition, prices, start=start, end=end)
     except engine.IndexDataError as exc:
@@ -195,12 +287,7 @@ def view(
     with its own catalog series is, in addition, published at that series' release time, so a
     date's value exists for readers from then on.
     """
-    row = session.scalar(select(IndexDefinitionRecord).where(IndexDefinitionRecord.code == code))
-    if row is None:
-        raise IndexError_(
-            f"no index {code!r}; load one with `metalwire index define`", field="code"
-        )
-    definition = engine.IndexDefinition.model_validate(row.definition)
+    definition, version = definition_at(session, code, as_of)
     found = _series_of(session, definition)
     prices = constituent_prices(session, definition, as_of=as_of, series=found)
     try:
@@ -218,7 +305,7 @@ def view(
         }
     return IndexView(
         definition,
-        row.version,
+        version,
         points,
         used,
         engine.base_sums(definition, prices),

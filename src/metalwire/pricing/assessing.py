@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, aliased
 
 from metalwire.accounts.models import Scope, User
 from metalwire.audit import jsonable, record
-from metalwire.catalog.models import PriceSeries, SeriesKind, SeriesStatus
+from metalwire.catalog.lifecycle import accepts_values_on
+from metalwire.catalog.models import PriceSeries, SeriesKind
 from metalwire.catalog.units import UNIT_NAMES
 from metalwire.pricing import engine
-from metalwire.pricing.desk import ASSESSED_KINDS, PricingError, require_role
-from metalwire.pricing.methodology import methodology_for
+from metalwire.pricing.desk import PricingError, assessed_conditions, require_role
+from metalwire.pricing.methodology import licensed_families, methodology_for
 from metalwire.pricing.models import Assessment, AssessmentStatus, Submission, SubmissionExclusion
 from metalwire.pricing.release_times import scheduled_release
 from metalwire.pricing.schemas import NOTE_LIMIT, PRICE_LIMIT
@@ -207,16 +208,21 @@ def _series_to_assess(
 ) -> tuple[list[PriceSeries], list[ColumnElement[bool]]]:
     """The active series priced from submissions (or the one asked for), by code, and the
     conditions that chose them: the day's set-based reads select by the same ones."""
-    conditions: list[ColumnElement[bool]] = [
-        PriceSeries.status == SeriesStatus.ACTIVE,
-        PriceSeries.kind.in_(ASSESSED_KINDS),
-    ]
+    conditions = assessed_conditions()
     if series_code is not None:
         conditions.append(PriceSeries.code == series_code)
     series_list = list(
         session.scalars(select(PriceSeries).where(*conditions).order_by(PriceSeries.code))
     )
     if series_code is not None and not series_list:
+        if (
+            session.scalar(select(PriceSeries.methodology).where(PriceSeries.code == series_code))
+            in licensed_families()
+        ):
+            raise PricingError(
+                f"{series_code} is licensed, not assessed: enter the partner's value",
+                field="series",
+            )
         raise PricingError(f"no assessed series {series_code!r}", field="series")
     return series_list, conditions
 
@@ -317,6 +323,9 @@ def assess_day(
         current = latest.get(series.id)
         if current is not None and current.status is AssessmentStatus.APPROVED:
             run.skipped.append((series.code, "already approved; publish a correction instead"))
+            continue
+        if not accepts_values_on(series, market_date):
+            run.skipped.append((series.code, "discontinued"))
             continue
         evidence, manual = inputs.get(series.id, ([], []))
         try:

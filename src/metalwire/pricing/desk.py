@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import SCOPE_ROLES
 from metalwire.accounts.models import Scope, User
-from metalwire.catalog.models import SeriesKind
+from metalwire.catalog.models import PriceSeries, SeriesKind, SeriesStatus
 from metalwire.errors import ServiceError
+from metalwire.pricing.methodology import licensed_families
 
 # Series whose values the engine assesses from submissions; futures settlements and indices
 # come from market data and index calculation.
 ASSESSED_KINDS = (SeriesKind.OUTRIGHT, SeriesKind.PREMIUM)
+
+
+def assessed_conditions() -> list[ColumnElement[bool]]:
+    """The series the engine assesses: active, of an assessed kind, and not licensed (a partner's
+    values are entered as delivered: pricing/partner.py)."""
+    return [
+        PriceSeries.status == SeriesStatus.ACTIVE,
+        PriceSeries.kind.in_(ASSESSED_KINDS),
+        PriceSeries.methodology.not_in(licensed_families()),
+    ]
 
 
 class PricingError(ServiceError):

@@ -28,6 +28,7 @@ class Method(StrEnum):
     INTERPOLATED = "interpolated"
     CARRIED_FORWARD = "carried-forward"
     JUDGMENT = "judgment"
+    LICENSED = "licensed"  # a partner's value, entered as delivered (pricing/partner.py)
 
 
 # The methods as the Chinese site labels them (locale/zh messages.po).
@@ -37,6 +38,7 @@ METHOD_NAMES_ZH: dict[str, str] = {
     "interpolated": "插值",
     "carried-forward": "沿用前值",
     "judgment": "人工判断",
+    "licensed": "授权发布",
 }
 
 

@@ -22,8 +22,24 @@ DEFAULT_FAMILY = "default"
 FAMILY_PATTERN = r"^[a-z0-9][a-z0-9\-]{1,63}$"
 
 
+class Licence(BaseModel):
+    """The terms a licensed (partner) family's values are published under: who licenses them,
+    the terms shown with every value, and whether a reader's export may carry them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    licensor: str = Field(min_length=1)
+    terms_en: str = Field(min_length=1)
+    terms_zh: str = Field(min_length=1)
+    redistribution: bool = False
+
+    def terms(self, lang: str) -> str:
+        return self.terms_zh if lang == "zh" else self.terms_en
+
+
 class FamilyMethodology(BaseModel):
-    """One price family's rule, titles and cut-off."""
+    """One price family's rule, titles and cut-off; a licensed family (``licence``) is not
+    assessed: its values are the licensor's, entered as delivered (pricing/partner.py)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,6 +50,7 @@ class FamilyMethodology(BaseModel):
     mad_floor: Decimal = Field(ge=0, lt=1)
     min_volume: Decimal = Field(ge=0)
     cutoff_minutes_before_release: int = Field(ge=0, le=24 * 60)
+    licence: Licence | None = None
 
     @property
     def rule(self) -> Rule:
@@ -90,3 +107,19 @@ def methodology_for(family: str) -> FamilyMethodology:
 
 def rule_for(family: str) -> Rule:
     return methodology_for(family).rule
+
+
+def licence_of(family: str) -> Licence | None:
+    """The licence a family's values are published under; None for metalwire's own."""
+    return methodology_for(family).licence
+
+
+def licensed_families() -> list[str]:
+    """The families whose values are licensed, not assessed (sorted)."""
+    return sorted(name for name, f in load_methodology().families.items() if f.licence)
+
+
+def may_redistribute(family: str) -> bool:
+    """Whether an export to a reader may carry the family's values."""
+    licence = licence_of(family)
+    return licence is None or licence.redistribution

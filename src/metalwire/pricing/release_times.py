@@ -14,12 +14,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement
 
 from metalwire.catalog.calendars import CalendarError, get_calendar
+from metalwire.catalog.lifecycle import release_time_on
 from metalwire.catalog.models import PriceSeries
 
 
 def scheduled_release(series: PriceSeries, market_date: dt.date) -> dt.datetime:
-    """The release instant (UTC) of a series' value for a market date, in its own timezone."""
-    local = dt.datetime.combine(market_date, series.release_time, tzinfo=ZoneInfo(series.timezone))
+    """The release instant (UTC) of a series' value for a market date, in its own timezone, at
+    the release time in force for that date (a change applies from its effective date only)."""
+    local = dt.datetime.combine(
+        market_date, release_time_on(series, market_date), tzinfo=ZoneInfo(series.timezone)
+    )
     return local.astimezone(dt.UTC)
 
 

@@ -69,6 +69,7 @@ def tabular(
     *,
     about: Sequence[tuple[str, Any]] = (),
     number_formats: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
 ) -> Response:
     """One table in the format asked for; exports need the plan's export right. An XLSX
     export carries ``about`` as a header block and ``number_formats`` per column."""
@@ -78,6 +79,8 @@ def tabular(
     if not decision:
         raise deny(decision, "exports")
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    if notes:  # what the file leaves out and why (a CSV has no header block to say it in)
+        disposition["Metalwire-Not-Exported"] = "; ".join(notes)
     if fmt == "csv":
         return cached(
             request,

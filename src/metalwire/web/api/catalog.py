@@ -10,8 +10,16 @@ from sqlalchemy.orm import Session
 
 from metalwire.catalog import service
 from metalwire.catalog.models import PriceSeries, SeriesKind, SeriesStatus, Tier
-from metalwire.catalog.schemas import CatalogOut, CommodityOut, EntryOut, GroupOut, SeriesOut
+from metalwire.catalog.schemas import (
+    CatalogOut,
+    CommodityOut,
+    EntryOut,
+    GroupOut,
+    LicenceOut,
+    SeriesOut,
+)
 from metalwire.catalog.units import price_unit_label
+from metalwire.pricing.methodology import licence_of
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
 from metalwire.web.deps import ApiLang, Code, DbSession
@@ -23,6 +31,7 @@ router = APIRouter(tags=["catalog"])
 
 def series_out(series: PriceSeries, lang: str) -> SeriesOut:
     entry = series.commodity.entry
+    licence = licence_of(series.methodology)
     return SeriesOut(
         code=series.code,
         name=series.name_zh if lang == "zh" else series.name_en,
@@ -46,6 +55,13 @@ def series_out(series: PriceSeries, lang: str) -> SeriesOut:
         methodology_url=f"/methodology/{series.methodology}",
         vat_inclusive=series.vat_inclusive,
         source=series.source,
+        licence=None
+        if licence is None
+        else LicenceOut(
+            licensor=licence.licensor,
+            terms=licence.terms(lang),
+            redistribution=licence.redistribution,
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from metalwire.pricing.partner import export_withheld_note, licence_allows_export
 from metalwire.pricing.published import published_prices
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.tabular import decimal_format
@@ -55,16 +56,21 @@ def export_prices(
 ) -> Response:
     """Several series side by side by market date: each series' published mid in a column of its
     own (empty where it has no price that day), through the gate like each series' history; the
-    XLSX carries a header block per series. Needs the plan's export right."""
-    codes = list(dict.fromkeys(series))  # the order asked for, each once
-    chosen = [gated_series(session, principal, code) for code in codes]
+    XLSX carries a header block per series. Needs the plan's export right. A series whose
+    licence forbids redistribution (partner prices) is left out, named in the header block and
+    the `Metalwire-Not-Exported` response header."""
+    asked = [gated_series(session, principal, code) for code in dict.fromkeys(series)]
+    # A series whose licence forbids redistribution is left out, and the file says so.
+    chosen = [s for s in asked if licence_allows_export(s)]
+    withheld = [s for s in asked if not licence_allows_export(s)]
+    codes = [s.code for s in chosen] or [s.code for s in withheld]
     instant = span.instant(request)
     first = span.first_day(request, principal)
     mids: dict[dt.date, dict[int, Decimal]] = {}
     for s in chosen:
         for p in published_prices(session, s, as_of=instant, start=first, end=span.end):
             mids.setdefault(p.market_date, {})[s.id] = p.mid
-    columns = ["date", *codes]
+    columns = ["date", *(s.code for s in chosen)]
     rows = [[day, *(mids[day].get(s.id) for s in chosen)] for day in sorted(mids)]
     return tabular(
         request,
@@ -74,6 +80,7 @@ def export_prices(
         columns,
         rows,
         None,
-        about=export_about(request, chosen, instant.isoformat(), lang),
+        about=export_about(request, chosen, instant.isoformat(), lang, withheld),
         number_formats={s.code: decimal_format(s.decimals) for s in chosen},
+        notes=[export_withheld_note(s) for s in withheld],
     )

@@ -28,6 +28,7 @@ from metalwire.catalog.units import plain, price_unit_label, round_price
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.boards import price_board
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.partner import export_withheld_note, licence_allows_export
 from metalwire.pricing.price_row import (
     EXPORT_COLUMNS,
     EXPORT_NUMBERS,
@@ -169,10 +170,15 @@ def history_key(
 
 
 def export_about(
-    request: Request, series_list: Sequence[PriceSeries], as_of: str, lang: str
+    request: Request,
+    series_list: Sequence[PriceSeries],
+    as_of: str,
+    lang: str,
+    withheld: Sequence[PriceSeries] = (),
 ) -> list[tuple[str, Any]]:
-    """The header block of a price export: what the numbers are, under which terms, as of when."""
-    about: list[tuple[str, Any]] = []
+    """The header block of a price export: what the numbers are, under which terms, as of when;
+    ``withheld``: series left out because their licence forbids redistribution."""
+    about: list[tuple[str, Any]] = [("not exported", export_withheld_note(s)) for s in withheld]
     for series in series_list:
         name = series.name_zh if lang == "zh" else series.name_en
         about += [
@@ -255,7 +261,10 @@ def _exported_page(
 ) -> Response:
     """A page of prices as CSV or XLSX, under the export's header block."""
     page, _, head = answer
+    allowed = licence_allows_export(series)
     rows = [export_cells(standard_row(p, series.unit, series.currency)) for p in page]
+    if not allowed:  # the licence forbids redistribution: the file says so and holds no values
+        rows = []
     return tabular(
         request,
         principal,
@@ -264,8 +273,11 @@ def _exported_page(
         EXPORT_COLUMNS,
         rows,
         None,
-        about=export_about(request, [series], head["as_of"], lang),
+        about=export_about(
+            request, [series] if allowed else [], head["as_of"], lang, [] if allowed else [series]
+        ),
         number_formats={c: decimal_format(series.decimals) for c in EXPORT_NUMBERS},
+        notes=[] if allowed else [export_withheld_note(series)],
     )
 
 

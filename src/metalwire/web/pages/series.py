@@ -37,6 +37,7 @@ from metalwire.catalog.units import price_unit_label
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.models import AssessmentStatus
+from metalwire.pricing.partner import licence_allows_export, licence_for
 from metalwire.pricing.published import (
     PublishedPrice,
     ReleaseState,
@@ -265,8 +266,11 @@ def _page_common(
 ) -> dict[str, Any]:
     """What the series page shows whoever reads it: the series, its unit, its release state and
     banner, the ranges to choose from."""
+    licence = licence_for(series)
     return {
         "series": series,
+        "licence": licence,
+        "licence_terms": licence.terms(lang) if licence else None,
         "unit_label": price_unit_label(series.currency, series.unit, lang),
         "state": state,
         "window": window,
@@ -341,7 +345,10 @@ def series_page(
             explanation=_explanation(session, principal, series, view.latest, now, lang),
             corrections=_corrections(session, series, floor, now),
             late=late_releases(session, as_of=now, series_ids=[series.id])[:CORRECTION_ROWS],
-            downloads=_downloads(series.code, chart_start) if may_export(principal) else None,
+            # No downloads of a series whose licence forbids redistribution.
+            downloads=_downloads(series.code, chart_start)
+            if may_export(principal) and licence_allows_export(series)
+            else None,
             # Say so when the plan's history, not the range, cut the chart short.
             clipped_at=floor if floor is not None and (asked is None or asked < floor) else None,
             **common,
