@@ -139,3 +139,31 @@ def test_series_create_from_the_command_line(env_db: ScratchDatabase) -> None:
     assert bad.exit_code != 0
     notices = runner.invoke(app, ["series", "notices", "AG-TEST-NEW-SPOT", "--json"])
     assert "create" in notices.output
+
+
+def test_the_delivery_worker_brings_a_change_into_force_on_its_date(desk: Desk) -> None:
+    """Nobody has to remember `series apply-due`: the worker's first pass of a desk day does
+    it (the gate and the listings read the series' columns)."""
+    from metalwire.delivery.worker import Worker
+    from metalwire.settings import load_settings
+
+    with desk.db.transaction() as session:
+        lifecycle.change_series(
+            session,
+            SILVER,
+            effective=LATER,
+            notice="Premium from the 26th",
+            actor="t",
+            tier=Tier.PREMIUM,
+            now=NOW,
+        )
+    settings = load_settings(database_url=desk.db.url)
+    the_25th = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)  # 16:00 in Shanghai
+    the_26th = dt.datetime(2026, 11, 25, 16, 30, tzinfo=dt.UTC)  # 00:30 on the 26th there
+    for at, tier in ((the_25th, Tier.FREE), (the_26th, Tier.PREMIUM)):
+        worker = Worker(desk.db.sessions, settings, clock=lambda at=at: at)
+        worker.step()
+        worker.close()
+        with desk.db.session() as session:
+            series = get_series(session, SILVER)
+            assert series is not None and series.tier is tier, at

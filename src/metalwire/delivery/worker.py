@@ -16,9 +16,11 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from metalwire.catalog import lifecycle_service
 from metalwire.db.base import utcnow
 from metalwire.db.engine import transaction
 from metalwire.delivery import claims, delays
@@ -67,6 +69,7 @@ class Worker:
         self.clock = clock
         self._delays_since: dt.datetime | None = None
         self._next_release: dt.datetime | None = None
+        self._series_applied_on: dt.date | None = None
         self.sender = WebhookSender(
             timeout=settings.webhook_timeout_seconds,
             allow_private=settings.webhooks_allow_private,
@@ -79,6 +82,7 @@ class Worker:
         """Everything due by ``now``: delays noticed, events fanned out, deliveries sent."""
         now = now or self.clock()
         report = StepReport()
+        self._apply_series_changes(now)
         report.delays = self._announce_delays(now)
         report.dispatched = self._dispatch(now)
         while True:
@@ -87,6 +91,18 @@ class Worker:
             if not ids:
                 return report
             self._deliver(ids, now, report)
+
+    def _apply_series_changes(self, now: dt.datetime) -> None:
+        """Series changes announced for a date (release time, tier, discontinuation) take
+        effect on the desk's date they name: once a day, at the first pass of the day."""
+        today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
+        if today == self._series_applied_on:
+            return
+        with transaction(self.factory) as session:
+            changed = lifecycle_service.apply_due(session, today=today, actor="worker")
+        if changed:
+            log.info("series changes in force from %s: %s", today, ", ".join(changed))
+        self._series_applied_on = today
 
     def _announce_delays(self, now: dt.datetime) -> int:
         due = self._next_release is None or now >= self._next_release
