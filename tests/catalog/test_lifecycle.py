@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -167,3 +168,21 @@ def test_the_delivery_worker_brings_a_change_into_force_on_its_date(desk: Desk) 
         with desk.db.session() as session:
             series = get_series(session, SILVER)
             assert series is not None and series.tier is tier, at
+
+
+def test_notices_are_public_in_the_api(desk: Desk, client: TestClient) -> None:
+    with desk.db.transaction() as session:
+        lifecycle.change_series(
+            session,
+            SILVER,
+            effective=LATER,
+            notice="Silver moves to 10:00",
+            actor="t",
+            release_time=dt.time(10, 0),
+            now=NOW,
+        )
+    (item,) = client.get("/api/v1/series-notices", params={"series": SILVER}).json()
+    assert item["kind"] == "release-time" and (item["before"], item["after"]) == ("11:30", "10:00")
+    assert item["effective_from"] == LATER.isoformat() and item["notice"] == "Silver moves to 10:00"
+    unknown = client.get("/api/v1/series-notices", params={"series": "NO-SUCH"})
+    assert unknown.status_code == 422 and "series" in unknown.text

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from metalwire.accounts.gate import history_floor, may_read_tier
+from metalwire.catalog import lifecycle_service
 from metalwire.catalog import service as catalog
 from metalwire.pricing.published import corrections, late_releases
 from metalwire.pricing.schemas import CODE_LIMIT
@@ -112,5 +113,46 @@ def list_late_releases(
             "assessment_id": r.assessment_id,
         }
         for r in late_releases(session, as_of=instant, series_ids=ids)
+    ]
+    return cached(request, principal, json_bytes(out), "application/json")
+
+
+class SeriesNoticeOut(BaseModel):
+    series: str
+    kind: str
+    effective_from: dt.date
+    before: str | None
+    after: str | None
+    notice: str
+    announced_at: dt.datetime
+
+
+@router.get("/series-notices", response_model=list[SeriesNoticeOut], responses=NOT_FOUND)
+@access("public")
+def list_series_notices(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    series: Annotated[
+        str | None,
+        Query(max_length=CODE_LIMIT, description="Only this series", examples=["AG-INGOT-CN-SPOT"]),
+    ] = None,
+) -> Response:
+    """Changes to series announced by the desk, newest first: a new series, a release time or
+    tier changed from a date, a discontinuation announced in advance, each with its public
+    notice. Names no value."""
+    if series is not None and catalog.get_series(session, series) is None:
+        raise invalid_parameter("series", f"unknown series {series!r}")
+    out = [
+        {
+            "series": n.series.code,
+            "kind": n.kind.value,
+            "effective_from": n.effective_from.isoformat(),
+            "before": n.before,
+            "after": n.after,
+            "notice": n.notice,
+            "announced_at": n.announced_at.isoformat(),
+        }
+        for n in lifecycle_service.notices(session, series)
     ]
     return cached(request, principal, json_bytes(out), "application/json")
