@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.mail import send_mail
@@ -19,6 +19,7 @@ from metalwire.delivery.models import Channel, Delivery, DeliveryStatus, Webhook
 from metalwire.delivery.preparing import Prepared, Withheld
 from metalwire.delivery.retry import next_attempt
 from metalwire.delivery.sending import Result
+from metalwire.delivery.webhook_sender import Outcome
 from metalwire.settings import Settings
 
 log = logging.getLogger("metalwire.worker")
@@ -74,6 +75,64 @@ def _endpoint_result(
         _disable(session, endpoint, settings, now)
 
 
+def _held(session: Session, worker: str, results: Sequence[Result]) -> dict[str, Delivery]:
+    """The deliveries of ``results`` this worker still holds (its lease not taken over)."""
+    return {
+        d.id: d
+        for d in session.scalars(
+            select(Delivery).where(
+                Delivery.id.in_([r.delivery_id for r in results]),
+                Delivery.claimed_by == worker,
+                Delivery.status == DeliveryStatus.SENDING,
+            )
+        )
+    }
+
+
+def _plainly_delivered(
+    session: Session,
+    held: dict[str, Delivery],
+    results: Sequence[Result],
+    mailed: set[str],
+    now: dt.datetime,
+) -> set[str]:
+    """Webhooks answered 2xx, recorded in one UPDATE per status code rather than one per
+    delivery (a release's thousand go in a few statements), and their endpoints' failure
+    counts reset; returns their ids."""
+    by_status: dict[int | None, list[str]] = {}
+    for r in results:
+        if (
+            isinstance(r, Outcome)
+            and r.ok
+            and r.delivery_id in held
+            and r.delivery_id not in mailed
+        ):
+            by_status.setdefault(r.status, []).append(r.delivery_id)
+    for status, ids in by_status.items():
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(
+                status=DeliveryStatus.DELIVERED,
+                delivered_at=now,
+                last_status=status,
+                last_error=None,
+                lease_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    done = {i for ids in by_status.values() for i in ids}
+    targets = {held[i].target for i in done if held[i].channel is Channel.WEBHOOK}
+    if targets:
+        session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id.in_(targets), WebhookEndpoint.consecutive_failures != 0)
+            .values(consecutive_failures=0)
+            .execution_options(synchronize_session=False)
+        )
+    return done
+
+
 def record_outcomes(
     session: Session,
     worker: str,
@@ -83,18 +142,11 @@ def record_outcomes(
     now: dt.datetime,
 ) -> dict[str, str]:
     """Each held delivery's new status, by id."""
-    ids = [r.delivery_id for r in results]
-    held = {
-        d.id: d
-        for d in session.scalars(
-            select(Delivery).where(
-                Delivery.id.in_(ids),
-                Delivery.claimed_by == worker,
-                Delivery.status == DeliveryStatus.SENDING,
-            )
-        )
-    }
+    held = _held(session, worker, results)
     mails = {p.delivery_id: p for p in prepared if isinstance(p, mail.MailRequest)}
+    statuses = dict.fromkeys(
+        _plainly_delivered(session, held, results, set(mails), now), "delivered"
+    )
     hooks = {d.target for d in held.values() if d.channel is Channel.WEBHOOK}
     endpoints = {
         e.id: e
@@ -104,10 +156,9 @@ def record_outcomes(
     def endpoint_of(delivery: Delivery) -> WebhookEndpoint | None:
         return endpoints.get(delivery.target) if delivery.channel is Channel.WEBHOOK else None
 
-    statuses: dict[str, str] = {}
     for result in results:
         delivery = held.get(result.delivery_id)
-        if delivery is None:
+        if delivery is None or delivery.id in statuses:
             continue
         delivery.lease_until = None
         if isinstance(result, Withheld):
@@ -115,9 +166,7 @@ def record_outcomes(
         elif result.ok:
             delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
             delivery.last_status, delivery.last_error = result.status, None
-            if result.delivery_id in mails:
-                mail.record_mailed(session, mails[result.delivery_id], now)
-            _endpoint_result(session, endpoint_of(delivery), True, settings, now)
+            mail.record_mailed(session, mails[result.delivery_id], now)
         else:
             delivery.last_status, delivery.last_error = result.status, result.error
             retry = (
