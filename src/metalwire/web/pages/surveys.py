@@ -49,9 +49,10 @@ from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.api.surveys import period_decision
 from metalwire.web.auth import CurrentPrincipal
-from metalwire.web.charts import bar_chart, line_chart
+from metalwire.web.charts import bar_chart, empty_frame, line_chart
 from metalwire.web.deps import DbSession
 from metalwire.web.i18n import page_lang
+from metalwire.web.pages.plans import opening_plan
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.pages.survey_headlines import figure, survey_unit_label
 
@@ -428,6 +429,21 @@ def _history_parts(
     }
 
 
+def _locked(session: Session, survey: Survey, lang: str) -> dict[str, Any]:
+    """The paywall's part of a survey page above the reader's plan: the chart's empty frame
+    and the plan that opens the survey."""
+    gettext = translations(lang).gettext
+    title = gettext("%(name)s: total output per month, %(unit)s") % {
+        "name": getattr(survey, f"name_{lang}"),
+        "unit": survey_unit_label(survey, lang),
+    }
+    return {
+        "locked": True,
+        "locked_chart": empty_frame(title, gettext("Figures for subscribers")),
+        "opening_plan": opening_plan(session, survey.tier.value, survey.entry.group.code, lang),
+    }
+
+
 @router.get("/surveys/{code}", response_class=HTMLResponse)
 @access("gated")
 def survey_page(
@@ -452,7 +468,8 @@ def survey_page(
         "period_error": None,
     }
     if not may_read_tier(principal, survey.tier.value, survey.entry.group.code):
-        return page(request, "survey.html", status_code=403, **{**common, "locked": True})
+        # What the survey is and which plan opens it (200, as the series page); never a figure.
+        return page(request, "survey.html", **{**common, **_locked(session, survey, lang)})
 
     common.update(_history_parts(session, principal, survey, now, lang, common["unit_label"]))
     gettext = translations(lang).gettext
