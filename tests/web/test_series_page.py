@@ -170,8 +170,15 @@ def test_chinese_page(desk: Desk, app: FastAPI, client: TestClient) -> None:
     listing = client.get(f"/api/v1/series/{SILVER}/prices").json()["items"][-1]
     detail = client.get(f"/api/v1/assessments/{listing['assessment_id']}").json()
     assert detail["explanation"].startswith("Transaction-based")
-    assert detail["explanation_zh"].startswith("基于成交")
-
+    assert detail["explanation_zh"].startswith("基于成交") and detail["lang"] == "en"
+    # Asked in Chinese, the explanation is the Chinese one (asked explicitly: a browser's
+    # language never changes what a shared API answer says).
+    url = f"/api/v1/assessments/{listing['assessment_id']}"
+    chinese = client.get(url, params={"lang": "zh"}).json()
+    assert chinese["explanation"].startswith("基于成交：3笔成交") and chinese["lang"] == "zh"
+    assert "Transaction-based" not in chinese["explanation"]
+    assert client.get(url, headers={"Accept-Language": "zh-CN"}).json()["lang"] == "en"
+    assert client.get(url, params={"lang": "fr"}).status_code == 422
 
 
 def test_downloads_follow_the_export_right(desk: Desk, app: FastAPI, client: TestClient) -> None:

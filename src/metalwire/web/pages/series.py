@@ -39,6 +39,7 @@ from metalwire.catalog.units import price_unit_label
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.models import AssessmentStatus
+from metalwire.pricing.phrases import explained_in
 from metalwire.pricing.published import (
     PublishedPrice,
     ReleaseState,
@@ -164,21 +165,17 @@ def _explanation(
     if not decision:
         return None
     data = row.explanation
-    chinese = lang == "zh" and bool(data.get("explanation_zh"))
-    excluded = [
-        {**x, "reason": x.get("reason_zh") or x["reason"]} if lang == "zh" else x
-        for x in data.get("excluded", [])
-    ]
+    said = explained_in(data, lang)
     return Explanation(
         assessment_id=row.id,
         market_date=row.market_date,
         version=row.version,
         method=row.method.value,
         inputs_used=len(data.get("inputs_used", [])),
-        excluded=excluded,
-        text=str(data.get("explanation_zh" if chinese else "explanation", "")),
+        excluded=said.excluded,
+        text=said.text,
         rationale=row.rationale,
-        lang="zh" if chinese else "en",
+        lang=said.lang,
     )
 
 
