@@ -12,10 +12,12 @@ from decimal import Decimal
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
+from metalwire.audit import AuditEvent
 from metalwire.catalog.models import Tier
 from metalwire.cli import app as cli
 from metalwire.newsroom import reports
@@ -60,6 +62,24 @@ def test_the_cli_takes_both_names(env_db: ScratchDatabase) -> None:
     names = {row["code"]: (row["name"], row["name_zh"]) for row in json.loads(listed.output)}
     assert names["AG-OUT"] == ("China silver ingot output", "中国银锭产量")
     assert names["ZN-OUT"][1].endswith("产量调查") and names["ZN-OUT"][1] != names["ZN-OUT"][0]
+    # A survey named in English in both languages (before the rule) is renamed, audited.
+    with env_db.transaction() as session:
+        service.require_survey(session, "AG-OUT").name_zh = "China silver ingot output"
+    refused = runner.invoke(cli, ["survey", "rename", "AG-OUT", "--name-zh", "Silver"])
+    assert refused.exit_code == 1 and "name_zh" in refused.output
+    renamed = runner.invoke(cli, ["survey", "rename", "AG-OUT", "--name-zh", "中国银锭产量"])
+    assert renamed.exit_code == 0, renamed.output
+    with env_db.transaction() as session:
+        survey = service.require_survey(session, "AG-OUT")
+        assert (survey.name_en, survey.name_zh) == ("China silver ingot output", "中国银锭产量")
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "rename").order_by(AuditEvent.id)
+        ).all()[-1]
+        assert event.before == {
+            "name_en": "China silver ingot output",
+            "name_zh": "China silver ingot output",
+        }
+        assert event.after == {"name_en": "China silver ingot output", "name_zh": "中国银锭产量"}
 
 
 def test_the_api_creates_a_survey_named_in_both_languages(

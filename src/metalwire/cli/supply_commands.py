@@ -68,6 +68,18 @@ def survey_create(
         )
 
 
+@survey_app.command("rename")
+def survey_rename(
+    code: str,
+    name: Annotated[str | None, typer.Option(help="New English name")] = None,
+    name_zh: Annotated[str | None, typer.Option(help="New Chinese name, in Chinese")] = None,
+) -> None:
+    """Rename a survey in either language (a name not given is kept)."""
+    with refusing(service.SupplyError) as session:
+        survey = service.rename_survey(session, code, name_en=name, name_zh=name_zh, actor="cli")
+        console.print(f"renamed survey {survey.code}: {survey.name_en} / {survey.name_zh}")
+
+
 @survey_app.command("list")
 def survey_list(as_json: JsonOption = False) -> None:
     """Surveys with their entry, unit and tier."""

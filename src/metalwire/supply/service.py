@@ -167,6 +167,43 @@ def create_survey(
     return survey
 
 
+def rename_survey(
+    session: Session,
+    code: str,
+    *,
+    name_en: str | None = None,
+    name_zh: str | None = None,
+    actor: str,
+) -> Survey:
+    """New names for a survey (each not given is kept), held to the rule of a new survey's: a
+    Chinese name written in Chinese. What a survey created with its English name in both
+    languages is fixed with; audited, before and after."""
+    survey = require_survey(session, code)
+    entry = survey.entry
+    try:
+        en, zh = survey_names(
+            name_en if name_en is not None else survey.name_en,
+            name_zh if name_zh is not None else survey.name_zh,
+            entry_en=entry.name_en,
+            entry_zh=entry.name_zh,
+        )
+    except NameProblem as problem:
+        raise SupplyError(str(problem), field=problem.field) from None
+    before = {"name_en": survey.name_en, "name_zh": survey.name_zh}
+    survey.name_en, survey.name_zh = en, zh
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="rename",
+        object_type="survey",
+        object_id=code,
+        before=before,
+        after={"name_en": en, "name_zh": zh},
+    )
+    return survey
+
+
 def get_survey(session: Session, code: str) -> Survey | None:
     survey: Survey | None = session.scalar(select(Survey).where(Survey.code == code))
     return survey
