@@ -22,6 +22,17 @@ PER_KIND = 6
 # Not pages: downloads, feeds, the API's JSON, leaving the session.
 SKIPPED = re.compile(r"^/(api/|feeds/|static/|sign-out|banner/|set-lang)|[?&]format=")
 PLACEHOLDERS = ("No value yet", "No settlement yet", "暂无数值", "暂无结算价", "None</", ">nan<")
+# The platform's own English sentences (the engine's explanations and exclusion reasons,
+# correction notices), which a Chinese page says in Chinese.
+ENGLISH_SENTENCES = (
+    "Transaction-based:",
+    "Spread-based:",
+    "Judgment: ",
+    "Correction of version",
+    "Interpolated:",
+    "Carried forward:",
+    "late: received",
+)
 
 
 def _cookies(client: TestClient, user: str | None) -> dict[str, str]:
@@ -56,6 +67,8 @@ def crawl(client: TestClient, user: str | None, lang: str) -> tuple[int, list[st
             continue
         html = answer.text
         problems += [f"{path}: shows {p!r}" for p in PLACEHOLDERS if p in html]
+        if lang == "zh":
+            problems += [f"{path}: says {p!r} in English" for p in ENGLISH_SENTENCES if p in html]
         for link in HREF.findall(html):
             link = urldefrag(link.replace("&amp;", "&"))[0]
             if not link or SKIPPED.search(link) or link in seen:

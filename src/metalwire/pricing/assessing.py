@@ -90,7 +90,9 @@ def _evidence_by_series(
         evidence, manual = out.setdefault(series_id, ([], []))
         if excluded_by is not None:
             shown = price if price is not None else ((low or zero) + (high or zero)) / 2
-            manual.append(engine.Exclusion(submission_id, shown, f"excluded by the desk: {reason}"))
+            # The desk's reason as written; the platform's words in both languages.
+            said = (f"excluded by the desk: {reason}", f"交易台剔除：{reason}")
+            manual.append(engine.Exclusion(submission_id, shown, *said))
             continue
         evidence.append(
             engine.Evidence(
@@ -156,10 +158,7 @@ def _apply(
     if manual:
         explanation["excluded"] = [
             *explanation["excluded"],
-            *(
-                {"submission_id": m.submission_id, "price": str(m.price), "reason": m.reason}
-                for m in manual
-            ),
+            *(m.to_dict() for m in manual),
         ]
     row.low, row.high, row.mid, row.vwap = result.low, result.high, result.mid, result.vwap
     row.change, row.change_pct = result.change, result.change_pct
