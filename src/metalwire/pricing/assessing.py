@@ -90,9 +90,7 @@ def _evidence_by_series(
         evidence, manual = out.setdefault(series_id, ([], []))
         if excluded_by is not None:
             shown = price if price is not None else ((low or zero) + (high or zero)) / 2
-            # The desk's reason as written; the platform's words in both languages.
-            said = (f"excluded by the desk: {reason}", f"交易台剔除：{reason}")
-            manual.append(engine.Exclusion(submission_id, shown, *said))
+            manual.append(engine.Exclusion(submission_id, shown, *_desk_reason(reason)))
             continue
         evidence.append(
             engine.Evidence(
@@ -149,6 +147,12 @@ def _latest_by_series(
     for row in rows:  # ordered by version: the last one wins
         latest[row.series_id] = row
     return latest
+
+
+def _desk_reason(reason: str) -> tuple[str, str]:
+    """A desk exclusion's reason: the desk's words as written, the platform's in both
+    languages."""
+    return f"excluded by the desk: {reason}", f"交易台剔除：{reason}"
 
 
 def _apply(
