@@ -1,5 +1,6 @@
 """Every link of the demo site leads somewhere: crawled from / in both languages, anonymously and
-as each demo user, no link answers 404 and no page shows a placeholder where a value exists."""
+as each demo user, no link answers 403 or 404 and no page shows a placeholder where a value
+exists."""
 
 from __future__ import annotations
 
@@ -21,6 +22,17 @@ PER_KIND = 6
 # Not pages: downloads, feeds, the API's JSON, leaving the session.
 SKIPPED = re.compile(r"^/(api/|feeds/|static/|sign-out|banner/|set-lang)|[?&]format=")
 PLACEHOLDERS = ("No value yet", "No settlement yet", "暂无数值", "暂无结算价", "None</", ">nan<")
+# The platform's own English sentences (the engine's explanations and exclusion reasons,
+# correction notices), which a Chinese page says in Chinese.
+ENGLISH_SENTENCES = (
+    "Transaction-based:",
+    "Spread-based:",
+    "Judgment: ",
+    "Correction of version",
+    "Interpolated:",
+    "Carried forward:",
+    "late: received",
+)
 
 
 def _cookies(client: TestClient, user: str | None) -> dict[str, str]:
@@ -46,13 +58,17 @@ def crawl(client: TestClient, user: str | None, lang: str) -> tuple[int, list[st
         seen.add(path)
         client.cookies.clear()
         answer = client.get(path, cookies=cookies, headers={"Accept-Language": lang})
-        if answer.status_code == 404 or answer.status_code >= 500:
+        # A price service answers a page above the reader's plan with the page and its
+        # paywall (definition, unit, release time, methodology), never a bare 403.
+        if answer.status_code in (403, 404) or answer.status_code >= 500:
             problems.append(f"{answer.status_code} {path}")
             continue
         if "text/html" not in answer.headers.get("content-type", ""):
             continue
         html = answer.text
         problems += [f"{path}: shows {p!r}" for p in PLACEHOLDERS if p in html]
+        if lang == "zh":
+            problems += [f"{path}: says {p!r} in English" for p in ENGLISH_SENTENCES if p in html]
         for link in HREF.findall(html):
             link = urldefrag(link.replace("&amp;", "&"))[0]
             if not link or SKIPPED.search(link) or link in seen:

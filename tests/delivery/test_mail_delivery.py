@@ -265,11 +265,17 @@ def test_a_correction_reaches_everyone_who_was_sent_the_value_and_nobody_else(
     assert subject_of(messages[1]) == f"metalwire 更正：{SILVER}"
     body = body_of(messages[1])
     assert "您收到的一个价格已更正：" in body and "8,100" in body and "a deal entered twice" in body
+    # The platform's notice in the reader's language, never its English sentence.
+    assert "更正第1版：" in body and "应为8090-8110。" in body and "should be" not in body
     (_first, hook) = receiver.at("/b")
     assert hook.headers["X-Metalwire-Event"] == "price.corrected"
     data = hook.json["data"]
     assert data["price"]["mid"] == "8100" and data["price"]["version"] == 2
-    assert data["correction"] == {"version": 2, "reason": "a deal entered twice"}
+    correction = data["correction"]
+    assert correction["version"] == 2 and correction["reason"] == "a deal entered twice"
+    assert correction["notice"].startswith("Correction of version 1: ")
+    assert correction["notice"].endswith("should be 8090-8110. a deal entered twice")
+    assert correction["notice_zh"].startswith("更正第1版：")
     assert receiver.at("/d") == [] and len(wait_for(received, 3, within=NO_MORE)) == 2
     with desk.db.session() as session:
         fanned = session.execute(

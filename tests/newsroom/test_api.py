@@ -170,7 +170,16 @@ def test_article_page_shows_sources_or_a_paywall(
     assert f'href="/api/v1/surveys/{SURVEY}/stats?period={PERIOD}"' in html
     locked = client.get("/articles/silver-premium").text
     assert "The full report is for subscribers" in locked and 'href="/plans?next=' in locked
-    assert "Sources" not in locked
+    assert "Sources" not in locked and "Sign in or subscribe to read it." in locked
+    with library.db.transaction() as session:
+        free_reader = accounts.get_user(session, "free@mill.cn") or accounts.add_user(
+            session, "free@mill.cn", role=Role.READER, plan="free", actor="t"
+        )
+        client.cookies.set("mw_session", accounts.start_session(session, free_reader))
+    told = client.get("/articles/silver-premium").text
+    assert "The Subscriber plan opens this." in told and "Sources" not in told
+    assert "订阅套餐可查看此内容。" in client.get("/articles/silver-premium?lang=zh").text
+    client.cookies.clear()
     zh = client.get("/articles/silver-free", params={"lang": "zh"}).text
     assert "白银产量下降" in zh and "来源" in zh
     with library.db.transaction() as session:

@@ -1144,3 +1144,65 @@ def test_fact_shapes_refuse_inconsistent_inputs() -> None:
         ArbitrageFacts("export", Decimal(1), "yuan/kg", "元/千克", False, DAY, "up", "x")
     with pytest.raises(ValueError, match="trend"):
         ArbitrageFacts("export", Decimal(1), "yuan/kg", "元/千克", True, None, "sideways", "x")  # type: ignore[arg-type]
+
+
+# --- public titles: the same facts without their figures ---------------------------------------
+
+
+def test_the_public_title_says_the_facts_without_a_figure() -> None:
+    """The title a premium report shows everyone (newsroom/teaser.py), as the reference reads:
+    "Silver Ingot Production Declined in October, Concentrated Exports Led to Reduced Inventory
+    at Domestic Smelters": direction, month and driver, chosen by the facts, no number."""
+    plain = {
+        lang: production_report(
+            FALLING,
+            survey_name_en="China silver ingot output",
+            survey_name_zh="中国白银(银锭)产量",
+            commodity_en="silver",
+            commodity_zh="白银",
+            product_en="silver ingot",
+            product_zh="银锭",
+            unit="mt",
+            period="2025-10",
+            lang=lang,
+            source_ref=SOURCE,
+            figures_in_title=False,
+        ).title
+        for lang in LANGS
+    }
+    assert plain["en"] == (
+        "Silver Ingot Production Declined in October, Smelter Inventories Fell amid Export Orders"
+    )
+    assert plain["zh"] == "10月银锭产量环比下降，受出口订单影响冶炼厂库存下降"
+    for lang in LANGS:
+        assert not _NUMBER.search(_DATE_ZH.sub("", plain[lang])), plain[lang]
+        assert report(FALLING, lang).title != plain[lang]  # the full title keeps its figure
+    rising = variant(FALLING, mom_pct="4.20", mom_abs="56.00", production="1500.00")
+    assert (
+        "Production Rose in October"
+        in production_report(
+            rising,
+            survey_name_en="x",
+            survey_name_zh="银",
+            commodity_en="silver",
+            commodity_zh="白银",
+            unit="mt",
+            period="2025-10",
+            lang="en",
+            source_ref=SOURCE,
+            figures_in_title=False,
+        ).title
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_daily_title_without_names(lang: str) -> None:
+    prices = [COPPER, ZINC, ALUMINIUM, LEAD, NICKEL]
+    plain = daily_price_report(
+        "Base Metals", "基本金属", DAY, prices, (), lang=lang, names_in_title=False
+    ).title
+    expected = {
+        "en": "Base Metals Prices on Oct 31, 2025: Mixed",
+        "zh": "2025年10月31日基本金属价格：涨跌互现",
+    }
+    assert plain == expected[lang]

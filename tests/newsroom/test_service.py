@@ -381,6 +381,10 @@ def test_a_premium_surveys_figures_stay_out_of_the_public_teaser(market: Market)
                 "subscribers read the full report" in version.summary
                 or "订阅用户" in version.summary
             )
+            # The public title still tells the month's facts, without their figures: never
+            # the fixed line a report kind would otherwise fall back on.
+            assert "Production Report" not in version.title and "产量报告" not in version.title
+            assert ("Declined" in version.title) or ("下降" in version.title), version.title
             assert any(value in version.body_markdown for value in stats)
 
 

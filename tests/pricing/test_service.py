@@ -101,6 +101,9 @@ def test_late_submissions_after_the_cut_off_do_not_count(desk: Desk) -> None:
         assert draft.high == Decimal(7870)
         reasons = [e["reason"] for e in draft.explanation["excluded"]]
         assert len(reasons) == 1 and "late" in reasons[0]
+        # Stored in Chinese too, for the Chinese pages (it was dropped on the way to storage).
+        [stored] = draft.explanation["excluded"]
+        assert stored["reason_zh"].startswith("迟到：") and "晚于截止时间" in stored["reason_zh"]
 
 
 def test_a_manual_exclusion_records_who_and_why(desk: Desk) -> None:
@@ -114,6 +117,7 @@ def test_a_manual_exclusion_records_who_and_why(desk: Desk) -> None:
         assert draft.low == Decimal(7850)
         assert any(
             e["reason"] == "excluded by the desk: counterparty is a related party"
+            and e["reason_zh"] == "交易台剔除：counterparty is a related party"
             for e in draft.explanation["excluded"]
         )
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from metalwire.newsroom import reports
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import ArticleStatus
+from metalwire.supply import service as supply
 from metalwire.supply.models import SurveyRelease, SurveyReturn
 from tests.newsroom.test_service import NOW, PERIOD, SURVEY, Market, market
 from tests.support import sign_in
@@ -235,6 +236,7 @@ def test_every_desk_form_needs_its_csrf_token(pages: TestClient, market: Market)
         (f"/desk/reports/{SLUG}", {"title_en": "Forged", "body_en": "x"}),
         (f"/desk/reports/{SLUG}/publish", {}),
         ("/desk/surveys/release", {"survey": SURVEY, "period": PERIOD}),
+        ("/desk/surveys/create", {"code": "FORGED-OUT", "entry": "silver", "name_zh": "伪造"}),
     ]
     for url, data in posts:
         assert pages.post(url, data=data).status_code == 403, url
@@ -251,3 +253,4 @@ def test_every_desk_form_needs_its_csrf_token(pages: TestClient, market: Market)
         assert newsroom.translation(article, "en").title != "Forged"
         assert newsroom.get_article(session, "precious-metals-prices-2026-11-25") is None
         assert session.scalar(select(func.count(SurveyRelease.id))) == 2
+        assert supply.get_survey(session, "FORGED-OUT") is None

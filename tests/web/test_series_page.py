@@ -89,10 +89,23 @@ def test_premium_series_locked_for_anonymous_and_open_to_a_subscriber(
     )
     app.state.clock = lambda: AFTER
     locked = client.get(f"/series/{PREMIUM}")
-    assert locked.status_code == 403
+    # A price service shows the series with its paywall, never an error page.
+    assert locked.status_code == 200
     assert "This price series is for subscribers" in locked.text and "/sign-in?next=" in locked.text
+    assert "Sign in or subscribe to read it." in locked.text
     assert "371" not in locked.text and "393" not in locked.text and "382" not in locked.text
     assert "price-chart" not in locked.text and "How this price was assessed" not in locked.text
+    # The definition: unit, release time, methodology, and the chart's frame with nothing drawn.
+    assert "Released at" in locked.text and 'href="/methodology/' in locked.text
+    assert 'class="chart history locked"' in locked.text and "<path" not in locked.text
+    assert "data-values" not in locked.text and "plan opens this" not in locked.text
+    sign_in(client, desk.db, "free@example.cn", role=Role.READER, plan="free")
+    free = client.get(f"/series/{PREMIUM}")
+    assert free.status_code == 200 and "The Subscriber plan opens this." in free.text
+    assert "371" not in free.text and "Upgrade your plan" in free.text
+    zh = client.get(f"/series/{PREMIUM}", params={"lang": "zh"})
+    assert "订阅套餐可查看此内容。" in zh.text and "371" not in zh.text
+    client.cookies.clear()
     sign_in(client, desk.db, "sub@example.cn", role=Role.SUBSCRIBER, plan="subscriber")
     opened = client.get(f"/series/{PREMIUM}")
     assert opened.status_code == 200 and "371–393" in opened.text
@@ -157,7 +170,15 @@ def test_chinese_page(desk: Desk, app: FastAPI, client: TestClient) -> None:
     listing = client.get(f"/api/v1/series/{SILVER}/prices").json()["items"][-1]
     detail = client.get(f"/api/v1/assessments/{listing['assessment_id']}").json()
     assert detail["explanation"].startswith("Transaction-based")
-    assert detail["explanation_zh"].startswith("基于成交")
+    assert detail["explanation_zh"].startswith("基于成交") and detail["lang"] == "en"
+    # Asked in Chinese, the explanation is the Chinese one (asked explicitly: a browser's
+    # language never changes what a shared API answer says).
+    url = f"/api/v1/assessments/{listing['assessment_id']}"
+    chinese = client.get(url, params={"lang": "zh"}).json()
+    assert chinese["explanation"].startswith("基于成交：3笔成交") and chinese["lang"] == "zh"
+    assert "Transaction-based" not in chinese["explanation"]
+    assert client.get(url, headers={"Accept-Language": "zh-CN"}).json()["lang"] == "en"
+    assert client.get(url, params={"lang": "fr"}).status_code == 422
 
 
 def test_downloads_follow_the_export_right(desk: Desk, app: FastAPI, client: TestClient) -> None:

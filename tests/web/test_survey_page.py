@@ -168,13 +168,16 @@ def test_a_premium_survey_is_locked_below_the_plan(
     build_survey(db, Tier.PREMIUM)
     app.state.clock = lambda: AFTER_OCT
     anonymous = client.get(URL, params={"period": "2025-10"})
-    assert anonymous.status_code == 403
+    assert anonymous.status_code == 200  # the survey with its paywall, never an error page
     assert "This survey is for subscribers" in anonymous.text and "/plans?next=" in anonymous.text
-    for figure in ("5,700", "6,000", "2,900", "<svg"):
+    assert "Sign in or subscribe to read it." in anonymous.text
+    for figure in ("5,700", "6,000", "2,900", "<path", "<polyline", "<rect"):
         assert figure not in anonymous.text
+    assert 'class="chart history locked"' in anonymous.text  # the frame, nothing drawn
     sign_in(client, db, "reader@x.io", role=Role.READER, plan="free")
     free = client.get(URL)
-    assert free.status_code == 403 and "Upgrade your plan" in free.text and "5,700" not in free.text
+    assert free.status_code == 200 and "Upgrade your plan" in free.text and "5,700" not in free.text
+    assert "The Subscriber plan opens this." in free.text
     client.cookies.clear()
     sign_in(client, db, "s@x.io", role=Role.SUBSCRIBER, plan="subscriber")
     subscriber = client.get(URL)
@@ -194,8 +197,12 @@ def test_bad_period_and_history_beyond_the_plan(
     app.state.clock = lambda: AFTER_OCT + dt.timedelta(days=15)
     assert client.get(URL, params={"period": "2025-10"}).status_code == 200
     old = client.get(URL, params={"period": "2025-09"})
-    assert old.status_code == 403 and "before your plan" in old.text
+    assert old.status_code == 200 and "before your plan" in old.text  # a paywall, not an error
     assert "6,000" not in old.text and "3,000" not in old.text
+    sign_in(client, db, "reader@x.io", role=Role.READER, plan="free")
+    told = client.get(URL, params={"period": "2025-09"})
+    assert told.status_code == 200 and "The Subscriber plan opens this." in told.text
+    assert "6,000" not in told.text
 
 
 def test_a_revision_is_marked_and_the_report_linked_once_published(

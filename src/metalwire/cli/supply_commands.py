@@ -37,8 +37,13 @@ def survey_create(
     code: str,
     entry: Annotated[str, typer.Option(help="Catalog entry code or English name, e.g. silver")],
     unit: Annotated[str, typer.Option(help="Unit of the volumes, e.g. t")] = "mt",
-    name: Annotated[str, typer.Option(help="English name")] = "",
-    name_zh: Annotated[str | None, typer.Option(help="Chinese name")] = None,
+    name: Annotated[
+        str, typer.Option(help="English name (default: from the entry, 'Silver output survey')")
+    ] = "",
+    name_zh: Annotated[
+        str | None,
+        typer.Option(help="Chinese name, in Chinese (default: from the entry, '白银产量调查')"),
+    ] = None,
     tier: Annotated[Tier, typer.Option(help="free or premium")] = Tier.PREMIUM,
     national_capacity: Annotated[
         Decimal | None, typer.Option(help="National capacity, t/yr")
@@ -51,13 +56,28 @@ def survey_create(
             code,
             entry=entry,
             unit="mt" if unit == "t" else unit,
-            name_en=name or code,
+            name_en=name,
             name_zh=name_zh,
             tier=tier,
             national_capacity=national_capacity,
             actor="cli",
         )
-        console.print(f"created survey {survey.code} under {survey.entry.code}")
+        console.print(
+            f"created survey {survey.code} under {survey.entry.code}: "
+            f"{survey.name_en} / {survey.name_zh}"
+        )
+
+
+@survey_app.command("rename")
+def survey_rename(
+    code: str,
+    name: Annotated[str | None, typer.Option(help="New English name")] = None,
+    name_zh: Annotated[str | None, typer.Option(help="New Chinese name, in Chinese")] = None,
+) -> None:
+    """Rename a survey in either language (a name not given is kept)."""
+    with refusing(service.SupplyError) as session:
+        survey = service.rename_survey(session, code, name_en=name, name_zh=name_zh, actor="cli")
+        console.print(f"renamed survey {survey.code}: {survey.name_en} / {survey.name_zh}")
 
 
 @survey_app.command("list")
@@ -68,6 +88,7 @@ def survey_list(as_json: JsonOption = False) -> None:
             {
                 "code": s.code,
                 "name": s.name_en,
+                "name_zh": s.name_zh,
                 "entry": s.entry.code,
                 "unit": s.unit,
                 "tier": s.tier.value,
@@ -75,7 +96,8 @@ def survey_list(as_json: JsonOption = False) -> None:
             }
             for s in service.list_surveys(session)
         ]
-    print_rows(rows, ("code", "name", "entry", "unit", "tier", "respondents"), as_json=as_json)
+    columns = ("code", "name", "name_zh", "entry", "unit", "tier", "respondents")
+    print_rows(rows, columns, as_json=as_json)
 
 
 @survey_app.command("stats")

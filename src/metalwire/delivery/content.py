@@ -28,6 +28,7 @@ from metalwire.newsroom.models import Article
 from metalwire.newsroom.service import may_read_body, translation
 from metalwire.outbox.models import EventKind, ReleaseEvent
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.phrases import explained_in
 from metalwire.pricing.price_row import standard_row, to_json
 from metalwire.pricing.published import published_prices
 from metalwire.pricing.release_times import scheduled_release
@@ -67,9 +68,15 @@ def _price(
         "price": to_json(standard_row(prices[-1], series.unit, series.currency))
     }
     if event.kind is EventKind.PRICE_CORRECTED:
+        notice = explained_in(assessment.explanation, "en")
+        notice_zh = explained_in(assessment.explanation, "zh")
         data["correction"] = {
             "version": assessment.version,
             "reason": assessment.correction_reason,
+            # The platform's notice (what was published, what is right, the reason) in both
+            # languages: a reader is told in theirs.
+            "notice": notice.text,
+            "notice_zh": notice_zh.text if notice_zh.lang == "zh" else None,
         }
     return data
 

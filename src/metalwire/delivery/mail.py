@@ -88,6 +88,13 @@ def _price_text(data: Data, lang: str) -> str:
     return f"{name} ({data['series']}), {day}: {mid} {unit}"
 
 
+def _correction_notice(correction: Data, lang: str) -> str:
+    """The platform's notice of the correction in the reader's language (the reason inside as
+    the editor wrote it); a payload from before the notices were carried: the reason alone."""
+    said = correction.get("notice_zh") if lang == "zh" else correction.get("notice")
+    return str(said or correction.get("notice") or correction["reason"])
+
+
 def _correction(user: User, data: Data, base: str) -> Made:
     lang = _lang(user)
     correction = data["correction"]
@@ -95,7 +102,7 @@ def _correction(user: User, data: Data, base: str) -> Made:
     footer = _t(lang, "You set these alerts on your account page; change or delete them there:")
     body = (
         _t(lang, "A price you were sent has been corrected:")
-        + f"\n\n- {_price_text(data, lang)}\n  {correction['reason']}"
+        + f"\n\n- {_price_text(data, lang)}\n  {_correction_notice(correction, lang)}"
         + f"\n  {base}/series/{data['series']}\n\n{footer}\n{base}/account\n"
     )
     day = data["price"]["date"]

@@ -207,7 +207,7 @@ def production_input(
     entry = survey.entry
     drafts: dict[str, gen.Draft] = {}
 
-    def write(lang: str, spot: gen.PremiumFacts | None) -> gen.Draft:
+    def write(lang: str, spot: gen.PremiumFacts | None, figures: bool = True) -> gen.Draft:
         return gen.production_report(
             release.stats,
             survey_name_en=survey.name_en,
@@ -221,6 +221,7 @@ def production_input(
             premium=spot,
             arbitrage=arbitrage,
             producer_types=_producer_types(survey),
+            figures_in_title=figures,
         )
 
     for lang in LANGS:
@@ -232,7 +233,8 @@ def production_input(
             plain = write(lang, None)
             if (plain.title, plain.summary) != (draft.title, draft.summary):
                 secret |= sources.premium
-        drafts[lang] = _production_teaser(draft, secret, survey, period)
+        public = write(lang, premium, figures=False).title
+        drafts[lang] = _production_teaser(draft, secret, survey, period, public)
     premium_tier = survey.tier is Tier.PREMIUM or bool(sources.premium)
     tags = {*drafts["en"].tags, *drafts["zh"].tags, entry.code, entry.group.code, survey.code}
     return ArticleInput(
@@ -249,7 +251,7 @@ def production_input(
 
 
 def _production_teaser(
-    draft: gen.Draft, secret: set[str], survey: Survey, period: str
+    draft: gen.Draft, secret: set[str], survey: Survey, period: str, public_title: str
 ) -> gen.Draft:
     checked = ph.check_lang(draft.lang)
     zh = checked == "zh"
@@ -264,6 +266,7 @@ def _production_teaser(
         draft,
         secret,
         dates=dates,
+        public_titles=[public_title],
         neutral_title=(f"{name}：{month}产量报告" if zh else f"{name}: {month} Production Report"),
         neutral_summary=(
             f"{month}{name}统计及其原因分析，订阅用户可阅读全文。"
@@ -318,8 +321,10 @@ def daily_input(
     fixes = _day_corrections(session, series, day, now=now, sources=sources)
     drafts: dict[str, gen.Draft] = {}
     for lang in LANGS:
-        draft = gen.daily_price_report(group.name_en, group.name_zh, day, prices, fixes, lang=lang)
-        drafts[lang] = _daily_teaser(draft, group, day, prices, sources.premium)
+        args = (group.name_en, group.name_zh, day, prices, fixes)
+        draft = gen.daily_price_report(*args, lang=lang)
+        public = gen.daily_price_report(*args, lang=lang, names_in_title=False).title
+        drafts[lang] = _daily_teaser(draft, group, day, prices, sources.premium, public)
     tags = {*drafts["en"].tags, *drafts["zh"].tags, group.code}
     return ArticleInput(
         slug=daily_slug(group.code, day),
@@ -424,6 +429,7 @@ def _daily_teaser(
     day: dt.date,
     prices: Sequence[gen.PriceFacts],
     premium: set[str],
+    public_title: str,
 ) -> gen.Draft:
     checked = ph.check_lang(draft.lang)
     zh = checked == "zh"
@@ -433,6 +439,7 @@ def _daily_teaser(
         draft,
         premium,
         dates=[when, ph.format_date(day, checked)],
+        public_titles=[public_title],
         neutral_title=f"{when}{name}价格" if zh else f"{name} Prices on {when}",
         neutral_summary=(
             f"{when}{name}价格：当日涨跌及全部评估价，订阅用户可阅读全文。"

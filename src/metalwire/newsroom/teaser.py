@@ -47,14 +47,18 @@ def teaser(
     neutral_title: str,
     neutral_summary: str,
     cut_before: Sequence[str] = (),
+    public_titles: Sequence[str] = (),
 ) -> gen.Draft:
-    """The draft with a title and summary free of premium figures (the body keeps them)."""
+    """The draft with a title and summary free of premium figures (the body keeps them). A
+    title quoting one is replaced by the first of ``public_titles`` (the same facts said
+    without their numbers) that quotes none, and only failing those by ``neutral_title``."""
     secret = _premium_figures(draft, premium_refs)
     if not secret:
         return draft
     title, summary = draft.title, draft.summary
     if _public_figures(title, dates) & secret:
-        title = neutral_title
+        clean = [t for t in public_titles if t and not _public_figures(t, dates) & secret]
+        title = clean[0] if clean else neutral_title
     if _public_figures(summary, dates) & secret:
         # The summary's lead sentence names no series; the figures follow the first name.
         cuts = [summary.find(name) for name in cut_before if name and name in summary]

@@ -91,7 +91,7 @@ def _evidence_by_series(
         evidence, manual = out.setdefault(series_id, ([], []))
         if excluded_by is not None:
             shown = price if price is not None else ((low or zero) + (high or zero)) / 2
-            manual.append(engine.Exclusion(submission_id, shown, f"excluded by the desk: {reason}"))
+            manual.append(engine.Exclusion(submission_id, shown, *_desk_reason(reason)))
             continue
         evidence.append(
             engine.Evidence(
@@ -150,6 +150,12 @@ def _latest_by_series(
     return latest
 
 
+def _desk_reason(reason: str) -> tuple[str, str]:
+    """A desk exclusion's reason: the desk's words as written, the platform's in both
+    languages."""
+    return f"excluded by the desk: {reason}", f"交易台剔除：{reason}"
+
+
 def _apply(
     row: Assessment, result: engine.AssessmentResult, manual: Sequence[engine.Exclusion]
 ) -> None:
@@ -157,10 +163,7 @@ def _apply(
     if manual:
         explanation["excluded"] = [
             *explanation["excluded"],
-            *(
-                {"submission_id": m.submission_id, "price": str(m.price), "reason": m.reason}
-                for m in manual
-            ),
+            *(m.to_dict() for m in manual),
         ]
     row.low, row.high, row.mid, row.vwap = result.low, result.high, result.mid, result.vwap
     row.change, row.change_pct = result.change, result.change_pct

@@ -100,12 +100,16 @@ class Exclusion:
     reason_zh: str = ""  # the same reason in Chinese; empty for one written by an analyst
 
     def to_dict(self) -> dict[str, Any]:
-        """As the stored evidence lists it: without the Chinese reason."""
-        return {
+        """As the stored evidence lists it, with the Chinese reason where there is one (a
+        Chinese page reads it: pricing/phrases.py, explained_in)."""
+        out: dict[str, Any] = {
             "submission_id": self.submission_id,
             "price": str(self.price),
             "reason": self.reason,
         }
+        if self.reason_zh:
+            out["reason_zh"] = self.reason_zh
+        return out
 
 
 @dataclass(frozen=True, slots=True)

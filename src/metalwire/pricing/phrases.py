@@ -84,3 +84,26 @@ def outlier_reason(
         f"异常值：{plain(price)}{where_zh}；MAD {plain(mad)}低于偏差下限）"
         f"达偏差下限{plain(scale)}的{ratio}倍",
     )
+
+
+class Explained(NamedTuple):
+    """A stored explanation as one reader reads it: the text, the exclusions' reasons and the
+    language they are in (an assessment written before Chinese existed stays English)."""
+
+    text: str
+    excluded: list[dict[str, object]]
+    lang: str
+
+
+def explained_in(data: dict[str, object], lang: str) -> Explained:
+    """The stored explanation of an assessment (``Assessment.explanation``) in ``lang``: the
+    Chinese sentences and reasons where written, else the English ones."""
+    chinese = lang == "zh" and bool(data.get("explanation_zh"))
+    raw = data.get("excluded") or []
+    excluded = [
+        {**x, "reason": x.get("reason_zh") or x.get("reason", "")} if lang == "zh" else dict(x)
+        for x in (raw if isinstance(raw, list) else [])
+        if isinstance(x, dict)
+    ]
+    text = data.get("explanation_zh" if chinese else "explanation") or ""
+    return Explained(str(text), excluded, "zh" if chinese else "en")

@@ -35,6 +35,7 @@ from metalwire.supply.models import (
     SurveyRelease,
     SurveyReturn,
 )
+from metalwire.supply.naming import NameProblem, survey_names
 from metalwire.supply.reference import provinces
 from metalwire.supply.schemas import PERIOD_PATTERN
 
@@ -112,7 +113,7 @@ def create_survey(
     *,
     entry: str,
     unit: str,
-    name_en: str,
+    name_en: str | None = None,
     name_zh: str | None = None,
     tier: Tier = Tier.PREMIUM,
     producer_types: list[dict[str, str]] | None = None,
@@ -130,11 +131,17 @@ def create_survey(
         raise SupplyError(f"no catalog entry {entry!r}", field="entry")
     if unit not in KNOWN_UNITS:
         raise SupplyError(f"unknown unit {unit!r}", field="unit")
+    try:
+        name_en, name_zh = survey_names(
+            name_en, name_zh, entry_en=catalog_entry.name_en, entry_zh=catalog_entry.name_zh
+        )
+    except NameProblem as problem:
+        raise SupplyError(str(problem), field=problem.field) from None
     survey = Survey(
         code=code,
         entry_id=catalog_entry.id,
         name_en=name_en,
-        name_zh=name_zh or name_en,
+        name_zh=name_zh,
         unit=unit,
         tier=tier,
         producer_types=producer_types or DEFAULT_PRODUCER_TYPES,
@@ -155,7 +162,44 @@ def create_survey(
         action="create",
         object_type="survey",
         object_id=code,
-        after={"entry": catalog_entry.code, "unit": unit, "name_en": name_en},
+        after={"entry": catalog_entry.code, "unit": unit, "name_en": name_en, "name_zh": name_zh},
+    )
+    return survey
+
+
+def rename_survey(
+    session: Session,
+    code: str,
+    *,
+    name_en: str | None = None,
+    name_zh: str | None = None,
+    actor: str,
+) -> Survey:
+    """New names for a survey (each not given is kept), held to the rule of a new survey's: a
+    Chinese name written in Chinese. What a survey created with its English name in both
+    languages is fixed with; audited, before and after."""
+    survey = require_survey(session, code)
+    entry = survey.entry
+    try:
+        en, zh = survey_names(
+            name_en if name_en is not None else survey.name_en,
+            name_zh if name_zh is not None else survey.name_zh,
+            entry_en=entry.name_en,
+            entry_zh=entry.name_zh,
+        )
+    except NameProblem as problem:
+        raise SupplyError(str(problem), field=problem.field) from None
+    before = {"name_en": survey.name_en, "name_zh": survey.name_zh}
+    survey.name_en, survey.name_zh = en, zh
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="rename",
+        object_type="survey",
+        object_id=code,
+        before=before,
+        after={"name_en": en, "name_zh": zh},
     )
     return survey
 

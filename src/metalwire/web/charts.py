@@ -173,6 +173,25 @@ def history_chart(
     return Markup("".join(parts))
 
 
+def empty_frame(title: str, note: str, *, width: int = WIDTH, height: int = HEIGHT) -> Markup:
+    """A chart's frame with nothing plotted: the axes and ``note`` where the line would be.
+
+    What a paywall shows instead of a history: even a shape without its numbers tells the
+    moves a reader pays for (a rise, a fall, a spike), so no point of the series is drawn."""
+    frame = _Frame(width, height, 0.0, 1.0)
+    middle_x = PAD_LEFT + frame.plot_w / 2
+    middle_y = PAD_TOP + frame.plot_h / 2
+    parts = [
+        f'<svg class="chart history locked" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        *frame.axes(title),
+        f'<text class="tick" x="{middle_x:.1f}" y="{middle_y:.1f}" '
+        f'text-anchor="middle">{escape(note)}</text>',
+        "</svg>",
+    ]
+    return Markup("".join(parts))
+
+
 def _thin(points: Sequence[tuple[str, Decimal]], limit: int) -> Sequence[tuple[str, Decimal]]:
     """At most ``limit`` points: each stretch of the history keeps its low and its high, in date
     order (a plain stride would drop the very spikes a reader looks for)."""

@@ -164,9 +164,12 @@ def daily_price_report(
     corrections: Sequence[CorrectionFacts],
     *,
     lang: str,
+    names_in_title: bool = True,
 ) -> Draft:
     """The day's released prices of one group (e.g. Base Metals): the largest movers, a table
-    of every price, and the corrections published with them."""
+    of every price, and the corrections published with them. ``names_in_title`` False: the
+    title tells the day's moves without naming a series (a title to fall back on where a
+    name would quote a premium figure: newsroom/teaser.py)."""
     checked = ph.check_lang(lang)
     if not prices:
         raise ValueError(f"prices: no released prices for {group_name_en} on {day.isoformat()}")
@@ -174,7 +177,9 @@ def daily_price_report(
     group = group_name_zh if checked == "zh" else group_name_en
     when = ph.format_date(day, checked, short=True)
     moves = _Moves.of(prices)
-    title = _title(w, group, when, moves)
+    title = (
+        _title(w, group, when, moves) if names_in_title else _unnamed_title(w, group, when, moves)
+    )
     intro = _intro(w, group, when, moves)
 
     # The three largest moves by percentage; only a real move is worth a sentence of its own.
@@ -246,6 +251,24 @@ def _title(w: _Daily, group: str, when: str, moves: _Moves) -> str:
             if moves.all_down
             else f"{downs[0].name_en} Leads Losses",
             f"全线下跌，{downs[0].name_zh}领跌" if moves.all_down else f"{downs[0].name_zh}领跌",
+        )
+    return f"{when}{group}价格：{tail}" if w.zh else f"{group} Prices on {when}: {tail}"
+
+
+def _unnamed_title(w: _Daily, group: str, when: str, moves: _Moves) -> str:
+    """The day's moves as ``_title`` reads them, without naming a series."""
+    ups, downs = moves.ups, moves.downs
+    if not moves.moved:
+        tail = w.t("Prices Released", "价格发布")
+    elif not ups and not downs:
+        tail = w.t("All Unchanged", "全线持平")
+    elif ups and downs:
+        tail = w.t("Mixed", "涨跌互现")
+    elif ups:
+        tail = w.t("Broad Gains", "全线上涨") if moves.all_up else w.t("Gains Lead", "以上涨为主")
+    else:
+        tail = (
+            w.t("Broad Losses", "全线下跌") if moves.all_down else w.t("Losses Lead", "以下跌为主")
         )
     return f"{when}{group}价格：{tail}" if w.zh else f"{group} Prices on {when}: {tail}"
 

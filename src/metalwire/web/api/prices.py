@@ -29,6 +29,7 @@ from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.boards import price_board
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.partner import export_withheld_note, licence_allows_export
+from metalwire.pricing.phrases import explained_in
 from metalwire.pricing.price_row import (
     EXPORT_COLUMNS,
     EXPORT_NUMBERS,
@@ -439,6 +440,15 @@ class ExcludedInput(BaseModel):
     submission_id: int
     price: str
     reason: str
+    reason_zh: str | None = None
+
+
+# Asked explicitly (never taken from a cookie or Accept-Language): a shared answer must not
+# change language by who asked first.
+ExplanationLang = Annotated[
+    Literal["en", "zh"],
+    Query(description="Language of the explanation and exclusion reasons: en or zh"),
+]
 
 
 class AssessmentVersion(BaseModel):
@@ -468,7 +478,9 @@ class AssessmentDetail(BaseModel):
     )
     inputs_used: list[int]
     excluded: list[ExcludedInput]
-    explanation: str
+    explanation: str = Field(description="In the language asked for (lang), else English")
+    explanation_zh: str | None = None
+    lang: str = Field(description="The language of explanation and the exclusion reasons")
     rationale: str | None
     assessor: str
     approver: str | None
@@ -488,13 +500,15 @@ ASSESSMENT_STATISTICS = (
 
 
 def _assessment_body(
-    row: Assessment, versions: Sequence[Assessment], *, named: bool
+    row: Assessment, versions: Sequence[Assessment], *, named: bool, lang: str = "en"
 ) -> dict[str, Any]:
     """The JSON of how a published price was made; ``named``: the assessor's and approver's
-    e-mails (staff) rather than their roles."""
+    e-mails (staff) rather than their roles; ``lang``: the language of the explanation and the
+    exclusion reasons (English where no Chinese was written)."""
     series = row.series
     d = series.decimals
     data = row.explanation
+    said = explained_in(data, lang)
     return {
         "id": row.id,
         "series": series.code,
@@ -510,8 +524,9 @@ def _assessment_body(
         "volume_used": plain(row.volume_used),
         "statistics": {k: data.get(k) for k in ASSESSMENT_STATISTICS},
         "inputs_used": data.get("inputs_used", []),
-        "excluded": data.get("excluded", []),
-        "explanation": data.get("explanation", ""),
+        "excluded": said.excluded,
+        "explanation": said.text,
+        "lang": said.lang,
         # The same sentences in Chinese (null for an assessment made before they were written).
         "explanation_zh": data.get("explanation_zh") or None,
         "rationale": row.rationale,
@@ -538,7 +553,11 @@ def _assessment_body(
 @router.get("/assessments/{assessment_id}", response_model=AssessmentDetail, responses=NOT_FOUND)
 @access("gated")
 def assessment_detail(
-    assessment_id: RowId, request: Request, session: DbSession, principal: CurrentPrincipal
+    assessment_id: RowId,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: ExplanationLang = "en",
 ) -> Response:
     """How a published price was made: inputs used and excluded with reasons, method, statistics,
     rationale, assessor and approver, and every published version."""
@@ -551,7 +570,8 @@ def assessment_detail(
     if not decision:
         raise deny(decision, f"assessment {assessment_id}")
     versions = assessment_versions(session, row, as_of=now)
-    body = _assessment_body(row, versions, named=bool(may_see_assessor_names(principal)))
+    named = bool(may_see_assessor_names(principal))
+    body = _assessment_body(row, versions, named=named, lang=lang)
     return cached(request, principal, json_bytes(body), "application/json")
 
 

@@ -18,9 +18,12 @@ from metalwire.accounts.gate import (
     may_read_value,
 )
 from metalwire.accounts.models import Scope
+from metalwire.catalog.codes import CODE_PATTERN
+from metalwire.catalog.models import Tier
 from metalwire.pricing.schemas import BATCH_LIMIT
 from metalwire.supply import service
 from metalwire.supply.models import ReleaseStatus, Survey, SurveyRelease
+from metalwire.supply.naming import NAME_LIMIT
 from metalwire.supply.published import (
     latest_period,
     published_history,
@@ -258,6 +261,54 @@ def post_returns(
         return add_returns(session, survey, items, actor=user.email)
     except ImportRejected as exc:
         raise rejected_batch(exc) from None
+
+
+class SurveyIn(BaseModel):
+    """A new survey: its names in both languages (each left out is made from the entry's; a
+    Chinese name is written in Chinese), its entry, unit and tier."""
+
+    code: str = Field(pattern=CODE_PATTERN, examples=["AG-INGOT-CN-OUTPUT"])
+    entry: str = Field(min_length=1, max_length=100, examples=["silver"])
+    unit: str = Field(default="mt", max_length=16, examples=["mt"])
+    name_en: str | None = Field(
+        default=None, max_length=NAME_LIMIT, examples=["China silver ingot output"]
+    )
+    name_zh: str | None = Field(default=None, max_length=NAME_LIMIT, examples=["中国银锭产量"])
+    tier: Tier = Tier.PREMIUM
+
+
+@router.post(
+    "/surveys",
+    status_code=201,
+    response_model=SurveyOut,
+    responses=WRITE_RESPONSES,
+)
+@access("write")
+def post_survey(session: DbSession, principal: CurrentPrincipal, body: SurveyIn) -> SurveyOut:
+    """Create a survey under a catalog entry, named in English and Chinese."""
+    user = acting_user(session, principal, Scope.PUBLISH, "create a survey")
+    survey = service.create_survey(
+        session,
+        body.code,
+        entry=body.entry,
+        unit="mt" if body.unit == "t" else body.unit,
+        name_en=body.name_en,
+        name_zh=body.name_zh,
+        tier=body.tier,
+        actor=user.email,
+    )
+    return SurveyOut(
+        code=survey.code,
+        name=survey.name_en,
+        name_en=survey.name_en,
+        name_zh=survey.name_zh,
+        entry=survey.entry.code,
+        group=survey.entry.group.code,
+        unit=survey.unit,
+        tier=survey.tier.value,
+        respondents=0,
+        latest_period=None,
+    )
 
 
 class ReleaseRequest(BaseModel):

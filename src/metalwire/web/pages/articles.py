@@ -29,6 +29,7 @@ from metalwire.web.auth import CurrentPrincipal
 from metalwire.web.deps import DbSession, Lang, resolve_lang
 from metalwire.web.http_cache import cached
 from metalwire.web.i18n import page_lang
+from metalwire.web.pages.plans import opening_plan
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.pagination import decode_cursor, encode_cursor
 from metalwire.web.problems import ProblemError
@@ -65,6 +66,10 @@ def article_page(
         corrected=service.corrected_since(session, article, now),
         published=_local(view["publish_at"], request),
         facts=view["generated_from"] or [],
+        # The plan that opens a locked body, told to a signed-in reader.
+        opening_plan=opening_plan(session, article.tier.value, article.group_code, lang)
+        if view["locked"]
+        else None,
     )
 
 

@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from metalwire.accounts.entitlements import Entitlements
-from metalwire.accounts.models import Plan
+from metalwire.accounts.gate import may_read_tier, principal_for
+from metalwire.accounts.models import Plan, Role
 from metalwire.accounts.service import plan_entitlements
 from metalwire.web.access import access
 from metalwire.web.auth import CurrentPrincipal
@@ -33,6 +35,25 @@ def _breadth(row: PlanRow) -> tuple[bool, int]:
     return days is None, days or 0
 
 
+def plan_rows(session: Session) -> list[PlanRow]:
+    """Every plan, the narrowest first: free, then longer histories, then the whole history."""
+    rows = [
+        PlanRow(p.code, p.name_en, p.name_zh, plan_entitlements(p))
+        for p in session.scalars(select(Plan).order_by(Plan.code))
+    ]
+    return sorted(rows, key=_breadth)
+
+
+def opening_plan(session: Session, tier: str, group: str | None, lang: str) -> str | None:
+    """The name (in ``lang``) of the narrowest plan that opens a series, survey or article of
+    this tier and catalog group, as the gate judges it (None: no plan does)."""
+    for row in plan_rows(session):
+        reader = principal_for(None, None, Role.READER, row.entitlements)
+        if may_read_tier(reader, tier, group):
+            return row.name_zh if lang == "zh" else row.name_en
+    return None
+
+
 def _local_next(value: str | None) -> str:
     """Only a path on this site (never an absolute URL: no open redirect through sign-in)."""
     return value if value and value.startswith("/") and not value.startswith("//") else "/"
@@ -46,14 +67,7 @@ def plans_page(
     principal: CurrentPrincipal,
     next: Annotated[str | None, Query(max_length=500)] = None,
 ) -> HTMLResponse:
-    plans = [
-        PlanRow(p.code, p.name_en, p.name_zh, plan_entitlements(p))
-        for p in session.scalars(select(Plan))
-    ]
-    # Widest last: free, then longer histories, then the whole history.
-    plans.sort(
-        key=lambda r: (r.entitlements.history_days is None, r.entitlements.history_days or 0)
-    )
+    plans = plan_rows(session)  # widest last
     return page(
         request,
         "plans.html",

@@ -3,7 +3,9 @@ latest price was assessed, its corrections and downloads — through the access 
 
 It reads the same services and applies the same rules as /api/v1/series/{code}/... and
 /api/v1/assessments/{id} (web/api/prices.py): a series above the reader's plan shows its
-definition and a call to subscribe, never a value; nothing before its release time shows at all.
+definition, unit, release time, methodology and an empty chart frame with the paywall naming
+the plan that opens it (200, as a price service answers; the API keeps its 403), never a value;
+nothing before its release time shows at all.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.partner import licence_allows_export, licence_for
+from metalwire.pricing.phrases import explained_in
 from metalwire.pricing.published import (
     PublishedPrice,
     ReleaseState,
@@ -51,9 +54,10 @@ from metalwire.pricing.published import (
 from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
-from metalwire.web.charts import history_chart
+from metalwire.web.charts import empty_frame, history_chart
 from metalwire.web.deps import DbSession
 from metalwire.web.i18n import page_lang, render
+from metalwire.web.pages.plans import opening_plan
 from metalwire.web.pages.site import banner_dismissed, error_page, page
 from metalwire.web.shared import shared_content
 
@@ -162,21 +166,17 @@ def _explanation(
     if not decision:
         return None
     data = row.explanation
-    chinese = lang == "zh" and bool(data.get("explanation_zh"))
-    excluded = [
-        {**x, "reason": x.get("reason_zh") or x["reason"]} if lang == "zh" else x
-        for x in data.get("excluded", [])
-    ]
+    said = explained_in(data, lang)
     return Explanation(
         assessment_id=row.id,
         market_date=row.market_date,
         version=row.version,
         method=row.method.value,
         inputs_used=len(data.get("inputs_used", [])),
-        excluded=excluded,
-        text=str(data.get("explanation_zh" if chinese else "explanation", "")),
+        excluded=said.excluded,
+        text=said.text,
         rationale=row.rationale,
-        lang="zh" if chinese else "en",
+        lang=said.lang,
     )
 
 
@@ -301,6 +301,20 @@ def _kept_view(
     return view
 
 
+def _locked(session: Session, series: PriceSeries, group: str, lang: str) -> dict[str, Any]:
+    """The paywall's part of a series page above the reader's plan: the chart's empty frame
+    (no point of the history drawn) and the plan that opens the series."""
+    gettext = translations(lang).gettext
+    return {
+        "locked": True,
+        "locked_chart": empty_frame(
+            gettext("Daily mid prices of %(code)s") % {"code": series.code},
+            gettext("Prices for subscribers"),
+        ),
+        "opening_plan": opening_plan(session, series.tier.value, group, lang),
+    }
+
+
 @router.get("/series/{code}", response_class=HTMLResponse)
 @access("gated")
 def series_page(
@@ -317,8 +331,10 @@ def series_page(
     lang = page_lang(request)
     state = release_state(session, series, now)
     common = _page_common(request, series, state, window, lang, now)
-    if not may_read_tier(principal, series.tier.value, series.commodity.entry.group.code):
-        return page(request, "series.html", status_code=403, locked=True, **common)
+    group = series.commodity.entry.group.code
+    if not may_read_tier(principal, series.tier.value, group):
+        # A price service shows what the series is and which plan opens it, never a value.
+        return page(request, "series.html", **common, **_locked(session, series, group, lang))
     stamp = publication_stamp(session, series.id, as_of=now)
     if stamp[1] is None:
         # Nothing released yet (at most embargoed or draft work): as if it did not exist, the

@@ -49,9 +49,11 @@ from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.api.surveys import period_decision
 from metalwire.web.auth import CurrentPrincipal
-from metalwire.web.charts import bar_chart, line_chart
+from metalwire.web.charts import bar_chart, empty_frame, line_chart
 from metalwire.web.deps import DbSession
 from metalwire.web.i18n import page_lang
+from metalwire.web.pages.markets import wider_plan
+from metalwire.web.pages.plans import opening_plan
 from metalwire.web.pages.site import error_page, page
 from metalwire.web.pages.survey_headlines import figure, survey_unit_label
 
@@ -428,6 +430,41 @@ def _history_parts(
     }
 
 
+def _locked(session: Session, survey: Survey, lang: str) -> dict[str, Any]:
+    """The paywall's part of a survey page above the reader's plan: the chart's empty frame
+    and the plan that opens the survey."""
+    gettext = translations(lang).gettext
+    title = gettext("%(name)s: total output per month, %(unit)s") % {
+        "name": getattr(survey, f"name_{lang}"),
+        "unit": survey_unit_label(survey, lang),
+    }
+    return {
+        "locked": True,
+        "locked_chart": empty_frame(title, gettext("Figures for subscribers")),
+        "opening_plan": opening_plan(session, survey.tier.value, survey.entry.group.code, lang),
+    }
+
+
+def _withheld(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    common: dict[str, Any],
+    period: str,
+    *,
+    history: bool,
+) -> HTMLResponse:
+    """A period the reader may not see. An embargoed one looks exactly like one never released
+    (404); one before the plan's history is the survey's page saying so, with the plan that
+    opens it (200: a paywall, not an error; the API answers 403)."""
+    if not history:
+        context = {**common, "period": period, "withheld": "absent"}
+        return page(request, "survey.html", status_code=404, **context)
+    wider = wider_plan(session, principal, page_lang(request))
+    context = {**common, "period": period, "withheld": "history", "opening_plan": wider}
+    return page(request, "survey.html", **context)
+
+
 @router.get("/surveys/{code}", response_class=HTMLResponse)
 @access("gated")
 def survey_page(
@@ -452,7 +489,8 @@ def survey_page(
         "period_error": None,
     }
     if not may_read_tier(principal, survey.tier.value, survey.entry.group.code):
-        return page(request, "survey.html", status_code=403, **{**common, "locked": True})
+        # What the survey is and which plan opens it (200, as the series page); never a figure.
+        return page(request, "survey.html", **{**common, **_locked(session, survey, lang)})
 
     common.update(_history_parts(session, principal, survey, now, lang, common["unit_label"]))
     gettext = translations(lang).gettext
@@ -470,15 +508,8 @@ def survey_page(
     row = published_release(session, survey, wanted, as_of=now)
     decision = period_decision(principal, survey, wanted, row, now)
     if row is None or not decision:
-        # An embargoed period looks exactly like one never released (404); a period before the
-        # plan's history says so (403), as the API does.
-        history_denied = row is not None and decision.reason is Denied.HISTORY
-        return page(
-            request,
-            "survey.html",
-            status_code=403 if history_denied else 404,
-            **{**common, "period": wanted, "withheld": "history" if history_denied else "absent"},
-        )
+        history = row is not None and decision.reason is Denied.HISTORY
+        return _withheld(request, session, principal, common, wanted, history=history)
     return page(
         request,
         "survey.html",

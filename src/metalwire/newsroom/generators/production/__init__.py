@@ -53,6 +53,7 @@ def production_report(
     product_en: str | None = None,
     product_zh: str | None = None,
     producer_types: Mapping[str, tuple[str, str]] | None = None,
+    figures_in_title: bool = True,
 ) -> Draft:
     """A monthly production report drafted from one survey release.
 
@@ -62,7 +63,8 @@ def production_report(
     e.g. "silver ingot" / "银锭"); ``unit`` is the survey's unit code ("mt"); ``source_ref``
     names the release ("AG-INGOT-CN-OUTPUT/2025-10/v1") and prefixes every statistic's
     reference. ``producer_types`` overrides how producer-type codes are named (plural English,
-    Chinese); the default panels' types are known (``PRODUCER_TYPES``).
+    Chinese); the default panels' types are known (``PRODUCER_TYPES``). ``figures_in_title``
+    False: the title says the same facts without a number (a premium report's public title).
     """
     checked = ph.check_lang(lang)
     ph.parse_period(period)
@@ -90,12 +92,12 @@ def production_report(
         tags.append(premium.series_code)
     if arbitrage is not None:
         tags.append(f"{arbitrage.kind}-arbitrage")
-    return _draft(writer, list(dict.fromkeys(tag for tag in tags if tag)))
+    return _draft(writer, list(dict.fromkeys(tag for tag in tags if tag)), figures_in_title)
 
 
-def _draft(w: ProductionWriter, tags: list[str]) -> Draft:
+def _draft(w: ProductionWriter, tags: list[str], figures_in_title: bool = True) -> Draft:
     # Title and summary first: facts are recorded in reading order.
-    head = title(w)
+    head = title(w, figures=figures_in_title)
     lead = summary(w)
     paragraphs = [
         production_paragraph(w),

@@ -27,20 +27,27 @@ _FORECAST_HEADLINE_FROM = Decimal(1)
 _HUNDRED = Decimal(100)
 
 
-def title(w: ProductionWriter) -> str:
+def title(w: ProductionWriter, *, figures: bool = True) -> str:
+    """The month's change and its strongest driver, chosen by the facts in either language.
+    ``figures=False``: the same facts said without a number ("Silver Ingot Production Declined
+    in October, Smelter Inventories Fell amid Concentrated Exports"), the public title of a
+    report whose figures are for subscribers (newsroom/teaser.py)."""
+    unknown = w.direction is None or w.mom_pct is None
     if w.zh:
-        base = f"{w.month}{w.product}产量" + (
-            f"为{w.production_text()}"
-            if w.direction is None or w.mom_pct is None
-            else w.verb_zh(summary=False)
-        )
+        if unknown:
+            change = f"为{w.production_text()}" if figures else "数据发布"
+        else:
+            change = w.verb_zh(summary=False)
+        base = f"{w.month}{w.product}产量{change}"
     else:
         subject = ph.title_case(f"{w.product} production")
-        if w.direction is None:
+        if unknown and figures:
             base = f"{subject} at {w.production_text()} in {w.month}"
+        elif unknown:
+            base = f"{subject} Figures for {w.month}"
         else:
             base = f"{subject} {_headline_verb(w)} in {w.month}"
-    driver = _headline_driver(w)
+    driver = _headline_driver(w, figures)
     if not driver:
         return base
     return f"{base}，{driver}" if w.zh else f"{base}, {driver}"
@@ -58,7 +65,7 @@ def _headline_verb(w: ProductionWriter) -> str:
     }[size]
 
 
-def _headline_driver(w: ProductionWriter) -> str:
+def _headline_driver(w: ProductionWriter, figures: bool = True) -> str:
     candidates: list[tuple[Decimal, int, str]] = []
     if (
         w.inventory is not None
@@ -77,7 +84,7 @@ def _headline_driver(w: ProductionWriter) -> str:
         return ""
     _, _, kind = max(candidates, key=lambda c: (c[0], -c[1]))
     if kind == "inventory":
-        return _inventory_headline(w)
+        return _inventory_headline(w, figures)
     if kind == "reason":
         name = w.stat(
             f"reasons[{drivers[0].code}].code",
@@ -89,16 +96,17 @@ def _headline_driver(w: ProductionWriter) -> str:
     return _forecast_headline(w)
 
 
-def _inventory_headline(w: ProductionWriter) -> str:
+def _inventory_headline(w: ProductionWriter, figures: bool = True) -> str:
     assert w.inventory_pct is not None
     down = w.inventory_pct < 0
     reason = stock_reason(w)
     if w.zh:
         # "受出口订单影响冶炼厂库存下降近50%": the cause is read first.
         cause = f"受{stock_reason_text(w, reason)}影响" if reason else ""
-        return f"{cause}冶炼厂库存{'下降' if down else '增加'}{inventory_pct_text(w)}"
-    pct = inventory_pct_text(w)
-    text = f"Smelter Inventories {'Fell' if down else 'Rose'} {ph.title_case(pct)}"
+        size = inventory_pct_text(w) if figures else ""
+        return f"{cause}冶炼厂库存{'下降' if down else '增加'}{size}"
+    size = f" {ph.title_case(inventory_pct_text(w))}" if figures else ""
+    text = f"Smelter Inventories {'Fell' if down else 'Rose'}{size}"
     if reason:
         text += f" amid {ph.title_case(stock_reason_text(w, reason))}"
     return text

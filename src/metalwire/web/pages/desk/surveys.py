@@ -1,4 +1,5 @@
-"""The desk's survey pages: take a period's returns and release its statistics.
+"""The desk's survey pages: create a survey (named in English and Chinese), take a period's
+returns and release its statistics.
 
 A browser face on the surveys API (web/api/surveys.py): the same service calls and the same role
 checks (``acting_user``: analysts enter returns, editors release). A file of returns is stored
@@ -8,6 +9,7 @@ whole or not at all, with every bad row named ("row N: FIELD: message").
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal, is_released
 from metalwire.accounts.models import Scope
+from metalwire.catalog.codes import CODE_PATTERN
+from metalwire.catalog.models import Tier
 from metalwire.errors import Located
 from metalwire.supply import published, returns
 from metalwire.supply import service as supply
@@ -303,3 +307,57 @@ def release_period(
             request, status_code=failure.status, failure=failure, survey=code, period=month
         )
     return done_redirect("/desk/surveys", {"survey": code, "period": month, "released": version})
+
+
+SURVEY_FIELDS = ("code", "entry", "unit", "name_en", "name_zh", "tier")
+
+
+@router.post("/desk/surveys/create")
+@access("write")
+def create_survey(
+    request: Request,
+    principal: CurrentPrincipal,
+    csrf: CsrfField = None,
+    code: FormText = "",
+    entry: FormText = "",
+    unit: FormText = "mt",
+    name_en: FormText = "",
+    name_zh: FormText = "",
+    tier: FormText = Tier.PREMIUM.value,
+) -> Response:
+    """An editor creates a survey under a catalog entry, with its English and Chinese names (each
+    left empty is made from the entry's; a Chinese name is written in Chinese)."""
+    check_csrf(request, csrf)
+    if principal.is_anonymous:
+        return sign_in("/desk/surveys")
+    values = dict(zip(SURVEY_FIELDS, (code, entry, unit, name_en, name_zh, tier), strict=True))
+    failure = FormFailure("create", values, _t(request, "missing"))
+    for name in ("code", "entry"):
+        if not values[name].strip():
+            failure.add(name, failure.missing)
+    if values["code"].strip() and not re.fullmatch(CODE_PATTERN, values["code"].strip()):
+        failure.add("code", _t(request, "capital letters, digits, dots and dashes, e.g. AG-OUT"))
+    if tier not in {t.value for t in Tier}:
+        failure.add("tier", f"use free or premium, not {tier!r}")
+    if not failure.errors:
+        try:
+            with unit_of_work(request) as session:
+                user = acting_user(session, principal, Scope.PUBLISH, "create a survey")
+                supply.create_survey(
+                    session,
+                    values["code"].strip(),
+                    entry=values["entry"].strip(),
+                    unit="mt" if unit.strip() in ("", "t") else unit.strip(),
+                    name_en=name_en,
+                    name_zh=name_zh,
+                    tier=Tier(tier),
+                    actor=user.email,
+                )
+        except ProblemError as exc:
+            message = f"{_t(request, 'Only an editor may create a survey.')} ({exc})"
+            failure.editors_only(exc, principal, message)
+        except supply.SupplyError as exc:
+            failure.refused(exc)
+    if failure.errors:
+        return _surveys_page(request, status_code=failure.status, failure=failure)
+    return done_redirect("/desk/surveys", {"survey": values["code"].strip()})
