@@ -41,7 +41,9 @@ from tests.support.market import (
     EMBARGOED,
     MATRIX_INDEX,
     NOW,
+    OLD_DAY,
     OLD_FREE,
+    RELEASED_DAY,
     RELEASED_FREE,
     RELEASED_PREMIUM,
     WEBHOOK_URL,
@@ -97,6 +99,7 @@ def _samples(market: Market) -> dict[str, list[str]]:
         "key_id": ["1"],
         "slug": ["no-such-article", "ag-ingot-cn-output-2025-10"],
         "webhook_id": [*(str(i) for i in market.webhook_ids), "999999"],
+        "date": [d.isoformat() for d in (OLD_DAY, RELEASED_DAY, EMBARGO_DAY)],
     }
 
 

@@ -7,6 +7,7 @@ from metalwire.web.api import (
     catalog,
     corrections,
     desk,
+    disclosure,
     markets,
     price_exports,
     prices,
@@ -20,6 +21,7 @@ API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (
     catalog.router,
     prices.router,
+    disclosure.router,
     corrections.router,
     price_exports.router,
     desk.router,

@@ -36,7 +36,9 @@ from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.units import price_unit_label
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
+from metalwire.pricing.disclosure import disclosure_of
 from metalwire.pricing.models import AssessmentStatus
+from metalwire.pricing.price_row import DisclosureRow
 from metalwire.pricing.published import (
     PublishedPrice,
     ReleaseState,
@@ -129,6 +131,7 @@ class Explanation:
     text: str
     rationale: str | None
     lang: str = "en"  # the language ``text`` is in (an assessment made before Chinese: English)
+    disclosure: DisclosureRow | None = None  # EU BMR Annex II: what the price was made of
 
 
 def _months_back(today: dt.date, months: int) -> dt.date:
@@ -176,6 +179,7 @@ def _explanation(
         text=str(data.get("explanation_zh" if chinese else "explanation", "")),
         rationale=row.rationale,
         lang="zh" if chinese else "en",
+        disclosure=disclosure_of(row),
     )
 
 
