@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from metalwire.web.api import (
     articles,
     catalog,
+    compliance,
     corrections,
     desk,
     disclosure,
@@ -25,6 +26,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     corrections.router,
     price_exports.router,
     desk.router,
+    compliance.router,
     surveys.router,
     articles.router,
     markets.router,
