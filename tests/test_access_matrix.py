@@ -55,6 +55,7 @@ from tests.web.test_account_pages import smtp as smtp  # the fixture
 CALLERS = ("anonymous", "reader", "subscriber", "analyst", "editor")
 PREMIUM_READERS = {"subscriber", "analyst", "editor"}
 STAFF = {"analyst", "editor"}
+CONTRIBUTOR_NAME = "trader-"  # tests/conftest.py Desk.submit names them trader-0, trader-1 ...
 
 
 def _answer(client: TestClient, app: FastAPI, url: str, headers: dict[str, str]) -> Response:
@@ -192,6 +193,8 @@ def test_no_route_leaks_what_its_caller_may_not_see(
                 for marker in EMBARGOED:
                     assert not _shows(body, marker), f"embargoed value {marker} leaked to {where}"
                 if not (rule == "staff" and caller in STAFF):
+                    # Contributors are named to the desk alone; readers see codes (C-01).
+                    assert CONTRIBUTOR_NAME not in body, f"a contributor named to {where}"
                     for marker in DRAFTS:
                         assert not _shows(body, marker), f"draft value {marker} leaked to {where}"
                 if caller not in PREMIUM_READERS:

@@ -12,6 +12,7 @@ from metalwire.cli import (
     audit_commands,
     catalog_commands,
     compliance_commands,
+    contributor_commands,
     db_commands,
     delivery_commands,
     markets_commands,
@@ -44,6 +45,7 @@ app.add_typer(markets_commands.index_app, name="index")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(audit_commands.audit_app, name="audit")
 app.add_typer(compliance_commands.compliance_app, name="compliance")
+app.add_typer(contributor_commands.contributor_app, name="contributor")
 pricing_commands.register(app)
 serve_commands.register(app)
 delivery_commands.register(app)
