@@ -101,6 +101,7 @@ def _samples(market: Market) -> dict[str, list[str]]:
         "slug": ["no-such-article", "ag-ingot-cn-output-2025-10"],
         "webhook_id": [*(str(i) for i in market.webhook_ids), "999999"],
         "date": [d.isoformat() for d in (OLD_DAY, RELEASED_DAY, EMBARGO_DAY)],
+        "family": ["spot-prices", "premiums"],
     }
 
 
@@ -249,6 +250,8 @@ def test_the_matrix_is_not_vacuous(market: Market, app: FastAPI) -> None:
         "/api/v1/desk/assessments?date=2026-11-26", headers=market.credentials["analyst"]
     ).text
     assert DRAFTS[2] in staff
+    named = client.get("/api/v1/desk/contributors", headers=market.credentials["analyst"]).text
+    assert CONTRIBUTOR_NAME in named  # the desk sees names; the matrix holds them from readers
     arbitrage = client.get("/api/v1/arbitrage/AG-EXPORT").json()
     assert arbitrage["items"][0]["inputs"]["shanghai"]["value"] == RELEASED_FREE[2]
     assert client.get(f"/api/v1/indices/{MATRIX_INDEX}").status_code == 403

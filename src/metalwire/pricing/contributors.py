@@ -15,12 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from metalwire.accounts.models import User
 from metalwire.accounts.service import require_user
 from metalwire.audit import record
-from metalwire.catalog.models import PriceSeries
+from metalwire.catalog.models import CatalogEntry, Commodity, PriceSeries
 from metalwire.catalog.units import plain, round_price
 from metalwire.errors import InvalidInput, NotFound
 from metalwire.pricing.methodology import methodology_for
@@ -114,6 +114,14 @@ def submissions_between(
     query = select(Submission).where(Submission.market_date >= start, Submission.market_date <= end)
     if names is not None:
         query = query.where(Submission.contributor.in_(list(names)))
+    # The series with its catalog place, in a statement each, not one per series (lateness and
+    # the plan are asked per submission).
+    query = query.options(
+        selectinload(Submission.series)
+        .selectinload(PriceSeries.commodity)
+        .selectinload(Commodity.entry)
+        .selectinload(CatalogEntry.group)
+    )
     return list(session.scalars(query.order_by(Submission.market_date, Submission.id)))
 
 
