@@ -94,3 +94,19 @@ def test_a_linked_account_reads_its_own_submissions_by_code_only(
     at(AFTER_RELEASE)
     [item] = client.get(url, headers=bearer(key)).json()["items"]
     assert item["outcome"] == "excluded" and item["exclusion_reason"]
+
+
+def test_the_migration_gives_existing_contributors_codes_in_order_of_first_submission(
+    desk: Desk,
+) -> None:
+    from alembic import command
+
+    from metalwire.db.migrate import alembic_config, upgrade
+
+    desk.submit(SILVER, DAY, [("7700", "10"), ("7720", "10"), ("7740", "10")])
+    engine = desk.db.engine
+    command.downgrade(alembic_config(engine), "0012")
+    upgrade(engine)
+    assert _codes(desk) == {"trader-0": "C-01", "trader-1": "C-02", "trader-2": "C-03"}
+    desk.submit(SILVER, DAY, [("7700", "10")] * 4 + [("7760", "10")])  # trader-4 is new
+    assert _codes(desk)["trader-4"] == "C-05"
