@@ -21,6 +21,8 @@ from metalwire.catalog.service import get_series
 from metalwire.client import Client
 from metalwire.pricing.price_row import (
     CLIENT_COLUMNS,
+    DISCLOSURE_FIELDS,
+    DISCLOSURE_KINDS,
     EXPORT_COLUMNS,
     KINDS,
     PRICE_EXPORT_COLUMNS,
@@ -107,6 +109,15 @@ def test_json_csv_xlsx_and_client_columns_agree_field_for_field(
 
     with Client(live_server, api_key=secret) as mw:
         frame = mw.prices(CODE)
+        disclosed = mw.disclosure(CODE, items[-1]["date"])
+    # The disclosure: the same fields on the route and in the client, the numbers exact.
+    route = client.get(f"{url}/{items[-1]['date']}/disclosure", headers=headers).json()
+    assert tuple(disclosed) == tuple(route) == DISCLOSURE_FIELDS
+    for name, value in route.items():
+        kind = DISCLOSURE_KINDS[name]
+        expected = Decimal(value) if kind == "quantity" and value is not None else value
+        got = disclosed[name].isoformat() if kind == "date" else disclosed[name]
+        assert got == expected, name
     assert tuple(frame.columns) == CLIENT_COLUMNS
     assert [day.isoformat() for day in frame.index] == [item["date"] for item in items]
     for item, (_, values) in zip(items, frame.iterrows(), strict=True):
