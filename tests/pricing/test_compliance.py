@@ -12,9 +12,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from metalwire.accounts.models import Role
+from metalwire.catalog.service import get_series
 from metalwire.cli import app as cli_app
 from metalwire.errors import InvalidInput, NotFound
 from metalwire.pricing.compliance import compliance_report, month_bounds
+from metalwire.pricing.disclosure import disclosures
+from metalwire.pricing.published import published_prices
 from tests.pricing.conftest import SILVER, Desk
 from tests.pricing.test_disclosure import DEALS
 from tests.support.desk import publish, three_deals
@@ -50,6 +53,27 @@ def test_a_family_month_counts_methods_deals_exclusions_and_late_releases(desk: 
     assert row.avg_transactions == Decimal("3.000")
     assert row.avg_volume == Decimal("533.333")  # (700 + 600 + 300) / 3
     assert row.exclusions == 1 and row.corrections == 0 and row.late_releases == 1
+
+
+def test_a_day_without_evidence_counts_as_carried_forward(desk: Desk) -> None:
+    _month(desk)
+    publish(desk, SILVER, dt.date(2026, 11, 26), [])  # nothing submitted: the price carries
+    with desk.db.transaction() as session:
+        report = compliance_report(
+            session, "spot-prices", "2026-11", as_of=LATER + dt.timedelta(days=1)
+        )
+    [row] = [r for r in report.series if r.series == SILVER]
+    assert row.days_assessed == 4 and row.methods["carried-forward"] == 1
+    assert row.carried_forward_pct == Decimal("25.00") and row.avg_transactions == Decimal("2.250")
+    with desk.db.transaction() as session:
+        series = get_series(session, SILVER)
+        assert series is not None
+        day = dt.date(2026, 11, 26)
+        prices = published_prices(session, series, as_of=LATER + dt.timedelta(days=1), start=day)
+        [carried] = disclosures(session, prices).values()
+    # No input used: no shares to tell, no transactions, no judgment.
+    assert (carried.share_deal, carried.share_bid_offer, carried.share_indication) == (None,) * 3
+    assert (carried.transactions, carried.judgment, carried.method) == (0, False, "carried-forward")
 
 
 def test_bad_months_and_unknown_families_are_refused(desk: Desk) -> None:
