@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from metalwire.accounts.models import User
@@ -34,26 +33,20 @@ def code_for(number: int) -> str:
     return f"C-{number:02d}"
 
 
-def assign_codes(session: Session, names: Iterable[str], attempts: int = 3) -> None:
-    """Give each new contributor among ``names`` the next code, in the order given. Two writers
-    coding at once collide on the unique code or name: the loser's savepoint is rolled back and
-    it reads again."""
+def assign_codes(session: Session, names: Iterable[str]) -> None:
+    """Give each new contributor among ``names`` the next code, in the order given."""
     wanted = list(dict.fromkeys(names))
-    for attempt in range(attempts):
-        known = set(session.scalars(select(Contributor.name).where(Contributor.name.in_(wanted))))
-        new = [name for name in wanted if name not in known]
-        if not new:
-            return
-        count = session.scalar(select(func.count(Contributor.id))) or 0
-        try:
-            with session.begin_nested():
-                session.add_all(
-                    Contributor(name=name, code=code_for(count + n))
-                    for n, name in enumerate(new, start=1)
-                )
-        except IntegrityError:
-            if attempt == attempts - 1:
-                raise
+    if not wanted:
+        return
+    known = set(session.scalars(select(Contributor.name).where(Contributor.name.in_(wanted))))
+    new = [name for name in wanted if name not in known]
+    if not new:
+        return
+    count = session.scalar(select(func.count(Contributor.id))) or 0
+    session.add_all(
+        Contributor(name=name, code=code_for(count + n)) for n, name in enumerate(new, start=1)
+    )
+    session.flush()
 
 
 def codes_by_name(session: Session, names: Iterable[str]) -> dict[str, str]:
