@@ -41,7 +41,9 @@ from tests.support.market import (
     EMBARGOED,
     MATRIX_INDEX,
     NOW,
+    OLD_DAY,
     OLD_FREE,
+    RELEASED_DAY,
     RELEASED_FREE,
     RELEASED_PREMIUM,
     WEBHOOK_URL,
@@ -53,6 +55,7 @@ from tests.web.test_account_pages import smtp as smtp  # the fixture
 CALLERS = ("anonymous", "reader", "subscriber", "analyst", "editor")
 PREMIUM_READERS = {"subscriber", "analyst", "editor"}
 STAFF = {"analyst", "editor"}
+CONTRIBUTOR_NAME = "trader-"  # tests/conftest.py Desk.submit names them trader-0, trader-1 ...
 
 
 def _answer(client: TestClient, app: FastAPI, url: str, headers: dict[str, str]) -> Response:
@@ -97,6 +100,8 @@ def _samples(market: Market) -> dict[str, list[str]]:
         "key_id": ["1"],
         "slug": ["no-such-article", "ag-ingot-cn-output-2025-10"],
         "webhook_id": [*(str(i) for i in market.webhook_ids), "999999"],
+        "date": [d.isoformat() for d in (OLD_DAY, RELEASED_DAY, EMBARGO_DAY)],
+        "family": ["spot-prices", "premiums"],
     }
 
 
@@ -189,6 +194,8 @@ def test_no_route_leaks_what_its_caller_may_not_see(
                 for marker in EMBARGOED:
                     assert not _shows(body, marker), f"embargoed value {marker} leaked to {where}"
                 if not (rule == "staff" and caller in STAFF):
+                    # Contributors are named to the desk alone; readers see codes (C-01).
+                    assert CONTRIBUTOR_NAME not in body, f"a contributor named to {where}"
                     for marker in DRAFTS:
                         assert not _shows(body, marker), f"draft value {marker} leaked to {where}"
                 if caller not in PREMIUM_READERS:
@@ -243,6 +250,8 @@ def test_the_matrix_is_not_vacuous(market: Market, app: FastAPI) -> None:
         "/api/v1/desk/assessments?date=2026-11-26", headers=market.credentials["analyst"]
     ).text
     assert DRAFTS[2] in staff
+    named = client.get("/api/v1/desk/contributors", headers=market.credentials["analyst"]).text
+    assert CONTRIBUTOR_NAME in named  # the desk sees names; the matrix holds them from readers
     arbitrage = client.get("/api/v1/arbitrage/AG-EXPORT").json()
     assert arbitrage["items"][0]["inputs"]["shanghai"]["value"] == RELEASED_FREE[2]
     assert client.get(f"/api/v1/indices/{MATRIX_INDEX}").status_code == 403

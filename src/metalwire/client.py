@@ -21,7 +21,12 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from metalwire.pricing.price_row import CLIENT_COLUMNS, CLIENT_DECIMALS
+from metalwire.pricing.price_row import (
+    CLIENT_COLUMNS,
+    CLIENT_DECIMALS,
+    DISCLOSURE_FIELDS,
+    DISCLOSURE_KINDS,
+)
 
 # A price frame's columns: the standard price row's (pricing/price_row.py), the date as index.
 DECIMAL_COLUMNS = CLIENT_DECIMALS
@@ -372,6 +377,23 @@ class Client:
             for item in self._dated(f"/api/v1/arbitrage/{code}", start, end, as_of)
         ]
         return _dated_frame(items, None, keep=("open",))
+
+    def disclosure(
+        self, code: str, date: dt.date | str, as_of: dt.datetime | str | None = None
+    ) -> dict[str, Any]:
+        """What the published price of a date was made of (pricing/price_row.py
+        DisclosureRow): transactions, volume, input shares, judgment and its reason,
+        exclusions; the date as a date, volumes and shares as Decimals."""
+        params = {"as_of": _iso(as_of)} if as_of is not None else None
+        item = self._get(f"/api/v1/series/{code}/prices/{_iso(date)}/disclosure", params)
+        return {
+            name: dt.date.fromisoformat(item[name])
+            if DISCLOSURE_KINDS[name] == "date"
+            else _decimal(item[name])
+            if DISCLOSURE_KINDS[name] == "quantity"
+            else item[name]
+            for name in DISCLOSURE_FIELDS
+        }
 
     def assessment(self, assessment_id: int) -> dict[str, Any]:
         """How a published price was made (inputs, exclusions, method, statistics)."""

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
 from metalwire.pricing.models import Assessment, Submission
+from metalwire.pricing.price_row import PRICE_EXPORT_COLUMNS
 from metalwire.pricing.review import approve_assessment, correct
 from metalwire.pricing.schemas import SUBMISSION_COLUMNS
 from metalwire.pricing.submissions import import_submissions
@@ -107,15 +108,17 @@ def test_exports_need_the_export_right_and_keep_exact_digits(
     assert client.get(f"/api/v1/series/{SILVER}/prices?format=csv").status_code == 403
     key = key_for(desk, "sub@fund.io", Role.SUBSCRIBER, "subscriber")
     csv_text = client.get(f"/api/v1/series/{SILVER}/prices?format=csv", headers=bearer(key)).text
+    # The price, then its disclosure: five deals of 60 kg in all, no judgment, none excluded.
     assert csv_text.splitlines() == [
-        "date,low,high,mid,change,change_pct,unit,currency",
-        f"{DAY.isoformat()},7840,7870,7855,,,kg,CNY",
+        "date,low,high,mid,change,change_pct,unit,currency,transactions,transaction_volume,"
+        "share_deal,share_bid_offer,share_indication,judgment,judgment_reason,exclusions",
+        f"{DAY.isoformat()},7840,7870,7855,,,kg,CNY,5,60,100.00,0.00,0.00,False,,0",
     ]
     xlsx = client.get(f"/api/v1/series/{SILVER}/prices?format=xlsx", headers=bearer(key))
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    table = rows.index(("date", "low", "high", "mid", "change", "change_pct", "unit", "currency"))
+    table = rows.index(PRICE_EXPORT_COLUMNS)
     assert Decimal(str(rows[table + 1][3])) == Decimal(7855)
 
 

@@ -21,8 +21,11 @@ from metalwire.catalog.service import get_series
 from metalwire.client import Client
 from metalwire.pricing.price_row import (
     CLIENT_COLUMNS,
+    DISCLOSURE_FIELDS,
+    DISCLOSURE_KINDS,
     EXPORT_COLUMNS,
     KINDS,
+    PRICE_EXPORT_COLUMNS,
     PRICE_FIELDS,
     json_items,
     standard_row,
@@ -87,10 +90,11 @@ def test_json_csv_xlsx_and_client_columns_agree_field_for_field(
     assert json.loads(f"[{fast}]") == rows == items
     assert fast == json.dumps(rows, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
+    # The export's first columns; the price's disclosure follows them (test_disclosure.py).
     table = list(csv.reader(io.StringIO(client.get(f"{url}?format=csv", headers=headers).text)))
-    assert tuple(table[0]) == EXPORT_COLUMNS
+    assert tuple(table[0]) == PRICE_EXPORT_COLUMNS
     for item, line in zip(items, table[1:], strict=True):
-        for name, cell in zip(EXPORT_COLUMNS, line, strict=True):
+        for name, cell in zip(EXPORT_COLUMNS, line[: len(EXPORT_COLUMNS)], strict=True):
             value = _exact(KINDS[name], cell or None) if KINDS[name] == "decimal" else cell or None
             assert value == _json_exact(item, name), name
 
@@ -98,13 +102,22 @@ def test_json_csv_xlsx_and_client_columns_agree_field_for_field(
     assert sheet.active is not None
     cells = list(sheet.active.iter_rows(values_only=True))
     start = next(i for i, row in enumerate(cells) if row[0] == "date")
-    assert cells[start] == EXPORT_COLUMNS
+    assert cells[start] == PRICE_EXPORT_COLUMNS
     for item, row in zip(items, cells[start + 1 :], strict=True):
-        for name, cell in zip(EXPORT_COLUMNS, row, strict=True):
+        for name, cell in zip(EXPORT_COLUMNS, row[: len(EXPORT_COLUMNS)], strict=True):
             assert _exact(KINDS[name], cell) == _json_exact(item, name), name
 
     with Client(live_server, api_key=secret) as mw:
         frame = mw.prices(CODE)
+        disclosed = mw.disclosure(CODE, items[-1]["date"])
+    # The disclosure: the same fields on the route and in the client, the numbers exact.
+    route = client.get(f"{url}/{items[-1]['date']}/disclosure", headers=headers).json()
+    assert tuple(disclosed) == tuple(route) == DISCLOSURE_FIELDS
+    for name, value in route.items():
+        kind = DISCLOSURE_KINDS[name]
+        expected = Decimal(value) if kind == "quantity" and value is not None else value
+        got = disclosed[name].isoformat() if kind == "date" else disclosed[name]
+        assert got == expected, name
     assert tuple(frame.columns) == CLIENT_COLUMNS
     assert [day.isoformat() for day in frame.index] == [item["date"] for item in items]
     for item, (_, values) in zip(items, frame.iterrows(), strict=True):

@@ -27,6 +27,7 @@ from metalwire.accounts import service as accounts
 from metalwire.accounts.ratelimit import RATE_WINDOW
 from metalwire.db.engine import create_db_engine, transaction
 from metalwire.delivery.webhooks import add_endpoint
+from metalwire.pricing.contributors import link_user
 from metalwire.settings import load_settings
 from metalwire.web.api.stream import PATH as STREAM_PATH
 from metalwire.web.app import create_app, route_table
@@ -58,6 +59,8 @@ PATH_VALUES = {
     "token": "not-a-token",
     "assessment_id": "1",
     "webhook_id": "1",  # the editor's (demo_db)
+    "date": DAY,  # a market date with published prices
+    "family": "spot-prices",
 }
 DEFAULT_CODE = "AG-INGOT-CN-SPOT"  # a price series
 QUERIES = {  # what a route needs besides its path
@@ -109,6 +112,8 @@ def demo_db(
                 actor="t",
             )
             assert str(made.endpoint.id) == PATH_VALUES["webhook_id"]
+            # The editor reads /api/v1/contributions as the demo's first contributor.
+            link_user(session, "C-01", editor.email, actor="t")
         yield db
 
 

@@ -166,6 +166,12 @@ def may_see_assessor_names(principal: Principal) -> Decision:
     return ALLOW if principal.is_staff else Decision(False, Denied.ROLE)
 
 
+def may_read_desk_statistics(principal: Principal) -> Decision:
+    """The desk's own figures — methodology compliance, contributors named with their quality
+    statistics — are for its staff only; readers see contributor codes."""
+    return ALLOW if principal.is_staff else Decision(False, Denied.ROLE)
+
+
 def may_read_value(
     principal: Principal,
     *,

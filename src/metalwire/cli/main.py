@@ -11,6 +11,8 @@ from metalwire.cli import (
     alerts,
     audit_commands,
     catalog_commands,
+    compliance_commands,
+    contributor_commands,
     db_commands,
     delivery_commands,
     markets_commands,
@@ -42,6 +44,8 @@ app.add_typer(markets_commands.markets_app, name="markets")
 app.add_typer(markets_commands.index_app, name="index")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(audit_commands.audit_app, name="audit")
+app.add_typer(compliance_commands.compliance_app, name="compliance")
+app.add_typer(contributor_commands.contributor_app, name="contributor")
 pricing_commands.register(app)
 serve_commands.register(app)
 delivery_commands.register(app)

@@ -57,6 +57,28 @@ class Submission(Base):
     series: Mapped[PriceSeries] = relationship()
 
 
+class Contributor(Base):
+    """Who submits evidence, and the public code that stands for them.
+
+    ``name`` is the contributor as submissions give it (Submission.contributor): personal or
+    commercial data, shown to the desk's staff only. ``code`` ("C-07") is what every other
+    output shows: assigned once, in order of the contributor's first submission, never reused.
+    ``user_id`` links an account to the contributor (set by staff: `metalwire contributor
+    link`), whose owner reads their own submissions at /api/v1/contributions."""
+
+    __tablename__ = "contributor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id"), nullable=True, unique=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+
 class SubmissionExclusion(Base):
     """An analyst's decision to leave a conforming submission out, with who and why."""
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-Kind = Literal["date", "decimal", "text", "count", "instant"]
+Kind = Literal["date", "decimal", "text", "count", "instant", "quantity", "flag"]
+# quantity: a decimal that is not a price (a volume, a percent): never in the series' decimals.
 
 
 def _column(kind: Kind, *, export: bool = False, client: bool = True) -> dict[str, Any]:
@@ -103,7 +104,7 @@ CLIENT_DECIMALS: tuple[str, ...] = tuple(n for n in CLIENT_COLUMNS if KINDS[n] =
 
 
 def _json_value(kind: Kind, value: Any) -> Any:
-    if value is None or kind in ("text", "count"):
+    if value is None or kind in ("text", "count", "flag"):
         return value
     if kind in ("date", "instant"):
         return value.isoformat()
@@ -174,3 +175,50 @@ def json_items(prices: Sequence[Published], unit: str, currency: str) -> str:
             for p in prices
         ]
     )
+
+
+# --- the disclosure row: what a published price was made of (EU BMR Annex II 7(a)) -----------
+
+
+@dataclass(frozen=True)
+class DisclosureRow:
+    """Beside each published price: its transactions and their volume, the share of the inputs
+    used by kind (percent, null when none was used), whether an analyst's judgment set it and
+    why, and how many submissions were excluded. The route's JSON and the price export's last
+    columns are these fields (pricing/disclosure.py computes them from the assessment)."""
+
+    date: dt.date = field(metadata=_column("date"))
+    assessment_id: int = field(metadata=_column("count"))
+    version: int = field(metadata=_column("count"))
+    method: str = field(metadata=_column("text"))
+    transactions: int = field(metadata=_column("count", export=True))
+    transaction_volume: Decimal = field(metadata=_column("quantity", export=True))
+    share_deal: Decimal | None = field(metadata=_column("quantity", export=True))
+    share_bid_offer: Decimal | None = field(metadata=_column("quantity", export=True))
+    share_indication: Decimal | None = field(metadata=_column("quantity", export=True))
+    judgment: bool = field(metadata=_column("flag", export=True))
+    judgment_reason: str | None = field(metadata=_column("text", export=True))
+    exclusions: int = field(metadata=_column("count", export=True))
+
+
+DISCLOSURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(DisclosureRow))
+DISCLOSURE_KINDS: dict[str, Kind] = {f.name: f.metadata["kind"] for f in fields(DisclosureRow)}
+DISCLOSURE_EXPORT_COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in fields(DisclosureRow) if f.metadata["export"]
+)
+# A price export's columns: the standard row's, then its disclosure's.
+PRICE_EXPORT_COLUMNS: tuple[str, ...] = EXPORT_COLUMNS + DISCLOSURE_EXPORT_COLUMNS
+
+
+def disclosure_json(row: DisclosureRow) -> dict[str, Any]:
+    """The disclosure's JSON: decimals as strings, the date ISO 8601."""
+    return {
+        name: _json_value(DISCLOSURE_KINDS[name], getattr(row, name)) for name in DISCLOSURE_FIELDS
+    }
+
+
+def disclosure_cells(row: DisclosureRow | None) -> list[Any]:
+    """The disclosure's export cells (empty where a price has none)."""
+    if row is None:
+        return [None] * len(DISCLOSURE_EXPORT_COLUMNS)
+    return [getattr(row, name) for name in DISCLOSURE_EXPORT_COLUMNS]

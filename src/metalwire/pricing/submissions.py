@@ -17,6 +17,7 @@ from metalwire.catalog.models import PriceSeries, SeriesKind
 from metalwire.db.base import utcnow
 from metalwire.importing import read_rows
 from metalwire.pricing import engine
+from metalwire.pricing.contributors import assign_codes
 from metalwire.pricing.desk import ASSESSED_KINDS, PricingError, require_role
 from metalwire.pricing.models import Submission, SubmissionExclusion
 from metalwire.pricing.schemas import PRICE_LIMIT, SUBMISSION_COLUMNS, VOLUME_LIMIT, SubmissionIn
@@ -216,6 +217,7 @@ def add_submissions(
     session.add_all(rows)
     session.flush()
     if rows:
+        assign_codes(session, (r.contributor for r in rows))
         record(
             session,
             at=now,

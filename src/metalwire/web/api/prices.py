@@ -27,12 +27,14 @@ from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.units import plain, price_unit_label, round_price
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.boards import price_board
+from metalwire.pricing.disclosure import disclosures
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.partner import export_withheld_note, licence_allows_export
 from metalwire.pricing.phrases import explained_in
 from metalwire.pricing.price_row import (
-    EXPORT_COLUMNS,
     EXPORT_NUMBERS,
+    PRICE_EXPORT_COLUMNS,
+    disclosure_cells,
     export_cells,
     json_items,
     standard_row,
@@ -254,16 +256,23 @@ def _cached_json_page(
 
 def _exported_page(
     request: Request,
+    session: Session,
     principal: Principal,
     format: Format,
     series: PriceSeries,
     answer: PageAnswer,
     lang: str,
 ) -> Response:
-    """A page of prices as CSV or XLSX, under the export's header block."""
+    """A page of prices as CSV or XLSX, under the export's header block; each price's disclosure
+    in the last columns."""
     page, _, head = answer
     allowed = licence_allows_export(series)
-    rows = [export_cells(standard_row(p, series.unit, series.currency)) for p in page]
+    disclosed = disclosures(session, page) if allowed else {}
+    rows = [
+        export_cells(standard_row(p, series.unit, series.currency))
+        + disclosure_cells(disclosed.get(p.assessment_id))
+        for p in page
+    ]
     if not allowed:  # the licence forbids redistribution: the file says so and holds no values
         rows = []
     return tabular(
@@ -271,7 +280,7 @@ def _exported_page(
         principal,
         format,
         f"{series.code}-prices",
-        EXPORT_COLUMNS,
+        PRICE_EXPORT_COLUMNS,
         rows,
         None,
         about=export_about(
@@ -339,7 +348,7 @@ def series_prices(
     else:
         page_answer = answer()
         next_url = page_answer[1]
-        response = _exported_page(request, principal, format, series, page_answer, lang)
+        response = _exported_page(request, session, principal, format, series, page_answer, lang)
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response

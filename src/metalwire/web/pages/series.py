@@ -38,9 +38,11 @@ from metalwire.catalog.models import PriceSeries
 from metalwire.catalog.units import price_unit_label
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
+from metalwire.pricing.disclosure import disclosure_of
 from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.partner import licence_allows_export, licence_for
 from metalwire.pricing.phrases import explained_in
+from metalwire.pricing.price_row import DisclosureRow
 from metalwire.pricing.published import (
     PublishedPrice,
     ReleaseState,
@@ -134,6 +136,7 @@ class Explanation:
     text: str
     rationale: str | None
     lang: str = "en"  # the language ``text`` is in (an assessment made before Chinese: English)
+    disclosure: DisclosureRow | None = None  # EU BMR Annex II: what the price was made of
 
 
 def _months_back(today: dt.date, months: int) -> dt.date:
@@ -177,6 +180,7 @@ def _explanation(
         text=said.text,
         rationale=row.rationale,
         lang=said.lang,
+        disclosure=disclosure_of(row),
     )
 
 

@@ -8,7 +8,7 @@ Every index definition keeps its versions: the definition loaded so far becomes 
 ``index_definition.version``, in force from the beginning (1900-01-01).
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-08 09:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import metalwire.db.base
 
 revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0012"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
