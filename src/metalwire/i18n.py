@@ -37,6 +37,17 @@ def translations(lang: str) -> gettext.NullTranslations:
     return Translations(buffer)
 
 
+def gettext_in(lang: str, message: str) -> str:
+    """``message`` in ``lang``: what a mail, a notice or a CLI line says to its reader."""
+    return translations(lang).gettext(message)
+
+
+def reader_lang(lang: str | None) -> str:
+    """A stored preference as one of LANGUAGES: an account made before a language was chosen,
+    or holding one the platform no longer speaks, reads English."""
+    return lang if lang in LANGUAGES else "en"
+
+
 @cache
 def _locale(lang: str) -> Locale:
     return Locale.parse(LOCALES[lang])

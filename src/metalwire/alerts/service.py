@@ -39,7 +39,8 @@ from metalwire.catalog.models import CatalogGroup, PriceSeries, SeriesStatus
 from metalwire.catalog.units import price_unit_label
 from metalwire.db.engine import transaction
 from metalwire.errors import InvalidInput
-from metalwire.i18n import fmt_date, fmt_number, translations
+from metalwire.i18n import fmt_date, fmt_number, reader_lang
+from metalwire.i18n import gettext_in as _t  # the name `make messages` extracts
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import Article
 from metalwire.pricing.published import published_prices
@@ -322,10 +323,6 @@ def due_notices(
 # --- the message -------------------------------------------------------------------------------
 
 
-def _t(lang: str, message: str) -> str:
-    return translations(lang).gettext(message)
-
-
 def _signed_pct(value: Decimal, lang: str) -> str:
     # An arrow and a sign, never colour alone (a plain-text mail has no colour anyway).
     arrow = "▲ +" if value > 0 else ("▼ −" if value < 0 else "")
@@ -412,7 +409,7 @@ def _mail_reader(
         )
         session.add(delivery)
     session.flush()
-    lang = user.lang if user.lang in ("en", "zh") else "en"
+    lang = reader_lang(user.lang)
     subject, body = compose(notices, lang, settings.base_url, day or _newest_day(notices, now))
     record(
         session,

@@ -26,7 +26,8 @@ from metalwire.catalog.units import price_unit_label
 from metalwire.delivery.content import Data
 from metalwire.delivery.models import Delivery
 from metalwire.delivery.webhook_sender import Outcome
-from metalwire.i18n import fmt_date, fmt_number, translations
+from metalwire.i18n import fmt_date, fmt_number, reader_lang
+from metalwire.i18n import gettext_in as _t  # the name `make messages` extracts
 from metalwire.newsroom.models import Article
 from metalwire.outbox.models import EventKind, ReleaseEvent
 from metalwire.settings import Settings
@@ -41,14 +42,6 @@ class MailRequest:
     # The alerts' record of what was mailed (subject, detail), written when it is sent.
     record_subject: str
     user_id: int
-
-
-def _t(lang: str, message: str) -> str:
-    return translations(lang).gettext(message)
-
-
-def _lang(user: User) -> str:
-    return user.lang if user.lang in ("en", "zh") else "en"
 
 
 Made = tuple[str, str, str]  # (mail subject, body, the alerts' record subject)
@@ -75,7 +68,7 @@ def _price_alert(session: Session, user: User, data: Data, base: str) -> Made | 
     if not triggered:
         return "the move is below the reader's threshold"
     notice = alerts.PriceNotice(alert.series, triggered[0])
-    subject, body = alerts.compose([notice], _lang(user), base, day)
+    subject, body = alerts.compose([notice], reader_lang(user.lang), base, day)
     return subject, body, notice.subject
 
 
@@ -96,7 +89,7 @@ def _correction_notice(correction: Data, lang: str) -> str:
 
 
 def _correction(user: User, data: Data, base: str) -> Made:
-    lang = _lang(user)
+    lang = reader_lang(user.lang)
     correction = data["correction"]
     subject = _t(lang, "metalwire correction: %(series)s") % {"series": data["series"]}
     footer = _t(lang, "You set these alerts on your account page; change or delete them there:")
@@ -115,7 +108,9 @@ def _report(session: Session, event: ReleaseEvent, user: User, base: str) -> Mad
     if article is None or article.publish_at is None:
         return "the report was withdrawn"
     notice = alerts.ReportNotice(article)
-    subject, body = alerts.compose([notice], _lang(user), base, article.publish_at.date())
+    subject, body = alerts.compose(
+        [notice], reader_lang(user.lang), base, article.publish_at.date()
+    )
     return subject, body, notice.subject
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -42,6 +43,8 @@ CATCH_UP = dt.timedelta(hours=12)
 # Delays are looked for at each scheduled instant, and at least this often (a series defined or
 # its release time changed since the last look).
 RESCAN = dt.timedelta(seconds=60)
+# The longest a PostgreSQL worker takes to notice it was told to stop while it listens.
+STOP_SLICE = 0.25
 
 
 @dataclass
@@ -205,9 +208,15 @@ class _Listener:
         self.connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
 
     def __call__(self, stop: threading.Event, seconds: float) -> None:
-        # Returns at the first notification or when the time is up, whichever is first.
-        for _notice in self.connection.notifies(timeout=max(seconds, 0.001), stop_after=1):
-            break
+        # Returns at the first notification, when the time is up or soon after ``stop`` is set:
+        # psycopg's wait cannot be woken by an Event, so it waits in slices of STOP_SLICE.
+        deadline = time.monotonic() + max(seconds, 0.001)
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            for _notice in self.connection.notifies(timeout=min(left, STOP_SLICE), stop_after=1):
+                return
 
     def close(self) -> None:
         self.connection.close()

@@ -4,7 +4,6 @@ the contributor by staff), and the desk's quality statistics per contributor (st
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +12,13 @@ from pydantic import BaseModel
 
 from metalwire.accounts.gate import may_read_desk_statistics, may_read_tier, released
 from metalwire.accounts.models import Scope
-from metalwire.pricing.contributors import contributor_of, own_submissions, quality
+from metalwire.pricing.contributors import (
+    ContributorQuality,
+    OwnSubmission,
+    contributor_of,
+    own_submissions,
+    quality,
+)
 from metalwire.pricing.models import Assessment
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
@@ -40,21 +45,6 @@ def _period(
     if (last - first).days >= MAX_DAYS:
         raise invalid_parameter("start", f"at most {MAX_DAYS} days in one answer")
     return first, last
-
-
-class OwnSubmission(BaseModel):
-    id: int
-    series: str
-    date: dt.date
-    kind: str
-    price: Decimal | None
-    low: Decimal | None
-    high: Decimal | None
-    volume: Decimal | None
-    received_at: dt.datetime
-    late: bool
-    outcome: str | None
-    exclusion_reason: str | None
 
 
 class Contributions(BaseModel):
@@ -100,19 +90,7 @@ def my_contributions(
     return cached(request, principal, json_bytes(body), "application/json")
 
 
-class Quality(BaseModel):
-    code: str
-    name: str
-    submissions: int
-    series: int
-    excluded: int
-    exclusion_rate: Decimal | None
-    late: int
-    late_rate: Decimal | None
-    last_received: dt.datetime | None
-
-
-@router.get("/desk/contributors", response_model=list[Quality], responses=NOT_FOUND)
+@router.get("/desk/contributors", response_model=list[ContributorQuality], responses=NOT_FOUND)
 @access("staff")
 def contributor_quality(
     request: Request,
