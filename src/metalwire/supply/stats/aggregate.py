@@ -18,6 +18,7 @@ from metalwire.catalog.units import EXACT, round_price
 from metalwire.records import json_value
 from metalwire.supply.stats.model import (
     ZERO,
+    Bridge,
     DroppedRespondent,
     ForecastMovers,
     GroupLine,
@@ -32,6 +33,7 @@ from metalwire.supply.stats.model import (
 )
 from metalwire.supply.stats.panel import Month, Panel, Sweep, only_in
 from metalwire.supply.stats.reasons import forecast_movers, reasons_for_change
+from metalwire.supply.stats.reconcile import StockSplit, output_bridge
 
 _HUNDRED = Decimal(100)
 _YEAR_DAYS = Decimal(365)
@@ -186,6 +188,7 @@ class _Capacity(NamedTuple):
 class _Inventory(NamedTuple):
     inventory: Decimal | None
     change: _Change
+    bridge: Bridge | None
 
 
 class _Forecast(NamedTuple):
@@ -269,6 +272,10 @@ def _statistics(
         reported=tuple(sorted(month.production)),
         respondents_reporting=len(month.production),
         matched_count=matched.count,
+        output_bridge=output_bridge(
+            month, compared.previous, matched.new, matched.gone, matched.change()[0], decimals
+        ),
+        inventory_bridge=stocks.bridge,
     )
 
 
@@ -394,24 +401,18 @@ def operating_rates(
 
 def inventory_change(compared: _Compared, decimals: int) -> _Inventory:
     """Stocks reported this month (never imputed), their change matched on the respondents
-    reporting stocks in both months."""
+    reporting stocks in both months, and the bridge from last month's total."""
     month, previous = compared.month, compared.previous
-    stocks, stocks_total = month.stocks, month.stocks_total
-    inventory = stocks_total if stocks else None
-    if not stocks or previous is None:
-        return _Inventory(_round(inventory, decimals), _Change(None, None))
-    previous_stocks, previous_total = previous.stocks, previous.stocks_total
-    only_now = only_in(stocks, previous_stocks)
-    if len(only_now) == len(stocks):
-        return _Inventory(_round(inventory, decimals), _Change(None, None))
-    # Totals less the few reporting stocks in one month only, as for output.
-    stock_now = stocks_total - sum(map(stocks.__getitem__, only_now), ZERO)
-    only_then = only_in(previous_stocks, stocks)
-    stock_then = previous_total - sum(map(previous_stocks.__getitem__, only_then), ZERO)
-    change = stock_now - stock_then
-    return _Inventory(
-        _round(inventory, decimals), _published(change, _pct(change, stock_then), decimals)
-    )
+    inventory = _round(month.stocks_total if month.stocks else None, decimals)
+    if not month.stocks or previous is None:
+        return _Inventory(inventory, _Change(None, None), None)
+    split = StockSplit(month, previous)
+    change = split.change()
+    if change is None:
+        published = _Change(None, None)
+    else:
+        published = _published(change, _pct(change, split.matched_then), decimals)
+    return _Inventory(inventory, published, split.bridge(month, previous, decimals))
 
 
 def forecast_outlook(compared: _Compared, decimals: int) -> _Forecast:
