@@ -29,6 +29,50 @@ _STOCK_ONLY = frozenset({"export-orders"})
 
 
 @dataclass(frozen=True, slots=True)
+class Bridged:
+    """A total against last month's (``supply.stats.Bridge``, read from the release)."""
+
+    key: str  # "output_bridge" | "inventory_bridge": the facts' keys start with it
+    previous: Decimal
+    change_abs: Decimal
+    change_pct: Decimal | None
+    joined_count: int
+    joined_volume: Decimal
+    left_count: int
+    left_volume: Decimal
+    unreported_count: int
+    unreported_volume: Decimal
+
+    @property
+    def panel_changed(self) -> bool:
+        return bool(self.joined_count or self.left_count or self.unreported_count)
+
+
+def bridged(stats: Mapping[str, Any], key: str) -> Bridged | None:
+    """The release's bridge, or None (none published: a first month, or a release made before
+    bridges were published, whose text stays as it was)."""
+    data = stats.get(key)
+    if not data:
+        return None
+
+    def number(name: str) -> Decimal:
+        return decimal_of(data.get(name)) or Decimal(0)
+
+    return Bridged(
+        key=key,
+        previous=number("previous"),
+        change_abs=number("change_abs"),
+        change_pct=decimal_of(data.get("change_pct")),
+        joined_count=int(data.get("joined_count") or 0),
+        joined_volume=number("joined_volume"),
+        left_count=int(data.get("left_count") or 0),
+        left_volume=number("left_volume"),
+        unreported_count=int(data.get("unreported_count") or 0),
+        unreported_volume=number("unreported_volume"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Reason:
     code: str
     volume: Decimal
@@ -55,6 +99,7 @@ class ProductionWriter:
         premium: PremiumFacts | None,
         arbitrage: ArbitrageFacts | None,
         producer_types: Mapping[str, tuple[str, str]],
+        tagged: bool = False,
     ) -> None:
         self.stats = stats
         self.lang = lang
@@ -68,7 +113,7 @@ class ProductionWriter:
         self.premium = premium
         self.arbitrage = arbitrage
         self.producer_types = producer_types
-        self.facts = QuotedFacts()
+        self.facts = QuotedFacts(tagged=tagged)
 
         production = decimal_of(stats.get("production"))
         if production is None:
@@ -83,6 +128,10 @@ class ProductionWriter:
         self.forecast = decimal_of(stats.get("forecast_next"))
         self.forecast_pct = decimal_of(stats.get("forecast_change_pct"))
         self.direction = None if self.mom_pct is None else ph.direction(self.mom_pct)
+        self.output = bridged(stats, "output_bridge")
+        self.stocks = bridged(stats, "inventory_bridge")
+        # The panel changed: the matched change is not the total's, so the text says both.
+        self.like_for_like = self.output is not None and self.output.panel_changed
         self.month = ph.month_name(period, lang)
         self.month_year = ph.month_year(period, lang)
         self.previous_month = ph.month_name(ph.shift_period(period, -1), lang)
@@ -103,8 +152,12 @@ class ProductionWriter:
     def join(self, items: Sequence[str]) -> str:
         return ph.join(items, self.lang)
 
-    def smelters(self, n: int) -> str:
-        return f"{ph.integer(n, self.lang)}家冶炼厂" if self.zh else ph.count(n, "smelter")
+    def smelters(self, n: int, quoted: str | None = None) -> str:
+        """'3 smelters' / '3家冶炼厂'; ``quoted`` is the count as quoted (a fact), said instead."""
+        number = ph.integer(n, self.lang) if quoted is None else quoted
+        if self.zh:
+            return f"{number}家冶炼厂"
+        return f"{number} {'smelter' if n == 1 else 'smelters'}"
 
     def reason_name(self, code: str) -> str:
         known = reasons().get(code)
