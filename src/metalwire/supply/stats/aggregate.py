@@ -208,6 +208,7 @@ class _PanelChanges(NamedTuple):
     imputed_share: Decimal | None
     new_respondents: tuple[NewRespondent, ...]
     dropped_respondents: tuple[DroppedRespondent, ...]
+    bridge: Bridge | None
 
 
 def _published(change: Decimal | None, pct: Decimal | None, decimals: int) -> _Change:
@@ -224,8 +225,7 @@ def _statistics(
 ) -> SurveyStats:
     """One period's release: the method's steps in order, each figure rounded once."""
     compared = months_compared(sweep, number)
-    month = compared.month
-    matched = _Matched(compared.panel, month, compared.previous)
+    matched = _Matched(compared.panel, compared.month, compared.previous)
     output = aggregate_output(compared, matched, main_share, decimals)
     yoy = year_on_year(compared, decimals)
     ytd, ytd_change = year_to_date(sweep, number, compared.has_data, decimals)
@@ -258,23 +258,21 @@ def _statistics(
         forecast_change_abs=outlook.change.volume,
         forecast_change_pct=outlook.change.pct,
         forecast_movers=outlook.movers,
-        reasons=reasons_for_change(month, compared.previous, decimals),
+        reasons=reasons_for_change(compared.month, compared.previous, decimals),
         previous_forecast=variance.previous_forecast,
         forecast_variance_abs=variance.variance.volume,
         forecast_variance_pct=variance.variance.pct,
         imputed=changes.imputed,
-        imputed_count=len(month.imputed),
+        imputed_count=len(compared.month.imputed),
         imputed_volume=changes.imputed_volume,
         imputed_share=changes.imputed_share,
         new_respondents=changes.new_respondents,
         dropped_respondents=changes.dropped_respondents,
-        missing=month.missing,
-        reported=tuple(sorted(month.production)),
-        respondents_reporting=len(month.production),
+        missing=compared.month.missing,
+        reported=tuple(sorted(compared.month.production)),
+        respondents_reporting=len(compared.month.production),
         matched_count=matched.count,
-        output_bridge=output_bridge(
-            month, compared.previous, matched.new, matched.gone, matched.change()[0], decimals
-        ),
+        output_bridge=changes.bridge,
         inventory_bridge=stocks.bridge,
     )
 
@@ -445,7 +443,8 @@ def forecast_variance(compared: _Compared, decimals: int) -> _Variance:
 
 
 def panel_changes(compared: _Compared, matched: _Matched, decimals: int) -> _PanelChanges:
-    """Imputed returns, panel additions and departures, listed with their volumes."""
+    """Imputed returns, panel additions and departures, listed with their volumes, and the
+    bridge from last month's total."""
     month, previous = compared.month, compared.previous
     values = month.values
     before = previous.values if previous is not None else {}
@@ -469,6 +468,9 @@ def panel_changes(compared: _Compared, matched: _Matched, decimals: int) -> _Pan
         ),
         dropped_respondents=tuple(
             DroppedRespondent(rid, round_price(value, decimals)) for value, rid in dropped
+        ),
+        bridge=output_bridge(
+            month, previous, matched.new, matched.gone, matched.change()[0], decimals
         ),
     )
 
