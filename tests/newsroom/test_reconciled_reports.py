@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 
 from metalwire.catalog.models import Tier
 from metalwire.newsroom import reports
-from metalwire.newsroom.generators import Draft, production_report
+from metalwire.newsroom.generators import Draft
 from metalwire.newsroom.generators.facts import decimal_of, tags_in, untag
 from metalwire.supply import service as supply
 from metalwire.supply.models import ReleaseStatus
@@ -27,7 +27,7 @@ from metalwire.supply.schemas import ReturnIn
 from metalwire.supply.service import localize
 from metalwire.supply.stats import Respondent, Return, compute
 from tests.conftest import Desk
-from tests.newsroom.test_generators import SOURCE, figure
+from tests.newsroom.test_generators import figure, report
 from tests.supply.test_reconcile import OCTOBER_START, SEPTEMBER_END, panels
 from tests.supply.test_stats import ret, smelter
 
@@ -62,20 +62,7 @@ PAIRS: dict[str, dict[str, Any]] = {
 
 
 def draft(stats: dict[str, Any], lang: str, *, tagged: bool) -> Draft:
-    return production_report(
-        stats,
-        survey_name_en="China silver ingot output",
-        survey_name_zh="中国白银(银锭)产量",
-        commodity_en="silver",
-        commodity_zh="白银",
-        product_en="silver ingot",
-        product_zh="银锭",
-        unit="mt",
-        period="2025-10",
-        lang=lang,
-        source_ref=SOURCE,
-        tag_figures=tagged,
-    )
+    return report(stats, lang, tagged=tagged)
 
 
 def stat(stats: dict[str, Any], key: str) -> Decimal | None:

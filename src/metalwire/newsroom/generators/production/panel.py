@@ -15,19 +15,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from metalwire.newsroom import phrasing as ph
-from metalwire.newsroom.generators.production.writer import Bridged, ProductionWriter
+from metalwire.newsroom.generators.production.writer import ProductionWriter
+from metalwire.supply.stats.model import Bridge
 
 
-def _quote(w: ProductionWriter, b: Bridged, field: str, value: str, en: str, zh: str) -> str:
-    return w.stat(f"{b.key}.{field}", value, en, zh)
+def _quote(w: ProductionWriter, stocks: bool, field: str, value: str, en: str, zh: str) -> str:
+    # A fact's key is the release's: 'output_bridge.previous', 'inventory_bridge.joined_count'.
+    bridge = "inventory_bridge" if stocks else "output_bridge"
+    return w.stat(f"{bridge}.{field}", value, en, zh)
 
 
-def _total_change(w: ProductionWriter, b: Bridged, what_en: str, what_zh: str) -> str:
+def _total_change(w: ProductionWriter, b: Bridge, *, stocks: bool) -> str:
     """'up 90 mt (6.87%)' / '增加90吨（增幅6.87%）': the total's own change, unsigned, in words."""
     up = b.change_abs > 0
+    what_en, what_zh = ("Smelter inventory", "冶炼厂库存") if stocks else ("Production", "产量")
     amount = _quote(
         w,
-        b,
+        stocks,
         "change_abs",
         w.qty(abs(b.change_abs)),
         f"{what_en}, change from {w.previous_month} (whole panel)",
@@ -37,7 +41,7 @@ def _total_change(w: ProductionWriter, b: Bridged, what_en: str, what_zh: str) -
     if b.change_pct is not None:
         pct = _quote(
             w,
-            b,
+            stocks,
             "change_pct",
             ph.percent(abs(b.change_pct), w.lang),
             f"{what_en}, change from {w.previous_month} (whole panel, %)",
@@ -54,7 +58,7 @@ def _total_change(w: ProductionWriter, b: Bridged, what_en: str, what_zh: str) -
     return f"{'up' if up else 'down'} {amount}" + (f" ({pct})" if pct else "")
 
 
-def _parts(w: ProductionWriter, b: Bridged, *, stocks: bool) -> list[str]:
+def _parts(w: ProductionWriter, b: Bridge, *, stocks: bool) -> list[str]:
     """What the panel's changes added and took away, each with its count and volume."""
     prev = w.previous_month
     out = []
@@ -66,9 +70,9 @@ def _parts(w: ProductionWriter, b: Bridged, *, stocks: bool) -> list[str]:
         if not n:
             continue
         en, zh = _PART_LABELS[(field, stocks)]
-        count = _quote(w, b, f"{field}_count", ph.integer(n, w.lang), en, zh)
+        count = _quote(w, stocks, f"{field}_count", ph.integer(n, w.lang), en, zh)
         amount = _quote(
-            w, b, f"{field}_volume", w.qty(volume), f"{en}: their volume", f"{zh}的数量"
+            w, stocks, f"{field}_volume", w.qty(volume), f"{en}: their volume", f"{zh}的数量"
         )
         who = w.smelters(n, count)
         en_text, zh_text = _PART_WORDS[(field, stocks)]
@@ -127,9 +131,9 @@ def output_sentences(
     assert b is not None
     level = w.production_text()
     previous = _quote(
-        w, b, "previous", w.qty(b.previous), f"Production in {w.previous_month}", "上月产量"
+        w, False, "previous", w.qty(b.previous), f"Production in {w.previous_month}", "上月产量"
     )
-    change = _total_change(w, b, "Production", "产量")
+    change = _total_change(w, b, stocks=False)
     if w.zh:
         first = (
             f"据{w.survey}调研，{w.month_year}国内{w.commodity}产量为{level}，"
@@ -145,7 +149,7 @@ def output_sentences(
 
 
 def _like_for_like(
-    w: ProductionWriter, b: Bridged, mom_abs: Callable[[], str], yoy: Callable[[], str]
+    w: ProductionWriter, b: Bridge, mom_abs: Callable[[], str], yoy: Callable[[], str]
 ) -> str:
     parts = _parts(w, b, stocks=False)
     if w.mom_pct is None:
@@ -191,13 +195,13 @@ def inventory_sentence(
     assert b is not None
     previous = _quote(
         w,
-        b,
+        True,
         "previous",
         w.qty(b.previous),
         f"Smelter inventory, end of {w.previous_month}",
         "冶炼厂上月末库存",
     )
-    change = _total_change(w, b, "Smelter inventory", "冶炼厂库存")
+    change = _total_change(w, b, stocks=True)
     if w.zh:
         text = f"库存方面，截至{w.month}末冶炼厂库存为{level}，较上月末的{previous}{change}"
         text += f"；同口径库存{matched()}，{'，'.join(_parts(w, b, stocks=True))}"

@@ -23,34 +23,15 @@ from metalwire.newsroom.generators.facts import (
 )
 from metalwire.newsroom.phrasing import Lang
 from metalwire.supply.reference import Named, provinces, reasons
+from metalwire.supply.stats.model import Bridge
 
 # Export orders explain stocks, not output (supply/data/reasons.yaml).
 _STOCK_ONLY = frozenset({"export-orders"})
 
 
-@dataclass(frozen=True, slots=True)
-class Bridged:
-    """A total against last month's (``supply.stats.Bridge``, read from the release)."""
-
-    key: str  # "output_bridge" | "inventory_bridge": the facts' keys start with it
-    previous: Decimal
-    change_abs: Decimal
-    change_pct: Decimal | None
-    joined_count: int
-    joined_volume: Decimal
-    left_count: int
-    left_volume: Decimal
-    unreported_count: int
-    unreported_volume: Decimal
-
-    @property
-    def panel_changed(self) -> bool:
-        return bool(self.joined_count or self.left_count or self.unreported_count)
-
-
-def bridged(stats: Mapping[str, Any], key: str) -> Bridged | None:
-    """The release's bridge, or None (none published: a first month, or a release made before
-    bridges were published, whose text stays as it was)."""
+def bridged(stats: Mapping[str, Any], key: str) -> Bridge | None:
+    """The release's bridge (``output_bridge``, ``inventory_bridge``), or None: none published
+    (a first month, or a release made before bridges were), so the text stays as it was."""
     data = stats.get(key)
     if not data:
         return None
@@ -58,11 +39,11 @@ def bridged(stats: Mapping[str, Any], key: str) -> Bridged | None:
     def number(name: str) -> Decimal:
         return decimal_of(data.get(name)) or Decimal(0)
 
-    return Bridged(
-        key=key,
+    return Bridge(
         previous=number("previous"),
         change_abs=number("change_abs"),
         change_pct=decimal_of(data.get("change_pct")),
+        matched_change=decimal_of(data.get("matched_change")),
         joined_count=int(data.get("joined_count") or 0),
         joined_volume=number("joined_volume"),
         left_count=int(data.get("left_count") or 0),
