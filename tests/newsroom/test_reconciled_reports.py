@@ -71,11 +71,14 @@ def stat(stats: dict[str, Any], key: str) -> Decimal | None:
     return decimal_of(value)
 
 
+_SENTENCE_END = re.compile(r"(?<=。)|(?<=\.) (?=[A-Z])")
+
+
 def sentences(draft: Draft) -> list[str]:
     """Title, summary and each sentence of the body (a '；' or '; ' joins clauses of one)."""
     out = [draft.title, draft.summary]
     for block in draft.body_markdown.split("\n\n"):
-        out += [s for s in re.split(r"(?<=。)|(?<=\.) (?=[A-Z])", block) if s.strip()]
+        out += [s for s in _SENTENCE_END.split(block) if s.strip()]
     return out
 
 
@@ -266,9 +269,10 @@ def _return(period: str, code: str, production: str, inventory: str) -> ReturnIn
     )
 
 
-def test_a_released_report_reconciles_with_last_months_published_total(desk: Desk) -> None:
-    """September released with two smelters; October with a third joining: the October report
-    quotes the total with its change from September's published total, and the newcomer."""
+def _release_two_months(desk: Desk, *, late_september: bool) -> Decimal:
+    """September released with two smelters; October with a third joining (and, if
+    ``late_september``, a corrected September return in before October's release). Returns
+    September's published total."""
     with desk.db.transaction() as session:
         supply.create_survey(session, SURVEY, entry="silver", unit="mt", tier=Tier.FREE, actor="t")
         survey = supply.require_survey(session, SURVEY)
@@ -280,20 +284,32 @@ def test_a_released_report_reconciles_with_last_months_published_total(desk: Des
         first = supply.release(
             session, survey, "2025-09", status=ReleaseStatus.FINAL, user=desk.editor, now=NOW
         )
-        published_september = Decimal(first.stats["production"])
         october = [
             _return("2025-10", "HN-1", "290", "20"),
             _return("2025-10", "YN-1", "190", "25"),
             _return("2025-10", "ZJ-1", "120", "60"),
         ]
+        if late_september:
+            october.append(_return("2025-09", "YN-1", "210", "30"))
         add_returns(session, survey, october, actor="t")
         supply.release(
             session, survey, "2025-10", status=ReleaseStatus.FINAL, user=desk.editor, now=NOW
         )
+        return Decimal(first.stats["production"])
+
+
+def _october_report(desk: Desk) -> dict[str, Draft]:
     with desk.db.transaction() as session:
         survey = supply.require_survey(session, SURVEY)
-        data = reports.production_input(session, survey, "2025-10", now=NOW + dt.timedelta(days=60))
-    for lang, drafted in data.drafts.items():
+        later = NOW + dt.timedelta(days=60)
+        return reports.production_input(session, survey, "2025-10", now=later).drafts
+
+
+def test_a_released_report_reconciles_with_last_months_published_total(desk: Desk) -> None:
+    """The October report quotes the total with its change from September's published total,
+    and the newcomer's output."""
+    published_september = _release_two_months(desk, late_september=False)
+    for lang, drafted in _october_report(desk).items():
         facts = {fact.key: fact.value for fact in drafted.facts}
         level, change = figure(facts["production"]), figure(facts["output_bridge.change_abs"])
         # 600 now against 500 published: up 100, of which the newcomer's 120, like for like -20.
@@ -302,6 +318,23 @@ def test_a_released_report_reconciles_with_last_months_published_total(desk: Des
         assert figure(facts["output_bridge.joined_volume"]) == Decimal("120.00")
         assert figure(facts["mom_abs"]) == Decimal("20.00")
         assert figure(facts["inventory"]) - figure(facts["inventory_bridge.change_abs"]) == 70
-        assert ("1 smelter newly in the survey" if lang == "en" else "新纳入调研的1家冶炼厂") in (
-            drafted.body_markdown
+        assert "output_bridge.published_previous" not in facts
+        newcomer = "1 smelter newly in the survey" if lang == "en" else "新纳入调研的1家冶炼厂"
+        assert newcomer in drafted.body_markdown
+
+
+def test_a_revised_previous_month_is_named_beside_the_change(desk: Desk) -> None:
+    """September revised by a late return after its release: October's change is from the
+    revised total, and the sentence says what September first published."""
+    published_september = _release_two_months(desk, late_september=True)
+    for drafted in _october_report(desk).values():
+        facts = {fact.key: fact.value for fact in drafted.facts}
+        level, change = figure(facts["production"]), figure(facts["output_bridge.change_abs"])
+        assert level - change == figure(facts["output_bridge.previous"]) == Decimal("510.00")
+        assert figure(facts["output_bridge.published_previous"]) == published_september
+        sentence = next(
+            s
+            for s in _SENTENCE_END.split(drafted.body_markdown)
+            if facts["output_bridge.change_abs"] in s
         )
+        assert facts["output_bridge.published_previous"] in sentence, sentence

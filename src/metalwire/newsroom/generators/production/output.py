@@ -69,7 +69,7 @@ def provinces_clause(
 
 def production_paragraph(w: ProductionWriter) -> str:
     main = main_provinces(w)
-    if w.like_for_like:
+    if w.like_for_like or w.output_published is not None:
         opening = panel.output_sentences(w, lambda: _mom_abs_text(w), lambda: _yoy_clause(w))
     else:
         opening = [_production_sentence(w)]

@@ -58,6 +58,24 @@ def _total_change(w: ProductionWriter, b: Bridge, *, stocks: bool) -> str:
     return f"{'up' if up else 'down'} {amount}" + (f" ({pct})" if pct else "")
 
 
+def _revision(w: ProductionWriter, *, stocks: bool) -> str:
+    """' (revised from 600.00 mt first published)': last month's figure as first published,
+    when late or corrected returns have changed it since."""
+    published = w.stocks_published if stocks else w.output_published
+    if published is None:
+        return ""
+    first = _quote(
+        w,
+        stocks,
+        "published_previous",
+        w.qty(published),
+        f"{'Smelter inventory, end of' if stocks else 'Production in'} {w.previous_month}, "
+        "as first published",
+        f"{'冶炼厂上月末库存' if stocks else '上月产量'}（此前公布）",
+    )
+    return w.t(f" (revised from {first} first published)", f"（此前公布为{first}，已修订）")
+
+
 def _parts(w: ProductionWriter, b: Bridge, *, stocks: bool) -> list[str]:
     """What the panel's changes added and took away, each with its count and volume."""
     prev = w.previous_month
@@ -133,17 +151,19 @@ def output_sentences(
     previous = _quote(
         w, False, "previous", w.qty(b.previous), f"Production in {w.previous_month}", "上月产量"
     )
+    previous += _revision(w, stocks=False)
     change = _total_change(w, b, stocks=False)
     if w.zh:
         first = (
             f"据{w.survey}调研，{w.month_year}国内{w.commodity}产量为{level}，"
-            f"较{w.previous_month}的{previous}{change}，其中包含调研样本变动。"
+            f"较{w.previous_month}的{previous}{change}"
+            + ("，其中包含调研样本变动。" if b.panel_changed else "。")
         )
     else:
         first = (
             f"According to the {w.survey} survey, domestic {w.commodity} production totalled "
-            f"{level} in {w.month_year}, {change} from {previous} in {w.previous_month}, "
-            "a total that includes changes to the survey's panel."
+            f"{level} in {w.month_year}, {change} from {previous} in {w.previous_month}"
+            + (", a total that includes changes to the survey's panel." if b.panel_changed else ".")
         )
     return [first, _like_for_like(w, b, mom_abs, yoy)]
 
@@ -174,15 +194,14 @@ def _like_for_like(
             move = f"{'增长' if up else '下降'}{pct}" + (
                 f"（{'增加' if up else '减少'}{amount}）" if amount else ""
             )
-        return f"同口径（两个月均有数据的{who}）产量环比{move}{yoy()}；{'，'.join(parts)}。"
+        tail = f"；{'，'.join(parts)}" if parts else ""
+        return f"同口径（两个月均有数据的{who}）产量环比{move}{yoy()}{tail}。"
     if size == "flat":
         move = f"held steady ({pct}" + (f", {amount}" if amount else "") + ")"
     else:
         move = f"{'rose' if up else 'fell'} by {pct}" + (f" ({amount})" if amount else "")
-    return (
-        f"Like for like, output at the {who} with figures for both months {move}{yoy()}, "
-        f"while {w.join(parts)}."
-    )
+    tail = f", while {w.join(parts)}" if parts else ""
+    return f"Like for like, output at the {who} with figures for both months {move}{yoy()}{tail}."
 
 
 def inventory_sentence(
@@ -201,13 +220,16 @@ def inventory_sentence(
         f"Smelter inventory, end of {w.previous_month}",
         "冶炼厂上月末库存",
     )
+    previous += _revision(w, stocks=True)
     change = _total_change(w, b, stocks=True)
     if w.zh:
         text = f"库存方面，截至{w.month}末冶炼厂库存为{level}，较上月末的{previous}{change}"
-        text += f"；同口径库存{matched()}，{'，'.join(_parts(w, b, stocks=True))}"
+        parts = "，".join(_parts(w, b, stocks=True))
+        text += f"；同口径库存{matched()}" + (f"，{parts}" if parts else "")
         return f"{text}{reason()}。"
     text = (
         f"Smelter inventories stood at {level} at the end of {w.month}, {change} from "
         f"{previous} at the end of {w.previous_month}; like for like, stocks {matched()}"
     )
-    return f"{text}, while {w.join(_parts(w, b, stocks=True))}{reason()}."
+    parts = w.join(_parts(w, b, stocks=True))
+    return text + (f", while {parts}" if parts else "") + f"{reason()}."

@@ -82,7 +82,7 @@ def inventory_sentence(w: ProductionWriter) -> str | None:
         "Smelter inventory, end of month",
         "冶炼厂月末库存",
     )
-    if w.stocks is not None and w.stocks.panel_changed:
+    if w.stocks is not None and (w.stocks.panel_changed or w.stocks_published is not None):
         return panel.inventory_sentence(
             w, level, lambda: _matched_stocks(w), lambda: _stock_reason_clause(w)
         )

@@ -113,6 +113,13 @@ class ProductionWriter:
         self.stocks = bridged(stats, "inventory_bridge")
         # The panel changed: the matched change is not the total's, so the text says both.
         self.like_for_like = self.output is not None and self.output.panel_changed
+        # Last month as first published, where revised since (supply.service.release).
+        self.output_published = decimal_of(
+            (stats.get("output_bridge") or {}).get("published_previous")
+        )
+        self.stocks_published = decimal_of(
+            (stats.get("inventory_bridge") or {}).get("published_previous")
+        )
         self.month = ph.month_name(period, lang)
         self.month_year = ph.month_year(period, lang)
         self.previous_month = ph.month_name(ph.shift_period(period, -1), lang)
