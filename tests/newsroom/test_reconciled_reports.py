@@ -88,10 +88,13 @@ def quoted(draft: Draft, sentence: str) -> dict[str, str]:
 
 
 def _tolerance(level: Decimal, pct: bool, change: Decimal) -> Decimal:
+    half = CENT / 2  # a published volume's rounding
     if not pct:
-        return CENT  # two levels and a change, each rounded to the cent
-    # A percentage rounded to 0.005 points moves the implied base by about level x 0.00005.
-    return CENT + abs(level) * Decimal("0.0001") / max(1 + change / 100, Decimal("0.01")) ** 2
+        return 2 * half  # the level's and the previous level's (a change of two: theirs)
+    # previous = level / factor: the level's rounding is divided by the factor, and a percentage
+    # rounded to 0.005 points moves the factor by 0.00005.
+    factor = max(1 + change / 100, Decimal("0.01"))
+    return half + half / factor + abs(level) * Decimal("0.00005") / factor**2
 
 
 def _implied_previous(level: Decimal, change: Decimal, pct: bool) -> Decimal | None:

@@ -53,6 +53,11 @@ def bridged(stats: Mapping[str, Any], key: str) -> Bridge | None:
     )
 
 
+def first_published(stats: Mapping[str, Any], key: str) -> Decimal | None:
+    """Last month's figure as first published, where the bridge's differs (a revision)."""
+    return decimal_of((stats.get(key) or {}).get("published_previous"))
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     code: str
@@ -114,12 +119,8 @@ class ProductionWriter:
         # The panel changed: the matched change is not the total's, so the text says both.
         self.like_for_like = self.output is not None and self.output.panel_changed
         # Last month as first published, where revised since (supply.service.release).
-        self.output_published = decimal_of(
-            (stats.get("output_bridge") or {}).get("published_previous")
-        )
-        self.stocks_published = decimal_of(
-            (stats.get("inventory_bridge") or {}).get("published_previous")
-        )
+        self.output_published = first_published(stats, "output_bridge")
+        self.stocks_published = first_published(stats, "inventory_bridge")
         self.month = ph.month_name(period, lang)
         self.month_year = ph.month_year(period, lang)
         self.previous_month = ph.month_name(ph.shift_period(period, -1), lang)
