@@ -44,8 +44,13 @@ _LINK_DECIMALS = 6
 # --- the steps of a release ----------------------------------------------------------------------
 
 
+# Returns carry a few decimals (6 at most through the API), so a base this small is the residue
+# of subtracting 50-digit imputed values from their cell sums, not output: no percentage on it.
+_RESIDUE = Decimal("1e-20")
+
+
 def _pct(change: Decimal, base: Decimal) -> Decimal | None:
-    return change * _HUNDRED / base if base else None
+    return change * _HUNDRED / base if abs(base) > _RESIDUE else None
 
 
 class _Matched:
