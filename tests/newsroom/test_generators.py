@@ -245,6 +245,7 @@ def report(
     *,
     premium: PremiumFacts | None = None,
     arbitrage: ArbitrageFacts | None = None,
+    tagged: bool = False,
 ) -> Draft:
     return production_report(
         stats,
@@ -260,6 +261,7 @@ def report(
         source_ref=SOURCE,
         premium=premium,
         arbitrage=arbitrage,
+        tag_figures=tagged,
     )
 
 

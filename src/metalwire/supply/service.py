@@ -36,6 +36,7 @@ from metalwire.supply.models import (
     SurveyReturn,
 )
 from metalwire.supply.naming import NameProblem, survey_names
+from metalwire.supply.published import published_release
 from metalwire.supply.reference import provinces
 from metalwire.supply.schemas import PERIOD_PATTERN
 
@@ -355,6 +356,21 @@ def _check_release_order(previous: SurveyRelease, when: dt.datetime) -> None:
         )
 
 
+def _published_previous(
+    session: Session, survey: Survey, period: str, data: dict[str, Any], when: dt.datetime
+) -> None:
+    """Last month's total as published at ``when``, beside the bridge's (last month as its
+    returns stand now) where the two differ: last month was revised since, by late or corrected
+    returns, and the report says so rather than let its figures miss the published one."""
+    before = published_release(session, survey, shift_period(period, -1), as_of=when)
+    if before is None:
+        return
+    for key, figure in (("output_bridge", "production"), ("inventory_bridge", "inventory")):
+        bridge, published = data.get(key), before.stats.get(figure)
+        if bridge and published is not None and Decimal(published) != Decimal(bridge["previous"]):
+            bridge["published_previous"] = published
+
+
 def release(
     session: Session,
     survey: Survey,
@@ -378,6 +394,8 @@ def release(
     data = compute_stats(session, survey, period)
     if data.get("production") is None:
         raise SupplyError(f"{survey.code} has no returns for {period}", field="period")
+    when = release_at or max(scheduled_release(survey, period), now)
+    _published_previous(session, survey, period, data, when)
     previous = _release_version(session, survey, period, version - 1)
     if previous is not None and _already_out(previous, status, release_at, data):
         return previous
@@ -387,7 +405,6 @@ def release(
     data["revised"] = previous is not None and any(
         previous.stats.get(key) != data.get(key) for key in REVISION_KEYS
     )
-    when = release_at or max(scheduled_release(survey, period), now)
     if previous is not None:
         _check_release_order(previous, when)
     row = SurveyRelease(

@@ -157,21 +157,43 @@ class CorrectionFacts:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-class QuotedFacts:
-    """Facts in the order first quoted; a figure quoted twice is one fact."""
+# A tagged draft marks where each figure is quoted: the figure, then its fact's index between
+# two private-use characters, so a check can read which facts a sentence quotes without parsing
+# prose (``untag`` gives back the draft as written). Suffixes, because a prefix would stop
+# headline casing from capitalizing the figure's first word.
+_TAG_OPEN, _TAG_CLOSE = "\ue000", "\ue001"
+_TAG = re.compile(f"{_TAG_OPEN}(\\d+){_TAG_CLOSE}")
 
-    def __init__(self) -> None:
+
+class QuotedFacts:
+    """Facts in the order first quoted; a figure quoted twice is one fact. ``tagged``: each
+    quote carries its fact's index (``tags_in``)."""
+
+    def __init__(self, *, tagged: bool = False) -> None:
         self._items: dict[tuple[str, str], Fact] = {}
+        self._tagged = tagged
 
     def add(self, key: str, value: str, kind: SourceKind, ref: str, label: str) -> None:
         self._items.setdefault((key, ref), Fact(key, value, kind, ref, label))
 
     def quote(self, key: str, value: str, kind: SourceKind, ref: str, label: str) -> str:
         self.add(key, value, kind, ref, label)
-        return value
+        if not self._tagged:
+            return value
+        return f"{value}{_TAG_OPEN}{list(self._items).index((key, ref))}{_TAG_CLOSE}"
 
     def items(self) -> list[Fact]:
         return list(self._items.values())
+
+
+def untag(text: str) -> str:
+    """A tagged text as written."""
+    return _TAG.sub("", text)
+
+
+def tags_in(text: str) -> list[int]:
+    """The indexes (in ``Draft.facts``) of the facts a tagged text quotes, in order."""
+    return [int(index) for index in _TAG.findall(text)]
 
 
 def decimal_of(value: Any) -> Decimal | None:

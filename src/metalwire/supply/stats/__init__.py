@@ -35,6 +35,15 @@ Choices the methodology documents:
   is never read as a market change. Group changes (province, producer type) are matched within
   the group; a group with no matched respondent has no change (``None``). Year on year is the
   same against the same month last year; ``None`` when no respondent has a value in both.
+* Totals reconcile (``output_bridge``, ``inventory_bridge``): beside the matched change, a
+  release publishes last month's total (as its returns stand now), the total's own change
+  (this month's published level minus last month's, so level − change = last month's level
+  exactly) and its parts: change = matched change + newcomers' volume − leavers' volume last
+  month − the volume last month of active members neither reporting nor estimable, exact
+  before rounding (each part rounded once, so published parts may miss the total change by
+  the rounding). Imputed values belong to the matched sample. Inventories likewise, where a
+  newcomer is a smelter reporting stocks this month only and a leaver one that reported them
+  last month only.
 * Year to date is the sum of the monthly totals (imputation included) from January to the
   period, unadjusted; its change is against the same months of last year and is ``None`` unless
   every one of those months, in both years, has survey data.
@@ -68,11 +77,13 @@ Choices the methodology documents:
 
 The code follows the method's seams: ``model`` (inputs, published figures, periods),
 ``panel`` (membership and imputation of missing returns, month by month), ``aggregate`` (totals,
-changes and the statistics of a release) and ``reasons`` (forecast movers, reasons for change).
+changes and the statistics of a release), ``reconcile`` (a total against last month's, on one
+basis) and ``reasons`` (forecast movers, reasons for change).
 """
 
 from metalwire.supply.stats.aggregate import compute, compute_all, history
 from metalwire.supply.stats.model import (
+    Bridge,
     DroppedRespondent,
     ForecastMovers,
     GroupLine,
@@ -89,6 +100,7 @@ from metalwire.supply.stats.panel import WHOLE_SAMPLE
 
 __all__ = [
     "WHOLE_SAMPLE",
+    "Bridge",
     "DroppedRespondent",
     "ForecastMovers",
     "GroupLine",

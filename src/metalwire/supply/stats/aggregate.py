@@ -18,6 +18,7 @@ from metalwire.catalog.units import EXACT, round_price
 from metalwire.records import json_value
 from metalwire.supply.stats.model import (
     ZERO,
+    Bridge,
     DroppedRespondent,
     ForecastMovers,
     GroupLine,
@@ -32,6 +33,7 @@ from metalwire.supply.stats.model import (
 )
 from metalwire.supply.stats.panel import Month, Panel, Sweep, only_in
 from metalwire.supply.stats.reasons import forecast_movers, reasons_for_change
+from metalwire.supply.stats.reconcile import StockSplit, output_bridge
 
 _HUNDRED = Decimal(100)
 _YEAR_DAYS = Decimal(365)
@@ -42,8 +44,13 @@ _LINK_DECIMALS = 6
 # --- the steps of a release ----------------------------------------------------------------------
 
 
+# Returns carry a few decimals (6 at most through the API), so a base this small is the residue
+# of subtracting 50-digit imputed values from their cell sums, not output: no percentage on it.
+_RESIDUE = Decimal("1e-20")
+
+
 def _pct(change: Decimal, base: Decimal) -> Decimal | None:
-    return change * _HUNDRED / base if base else None
+    return change * _HUNDRED / base if abs(base) > _RESIDUE else None
 
 
 class _Matched:
@@ -186,6 +193,7 @@ class _Capacity(NamedTuple):
 class _Inventory(NamedTuple):
     inventory: Decimal | None
     change: _Change
+    bridge: Bridge | None
 
 
 class _Forecast(NamedTuple):
@@ -205,6 +213,7 @@ class _PanelChanges(NamedTuple):
     imputed_share: Decimal | None
     new_respondents: tuple[NewRespondent, ...]
     dropped_respondents: tuple[DroppedRespondent, ...]
+    bridge: Bridge | None
 
 
 def _published(change: Decimal | None, pct: Decimal | None, decimals: int) -> _Change:
@@ -221,8 +230,7 @@ def _statistics(
 ) -> SurveyStats:
     """One period's release: the method's steps in order, each figure rounded once."""
     compared = months_compared(sweep, number)
-    month = compared.month
-    matched = _Matched(compared.panel, month, compared.previous)
+    matched = _Matched(compared.panel, compared.month, compared.previous)
     output = aggregate_output(compared, matched, main_share, decimals)
     yoy = year_on_year(compared, decimals)
     ytd, ytd_change = year_to_date(sweep, number, compared.has_data, decimals)
@@ -255,20 +263,22 @@ def _statistics(
         forecast_change_abs=outlook.change.volume,
         forecast_change_pct=outlook.change.pct,
         forecast_movers=outlook.movers,
-        reasons=reasons_for_change(month, compared.previous, decimals),
+        reasons=reasons_for_change(compared.month, compared.previous, decimals),
         previous_forecast=variance.previous_forecast,
         forecast_variance_abs=variance.variance.volume,
         forecast_variance_pct=variance.variance.pct,
         imputed=changes.imputed,
-        imputed_count=len(month.imputed),
+        imputed_count=len(compared.month.imputed),
         imputed_volume=changes.imputed_volume,
         imputed_share=changes.imputed_share,
         new_respondents=changes.new_respondents,
         dropped_respondents=changes.dropped_respondents,
-        missing=month.missing,
-        reported=tuple(sorted(month.production)),
-        respondents_reporting=len(month.production),
+        missing=compared.month.missing,
+        reported=tuple(sorted(compared.month.production)),
+        respondents_reporting=len(compared.month.production),
         matched_count=matched.count,
+        output_bridge=changes.bridge,
+        inventory_bridge=stocks.bridge,
     )
 
 
@@ -394,24 +404,18 @@ def operating_rates(
 
 def inventory_change(compared: _Compared, decimals: int) -> _Inventory:
     """Stocks reported this month (never imputed), their change matched on the respondents
-    reporting stocks in both months."""
+    reporting stocks in both months, and the bridge from last month's total."""
     month, previous = compared.month, compared.previous
-    stocks, stocks_total = month.stocks, month.stocks_total
-    inventory = stocks_total if stocks else None
-    if not stocks or previous is None:
-        return _Inventory(_round(inventory, decimals), _Change(None, None))
-    previous_stocks, previous_total = previous.stocks, previous.stocks_total
-    only_now = only_in(stocks, previous_stocks)
-    if len(only_now) == len(stocks):
-        return _Inventory(_round(inventory, decimals), _Change(None, None))
-    # Totals less the few reporting stocks in one month only, as for output.
-    stock_now = stocks_total - sum(map(stocks.__getitem__, only_now), ZERO)
-    only_then = only_in(previous_stocks, stocks)
-    stock_then = previous_total - sum(map(previous_stocks.__getitem__, only_then), ZERO)
-    change = stock_now - stock_then
-    return _Inventory(
-        _round(inventory, decimals), _published(change, _pct(change, stock_then), decimals)
-    )
+    inventory = _round(month.stocks_total if month.stocks else None, decimals)
+    if not month.stocks or previous is None:
+        return _Inventory(inventory, _Change(None, None), None)
+    split = StockSplit(month, previous)
+    change = split.change()
+    if change is None:
+        published = _Change(None, None)
+    else:
+        published = _published(change, _pct(change, split.matched_then), decimals)
+    return _Inventory(inventory, published, split.bridge(month, previous, decimals))
 
 
 def forecast_outlook(compared: _Compared, decimals: int) -> _Forecast:
@@ -444,7 +448,8 @@ def forecast_variance(compared: _Compared, decimals: int) -> _Variance:
 
 
 def panel_changes(compared: _Compared, matched: _Matched, decimals: int) -> _PanelChanges:
-    """Imputed returns, panel additions and departures, listed with their volumes."""
+    """Imputed returns, panel additions and departures, listed with their volumes, and the
+    bridge from last month's total."""
     month, previous = compared.month, compared.previous
     values = month.values
     before = previous.values if previous is not None else {}
@@ -468,6 +473,9 @@ def panel_changes(compared: _Compared, matched: _Matched, decimals: int) -> _Pan
         ),
         dropped_respondents=tuple(
             DroppedRespondent(rid, round_price(value, decimals)) for value, rid in dropped
+        ),
+        bridge=output_bridge(
+            month, previous, matched.new, matched.gone, matched.change()[0], decimals
         ),
     )
 

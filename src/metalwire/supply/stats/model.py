@@ -151,6 +151,34 @@ class DroppedRespondent(JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class Bridge(JsonRecord):
+    """A published total against last month's, on one basis, and what moved it.
+
+    ``previous + change_abs`` is the published level exactly (both are published figures);
+    before rounding, ``change_abs = matched_change + joined_volume − left_volume −
+    unreported_volume``: the like-for-like change of the matched sample, what newcomers added,
+    what leavers (out of the panel, or for stocks no longer reporting them) and active members
+    neither reporting nor estimable had last month. Imputed values are in the matched sample
+    (``imputed``), so imputation moves no term of its own.
+    """
+
+    previous: Decimal
+    change_abs: Decimal
+    change_pct: Decimal | None
+    matched_change: Decimal | None
+    joined_count: int
+    joined_volume: Decimal
+    left_count: int
+    left_volume: Decimal
+    unreported_count: int
+    unreported_volume: Decimal
+
+    @property
+    def panel_changed(self) -> bool:
+        return bool(self.joined_count or self.left_count or self.unreported_count)
+
+
+@dataclass(frozen=True, slots=True)
 class SurveyStats(JsonRecord):
     """One month's published survey figures, rounded once; ``None`` where not computable."""
 
@@ -191,6 +219,8 @@ class SurveyStats(JsonRecord):
     reported: tuple[str, ...]
     respondents_reporting: int
     matched_count: int
+    output_bridge: Bridge | None = None
+    inventory_bridge: Bridge | None = None
 
 
 # --- periods ------------------------------------------------------------------------------------

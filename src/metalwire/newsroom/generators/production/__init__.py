@@ -54,6 +54,7 @@ def production_report(
     product_zh: str | None = None,
     producer_types: Mapping[str, tuple[str, str]] | None = None,
     figures_in_title: bool = True,
+    tag_figures: bool = False,
 ) -> Draft:
     """A monthly production report drafted from one survey release.
 
@@ -65,6 +66,8 @@ def production_report(
     reference. ``producer_types`` overrides how producer-type codes are named (plural English,
     Chinese); the default panels' types are known (``PRODUCER_TYPES``). ``figures_in_title``
     False: the title says the same facts without a number (a premium report's public title).
+    ``tag_figures``: every quoted figure carries its fact's index (``facts.tags_in``), so a
+    check can read which facts each sentence quotes; ``facts.untag`` gives the text back.
     """
     checked = ph.check_lang(lang)
     ph.parse_period(period)
@@ -86,6 +89,7 @@ def production_report(
         premium=premium,
         arbitrage=arbitrage,
         producer_types={**PRODUCER_TYPES, **(producer_types or {})},
+        tagged=tag_figures,
     )
     tags = [slug(commodity_en), "production", "supply-survey", source_ref.split("/")[0]]
     if premium is not None:

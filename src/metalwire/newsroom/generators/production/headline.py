@@ -38,9 +38,12 @@ def title(w: ProductionWriter, *, figures: bool = True) -> str:
             change = f"为{w.production_text()}" if figures else "数据发布"
         else:
             change = w.verb_zh(summary=False)
-        base = f"{w.month}{w.product}产量{change}"
+        basis = "同口径" if w.like_for_like and not unknown else ""
+        base = f"{w.month}{w.product}{basis}产量{change}"
     else:
-        subject = ph.title_case(f"{w.product} production")
+        # The verb is the matched change's: with the panel changed, the title says so.
+        basis = "like-for-like " if w.like_for_like and not unknown else ""
+        subject = ph.title_case(f"{basis}{w.product} production")
         if unknown and figures:
             base = f"{subject} at {w.production_text()} in {w.month}"
         elif unknown:
@@ -75,7 +78,9 @@ def _headline_driver(w: ProductionWriter, figures: bool = True) -> str:
         candidates.append((abs(w.inventory_pct), 0, "inventory"))
     drivers, _ = reason_split(w)
     if drivers and w.mom_abs is not None:
-        before = w.production - w.mom_abs
+        # Last month's output: the published total where the release carries it (the level
+        # less the matched change is not last month's total when the panel changed).
+        before = w.output.previous if w.output is not None else w.production - w.mom_abs
         if before > 0:
             candidates.append((abs(drivers[0].volume) * _HUNDRED / before, 1, "reason"))
     if w.forecast_pct is not None and abs(w.forecast_pct) >= _FORECAST_HEADLINE_FROM:
@@ -136,7 +141,8 @@ def _forecast_headline(w: ProductionWriter) -> str:
 def summary(w: ProductionWriter) -> str:
     main = main_provinces(w)
     if w.zh:
-        text = f"{w.month_year}国内{w.commodity}产量"
+        basis = "同口径" if w.like_for_like and w.mom_pct is not None else ""
+        text = f"{w.month_year}国内{w.commodity}{basis}产量"
         if w.mom_pct is None:
             text += f"为{w.production_text()}"
         else:
@@ -160,5 +166,6 @@ def summary(w: ProductionWriter) -> str:
                 "large": "surged" if up else "plunged",
             }[size]
             change = f"{verb} {w.mom_pct_text()} MoM"
-    first = f"In {w.month_year}, domestic {w.commodity} production {change}."
+    basis = "like-for-like " if w.like_for_like and w.mom_pct is not None else ""
+    first = f"In {w.month_year}, {basis}domestic {w.commodity} production {change}."
     return sentences(first, provinces_clause(w, main, share=False) + "." if main else "")

@@ -14,6 +14,7 @@ from typing import Any
 
 from metalwire.newsroom import phrasing as ph
 from metalwire.newsroom.generators.facts import decimal_of, paragraph
+from metalwire.newsroom.generators.production import panel
 from metalwire.newsroom.generators.production.reasons import reason_sentences
 from metalwire.newsroom.generators.production.writer import ProductionWriter
 
@@ -68,9 +69,13 @@ def provinces_clause(
 
 def production_paragraph(w: ProductionWriter) -> str:
     main = main_provinces(w)
+    if w.like_for_like or w.output_published is not None:
+        opening = panel.output_sentences(w, lambda: _mom_abs_text(w), lambda: _yoy_clause(w))
+    else:
+        opening = [_production_sentence(w)]
     return paragraph(
         w.lang,
-        _production_sentence(w),
+        *opening,
         provinces_clause(w, main, share=True) + w.t(".", "。") if main else None,
         _producer_type_sentence(w),
         *reason_sentences(w),
@@ -231,5 +236,5 @@ def _imputation_sentence(w: ProductionWriter) -> str | None:
         tail = f"（占产量的{share}）" if share else ""
         return f"总量中包含对{count}家未报送冶炼厂的估算{tail}。"
     tail = f" ({share} of output)" if share else ""
-    who = w.smelters(int(count))
+    who = w.smelters(int(n), count)
     return f"The total includes estimates for {who} that had not reported{tail}."

@@ -43,7 +43,7 @@ def _reason_item(w: ProductionWriter, reason: Reason, *, signed: bool) -> tuple[
         f"Smelters citing {w.reason_name(reason.code)}",
         f"提及{w.reason_name(reason.code)}的冶炼厂数量",
     )
-    return name, volume, w.smelters(int(count))
+    return name, volume, w.smelters(reason.respondents, count)
 
 
 def _reason_list(w: ProductionWriter, items: list[Reason], *, signed: bool) -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from metalwire.newsroom import phrasing as ph
 from metalwire.newsroom.generators.facts import decimal_of
+from metalwire.newsroom.generators.production import panel
 from metalwire.newsroom.generators.production.writer import ProductionWriter, Reason
 from metalwire.supply.reference import reason_moves
 
@@ -81,6 +82,10 @@ def inventory_sentence(w: ProductionWriter) -> str | None:
         "Smelter inventory, end of month",
         "冶炼厂月末库存",
     )
+    if w.stocks is not None and (w.stocks.panel_changed or w.stocks_published is not None):
+        return panel.inventory_sentence(
+            w, level, lambda: _matched_stocks(w), lambda: _stock_reason_clause(w)
+        )
     pct = w.inventory_pct
     if pct is None:
         return w.t(
@@ -95,7 +100,6 @@ def inventory_sentence(w: ProductionWriter) -> str | None:
             f"库存方面，截至{w.month}末冶炼厂库存为{level}，较上月末基本持平（{exact}）。",
         )
     down = pct < 0
-    reason = stock_reason(w)
     amount = _inventory_abs_text(w) if w.inventory_abs is not None else None
     change = inventory_pct_text(w)
     if w.zh:
@@ -104,19 +108,13 @@ def inventory_sentence(w: ProductionWriter) -> str | None:
             text += f"{'减少' if down else '增加'}{amount}，{'降幅' if down else '增幅'}{change}"
         else:
             text += f"{'下降' if down else '增加'}{change}"
-        if reason:
-            who = _stock_reason_who(w, reason)
-            text += f"，期间有{who}家冶炼厂反馈{stock_reason_text(w, reason)}"
-        return text + "。"
+        return text + _stock_reason_clause(w) + "。"
     word = "down" if down else "up"
     verb = "fell" if down else "rose"
     text = f"Smelter inventories {verb} to {level} at the end of {w.month}, "
     text += f"{word} {amount}, or {change}, " if amount else f"{word} {change} "
     text += f"from the end of {w.previous_month}"
-    if reason:
-        who = w.smelters(int(_stock_reason_who(w, reason)))
-        text += f", with {who} citing {stock_reason_text(w, reason)}"
-    return text + "."
+    return text + _stock_reason_clause(w) + "."
 
 
 def _inventory_abs_text(w: ProductionWriter) -> str:
@@ -127,3 +125,31 @@ def _inventory_abs_text(w: ProductionWriter) -> str:
         f"Smelter inventory change vs the end of {w.previous_month}",
         "冶炼厂库存较上月末变化量",
     )
+
+
+def _matched_stocks(w: ProductionWriter) -> str:
+    """The like-for-like change of a month whose stock reporters changed: 'fell nearly 50%
+    (60 mt)' / '减少60吨，降幅近50%'."""
+    pct = w.inventory_pct
+    if pct is None:
+        return w.t("are not comparable: no smelter reported them at both month-ends", "不可比")
+    if ph.direction(pct) == "flat":
+        flat = _inventory_flat_text(w)
+        return w.t(f"were little changed ({flat})", f"基本持平（{flat}）")
+    down = pct < 0
+    change = inventory_pct_text(w)
+    amount = _inventory_abs_text(w) if w.inventory_abs is not None else ""
+    if w.zh:
+        head = f"{'减少' if down else '增加'}{amount}，" if amount else ""
+        return f"{head}{'降幅' if down else '增幅'}{change}"
+    return f"{'fell' if down else 'rose'} {change}" + (f" ({amount})" if amount else "")
+
+
+def _stock_reason_clause(w: ProductionWriter) -> str:
+    reason = stock_reason(w)
+    if reason is None:
+        return ""
+    who = _stock_reason_who(w, reason)
+    if w.zh:
+        return f"，期间有{who}家冶炼厂反馈{stock_reason_text(w, reason)}"
+    return f", with {w.smelters(reason.respondents, who)} citing {stock_reason_text(w, reason)}"

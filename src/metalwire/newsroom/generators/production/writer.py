@@ -23,9 +23,39 @@ from metalwire.newsroom.generators.facts import (
 )
 from metalwire.newsroom.phrasing import Lang
 from metalwire.supply.reference import Named, provinces, reasons
+from metalwire.supply.stats.model import Bridge
 
 # Export orders explain stocks, not output (supply/data/reasons.yaml).
 _STOCK_ONLY = frozenset({"export-orders"})
+
+
+def bridged(stats: Mapping[str, Any], key: str) -> Bridge | None:
+    """The release's bridge (``output_bridge``, ``inventory_bridge``), or None: none published
+    (a first month, or a release made before bridges were), so the text stays as it was."""
+    data = stats.get(key)
+    if not data:
+        return None
+
+    def number(name: str) -> Decimal:
+        return decimal_of(data.get(name)) or Decimal(0)
+
+    return Bridge(
+        previous=number("previous"),
+        change_abs=number("change_abs"),
+        change_pct=decimal_of(data.get("change_pct")),
+        matched_change=decimal_of(data.get("matched_change")),
+        joined_count=int(data.get("joined_count") or 0),
+        joined_volume=number("joined_volume"),
+        left_count=int(data.get("left_count") or 0),
+        left_volume=number("left_volume"),
+        unreported_count=int(data.get("unreported_count") or 0),
+        unreported_volume=number("unreported_volume"),
+    )
+
+
+def first_published(stats: Mapping[str, Any], key: str) -> Decimal | None:
+    """Last month's figure as first published, where the bridge's differs (a revision)."""
+    return decimal_of((stats.get(key) or {}).get("published_previous"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +85,7 @@ class ProductionWriter:
         premium: PremiumFacts | None,
         arbitrage: ArbitrageFacts | None,
         producer_types: Mapping[str, tuple[str, str]],
+        tagged: bool = False,
     ) -> None:
         self.stats = stats
         self.lang = lang
@@ -68,7 +99,7 @@ class ProductionWriter:
         self.premium = premium
         self.arbitrage = arbitrage
         self.producer_types = producer_types
-        self.facts = QuotedFacts()
+        self.facts = QuotedFacts(tagged=tagged)
 
         production = decimal_of(stats.get("production"))
         if production is None:
@@ -83,6 +114,13 @@ class ProductionWriter:
         self.forecast = decimal_of(stats.get("forecast_next"))
         self.forecast_pct = decimal_of(stats.get("forecast_change_pct"))
         self.direction = None if self.mom_pct is None else ph.direction(self.mom_pct)
+        self.output = bridged(stats, "output_bridge")
+        self.stocks = bridged(stats, "inventory_bridge")
+        # The panel changed: the matched change is not the total's, so the text says both.
+        self.like_for_like = self.output is not None and self.output.panel_changed
+        # Last month as first published, where revised since (supply.service.release).
+        self.output_published = first_published(stats, "output_bridge")
+        self.stocks_published = first_published(stats, "inventory_bridge")
         self.month = ph.month_name(period, lang)
         self.month_year = ph.month_year(period, lang)
         self.previous_month = ph.month_name(ph.shift_period(period, -1), lang)
@@ -103,8 +141,12 @@ class ProductionWriter:
     def join(self, items: Sequence[str]) -> str:
         return ph.join(items, self.lang)
 
-    def smelters(self, n: int) -> str:
-        return f"{ph.integer(n, self.lang)}家冶炼厂" if self.zh else ph.count(n, "smelter")
+    def smelters(self, n: int, quoted: str | None = None) -> str:
+        """'3 smelters' / '3家冶炼厂'; ``quoted`` is the count as quoted (a fact), said instead."""
+        number = ph.integer(n, self.lang) if quoted is None else quoted
+        if self.zh:
+            return f"{number}家冶炼厂"
+        return f"{number} {'smelter' if n == 1 else 'smelters'}"
 
     def reason_name(self, code: str) -> str:
         known = reasons().get(code)
