@@ -246,6 +246,7 @@ def report(
     premium: PremiumFacts | None = None,
     arbitrage: ArbitrageFacts | None = None,
     tagged: bool = False,
+    figures_in_title: bool = True,
 ) -> Draft:
     return production_report(
         stats,
@@ -262,6 +263,7 @@ def report(
         premium=premium,
         arbitrage=arbitrage,
         tag_figures=tagged,
+        figures_in_title=figures_in_title,
     )
 
 
@@ -1155,23 +1157,7 @@ def test_the_public_title_says_the_facts_without_a_figure() -> None:
     """The title a premium report shows everyone (newsroom/teaser.py), as the reference reads:
     "Silver Ingot Production Declined in October, Concentrated Exports Led to Reduced Inventory
     at Domestic Smelters": direction, month and driver, chosen by the facts, no number."""
-    plain = {
-        lang: production_report(
-            FALLING,
-            survey_name_en="China silver ingot output",
-            survey_name_zh="中国白银(银锭)产量",
-            commodity_en="silver",
-            commodity_zh="白银",
-            product_en="silver ingot",
-            product_zh="银锭",
-            unit="mt",
-            period="2025-10",
-            lang=lang,
-            source_ref=SOURCE,
-            figures_in_title=False,
-        ).title
-        for lang in LANGS
-    }
+    plain = {lang: report(FALLING, lang, figures_in_title=False).title for lang in LANGS}
     assert plain["en"] == (
         "Silver Ingot Production Declined in October, Smelter Inventories Fell amid Export Orders"
     )
@@ -1180,21 +1166,7 @@ def test_the_public_title_says_the_facts_without_a_figure() -> None:
         assert not _NUMBER.search(_DATE_ZH.sub("", plain[lang])), plain[lang]
         assert report(FALLING, lang).title != plain[lang]  # the full title keeps its figure
     rising = variant(FALLING, mom_pct="4.20", mom_abs="56.00", production="1500.00")
-    assert (
-        "Production Rose in October"
-        in production_report(
-            rising,
-            survey_name_en="x",
-            survey_name_zh="银",
-            commodity_en="silver",
-            commodity_zh="白银",
-            unit="mt",
-            period="2025-10",
-            lang="en",
-            source_ref=SOURCE,
-            figures_in_title=False,
-        ).title
-    )
+    assert "Production Rose in October" in report(rising, "en", figures_in_title=False).title
 
 
 @pytest.mark.parametrize("lang", LANGS)
