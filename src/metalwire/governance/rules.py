@@ -16,8 +16,8 @@ MIN_COMMENT_DAYS = 14
 TEXT_LIMIT = 100_000  # a whole methodology document
 NOTE_LIMIT = 5_000  # a rationale, a comment, a complaint, an answer
 TITLE_LIMIT = 200
-# Version 1 of every family is the packaged document, in force from the beginning.
-BEGINNING = dt.date(1900, 1, 1)
+# The published methodologies promise it ("announced at least 28 days before it takes effect").
+NOTICE_DAYS = 28
 
 
 class Stage(enum.StrEnum):
@@ -106,9 +106,9 @@ def check_decision(
     effective: dt.date | None,
     last_effective: dt.date | None,
 ) -> None:
-    """A decision only after the comment period; an adopted change takes effect after the
-    decision day (no assessment already made changes its version) and after the family's
-    latest version, so versions follow one another in time."""
+    """A decision only after the comment period; an adopted change takes effect NOTICE_DAYS or
+    more after the decision day (so no assessment already made changes its version) and after
+    the family's latest version, so versions follow one another in time."""
     stage = stage_on(stored, closes_on, today)
     if stage is Stage.OPEN:
         raise Conflict(f"the comment period runs until {closes_on}; decide after it", field="id")
@@ -120,9 +120,12 @@ def check_decision(
         return
     if effective is None:
         raise InvalidInput(f"an {outcome.value} change needs its effective date", field="effective")
-    if effective <= today:
+    earliest = today + dt.timedelta(days=NOTICE_DAYS)
+    if effective < earliest:
         raise InvalidInput(
-            f"takes effect after the decision day ({today}), not {effective}", field="effective"
+            f"a change is announced at least {NOTICE_DAYS} days ahead: effective on or after "
+            f"{earliest}, not {effective}",
+            field="effective",
         )
     if last_effective is not None and effective <= last_effective:
         raise Conflict(
@@ -139,12 +142,13 @@ class Dated:
     effective: dt.date
 
 
-def in_force(versions: Sequence[Dated], day: dt.date) -> Dated:
-    """The version in force on ``day``: the latest effective on or before it (version 1, the
-    packaged document, when no stored version is)."""
-    found = Dated(1, BEGINNING)
+def in_force(base: Dated, versions: Sequence[Dated], day: dt.date) -> Dated:
+    """The version in force on ``day``: the latest later version effective on or before it,
+    else ``base`` (the packaged document, the earliest version on record: a day before its
+    stated date is under it too)."""
+    found = base
     for version in versions:
-        if version.effective <= day and version.effective >= found.effective:
+        if version.effective <= day and (found is base or version.effective >= found.effective):
             found = version
     return found
 
