@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from metalwire.accounts.models import User
+from metalwire.accounts.service import add_user, principal_of
 from metalwire.audit import AuditEvent
 from metalwire.errors import Conflict, InvalidInput, NotFound
 from metalwire.governance import complaints, consultations, versions
@@ -140,6 +141,7 @@ def test_a_complaint_is_acknowledged_then_answered(desk: Desk, reader: User) -> 
         )
     later = now + dt.timedelta(days=3)
     with desk.db.transaction() as session:
+        other = add_user(session, "other@mill.cn", plan="subscriber", actor="t")
         (waiting,) = complaints.every(session, ComplaintState.LOGGED)
         assert complaints.age_days(waiting, later) == 3
         complaints.acknowledge(session, kid, actor=desk.analyst.email, now=later)
@@ -152,15 +154,15 @@ def test_a_complaint_is_acknowledged_then_answered(desk: Desk, reader: User) -> 
             now=later,
         )
     with desk.db.transaction() as session:
-        mine = complaints.one(session, kid, user_id=reader.id, staff=False)
+        mine = complaints.one(session, kid, principal_of(session.merge(reader)))
         assert (mine.state, mine.outcome, mine.acknowledged_at) == (
             ComplaintState.ANSWERED,
             ComplaintOutcome.NOT_UPHELD,
             later,
         )
         with pytest.raises(NotFound):
-            complaints.one(session, kid, user_id=desk.analyst.id, staff=False)
-        assert complaints.one(session, kid, user_id=None, staff=True).id == kid
+            complaints.one(session, kid, principal_of(session.merge(other)))
+        assert complaints.one(session, kid, principal_of(session.merge(desk.analyst))).id == kid
         actions = session.scalars(
             select(AuditEvent.action)
             .where(AuditEvent.object_type == "complaint")

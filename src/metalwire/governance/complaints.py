@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from metalwire.accounts.gate import is_readable
+from metalwire.accounts.gate import Principal, is_readable, may_read_complaint
 from metalwire.accounts.models import User
 from metalwire.audit import record
 from metalwire.catalog.service import get_series
@@ -125,10 +125,10 @@ def own(session: Session, user_id: int) -> list[Complaint]:
     return list(session.scalars(query.order_by(Complaint.id.desc())))
 
 
-def one(session: Session, complaint_id: int, *, user_id: int | None, staff: bool) -> Complaint:
+def one(session: Session, complaint_id: int, principal: Principal) -> Complaint:
     """One complaint for its complainant or the staff; for anyone else it does not exist."""
     item = session.get(Complaint, complaint_id)
-    if item is None or not (staff or (user_id is not None and item.user_id == user_id)):
+    if item is None or not may_read_complaint(principal, item.user_id):
         raise NotFound(f"no complaint {complaint_id}", field="id")
     return item
 
