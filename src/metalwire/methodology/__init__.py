@@ -11,6 +11,8 @@ from importlib import resources
 from markdown_it import MarkdownIt
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+# Documents that are no price family's rule: the overview and how changes are governed.
+GENERAL = frozenset({"index.md", "governance.md"})
 
 
 def families() -> list[str]:
@@ -18,7 +20,7 @@ def families() -> list[str]:
     return sorted(
         p.name.removesuffix(".md")
         for p in folder.iterdir()
-        if p.name.endswith(".md") and p.name != "index.md"
+        if p.name.endswith(".md") and p.name not in GENERAL
     )
 
 
@@ -42,7 +44,7 @@ def render(slug: str, lang: str = "en") -> tuple[str, str] | None:
 
 def packaged_text(slug: str) -> str | None:
     """The English document as packaged: version 1 of the family's methodology."""
-    if not SLUG.match(slug) or slug == "index":
+    if not SLUG.match(slug) or f"{slug}.md" in GENERAL:
         return None
     source = resources.files("metalwire.methodology").joinpath(f"{slug}.md")
     return source.read_text("utf-8") if source.is_file() else None
