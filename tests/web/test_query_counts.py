@@ -61,6 +61,8 @@ PATH_VALUES = {
     "webhook_id": "1",  # the editor's (demo_db)
     "date": DAY,  # a market date with published prices
     "family": "spot-prices",
+    "consultation_id": "1",  # none in the demo: the 404's statements
+    "complaint_id": "1",
 }
 DEFAULT_CODE = "AG-INGOT-CN-SPOT"  # a price series
 QUERIES = {  # what a route needs besides its path
