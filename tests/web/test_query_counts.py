@@ -25,9 +25,9 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from metalwire.accounts import service as accounts
+from metalwire.accounts.models import User
 from metalwire.accounts.ratelimit import RATE_WINDOW
 from metalwire.db.engine import create_db_engine, transaction
-from metalwire.accounts.models import User
 from metalwire.delivery.webhooks import add_endpoint
 from metalwire.governance import complaints, consultations
 from metalwire.governance.complaints import NewComplaint

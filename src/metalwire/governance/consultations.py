@@ -62,7 +62,8 @@ def listing(
 ) -> list[Consultation]:
     """Consultations newest first (proposals only for the staff), their comments loaded."""
     query = select(Consultation).options(
-        selectinload(Consultation.comments).selectinload(ConsultationComment.user)
+        selectinload(Consultation.comments).selectinload(ConsultationComment.user),
+        selectinload(Consultation.version),
     )
     if not staff:
         query = query.where(Consultation.stage != Stage.PROPOSED)
