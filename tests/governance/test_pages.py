@@ -77,6 +77,8 @@ def test_a_reader_comments_on_an_open_consultation(
     assert "version 2 is in force today" in first
     assert client.get(f"/methodology/{FAMILY}?version=9").status_code == 404
     assert client.get("/methodology/governance").status_code == 200
+    chinese = client.get("/consultations", params={"lang": "zh"}).text
+    assert "方法论咨询" in chinese and "已采纳" in chinese
 
 
 def test_complaints_on_the_account_and_the_desk(
