@@ -159,6 +159,12 @@ def test_a_complaint_is_its_complainants_and_the_desks_alone(
         headers=keys["reader"],
     )
     assert bad.status_code == 404 and bad.json()["invalid_params"][0]["name"] == "subject"
+    huge = client.post(
+        "/api/v1/complaints",
+        json={"subject_kind": "assessment", "subject": "9" * 20, "body": "wrong"},
+        headers=keys["reader"],
+    )
+    assert huge.status_code == 404, huge.text
     assert (
         client.post(
             "/api/v1/complaints", json={"subject_kind": "series", "subject": SILVER, "body": "x"}

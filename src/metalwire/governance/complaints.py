@@ -44,7 +44,8 @@ def _check_subject(session: Session, kind: ComplaintSubject, subject: str, now: 
         return subject
     if kind is ComplaintSubject.METHODOLOGY:
         return require_family(subject)
-    row = session.get(Assessment, int(subject)) if subject.isdigit() else None
+    # An id beyond the column's range names nothing (and would overflow PostgreSQL's integer).
+    row = session.get(Assessment, int(subject)) if subject.isdigit() and len(subject) < 10 else None
     # Only a released price can be complained about: an embargoed or draft one does not exist
     # for the complainant (the gate's rule, not a second one).
     if row is None or not is_readable(row, now):

@@ -8,12 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from metalwire.accounts.models import User
 from metalwire.audit import record
 from metalwire.db.base import utcnow
-from metalwire.errors import InvalidInput, NotFound
+from metalwire.errors import Conflict, InvalidInput, NotFound
 from metalwire.governance import rules
 from metalwire.governance.models import Consultation, ConsultationComment, MethodologyVersion
 from metalwire.governance.rules import NOTE_LIMIT, TEXT_LIMIT, TITLE_LIMIT, Outcome, Stage
@@ -177,7 +178,13 @@ def decide(
                 actor=actor,
             )
         )
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # (family, number) is unique: another decision took the number
+            raise Conflict(
+                f"another {item.family} version was decided at the same time; decide again",
+                field="id",
+            ) from None
     _audit(
         session,
         item,
