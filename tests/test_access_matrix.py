@@ -24,6 +24,10 @@ from metalwire.accounts import service as accounts
 from metalwire.alerts.service import AlertRefused, set_price_alert
 from metalwire.delivery.webhooks import EVENT_NAMES, add_endpoint
 from metalwire.delivery.worker import Worker
+from metalwire.governance import complaints, consultations
+from metalwire.governance.complaints import NewComplaint
+from metalwire.governance.consultations import Proposal
+from metalwire.governance.rules import ComplaintSubject
 from metalwire.settings import load_settings
 from metalwire.web.access import rule_of
 from metalwire.web.app import route_table
@@ -85,7 +89,33 @@ def _shows(body: str, marker: str) -> bool:
 
 @pytest.fixture
 def market(db: ScratchDatabase, tmp_path: Path) -> Market:
-    return build_market(db, tmp_path)
+    built = build_market(db, tmp_path)
+    _governance(db)
+    return built
+
+
+# The subscriber's complaint: no other reader may see it, nor learn that it exists.
+COMPLAINT = "complaint-marker-subscriber"
+
+
+def _governance(db: ScratchDatabase) -> None:
+    """An open consultation with a comment, a proposal not yet public, and the subscriber's
+    complaint (id 1): the governance routes' samples."""
+    with db.transaction() as session:
+        subscriber = accounts.require_user(session, "subscriber@desk.cn")
+        proposal = Proposal("spot-prices", "t", "s", "r", "# Spot prices\n\nv2\n")
+        opened = consultations.propose(session, proposal, actor="analyst@desk.cn", now=NOW)
+        consultations.open_consultation(
+            session,
+            opened.id,
+            closes=NOW.date() + dt.timedelta(days=20),
+            actor="e",
+            today=NOW.date(),
+        )
+        consultations.comment(session, opened.id, subscriber, "c", show_name=False, now=NOW)
+        consultations.propose(session, proposal, actor="analyst@desk.cn", now=NOW)
+        new = NewComplaint(ComplaintSubject.SERIES, SILVER, COMPLAINT)
+        complaints.log_complaint(session, subscriber, new, now=NOW)
 
 
 def _samples(market: Market) -> dict[str, list[str]]:
@@ -102,6 +132,8 @@ def _samples(market: Market) -> dict[str, list[str]]:
         "webhook_id": [*(str(i) for i in market.webhook_ids), "999999"],
         "date": [d.isoformat() for d in (OLD_DAY, RELEASED_DAY, EMBARGO_DAY)],
         "family": ["spot-prices", "premiums"],
+        "consultation_id": ["1", "2", "999999"],  # open, proposed (the desk's), none
+        "complaint_id": ["1", "999999"],  # the subscriber's, none
     }
 
 
@@ -205,6 +237,8 @@ def test_no_route_leaks_what_its_caller_may_not_see(
                         assert not _shows(body, marker), (
                             f"history past the plan {marker} leaked: {where}"
                         )
+                if caller not in ("subscriber", *STAFF):  # the complainant and the desk
+                    assert COMPLAINT not in body, f"another's complaint shown to {where}"
             checked += 1
     assert (
         app.state.shared_page_hits > 0 and app.state.fast_history_hits > 0
@@ -280,6 +314,58 @@ def test_the_route_table_holds_every_route_the_app_serves() -> None:
     assert nested == []
     paths = {entry.path for entry in route_table()}
     assert {"/desk", "/desk/submissions", "/desk/reports", "/desk/surveys"} <= paths
+
+
+def test_a_complaint_is_its_complainants_and_the_desks_alone(
+    market: Market, client: TestClient
+) -> None:
+    """The subscriber's complaint: the subscriber and the desk read it; any other caller is
+    told it does not exist (404) or asked to sign in, on the API and on the pages."""
+    urls = ["/api/v1/complaints/1", "/api/v1/complaints", "/api/v1/desk/complaints"]
+    for caller in CALLERS:
+        client.cookies.clear()
+        answers = [client.get(url, headers=market.credentials[caller]) for url in urls]
+        for name, value in market.cookies[caller].items():
+            client.cookies.set(name, value)
+        answers += [
+            client.get(url, follow_redirects=False) for url in ("/account", "/desk/complaints")
+        ]
+        statuses = [a.status_code for a in answers]
+        shown = [COMPLAINT in a.text for a in answers]
+        if caller == "subscriber":
+            assert statuses == [200, 200, 403, 200, 403] and shown == [
+                True,
+                True,
+                False,
+                True,
+                False,
+            ]
+        elif caller in STAFF:
+            assert statuses == [200, 200, 200, 200, 200], (caller, statuses)
+            assert shown == [True, False, True, False, True], (caller, shown)
+        elif caller == "anonymous":
+            # The desk list refuses like the desk's other lists (403 for anyone not staff).
+            assert statuses == [401, 401, 403, 303, 303] and not any(shown), (caller, statuses)
+        else:
+            assert statuses == [404, 200, 403, 200, 403] and not any(shown), (caller, statuses)
+
+
+def test_a_proposal_is_the_desks_until_opened(market: Market, client: TestClient) -> None:
+    """Consultation 2 is proposed, not opened: the desk reads it, no one else knows of it."""
+    for caller in CALLERS:
+        client.cookies.clear()
+        one = client.get("/api/v1/consultations/2", headers=market.credentials[caller])
+        listed = [
+            c["id"]
+            for c in client.get("/api/v1/consultations", headers=market.credentials[caller]).json()
+        ]
+        for name, value in market.cookies[caller].items():
+            client.cookies.set(name, value)
+        page = client.get("/consultations/2")
+        if caller in STAFF:
+            assert (one.status_code, listed, page.status_code) == (200, [2, 1], 200), caller
+        else:
+            assert (one.status_code, listed, page.status_code) == (404, [1], 404), caller
 
 
 def test_the_release_stream_sends_each_caller_only_what_it_may_see(

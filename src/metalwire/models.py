@@ -19,6 +19,12 @@ from metalwire.catalog.models import (
     SeriesChange,
 )
 from metalwire.delivery.models import Delivery, WebhookEndpoint
+from metalwire.governance.models import (
+    Complaint,
+    Consultation,
+    ConsultationComment,
+    MethodologyVersion,
+)
 from metalwire.indices.models import IndexDefinitionRecord, IndexDefinitionVersion
 from metalwire.markets.models import Instrument, MarketPrice
 from metalwire.newsroom.models import (
@@ -45,12 +51,16 @@ __all__ = [
     "CatalogEntry",
     "CatalogGroup",
     "Commodity",
+    "Complaint",
+    "Consultation",
+    "ConsultationComment",
     "Delivery",
     "IndexDefinitionRecord",
     "IndexDefinitionVersion",
     "Instrument",
     "LoginAttempt",
     "MarketPrice",
+    "MethodologyVersion",
     "PasswordResetToken",
     "Plan",
     "PriceAlert",

@@ -22,11 +22,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session
 
 from metalwire.accounts import service as accounts
+from metalwire.accounts.models import User
 from metalwire.accounts.ratelimit import RATE_WINDOW
 from metalwire.db.engine import create_db_engine, transaction
 from metalwire.delivery.webhooks import add_endpoint
+from metalwire.governance import complaints, consultations
+from metalwire.governance.complaints import NewComplaint
+from metalwire.governance.consultations import Proposal
+from metalwire.governance.rules import ComplaintSubject
 from metalwire.pricing.contributors import link_user
 from metalwire.settings import load_settings
 from metalwire.web.api.stream import PATH as STREAM_PATH
@@ -61,6 +67,8 @@ PATH_VALUES = {
     "webhook_id": "1",  # the editor's (demo_db)
     "date": DAY,  # a market date with published prices
     "family": "spot-prices",
+    "consultation_id": "1",  # the fixture's (demo_db)
+    "complaint_id": "1",
 }
 DEFAULT_CODE = "AG-INGOT-CN-SPOT"  # a price series
 QUERIES = {  # what a route needs besides its path
@@ -114,7 +122,21 @@ def demo_db(
             assert str(made.endpoint.id) == PATH_VALUES["webhook_id"]
             # The editor reads /api/v1/contributions as the demo's first contributor.
             link_user(session, "C-01", editor.email, actor="t")
+            _governance(session, editor)
         yield db
+
+
+def _governance(session: Session, editor: User) -> None:
+    """An open consultation with a comment and a complaint: the demo has none to read."""
+    proposal = Proposal("spot-prices", "t", "s", "r", "# Spot prices\n\nv2\n")
+    made = consultations.propose(session, proposal, actor=editor.email, now=BUILT_AT)
+    closes = BUILT_AT.date() + dt.timedelta(days=20)
+    consultations.open_consultation(
+        session, made.id, closes=closes, actor=editor.email, today=BUILT_AT.date()
+    )
+    consultations.comment(session, made.id, editor, "c", show_name=True, now=BUILT_AT)
+    new = NewComplaint(ComplaintSubject.SERIES, DEFAULT_CODE, "c")
+    complaints.log_complaint(session, editor, new, now=BUILT_AT)
 
 
 @contextmanager

@@ -223,6 +223,15 @@ def may_see_drafts(principal: Principal) -> Decision:
     return ALLOW if principal.is_staff else Decision(False, Denied.ROLE)
 
 
+def may_read_complaint(principal: Principal, complainant_id: int) -> Decision:
+    """A complaint is its complainant's and the desk's: no other reader learns it exists."""
+    if principal.is_staff or (
+        principal.user_id is not None and principal.user_id == complainant_id
+    ):
+        return ALLOW
+    return Decision(False, Denied.ROLE)
+
+
 # Which roles may act, per API scope; a key's scope can never exceed its user's role.
 SCOPE_ROLES: dict[Scope, frozenset[Role]] = {
     Scope.READ: frozenset(Role),

@@ -15,6 +15,7 @@ from metalwire.cli import (
     contributor_commands,
     db_commands,
     delivery_commands,
+    governance_commands,
     markets_commands,
     newsroom_commands,
     pricing_commands,
@@ -46,6 +47,8 @@ app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(audit_commands.audit_app, name="audit")
 app.add_typer(compliance_commands.compliance_app, name="compliance")
 app.add_typer(contributor_commands.contributor_app, name="contributor")
+app.add_typer(governance_commands.methodology_app, name="methodology")
+app.add_typer(governance_commands.complaint_app, name="complaint")
 pricing_commands.register(app)
 serve_commands.register(app)
 delivery_commands.register(app)

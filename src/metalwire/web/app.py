@@ -44,7 +44,9 @@ from metalwire.web.pages import (
     account,
     alerts,
     articles,
+    complaints,
     desk,
+    governance,
     markets,
     methodology,
     plans,
@@ -76,6 +78,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     site.router,
     account.router,
     methodology.router,
+    governance.router,
     plans.router,
     articles.router,
     markets.router,
@@ -84,6 +87,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     *desk.ROUTERS,
     alerts.router,
     webhooks.router,
+    complaints.router,
 )
 
 

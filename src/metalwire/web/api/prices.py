@@ -25,6 +25,7 @@ from metalwire.accounts.gate import (
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.units import plain, price_unit_label, round_price
+from metalwire.governance.versions import version_on
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.boards import price_board
 from metalwire.pricing.disclosure import disclosures
@@ -495,6 +496,7 @@ class AssessmentDetail(BaseModel):
     approver: str | None
     released_at: dt.datetime
     versions: list[AssessmentVersion]
+    methodology_version: dict[str, Any] = Field(description="In force on the market date")
 
 
 ASSESSMENT_STATISTICS = (
@@ -581,6 +583,7 @@ def assessment_detail(
     versions = assessment_versions(session, row, as_of=now)
     named = bool(may_see_assessor_names(principal))
     body = _assessment_body(row, versions, named=named, lang=lang)
+    body["methodology_version"] = version_on(session, series.methodology, row.market_date).as_json()
     return cached(request, principal, json_bytes(body), "application/json")
 
 

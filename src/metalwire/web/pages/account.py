@@ -23,6 +23,7 @@ from metalwire.web.auth import SESSION_COOKIE, CsrfField, CurrentPrincipal, chec
 from metalwire.web.deps import FormText, RowId, request_session, unit_of_work
 from metalwire.web.i18n import page_lang
 from metalwire.web.i18n import translate as _t
+from metalwire.web.pages.complaint_view import complaints_context
 from metalwire.web.pages.site import COLOUR_CONVENTIONS, page
 from metalwire.web.pages.webhook_view import webhooks_context
 
@@ -175,6 +176,7 @@ def account_page(
                 **_settings_context(request, user),
                 **_alerts_context(session, user),
                 **webhooks_context(session, user),
+                **complaints_context(session, user),
                 **sections,
             },
         )

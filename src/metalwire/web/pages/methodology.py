@@ -1,12 +1,19 @@
-"""Methodology pages: every price family's published rule, linked from every series."""
+"""Methodology pages: every price family's published rule, linked from every series, with its
+version history and any consultation on a change (governance/)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from metalwire import methodology
+from metalwire.governance import consultations, versions
+from metalwire.governance.rules import Stage, stage_on
 from metalwire.web.access import access
+from metalwire.web.api.prices import now_of
+from metalwire.web.deps import request_session
 from metalwire.web.i18n import page_lang
 from metalwire.web.pages.site import error_page, page
 
@@ -24,9 +31,41 @@ def methodology_index(request: Request) -> HTMLResponse:
 
 @router.get("/methodology/{code}", response_class=HTMLResponse)
 @access("public")
-def methodology_page(code: str, request: Request) -> HTMLResponse:
+def methodology_page(
+    code: str,
+    request: Request,
+    version: Annotated[int | None, Query(ge=1, le=10_000, description="A version")] = None,
+) -> HTMLResponse:
+    """The version in force today (or the one asked for), its history and open consultations.
+    Versions after the packaged document are shown as adopted, in English."""
     rendered = methodology.render(code, page_lang(request))
     if rendered is None:
         return error_page(request, 404, None)
-    title, html = rendered
-    return page(request, "methodology.html", title=title, html=html)
+    if code not in methodology.families():  # a general document (governance): no versions
+        return page(request, "methodology.html", title=rendered[0], html=rendered[1])
+    today = now_of(request).date()
+    with request_session(request) as session:
+        history = versions.history(session, code)
+        current = versions.version_on(session, code, today).number
+        shown_number = version or current
+        shown = next((v for v in history if v.number == shown_number), None)
+        if shown is None:
+            return error_page(request, 404, None)
+        if shown.number != history[0].number:
+            rendered = methodology.render_text(shown.text, code)
+        open_now = [
+            c
+            for c in consultations.listing(session, family=code)
+            if stage_on(c.stage, c.closes_on, today) is Stage.OPEN
+        ]
+        title, html = rendered
+        return page(
+            request,
+            "methodology.html",
+            title=title,
+            html=html,
+            history=history,
+            current=current,
+            shown=shown.number,
+            open_consultations=open_now,
+        )

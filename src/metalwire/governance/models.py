@@ -1,0 +1,121 @@
+"""Governance tables: methodology versions, consultations and their comments, complaints.
+
+Versions are never changed once written (a later change is a new version); consultations and
+complaints move forward through their stages, each move on the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from metalwire.accounts.models import User
+from metalwire.db.base import Base, UTCDateTime, utcnow
+from metalwire.governance.rules import (
+    ComplaintOutcome,
+    ComplaintState,
+    ComplaintSubject,
+    Outcome,
+    Stage,
+)
+
+
+def _values(kind: type[enum.Enum]) -> Enum:
+    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
+
+
+class Consultation(Base):
+    """A proposed methodology change: proposed, opened for comments, decided."""
+
+    __tablename__ = "methodology_consultation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text)
+    proposed_text: Mapped[str] = mapped_column(Text)
+    stage: Mapped[Stage] = mapped_column(_values(Stage), default=Stage.PROPOSED)
+    proposed_by: Mapped[str] = mapped_column(String(320))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opens_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    closes_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    outcome: Mapped[Outcome | None] = mapped_column(_values(Outcome), nullable=True)
+    decision_rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    response_to_comments: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+    comments: Mapped[list[ConsultationComment]] = relationship(
+        back_populates="consultation", order_by="ConsultationComment.id"
+    )
+    version: Mapped[MethodologyVersion | None] = relationship(back_populates="consultation")
+
+
+class ConsultationComment(Base):
+    """A reader's comment; published with the commenter's name only when they agreed."""
+
+    __tablename__ = "consultation_comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("methodology_consultation.id"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="comments")
+    user: Mapped[User] = relationship()
+
+
+class MethodologyVersion(Base):
+    """Version ``number`` (2 on) of a family's methodology, in force from ``effective_from``.
+    Version 1 is the packaged document (methodology/*.md) and has no row."""
+
+    __tablename__ = "methodology_version"
+    __table_args__ = (UniqueConstraint("family", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("methodology_consultation.id"), unique=True
+    )
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320))
+
+    consultation: Mapped[Consultation] = relationship(back_populates="version")
+
+
+class Complaint(Base):
+    """A complaint about a series, an assessment or a methodology (IOSCO 16): logged,
+    acknowledged, answered. Its complainant and the staff alone ever read it."""
+
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    subject_kind: Mapped[ComplaintSubject] = mapped_column(_values(ComplaintSubject))
+    subject: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[ComplaintState] = mapped_column(
+        _values(ComplaintState), default=ComplaintState.LOGGED, index=True
+    )
+    logged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome: Mapped[ComplaintOutcome | None] = mapped_column(
+        _values(ComplaintOutcome), nullable=True
+    )
+
+    user: Mapped[User] = relationship()
