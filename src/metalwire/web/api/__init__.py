@@ -13,6 +13,7 @@ from metalwire.web.api import (
     markets,
     price_exports,
     prices,
+    series_desk,
     surveys,
     webhooks,
 )
@@ -27,6 +28,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     corrections.router,
     price_exports.router,
     desk.router,
+    series_desk.router,
     compliance.router,
     contributors.router,
     surveys.router,
