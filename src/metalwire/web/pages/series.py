@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
 from fastapi import APIRouter, Query, Request
@@ -33,8 +34,10 @@ from metalwire.accounts.gate import (
     may_read_series_value,
     may_read_tier,
 )
+from metalwire.catalog import lifecycle_service
 from metalwire.catalog import service as catalog
-from metalwire.catalog.models import PriceSeries
+from metalwire.catalog.lifecycle import pending_after
+from metalwire.catalog.models import PriceSeries, SeriesChange
 from metalwire.catalog.units import price_unit_label
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
@@ -284,6 +287,15 @@ def _page_common(
     }
 
 
+def _pending_notices(session: Session, series: PriceSeries, now: dt.datetime) -> list[SeriesChange]:
+    """The series' announced changes not yet in force on its own market date: a reader is
+    told ahead of a new release time or tier, or of the last date it takes values."""
+    today = now.astimezone(ZoneInfo(series.timezone)).date()
+    if not pending_after(series, today):
+        return []  # no statement for the many series without one
+    return lifecycle_service.pending_notices(session, today, series.code)
+
+
 def _kept_view(
     request: Request,
     session: Session,
@@ -335,6 +347,7 @@ def series_page(
     lang = page_lang(request)
     state = release_state(session, series, now)
     common = _page_common(request, series, state, window, lang, now)
+    common["notices"] = _pending_notices(session, series, now)
     group = series.commodity.entry.group.code
     if not may_read_tier(principal, series.tier.value, group):
         # A price service shows what the series is and which plan opens it, never a value.
