@@ -57,6 +57,27 @@ def codes_by_name(session: Session, names: Iterable[str]) -> dict[str, str]:
     return {name: code for name, code in rows}
 
 
+def codes_of_submissions(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The public code of each submission's contributor, by submission id: how an assessment's
+    inputs are named to readers (never by the contributor's name)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Submission.id, Contributor.code)
+        .join(Contributor, Contributor.name == Submission.contributor)
+        .where(Submission.id.in_(wanted))
+    )
+    return {submission_id: code for submission_id, code in rows}
+
+
+def input_ids(explanation: dict[str, Any]) -> list[int]:
+    """The submissions an assessment weighed: those used and those excluded."""
+    used = [int(i) for i in explanation.get("inputs_used") or []]
+    excluded = [int(x["submission_id"]) for x in explanation.get("excluded") or []]
+    return used + excluded
+
+
 def contributors(session: Session) -> list[Contributor]:
     return list(session.scalars(select(Contributor).order_by(Contributor.id)))
 

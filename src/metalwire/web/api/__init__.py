@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from metalwire.web.api import (
     articles,
+    assessments,
     catalog,
     compliance,
     contributors,
@@ -24,6 +25,7 @@ API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (
     catalog.router,
     prices.router,
+    assessments.router,
     disclosure.router,
     corrections.router,
     price_exports.router,

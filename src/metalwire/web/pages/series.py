@@ -41,6 +41,7 @@ from metalwire.catalog.models import PriceSeries, SeriesChange
 from metalwire.catalog.units import price_unit_label
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
+from metalwire.pricing.contributors import codes_of_submissions, input_ids
 from metalwire.pricing.disclosure import disclosure_of
 from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.partner import licence_allows_export, licence_for
@@ -135,7 +136,8 @@ class Explanation:
     version: int
     method: str
     inputs_used: int
-    excluded: list[dict[str, Any]]
+    contributors: list[str]  # the public codes of the inputs used (never names)
+    excluded: list[dict[str, Any]]  # each with its contributor's code
     text: str
     rationale: str | None
     lang: str = "en"  # the language ``text`` is in (an assessment made before Chinese: English)
@@ -173,13 +175,18 @@ def _explanation(
         return None
     data = row.explanation
     said = explained_in(data, lang)
+    codes = codes_of_submissions(session, input_ids(data))
+    used = [int(i) for i in data.get("inputs_used", [])]
     return Explanation(
         assessment_id=row.id,
         market_date=row.market_date,
         version=row.version,
         method=row.method.value,
-        inputs_used=len(data.get("inputs_used", [])),
-        excluded=said.excluded,
+        inputs_used=len(used),
+        contributors=sorted({codes[i] for i in used if i in codes}, key=lambda c: (len(c), c)),
+        excluded=[
+            {**x, "contributor": codes.get(int(str(x["submission_id"])))} for x in said.excluded
+        ],
         text=said.text,
         rationale=row.rationale,
         lang=said.lang,
