@@ -34,6 +34,7 @@ from metalwire.pricing import assessing, review
 from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.desk import ASSESSED_KINDS, PricingError
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.partner import enter_partner_value, licensed_series
 from metalwire.pricing.review import approve_assessment
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
@@ -58,7 +59,7 @@ from metalwire.web.problems import ProblemError
 router = APIRouter(include_in_schema=False)
 
 # Outcomes named in the redirect after a successful write (never free text: nothing reflected).
-DONE_KEYS = ("assessed", "approved", "overridden", "corrected")
+DONE_KEYS = ("assessed", "approved", "overridden", "corrected", "partner")
 
 DRAFT, AWAITING, RELEASED = "draft", "awaiting-release", "released"
 
@@ -142,6 +143,7 @@ def _desk_page(
     with request_session(request) as session:
         rows = desk_rows(session, principal, day, now)
         series = assessed_series(session)
+        partner_series = licensed_series(session)
         assessed = {r.assessment.series_id for r in rows}
         # Rendered inside the session: the rows' series and people load lazily.
         return page(
@@ -151,6 +153,7 @@ def _desk_page(
             day=day,
             rows=rows,
             series=series,
+            partner_series=partner_series,
             unassessed=[s for s in series if s.id not in assessed],
             error=error,
             failure=failure,
@@ -334,3 +337,47 @@ def correct(
     if failure.errors:
         return _desk_page(request, principal, shown, status_code=422, failure=failure)
     return _back_to_desk(shown, "corrected")
+
+
+@router.post("/desk/partner-values")
+@access("write")
+def partner_value(
+    request: Request,
+    principal: CurrentPrincipal,
+    csrf: CsrfField = None,
+    series: FormText = "",
+    date: FormText = "",
+    low: FormText = "",
+    high: FormText = "",
+    reference: FormText = "",
+) -> Response:
+    """A licensed series' value as the partner delivered it (the API's POST /partner-values):
+    a draft shown with the licensor and terms, approved by a second person."""
+    check_csrf(request, csrf)
+    if principal.is_anonymous:
+        return sign_in("/desk")
+    values = {"series": series, "date": date, "low": low, "high": high, "reference": reference}
+    failure = FormFailure("partner", values, _t(request, "missing"))
+    if not series.strip():
+        failure.add("series", failure.missing)
+    day = parse_day(failure)
+    prices = parse_prices(failure, ("low", "high"), required=True)
+    if not failure.errors and day is not None:
+        try:
+            with unit_of_work(request) as session:
+                user = acting_user(session, principal, Scope.SUBMIT, "enter partner values")
+                enter_partner_value(
+                    session,
+                    series.strip(),
+                    day,
+                    low=prices["low"],
+                    high=prices["high"],
+                    user=user,
+                    reference=reference.strip(),
+                )
+        except PricingError as exc:
+            failure.refused(exc)
+    shown = day or desk_today(request)
+    if failure.errors:
+        return _desk_page(request, principal, shown, status_code=422, failure=failure)
+    return _back_to_desk(shown, "partner")
