@@ -272,14 +272,15 @@ def _history(
 
 def _page_common(
     request: Request,
+    session: Session,
     series: PriceSeries,
-    state: str,
-    window: str,
-    lang: str,
+    shown: tuple[str, str, str],
     now: dt.datetime,
 ) -> dict[str, Any]:
     """What the series page shows whoever reads it: the series, its unit, its release state and
-    banner, the ranges to choose from."""
+    banner, the ranges to choose from, the notices of its pending changes. ``shown``: the
+    release state, the chart's range and the language."""
+    state, window, lang = shown
     licence = licence_for(series)
     return {
         "series": series,
@@ -291,6 +292,7 @@ def _page_common(
         "ranges": list(RANGE_DAYS),
         "average_months": AVERAGE_MONTHS,
         "banner": state == ReleaseState.PENDING and not banner_dismissed(request, now),
+        "notices": _pending_notices(session, series, now),
     }
 
 
@@ -353,8 +355,7 @@ def series_page(
     now = now_of(request)
     lang = page_lang(request)
     state = release_state(session, series, now)
-    common = _page_common(request, series, state, window, lang, now)
-    common["notices"] = _pending_notices(session, series, now)
+    common = _page_common(request, session, series, (state, window, lang), now)
     group = series.commodity.entry.group.code
     if not may_read_tier(principal, series.tier.value, group):
         # A price service shows what the series is and which plan opens it, never a value.
