@@ -158,15 +158,28 @@ def _write(
     return done_redirect(PATH, {"done": done})
 
 
-def _start(request: Request, principal: Principal, posted: dict[str, str]) -> Response | None:
+def _start(
+    request: Request, principal: Principal, posted: dict[str, str], form: str
+) -> Response | None:
+    """Refused before the form is read: anonymous visitors sent to sign in, readers refused,
+    an analyst told on the page that an editor changes series."""
     check_csrf(request, posted.get(CSRF_FIELD))
-    return sign_in(PATH) if principal.is_anonymous else None
+    if principal.is_anonymous:
+        return sign_in(PATH)
+    refused = refuse_non_staff(request, principal)
+    if refused is not None:
+        return refused
+    if principal.role in SCOPE_ROLES[Scope.PUBLISH]:
+        return None
+    message = _t(request, "Only an editor may change series.")
+    failure = FormFailure(form, {}, "", {"": message}, status=403)
+    return _series_page(request, principal, status_code=403, failure=failure)
 
 
 @router.post(PATH)
 @access("write")
 def create_series(request: Request, principal: CurrentPrincipal, posted: Posted) -> Response:
-    refused = _start(request, principal, posted)
+    refused = _start(request, principal, posted, "create")
     if refused is not None:
         return refused
     values = {name: posted.get(name, "").strip() for name in CREATE_FIELDS}
@@ -190,7 +203,7 @@ def create_series(request: Request, principal: CurrentPrincipal, posted: Posted)
 @router.post(f"{PATH}/changes")
 @access("write")
 def change_series(request: Request, principal: CurrentPrincipal, posted: Posted) -> Response:
-    refused = _start(request, principal, posted)
+    refused = _start(request, principal, posted, "change")
     if refused is not None:
         return refused
     values = {name: posted.get(name, "").strip() for name in CHANGE_FIELDS}
@@ -232,7 +245,7 @@ def _choice(failure: FormFailure, name: str, kind: type[Tier]) -> Tier | None:
 @router.post(f"{PATH}/discontinuation")
 @access("write")
 def discontinue_series(request: Request, principal: CurrentPrincipal, posted: Posted) -> Response:
-    refused = _start(request, principal, posted)
+    refused = _start(request, principal, posted, "discontinue")
     if refused is not None:
         return refused
     values = {name: posted.get(name, "").strip() for name in DISCONTINUE_FIELDS}
