@@ -10,7 +10,9 @@ withheld until their release: the gate lets staff see drafts, not embargoed valu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -26,7 +28,7 @@ from metalwire.accounts.gate import (
     may_read_series_value,
     may_see_drafts,
 )
-from metalwire.accounts.models import Scope
+from metalwire.accounts.models import Scope, User
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.service import SERIES_GROUP
 from metalwire.errors import FourEyes
@@ -297,6 +299,40 @@ def override(
     return _back_to_desk(day, "overridden")
 
 
+# What the correction and the partner-value forms do with a series, a date and a low and high:
+# the user, the series code, the date, the prices (the form's own fields are in the closure).
+HandValue = Callable[[Session, User, str, dt.date, dict[str, Decimal]], object]
+
+
+def _hand_value(
+    request: Request,
+    principal: Principal,
+    failure: FormFailure,
+    act: tuple[str, HandValue],
+    done: str,
+) -> Response:
+    """A form of a series, a market date and a low and high (a correction, a partner value):
+    each unreadable field named, then ``act`` as the signed-in user in one transaction (``what``
+    the role check names), the service's refusals beside their fields."""
+    what, call = act
+    series = failure.values["series"].strip()
+    if not series:
+        failure.add("series", failure.missing)
+    day = parse_day(failure)
+    prices = parse_prices(failure, ("low", "high"), required=True)
+    if not failure.errors and day is not None:
+        try:
+            with unit_of_work(request) as session:
+                user = acting_user(session, principal, Scope.SUBMIT, what)
+                call(session, user, series, day, prices)
+        except PricingError as exc:
+            failure.refused(exc)
+    shown = day or desk_today(request)
+    if failure.errors:
+        return _desk_page(request, principal, shown, status_code=422, failure=failure)
+    return _back_to_desk(shown, done)
+
+
 @router.post("/desk/corrections")
 @access("write")
 def correct(
@@ -314,29 +350,11 @@ def correct(
         return sign_in("/desk")
     values = {"series": series, "date": date, "low": low, "high": high, "reason": reason}
     failure = FormFailure("correct", values, _t(request, "missing"))
-    if not series.strip():
-        failure.add("series", failure.missing)
-    day = parse_day(failure)
-    prices = parse_prices(failure, ("low", "high"), required=True)
-    if not failure.errors and day is not None:
-        try:
-            with unit_of_work(request) as session:
-                user = acting_user(session, principal, Scope.SUBMIT, "correct prices")
-                review.correct(
-                    session,
-                    series.strip(),
-                    day,
-                    low=prices["low"],
-                    high=prices["high"],
-                    reason=reason,
-                    user=user,
-                )
-        except PricingError as exc:
-            failure.refused(exc)
-    shown = day or desk_today(request)
-    if failure.errors:
-        return _desk_page(request, principal, shown, status_code=422, failure=failure)
-    return _back_to_desk(shown, "corrected")
+
+    def act(session: Session, user: User, code: str, day: dt.date, p: dict[str, Decimal]) -> None:
+        review.correct(session, code, day, low=p["low"], high=p["high"], reason=reason, user=user)
+
+    return _hand_value(request, principal, failure, ("correct prices", act), "corrected")
 
 
 @router.post("/desk/partner-values")
@@ -358,26 +376,10 @@ def partner_value(
         return sign_in("/desk")
     values = {"series": series, "date": date, "low": low, "high": high, "reference": reference}
     failure = FormFailure("partner", values, _t(request, "missing"))
-    if not series.strip():
-        failure.add("series", failure.missing)
-    day = parse_day(failure)
-    prices = parse_prices(failure, ("low", "high"), required=True)
-    if not failure.errors and day is not None:
-        try:
-            with unit_of_work(request) as session:
-                user = acting_user(session, principal, Scope.SUBMIT, "enter partner values")
-                enter_partner_value(
-                    session,
-                    series.strip(),
-                    day,
-                    low=prices["low"],
-                    high=prices["high"],
-                    user=user,
-                    reference=reference.strip(),
-                )
-        except PricingError as exc:
-            failure.refused(exc)
-    shown = day or desk_today(request)
-    if failure.errors:
-        return _desk_page(request, principal, shown, status_code=422, failure=failure)
-    return _back_to_desk(shown, "partner")
+
+    def act(session: Session, user: User, code: str, day: dt.date, p: dict[str, Decimal]) -> None:
+        enter_partner_value(
+            session, code, day, low=p["low"], high=p["high"], user=user, reference=reference.strip()
+        )
+
+    return _hand_value(request, principal, failure, ("enter partner values", act), "partner")
