@@ -396,6 +396,56 @@ def test_the_release_stream_sends_each_caller_only_what_it_may_see(
             assert premium == [], f"premium values {premium} streamed to {caller}"
 
 
+# The desk's write routes of the series lifecycle and partner values, API and pages: (path,
+# body). Every caller of the matrix holds a read-scope key, so none may write by the API; by
+# the site only an editor changes series (an analyst is told who may) and staff enter partner
+# values (the matrix market has no licensed series: the service refuses, 422).
+SERIES_CHANGE = {"effective": "2026-12-20", "notice": "matrix", "tier": "premium"}
+NEW_SERIES = {
+    **{"code": "AG-MATRIX-NEW", "commodity": "AG-1", "name_en": "m", "name_zh": "m"},
+    **{"kind": "outright", "unit": "kg", "currency": "CNY", "decimals": 0, "calendar": "CN"},
+    **{"timezone": "Asia/Shanghai", "release_time": "11:30", "methodology": "spot-prices"},
+}
+API_WRITES = (
+    ("/api/v1/series", NEW_SERIES),
+    (f"/api/v1/series/{SILVER}/changes", SERIES_CHANGE),
+    (f"/api/v1/series/{SILVER}/discontinuation", {"effective": "2026-12-20", "notice": "m"}),
+    ("/api/v1/partner-values", {"series": SILVER, "date": "2026-11-25", "low": 1, "high": 2}),
+)
+PAGE_WRITES = (
+    ("/desk/series", {"code": "AG-MATRIX-NEW"}),
+    ("/desk/series/changes", {"code": SILVER, "what": "tier", **SERIES_CHANGE}),
+    ("/desk/series/discontinuation", {"code": SILVER, "effective": "2026-12-20", "notice": "m"}),
+)
+PAGE_STATUS = {"anonymous": 303, "reader": 403, "subscriber": 403, "analyst": 403}
+EDITOR_STATUS = (422, 303, 303)  # an incomplete definition; a change and a discontinuation
+
+
+def test_the_lifecycle_and_partner_writes_refuse_whoever_may_not(
+    market: Market, db: ScratchDatabase, app: FastAPI, client: TestClient
+) -> None:
+    from sqlalchemy import func, select
+
+    from metalwire.catalog.models import SeriesChange
+
+    app.state.clock = lambda: NOW
+    for caller in CALLERS:
+        client.cookies.clear()
+        for url, body in API_WRITES:
+            answer = client.post(url, json=body, headers=market.credentials[caller])
+            assert answer.status_code == (401 if caller == "anonymous" else 403), (caller, url)
+        for name, value in market.cookies[caller].items():
+            client.cookies.set(name, value)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)
+        token = found.group(1) if found else ""
+        for n, (url, form) in enumerate(PAGE_WRITES):
+            answer = client.post(url, data={"csrf_token": token, **form}, follow_redirects=False)
+            expected = EDITOR_STATUS[n] if caller == "editor" else PAGE_STATUS[caller]
+            assert answer.status_code == expected, (caller, url, answer.text[:300])
+    with db.session() as session:  # only the editor's change and discontinuation were written
+        assert session.scalar(select(func.count(SeriesChange.id))) == 2
+
+
 def test_a_webhook_is_its_owners_alone(market: Market, client: TestClient) -> None:
     """The subscriber's webhook and its delivery log: no other caller sees them, staff
     included; an anonymous caller is asked to sign in."""

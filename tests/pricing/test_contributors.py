@@ -110,3 +110,25 @@ def test_the_migration_gives_existing_contributors_codes_in_order_of_first_submi
     assert _codes(desk) == {"trader-0": "C-01", "trader-1": "C-02", "trader-2": "C-03"}
     desk.submit(SILVER, DAY, [("7700", "10")] * 4 + [("7760", "10")])  # trader-4 is new
     assert _codes(desk)["trader-4"] == "C-05"
+
+
+def test_a_published_price_names_its_inputs_by_code_never_by_name(
+    desk: Desk, client: TestClient, at: Callable[[dt.datetime], None]
+) -> None:
+    _published_with_a_late_one(desk)
+    at(AFTER_RELEASE)
+    [row] = client.get(f"/api/v1/series/{SILVER}/prices").json()["items"]
+    for lang in ("en", "zh"):
+        answer = client.get(f"/api/v1/assessments/{row['assessment_id']}?lang={lang}")
+        assert answer.status_code == 200 and "trader-" not in answer.text
+        body = answer.json()
+        codes = _codes(desk)
+        by_id = {i["submission_id"]: i["contributor"] for i in body["inputs"]}
+        assert sorted(by_id) == sorted(body["inputs_used"])
+        assert set(by_id.values()) <= set(codes.values()) and None not in by_id.values()
+        (outlier,) = [x for x in body["excluded"] if "9" in x["price"][:1]]
+        assert outlier["contributor"] == codes["trader-3"]
+        assert all(x["contributor"] in codes.values() for x in body["excluded"])
+    page = client.get(f"/series/{SILVER}").text
+    assert "trader-" not in page and f"<code>{codes['trader-3']}</code> ·" in page
+    assert "data-contributors" in page

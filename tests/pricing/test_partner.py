@@ -10,10 +10,11 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from metalwire.accounts.models import Role
+from metalwire.accounts.models import Role, Scope
 from metalwire.catalog.models import PriceSeries
 from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.desk import PricingError
@@ -26,6 +27,7 @@ from metalwire.pricing.submissions import add_submissions
 from tests.pricing.conftest import DAY, SILVER, Desk, define_demo_series
 from tests.pricing.test_api import bearer, key_for
 from tests.support.desk import publish
+from tests.web.test_desk_pages import sign_in
 
 PARTNER = "MMI-MOO3-57-ROTTERDAM"  # 17:00 Europe/London, 2 decimals
 AFTER = dt.datetime(2026, 11, 26, 18, 0, tzinfo=dt.UTC)
@@ -128,3 +130,52 @@ def test_exports_leave_out_a_series_whose_licence_forbids_redistribution(
     # JSON reading is display, not an export: the values are there.
     prices = client.get(f"/api/v1/series/{PARTNER}/prices", headers=key).json()
     assert [p["mid"] for p in prices["items"]] == ["22.80"]
+
+
+def test_the_api_enters_a_partner_value_for_the_desk_only(
+    partner: Desk, client: TestClient, at: Callable[[dt.datetime], None]
+) -> None:
+    body = {"series": PARTNER, "date": DAY.isoformat(), "low": "22.50", "high": "23.10"}
+    assert client.post("/api/v1/partner-values", json=body).status_code == 401
+    reader = bearer(key_for(partner, "sub@fund.io", Role.SUBSCRIBER, "subscriber"))
+    assert client.post("/api/v1/partner-values", json=body, headers=reader).status_code == 403
+    analyst = bearer(key_for(partner, "analyst@desk.cn", Role.ANALYST, "enterprise", Scope.SUBMIT))
+    low_high = client.post("/api/v1/partner-values", json={**body, "high": "22"}, headers=analyst)
+    assert low_high.status_code == 422 and "high" in low_high.text
+    not_licensed = client.post(
+        "/api/v1/partner-values", json={**body, "series": SILVER}, headers=analyst
+    )
+    assert not_licensed.status_code == 422 and "not licensed" in not_licensed.text
+    with partner.db.session() as session:
+        assert session.scalar(select(Assessment.id)) is None  # nothing written by a refusal
+    made = client.post(
+        "/api/v1/partner-values", json={**body, "reference": "mmi-2026-11-25.csv"}, headers=analyst
+    )
+    assert made.status_code == 201, made.text
+    draft = made.json()
+    assert (draft["method"], draft["status"], draft["mid"]) == ("licensed", "draft", "22.80")
+    assert "MMi" in draft["explanation"] and "mmi-2026-11-25.csv" in draft["explanation"]
+    _approve(partner, draft["id"], DAY)
+    at(AFTER)
+    [row] = client.get(f"/api/v1/series/{PARTNER}/prices", headers=reader).json()["items"]
+    assert row["mid"] == "22.80"
+
+
+def test_the_desk_form_enters_a_partner_value(partner: Desk, app: FastAPI) -> None:
+    app.state.clock = lambda: dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    client = TestClient(app)
+    csrf = sign_in(client, partner.db, partner.analyst.email)
+    page = client.get("/desk").text
+    assert 'id="partner-form"' in page and f'value="{PARTNER}"' in page
+    form = {"csrf_token": csrf, "series": PARTNER, "date": DAY.isoformat(), "low": "22.5"}
+    refused = client.post("/desk/partner-values", data={**form, "high": "2x"})
+    assert refused.status_code == 422 and 'id="partner-high-error"' in refused.text
+    wrong = client.post("/desk/partner-values", data={**form, "high": "22"})
+    assert wrong.status_code == 422 and "must not be below low" in wrong.text
+    done = client.post(
+        "/desk/partner-values", data={**form, "high": "23.1"}, follow_redirects=False
+    )
+    assert done.status_code == 303 and "done=partner" in done.headers["location"]
+    with partner.db.session() as session:
+        row = session.scalar(select(Assessment))
+        assert row is not None and row.method is Method.LICENSED and row.mid == Decimal("22.8")

@@ -60,3 +60,9 @@ def accepts_values_on(series: PriceSeries, market_date: dt.date) -> bool:
     """Whether the series takes a new value for the date: not from its discontinuation on."""
     end = discontinued_from(series)
     return end is None or market_date < end
+
+
+def pending_after(series: PriceSeries, day: dt.date) -> bool:
+    """Whether a change is announced for a date after ``day``: read from the row, so a page
+    asks for the notices only of a series that has one."""
+    return any(dt.date.fromisoformat(c["effective"]) > day for c in series.changes or ())

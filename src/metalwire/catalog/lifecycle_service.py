@@ -207,3 +207,19 @@ def notices(session: Session, code: str | None = None, limit: int = 100) -> list
         query = query.where(PriceSeries.code == code)
     query = query.order_by(SeriesChange.announced_at.desc(), SeriesChange.id.desc()).limit(limit)
     return list(session.scalars(query))
+
+
+def pending_notices(
+    session: Session, today: dt.date, code: str | None = None
+) -> list[SeriesChange]:
+    """The announced changes not yet in force on ``today`` (of one series when ``code``),
+    soonest first: what the desk has pending and what a series page gives notice of."""
+    query = (
+        select(SeriesChange)
+        .join(PriceSeries, SeriesChange.series_id == PriceSeries.id)
+        .where(SeriesChange.effective_from > today)
+    )
+    if code is not None:
+        query = query.where(PriceSeries.code == code)
+    query = query.order_by(PriceSeries.code, SeriesChange.effective_from, SeriesChange.id)
+    return list(session.scalars(query))

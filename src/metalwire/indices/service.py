@@ -150,6 +150,28 @@ def definition_at(
     return engine.IndexDefinition.model_validate(row.definition), row.version
 
 
+def definitions_at(
+    session: Session, as_of: dt.datetime
+) -> list[tuple[engine.IndexDefinition, int]]:
+    """Every index with the definition in force at ``as_of`` and its version number, by code:
+    what a listing shows and gates by (a version announced for a later date is not in force
+    yet). One statement: the versions in force by then, the latest per code kept."""
+    rows = session.execute(
+        select(
+            IndexDefinitionVersion.code,
+            IndexDefinitionVersion.definition,
+            IndexDefinitionVersion.version,
+        )
+        .where(IndexDefinitionVersion.effective_from <= as_of.date())
+        .order_by(IndexDefinitionVersion.code, IndexDefinitionVersion.effective_from)
+    )
+    latest = {row.code: row for row in rows}  # ordered by date: the last one per code wins
+    return [
+        (engine.IndexDefinition.model_validate(row.definition), row.version)
+        for _, row in sorted(latest.items())
+    ]
+
+
 def versions(session: Session, code: str) -> list[IndexDefinitionVersion]:
     """Every version of an index's definition, oldest first."""
     return list(

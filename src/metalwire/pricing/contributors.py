@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from metalwire.accounts.models import User
@@ -22,7 +23,8 @@ from metalwire.accounts.service import require_user
 from metalwire.audit import record
 from metalwire.catalog.models import CatalogEntry, Commodity, PriceSeries
 from metalwire.catalog.units import plain, round_price
-from metalwire.errors import InvalidInput, NotFound
+from metalwire.db.base import utcnow
+from metalwire.errors import Conflict, InvalidInput, NotFound
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.models import Assessment, Contributor, Submission
 from metalwire.pricing.release_times import scheduled_release
@@ -33,20 +35,39 @@ def code_for(number: int) -> str:
     return f"C-{number:02d}"
 
 
-def assign_codes(session: Session, names: Iterable[str]) -> None:
-    """Give each new contributor among ``names`` the next code, in the order given."""
+def assign_codes(session: Session, names: Iterable[str], attempts: int = 5) -> None:
+    """Give each new contributor among ``names`` the next code, in the order given.
+
+    Two imports may code new contributors at once: both count the same codes and offer the
+    same next one. The insert skips a row whose code or name another writer holds (ON CONFLICT
+    DO NOTHING: it waits for that writer's commit and does not abort this transaction, where a
+    failed insert would need a savepoint), and the names left uncoded are counted again."""
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return
-    known = set(session.scalars(select(Contributor.name).where(Contributor.name.in_(wanted))))
-    new = [name for name in wanted if name not in known]
-    if not new:
-        return
-    count = session.scalar(select(func.count(Contributor.id))) or 0
-    session.add_all(
-        Contributor(name=name, code=code_for(count + n)) for n, name in enumerate(new, start=1)
+    for _ in range(attempts):
+        known = set(session.scalars(select(Contributor.name).where(Contributor.name.in_(wanted))))
+        new = [name for name in wanted if name not in known]
+        if not new:
+            return
+        count = session.scalar(select(func.count(Contributor.id))) or 0
+        now = utcnow()
+        rows = [
+            {"name": name, "code": code_for(count + n), "created_at": now}
+            for n, name in enumerate(new, start=1)
+        ]
+        session.execute(_insert_skipping_conflicts(session, rows))
+    raise Conflict(
+        f"contributor codes: {attempts} attempts collided with other writers; run it again",
+        field="contributor",
     )
-    session.flush()
+
+
+def _insert_skipping_conflicts(session: Session, rows: list[dict[str, Any]]) -> Executable:
+    """INSERT ... ON CONFLICT DO NOTHING in the database's own dialect."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(Contributor).values(rows).on_conflict_do_nothing()
 
 
 def codes_by_name(session: Session, names: Iterable[str]) -> dict[str, str]:
@@ -55,6 +76,27 @@ def codes_by_name(session: Session, names: Iterable[str]) -> dict[str, str]:
         select(Contributor.name, Contributor.code).where(Contributor.name.in_(wanted))
     )
     return {name: code for name, code in rows}
+
+
+def codes_of_submissions(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The public code of each submission's contributor, by submission id: how an assessment's
+    inputs are named to readers (never by the contributor's name)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Submission.id, Contributor.code)
+        .join(Contributor, Contributor.name == Submission.contributor)
+        .where(Submission.id.in_(wanted))
+    )
+    return {submission_id: code for submission_id, code in rows}
+
+
+def input_ids(explanation: dict[str, Any]) -> list[int]:
+    """The submissions an assessment weighed: those used and those excluded."""
+    used = [int(i) for i in explanation.get("inputs_used") or []]
+    excluded = [int(x["submission_id"]) for x in explanation.get("excluded") or []]
+    return used + excluded
 
 
 def contributors(session: Session) -> list[Contributor]:

@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from metalwire.accounts.models import Scope, User
 from metalwire.audit import record
 from metalwire.catalog.lifecycle import accepts_values_on
-from metalwire.catalog.models import PriceSeries
+from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.units import round_price
 from metalwire.pricing.assessing import check_hand_range, latest_version, previous_approved
 from metalwire.pricing.change import price_change, price_step
 from metalwire.pricing.desk import PricingError, require_role
 from metalwire.pricing.evidence import Method
-from metalwire.pricing.methodology import Licence, licence_of
+from metalwire.pricing.methodology import Licence, licence_of, licensed_families
 from metalwire.pricing.models import Assessment, AssessmentStatus
 
 
@@ -46,6 +46,20 @@ def export_withheld_note(series: PriceSeries) -> str:
     licence = licence_for(series)
     licensor = licence.licensor if licence else series.source
     return f"{series.code}: licensed from {licensor}; the licence forbids redistribution"
+
+
+def licensed_series(session: Session) -> list[PriceSeries]:
+    """The active series whose values a partner delivers: what the desk enters by hand."""
+    return list(
+        session.scalars(
+            select(PriceSeries)
+            .where(
+                PriceSeries.status == SeriesStatus.ACTIVE,
+                PriceSeries.methodology.in_(licensed_families()),
+            )
+            .order_by(PriceSeries.code)
+        )
+    )
 
 
 def _licensed_series(session: Session, code: str) -> tuple[PriceSeries, Licence]:

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from metalwire.web.api import (
     articles,
+    assessments,
     catalog,
     complaints,
     compliance,
@@ -15,6 +16,7 @@ from metalwire.web.api import (
     markets,
     price_exports,
     prices,
+    series_desk,
     surveys,
     webhooks,
 )
@@ -25,10 +27,12 @@ API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (
     catalog.router,
     prices.router,
+    assessments.router,
     disclosure.router,
     corrections.router,
     price_exports.router,
     desk.router,
+    series_desk.router,
     compliance.router,
     governance.router,
     complaints.router,

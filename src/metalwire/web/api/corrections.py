@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from metalwire.accounts.gate import history_floor, may_read_tier
 from metalwire.catalog import lifecycle_service
 from metalwire.catalog import service as catalog
+from metalwire.catalog.models import SeriesChange
 from metalwire.pricing.published import corrections, late_releases
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
@@ -143,16 +144,18 @@ def list_series_notices(
     notice. Names no value."""
     if series is not None and catalog.get_series(session, series) is None:
         raise invalid_parameter("series", f"unknown series {series!r}")
-    out = [
-        {
-            "series": n.series.code,
-            "kind": n.kind.value,
-            "effective_from": n.effective_from.isoformat(),
-            "before": n.before,
-            "after": n.after,
-            "notice": n.notice,
-            "announced_at": n.announced_at.isoformat(),
-        }
-        for n in lifecycle_service.notices(session, series)
-    ]
+    out = [notice_out(n) for n in lifecycle_service.notices(session, series)]
     return cached(request, principal, json_bytes(out), "application/json")
+
+
+def notice_out(notice: SeriesChange) -> dict[str, str | None]:
+    """A series notice as the API shows it (the list, and the desk's write routes' answers)."""
+    return {
+        "series": notice.series.code,
+        "kind": notice.kind.value,
+        "effective_from": notice.effective_from.isoformat(),
+        "before": notice.before,
+        "after": notice.after,
+        "notice": notice.notice,
+        "announced_at": notice.announced_at.isoformat(),
+    }

@@ -20,6 +20,7 @@ from metalwire.importing import item_field
 from metalwire.pricing.assessing import assess_day, get_assessment, override
 from metalwire.pricing.desk import PricingError
 from metalwire.pricing.models import Assessment
+from metalwire.pricing.partner import enter_partner_value
 from metalwire.pricing.review import approve_assessment, correct, drafts_on
 from metalwire.pricing.schemas import (
     BATCH_LIMIT,
@@ -270,4 +271,34 @@ def propose_correction(
         )
     except PricingError as exc:
         raise service_problem(exc) from None
+    return draft_out(row)
+
+
+class PartnerValueIn(BaseModel):
+    series: str = Field(max_length=CODE_LIMIT, description="A licensed (partner) series")
+    date: MarketDate
+    low: HandPrice
+    high: HandPrice = Field(description="The partner's high (= low for one price)")
+    reference: str = Field(
+        default="", max_length=NOTE_LIMIT, description="The partner's delivery, e.g. its file"
+    )
+
+
+@router.post("/partner-values", status_code=201, response_model=DraftOut, responses=WRITE_RESPONSES)
+@access("write")
+def post_partner_value(
+    session: DbSession, principal: CurrentPrincipal, body: PartnerValueIn
+) -> DraftOut:
+    """A licensed series' value as the partner delivered it: a draft (the day's draft replaced)
+    that another editor approves; shown with the licensor and terms like every licensed value."""
+    user = acting_user(session, principal, Scope.SUBMIT, "enter partner values")
+    row = enter_partner_value(
+        session,
+        body.series,
+        body.date,
+        low=body.low,
+        high=body.high,
+        user=user,
+        reference=body.reference,
+    )
     return draft_out(row)

@@ -30,7 +30,6 @@ from metalwire.catalog.units import instrument_unit_label, plain, price_unit_lab
 from metalwire.indices import engine
 from metalwire.indices import service as indices
 from metalwire.indices.access import index_decision, locked_constituents
-from metalwire.indices.models import IndexDefinitionRecord
 from metalwire.markets import service as markets
 from metalwire.markets import windows
 from metalwire.markets.access import INSTRUMENT_TIER, instrument_decision, window_decision
@@ -364,7 +363,7 @@ def published_index(
 
 @dataclass(frozen=True)
 class IndexListing:
-    record: IndexDefinitionRecord
+    version: int  # the definition's version in force at the instant listed
     definition: engine.IndexDefinition
     gate: indices.Access
     allowed: bool  # the caller's plan includes the index
@@ -375,13 +374,14 @@ def index_listings(
     session: Session, principal: Principal, now: dt.datetime, first: dt.date | None
 ) -> Iterator[IndexListing]:
     """Every index with who may read it and, for a reader who may, its values from ``first``:
-    the index list of the API and of the site."""
-    for record in indices.definitions(session):
-        definition = engine.IndexDefinition.model_validate(record.definition)
+    the index list of the API and of the site. Each is shown and gated by the definition in
+    force at ``now`` (its constituents decide its tier), the one its values are computed with:
+    a version announced for a later date changes neither before that date."""
+    for definition, version in indices.definitions_at(session, now):
         gate = indices.access_of(session, definition)
         allowed = bool(index_decision(principal, gate))
         published = published_index(session, definition.code, now, first) if allowed else None
-        yield IndexListing(record, definition, gate, allowed, published)
+        yield IndexListing(version, definition, gate, allowed, published)
 
 
 @router.get(
@@ -407,7 +407,7 @@ def list_indices(
         out.append(
             {
                 **index_head(definition, listing.gate, lang),
-                "version": listing.record.version,
+                "version": listing.version,
                 "constituents": [
                     {
                         "code": c.code,
@@ -424,11 +424,12 @@ def list_indices(
 
 
 def _readable_index(
-    session: Session, principal: Principal, code: str
+    session: Session, principal: Principal, code: str, as_of: dt.datetime
 ) -> tuple[engine.IndexDefinition, indices.Access]:
-    """The index and what decides who may read it; 404 when there is none, 403 above the plan."""
+    """The index as defined at ``as_of`` (the version its values are computed with) and what
+    decides who may read it; 404 when there is none, 403 above the plan."""
     try:
-        definition = indices.load(session, code)
+        definition = indices.load(session, code, as_of)
     except indices.IndexError_:
         raise not_found(f"no index with code {code!r}") from None
     gate = indices.access_of(session, definition)
@@ -516,8 +517,8 @@ def index_values(
     """An index's values computed from its constituents as published at `as_of`: each value
     with every constituent's price and contribution (index points, adding up to the value),
     the weights and each constituent's base-period sum and count."""
-    definition, gate = _readable_index(session, principal, code)
     instant = span.instant(request)
+    definition, gate = _readable_index(session, principal, code, instant)
     first = span.first_day(request, principal)
     published, unavailable = indices.published_view(
         session, code, as_of=instant, start=first, end=span.end

@@ -176,13 +176,13 @@ def _has_values(session: Session, definition: engine.IndexDefinition, now: dt.da
 def index_page(
     code: str, request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> HTMLResponse:
+    now = now_of(request)
     try:
-        definition = indices.load(session, code)
+        definition = indices.load(session, code, now)  # the version in force: its values'
     except indices.IndexError_:
         return error_page(request, 404, None)
     gate = indices.access_of(session, definition)
     allowed = bool(index_decision(principal, gate))
-    now = now_of(request)
     first = history_start(principal, None, now.date())
     published = published_index(session, code, now, first) if allowed else None
     points = published.points if published else []

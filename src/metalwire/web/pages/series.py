@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
 from fastapi import APIRouter, Query, Request
@@ -33,11 +34,14 @@ from metalwire.accounts.gate import (
     may_read_series_value,
     may_read_tier,
 )
+from metalwire.catalog import lifecycle_service
 from metalwire.catalog import service as catalog
-from metalwire.catalog.models import PriceSeries
+from metalwire.catalog.lifecycle import pending_after
+from metalwire.catalog.models import PriceSeries, SeriesChange
 from metalwire.catalog.units import price_unit_label
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
+from metalwire.pricing.contributors import codes_of_submissions, input_ids
 from metalwire.pricing.disclosure import disclosure_of
 from metalwire.pricing.models import AssessmentStatus
 from metalwire.pricing.partner import licence_allows_export, licence_for
@@ -132,7 +136,8 @@ class Explanation:
     version: int
     method: str
     inputs_used: int
-    excluded: list[dict[str, Any]]
+    contributors: list[str]  # the public codes of the inputs used (never names)
+    excluded: list[dict[str, Any]]  # each with its contributor's code
     text: str
     rationale: str | None
     lang: str = "en"  # the language ``text`` is in (an assessment made before Chinese: English)
@@ -170,13 +175,18 @@ def _explanation(
         return None
     data = row.explanation
     said = explained_in(data, lang)
+    codes = codes_of_submissions(session, input_ids(data))
+    used = [int(i) for i in data.get("inputs_used", [])]
     return Explanation(
         assessment_id=row.id,
         market_date=row.market_date,
         version=row.version,
         method=row.method.value,
-        inputs_used=len(data.get("inputs_used", [])),
-        excluded=said.excluded,
+        inputs_used=len(used),
+        contributors=sorted({codes[i] for i in used if i in codes}, key=lambda c: (len(c), c)),
+        excluded=[
+            {**x, "contributor": codes.get(int(str(x["submission_id"])))} for x in said.excluded
+        ],
         text=said.text,
         rationale=row.rationale,
         lang=said.lang,
@@ -262,14 +272,15 @@ def _history(
 
 def _page_common(
     request: Request,
+    session: Session,
     series: PriceSeries,
-    state: str,
-    window: str,
-    lang: str,
+    shown: tuple[str, str, str],
     now: dt.datetime,
 ) -> dict[str, Any]:
     """What the series page shows whoever reads it: the series, its unit, its release state and
-    banner, the ranges to choose from."""
+    banner, the ranges to choose from, the notices of its pending changes. ``shown``: the
+    release state, the chart's range and the language."""
+    state, window, lang = shown
     licence = licence_for(series)
     return {
         "series": series,
@@ -281,7 +292,17 @@ def _page_common(
         "ranges": list(RANGE_DAYS),
         "average_months": AVERAGE_MONTHS,
         "banner": state == ReleaseState.PENDING and not banner_dismissed(request, now),
+        "notices": _pending_notices(session, series, now),
     }
+
+
+def _pending_notices(session: Session, series: PriceSeries, now: dt.datetime) -> list[SeriesChange]:
+    """The series' announced changes not yet in force on its own market date: a reader is
+    told ahead of a new release time or tier, or of the last date it takes values."""
+    today = now.astimezone(ZoneInfo(series.timezone)).date()
+    if not pending_after(series, today):
+        return []  # no statement for the many series without one
+    return lifecycle_service.pending_notices(session, today, series.code)
 
 
 def _kept_view(
@@ -334,7 +355,7 @@ def series_page(
     now = now_of(request)
     lang = page_lang(request)
     state = release_state(session, series, now)
-    common = _page_common(request, series, state, window, lang, now)
+    common = _page_common(request, session, series, (state, window, lang), now)
     group = series.commodity.entry.group.code
     if not may_read_tier(principal, series.tier.value, group):
         # A price service shows what the series is and which plan opens it, never a value.

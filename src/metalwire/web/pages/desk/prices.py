@@ -10,7 +10,9 @@ withheld until their release: the gate lets staff see drafts, not embargoed valu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -26,7 +28,7 @@ from metalwire.accounts.gate import (
     may_read_series_value,
     may_see_drafts,
 )
-from metalwire.accounts.models import Scope
+from metalwire.accounts.models import Scope, User
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.service import SERIES_GROUP
 from metalwire.errors import FourEyes
@@ -34,6 +36,7 @@ from metalwire.pricing import assessing, review
 from metalwire.pricing.assessing import assess_day
 from metalwire.pricing.desk import ASSESSED_KINDS, PricingError
 from metalwire.pricing.models import Assessment, AssessmentStatus
+from metalwire.pricing.partner import enter_partner_value, licensed_series
 from metalwire.pricing.review import approve_assessment
 from metalwire.web.access import access
 from metalwire.web.api.desk import acting_user
@@ -58,7 +61,7 @@ from metalwire.web.problems import ProblemError
 router = APIRouter(include_in_schema=False)
 
 # Outcomes named in the redirect after a successful write (never free text: nothing reflected).
-DONE_KEYS = ("assessed", "approved", "overridden", "corrected")
+DONE_KEYS = ("assessed", "approved", "overridden", "corrected", "partner")
 
 DRAFT, AWAITING, RELEASED = "draft", "awaiting-release", "released"
 
@@ -142,6 +145,7 @@ def _desk_page(
     with request_session(request) as session:
         rows = desk_rows(session, principal, day, now)
         series = assessed_series(session)
+        partner_series = licensed_series(session)
         assessed = {r.assessment.series_id for r in rows}
         # Rendered inside the session: the rows' series and people load lazily.
         return page(
@@ -151,6 +155,7 @@ def _desk_page(
             day=day,
             rows=rows,
             series=series,
+            partner_series=partner_series,
             unassessed=[s for s in series if s.id not in assessed],
             error=error,
             failure=failure,
@@ -294,6 +299,40 @@ def override(
     return _back_to_desk(day, "overridden")
 
 
+# What the correction and the partner-value forms do with a series, a date and a low and high:
+# the user, the series code, the date, the prices (the form's own fields are in the closure).
+HandValue = Callable[[Session, User, str, dt.date, dict[str, Decimal]], object]
+
+
+def _hand_value(
+    request: Request,
+    principal: Principal,
+    failure: FormFailure,
+    act: tuple[str, HandValue],
+    done: str,
+) -> Response:
+    """A form of a series, a market date and a low and high (a correction, a partner value):
+    each unreadable field named, then ``act`` as the signed-in user in one transaction (``what``
+    the role check names), the service's refusals beside their fields."""
+    what, call = act
+    series = failure.values["series"].strip()
+    if not series:
+        failure.add("series", failure.missing)
+    day = parse_day(failure)
+    prices = parse_prices(failure, ("low", "high"), required=True)
+    if not failure.errors and day is not None:
+        try:
+            with unit_of_work(request) as session:
+                user = acting_user(session, principal, Scope.SUBMIT, what)
+                call(session, user, series, day, prices)
+        except PricingError as exc:
+            failure.refused(exc)
+    shown = day or desk_today(request)
+    if failure.errors:
+        return _desk_page(request, principal, shown, status_code=422, failure=failure)
+    return _back_to_desk(shown, done)
+
+
 @router.post("/desk/corrections")
 @access("write")
 def correct(
@@ -311,26 +350,36 @@ def correct(
         return sign_in("/desk")
     values = {"series": series, "date": date, "low": low, "high": high, "reason": reason}
     failure = FormFailure("correct", values, _t(request, "missing"))
-    if not series.strip():
-        failure.add("series", failure.missing)
-    day = parse_day(failure)
-    prices = parse_prices(failure, ("low", "high"), required=True)
-    if not failure.errors and day is not None:
-        try:
-            with unit_of_work(request) as session:
-                user = acting_user(session, principal, Scope.SUBMIT, "correct prices")
-                review.correct(
-                    session,
-                    series.strip(),
-                    day,
-                    low=prices["low"],
-                    high=prices["high"],
-                    reason=reason,
-                    user=user,
-                )
-        except PricingError as exc:
-            failure.refused(exc)
-    shown = day or desk_today(request)
-    if failure.errors:
-        return _desk_page(request, principal, shown, status_code=422, failure=failure)
-    return _back_to_desk(shown, "corrected")
+
+    def act(session: Session, user: User, code: str, day: dt.date, p: dict[str, Decimal]) -> None:
+        review.correct(session, code, day, low=p["low"], high=p["high"], reason=reason, user=user)
+
+    return _hand_value(request, principal, failure, ("correct prices", act), "corrected")
+
+
+@router.post("/desk/partner-values")
+@access("write")
+def partner_value(
+    request: Request,
+    principal: CurrentPrincipal,
+    csrf: CsrfField = None,
+    series: FormText = "",
+    date: FormText = "",
+    low: FormText = "",
+    high: FormText = "",
+    reference: FormText = "",
+) -> Response:
+    """A licensed series' value as the partner delivered it (the API's POST /partner-values):
+    a draft shown with the licensor and terms, approved by a second person."""
+    check_csrf(request, csrf)
+    if principal.is_anonymous:
+        return sign_in("/desk")
+    values = {"series": series, "date": date, "low": low, "high": high, "reference": reference}
+    failure = FormFailure("partner", values, _t(request, "missing"))
+
+    def act(session: Session, user: User, code: str, day: dt.date, p: dict[str, Decimal]) -> None:
+        enter_partner_value(
+            session, code, day, low=p["low"], high=p["high"], user=user, reference=reference.strip()
+        )
+
+    return _hand_value(request, principal, failure, ("enter partner values", act), "partner")
