@@ -11,8 +11,18 @@ from fastapi.testclient import TestClient
 
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
+from metalwire.governance import consultations
 from tests.conftest import Desk
-from tests.governance.conftest import CLOSES, DECIDED, EFFECTIVE, FAMILY, NEW_TEXT, OPENS
+from tests.governance.conftest import (
+    CLOSES,
+    DECIDED,
+    EFFECTIVE,
+    FAMILY,
+    NEW_TEXT,
+    OPENS,
+    adopted,
+    open_change,
+)
 from tests.support.desk import publish, three_deals
 
 SILVER = "AG-INGOT-CN-SPOT"  # a spot-prices series
@@ -146,6 +156,35 @@ def test_every_assessment_names_the_version_in_force_on_its_date(
         "effective": "2026-11-26",
         "url": f"/methodology/{FAMILY}?version=1",
     }
+
+
+def test_a_price_names_the_version_in_force_on_its_date_on_the_api_and_its_page(
+    desk: Desk, app: FastAPI, client: TestClient
+) -> None:
+    """An adopted change is in force from its effective date: a price of the day before names
+    version 1, one of that day version 2, in the API and on the series page (both languages)."""
+    cid = open_change(desk)
+    with desk.db.transaction() as session:
+        consultations.decide(session, cid, adopted(), actor=desk.editor.email, today=DECIDED)
+    before = EFFECTIVE - dt.timedelta(days=3)  # a Friday: the Monday is EFFECTIVE
+    publish(desk, SILVER, before, three_deals("7000", "7010", "7020"))
+    on = publish(desk, SILVER, EFFECTIVE, three_deals("7100", "7110", "7120"))
+    _on(app, EFFECTIVE + dt.timedelta(days=1))
+    items = client.get(f"/api/v1/series/{SILVER}/prices").json()["items"]
+    named = {
+        item["date"]: client.get(f"/api/v1/assessments/{item['assessment_id']}").json()[
+            "methodology_version"
+        ]["number"]
+        for item in items
+    }
+    assert named == {before.isoformat(): 1, EFFECTIVE.isoformat(): 2}
+    assert client.get(f"/api/v1/assessments/{on}").json()["methodology_version"]["url"] == (
+        f"/methodology/{FAMILY}?version=2"
+    )
+    for lang, words in (("en", "version 2, in force from"), ("zh", "第2版，自")):
+        page = client.get(f"/series/{SILVER}?lang={lang}").text
+        assert f'href="/methodology/{FAMILY}?version=2"' in page, lang
+        assert words in page, lang
 
 
 def test_a_complaint_is_its_complainants_and_the_desks_alone(

@@ -128,3 +128,60 @@ def test_complaints_on_the_account_and_the_desk(
     assert "other-4242" in desk_page.text and "mine-5151" in desk_page.text
     assert "2 waiting for acknowledgement" in desk_page.text
     assert "<strong>3</strong>" in desk_page.text  # logged three days before the desk's today
+
+
+def test_the_desk_acknowledges_and_answers_a_complaint_from_its_page(
+    desk: Desk, app: FastAPI, client: TestClient
+) -> None:
+    """Step by step on /desk/complaints, each refusal beside the complaint's form; the
+    complainant reads the answer on their account page; a reader may not take a step."""
+    _on(app, OPENS)
+    with desk.db.transaction() as session:
+        reader = accounts.add_user(session, "reader@mill.cn", role=Role.READER, actor="t")
+        new = NewComplaint(ComplaintSubject.METHODOLOGY, FAMILY, "too few deals-7373")
+        cid = complaints.log_complaint(session, reader, new, now=app.state.clock()).id
+    _signed_in(desk, client, "reader@mill.cn")
+    token = csrf_of(client.get("/account").text)
+    refused = client.post(f"/desk/complaints/{cid}/acknowledge", data={"csrf_token": token})
+    assert refused.status_code == 403
+    _signed_in(desk, client, "analyst@desk.cn", Role.ANALYST)
+    listed = client.get("/desk/complaints")
+    token = csrf_of(listed.text)
+    assert f'id="acknowledge-{cid}"' in listed.text
+    early = client.post(
+        f"/desk/complaints/{cid}/answer",
+        data={"answer": "Noted.", "outcome": "upheld", "csrf_token": token},
+    )
+    assert early.status_code == 409 and f'id="answer-{cid}-errors"' in early.text
+    done = client.post(
+        f"/desk/complaints/{cid}/acknowledge", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("done=acknowledged")
+    page_now = client.get("/desk/complaints?lang=zh").text
+    assert f'id="answer-{cid}-form"' in page_now and "部分成立" in page_now
+    blank = client.post(
+        f"/desk/complaints/{cid}/answer",
+        data={"answer": " ", "outcome": "sideways", "csrf_token": token},
+    )
+    assert blank.status_code == 422
+    assert f'id="answer-{cid}-answer-error"' in blank.text
+    assert f'id="answer-{cid}-outcome-error"' in blank.text
+    answered = client.post(
+        f"/desk/complaints/{cid}/answer",
+        data={
+            "answer": "The minimum rises to three.",
+            "outcome": "partly-upheld",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    with desk.db.transaction() as session:
+        item = complaints.every(session)[0]
+        assert (item.state.value, item.acknowledged_by, item.answered_by) == (
+            "answered",
+            "analyst@desk.cn",
+            "analyst@desk.cn",
+        )
+    _signed_in(desk, client, "reader@mill.cn")
+    assert "The minimum rises to three." in client.get("/account").text

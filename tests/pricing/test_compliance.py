@@ -77,7 +77,7 @@ def test_a_day_without_evidence_counts_as_carried_forward(desk: Desk) -> None:
 
 
 def test_bad_months_and_unknown_families_are_refused(desk: Desk) -> None:
-    for bad in ("2026-13", "2026-1", "November"):
+    for bad in ("2026-13", "2026-1", "November", "0000-01"):  # the calendar has no year 0
         try:
             month_bounds(bad)
         except InvalidInput as exc:
@@ -113,6 +113,10 @@ def test_the_report_is_the_staffs_on_the_api_and_the_terminal(
     assert row["days_assessed"] == 3 and row["late_releases"] == 1
     missing = client.get("/api/v1/desk/compliance/no-such-family", headers=bearer(analyst))
     assert missing.status_code == 404
+    for month in ("0000-01", "2026-13"):  # no year 0 (was a 500), no month 13
+        refused = client.get(f"{url[: url.index('?')]}?month={month}", headers=bearer(analyst))
+        assert refused.status_code == 422, (month, refused.text)
+        assert refused.json()["invalid_params"][0]["name"] == "month", refused.text
 
     runner = CliRunner()
     args = ["compliance", "report", "--family", "spot-prices", "--month", "2026-11"]

@@ -28,7 +28,7 @@ from metalwire.pricing.published import late_releases, published_prices
 from metalwire.pricing.release_times import trades_on
 from metalwire.records import JsonRecord
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = re.compile(r"^(?!0000)(\d{4})-(0[1-9]|1[0-2])$")  # the calendar has no year 0
 _PCT = 2
 _AVERAGE = 3
 

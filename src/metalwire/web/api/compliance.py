@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from metalwire.accounts.gate import may_read_desk_statistics
 from metalwire.pricing.compliance import compliance_report
 from metalwire.pricing.methodology import FAMILY_PATTERN
+from metalwire.supply.schemas import PERIOD_PATTERN
 from metalwire.web.access import access
 from metalwire.web.api.prices import NOT_FOUND, now_of
 from metalwire.web.auth import CurrentPrincipal, deny
@@ -54,7 +55,7 @@ def family_compliance(
     session: DbSession,
     principal: CurrentPrincipal,
     month: Annotated[
-        str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default: this month")
+        str | None, Query(pattern=PERIOD_PATTERN, description="YYYY-MM; default: this month")
     ] = None,
 ) -> Response:
     """A price family's month as published: per series, days assessed, the share of

@@ -39,6 +39,7 @@ from metalwire.catalog import service as catalog
 from metalwire.catalog.lifecycle import pending_after
 from metalwire.catalog.models import PriceSeries, SeriesChange
 from metalwire.catalog.units import price_unit_label
+from metalwire.governance.versions import VersionRef, version_on
 from metalwire.i18n import fmt_date, fmt_number, translations
 from metalwire.pricing.assessing import get_assessment
 from metalwire.pricing.contributors import codes_of_submissions, input_ids
@@ -142,6 +143,7 @@ class Explanation:
     rationale: str | None
     lang: str = "en"  # the language ``text`` is in (an assessment made before Chinese: English)
     disclosure: DisclosureRow | None = None  # EU BMR Annex II: what the price was made of
+    methodology: VersionRef | None = None  # the version in force on the market date
 
 
 def _months_back(today: dt.date, months: int) -> dt.date:
@@ -191,6 +193,7 @@ def _explanation(
         rationale=row.rationale,
         lang=said.lang,
         disclosure=disclosure_of(row),
+        methodology=version_on(session, series.methodology, row.market_date),
     )
 
 
