@@ -12,7 +12,16 @@ from fastapi.testclient import TestClient
 from metalwire.accounts import service as accounts
 from metalwire.accounts.models import Role, Scope
 from tests.conftest import Desk
-from tests.governance.conftest import CLOSES, DECIDED, EFFECTIVE, FAMILY, NEW_TEXT, OPENS
+from tests.governance.conftest import (
+    CHINESE,
+    CLOSES,
+    DECIDED,
+    DECIDED_ZH,
+    EFFECTIVE,
+    FAMILY,
+    NEW_TEXT,
+    OPENS,
+)
 from tests.support.desk import publish, three_deals
 
 SILVER = "AG-INGOT-CN-SPOT"  # a spot-prices series
@@ -47,6 +56,7 @@ PROPOSAL = {
     "summary": "A spot price needs three deals, not two.",
     "rationale": "Two deals are too few to rule out an outlier.",
     "text": NEW_TEXT,
+    **CHINESE,
 }
 
 
@@ -99,6 +109,7 @@ def test_a_change_goes_through_consultation_to_a_version(
             "outcome": "adopted",
             "rationale": "r",
             "response_to_comments": "c",
+            **DECIDED_ZH,
             "effective": EFFECTIVE.isoformat(),
         },
         headers=keys["editor"],
@@ -115,6 +126,7 @@ def test_a_change_goes_through_consultation_to_a_version(
             "outcome": "adopted",
             "rationale": "Most agreed.",
             "response_to_comments": "Thanks.",
+            **DECIDED_ZH,
             "effective": EFFECTIVE.isoformat(),
         },
         headers=keys["editor"],
