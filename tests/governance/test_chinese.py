@@ -19,6 +19,8 @@ from metalwire.db.migrate import alembic_config, upgrade
 from metalwire.errors import InvalidInput
 from metalwire.governance import consultations
 from metalwire.governance.rules import Outcome
+from metalwire.settings import load_settings
+from metalwire.web.app import create_app
 from tests.conftest import Desk, ScratchDatabase
 from tests.governance.conftest import (
     CHINESE,
@@ -35,6 +37,7 @@ from tests.governance.conftest import (
     open_change,
     proposal,
 )
+from tests.governance.test_api import PROPOSAL, _keys, _on
 
 
 def _refused_field(desk: Desk, **changes: str) -> str:
@@ -78,10 +81,6 @@ def test_a_decision_is_refused_without_its_chinese_naming_the_field(desk: Desk) 
         assert made.summary_zh == CHINESE["summary_zh"]
 
 
-def _on(app: FastAPI, day: dt.date) -> None:
-    app.state.clock = lambda: dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.UTC)
-
-
 def _adopt(desk: Desk) -> int:
     cid = open_change(desk)
     with desk.db.transaction() as session:
@@ -118,8 +117,6 @@ def test_the_api_answers_in_the_language_asked(
 def test_a_proposal_over_the_api_names_its_missing_or_english_chinese(
     desk: Desk, app: FastAPI, client: TestClient
 ) -> None:
-    from tests.governance.test_api import PROPOSAL, _keys
-
     keys = _keys(desk)
     _on(app, OPENS)
     missing = {k: v for k, v in PROPOSAL.items() if k != "title_zh"}
@@ -214,9 +211,6 @@ def test_rows_made_before_chinese_read_in_english_marked_so(db: ScratchDatabase)
             },
         )
     upgrade(db.engine)
-    from metalwire.settings import load_settings
-    from metalwire.web.app import create_app
-
     app = create_app(load_settings(database_url=db.url), engine=db.engine)
     _on(app, EFFECTIVE)
     with TestClient(app) as client:

@@ -115,6 +115,7 @@ def test_a_change_from_the_terminal(env_db: ScratchDatabase, tmp_path: Path) -> 
     assert code == 0 and f"version 2 of {FAMILY} in force from {effective}" in out, out
     code, out = _run("methodology", "versions", FAMILY, "--json")
     assert code == 0 and '"number": 2' in out and f'"effective": "{effective}"' in out
+    assert '"summary_zh": "三笔，而非两笔。"' in out  # the version keeps the proposal's Chinese
     code, out = _run("methodology", "consultations")
     assert code == 0 and "decided" in out
     code, out = _run("methodology", "versions", "gold-bars")
