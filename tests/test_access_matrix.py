@@ -103,7 +103,17 @@ def _governance(db: ScratchDatabase) -> None:
     complaint (id 1): the governance routes' samples."""
     with db.transaction() as session:
         subscriber = accounts.require_user(session, "subscriber@desk.cn")
-        proposal = Proposal("spot-prices", "t", "s", "r", "# Spot prices\n\nv2\n")
+        proposal = Proposal(
+            "spot-prices",
+            "t",
+            "s",
+            "r",
+            "# Spot prices\n\nv2\n",
+            "题",
+            "摘要",
+            "理由",
+            "# 现货价格\n",
+        )
         opened = consultations.propose(session, proposal, actor="analyst@desk.cn", now=NOW)
         consultations.open_consultation(
             session,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import re
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from io import BytesIO
+from typing import NamedTuple
 
 from babel.core import Locale
 from babel.dates import format_date
@@ -37,9 +39,43 @@ def translations(lang: str) -> gettext.NullTranslations:
     return Translations(buffer)
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation (extracted by Babel); its reader's layer translates it."""
+    return message
+
+
 def gettext_in(lang: str, message: str) -> str:
     """``message`` in ``lang``: what a mail, a notice or a CLI line says to its reader."""
     return translations(lang).gettext(message)
+
+
+# A Han character (CJK Unified Ideographs, Extension A, Compatibility Ideographs).
+_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character: what a text published as the Chinese one
+    must (English in its place would put English on every Chinese page)."""
+    return _CHINESE.search(text) is not None
+
+
+class Localized(NamedTuple):
+    """A text as one reader reads it, and the language it is in (``tag``: the HTML lang)."""
+
+    text: str
+    lang: str
+
+    @property
+    def tag(self) -> str:
+        return "zh-CN" if self.lang == "zh" else "en"
+
+
+def localized(english: str, chinese: str | None, lang: str) -> Localized:
+    """The Chinese text for a Chinese reader where it was written, else the English one (a row
+    made before its Chinese was required stays English, and says so)."""
+    if lang == "zh" and chinese:
+        return Localized(chinese, "zh")
+    return Localized(english, "en")
 
 
 def reader_lang(lang: str | None) -> str:

@@ -21,6 +21,18 @@ CLOSES = dt.date(2026, 12, 15)  # fifteen days, the first and the last included
 DECIDED = dt.date(2026, 12, 16)
 EFFECTIVE = dt.date(2027, 1, 18)  # 33 days after the decision
 NEW_TEXT = "# Spot prices\n\nVersion 2: three deals at least, weighted by volume.\n"
+NEW_TEXT_ZH = "# 现货价格\n\n第2版：至少三笔成交，按成交量加权。\n"
+# The Chinese beside each English text of proposal() and adopted().
+CHINESE = {
+    "title_zh": "至少三笔成交",
+    "summary_zh": "现货价格需要三笔成交，而非两笔。",
+    "rationale_zh": "两笔成交太少，无法排除异常值。",
+    "text_zh": NEW_TEXT_ZH,
+}
+DECIDED_ZH = {
+    "rationale_zh": "多数意见支持。",
+    "response_to_comments_zh": "谢谢；流动性的顾虑由沿用规则解决。",
+}
 
 
 def proposal(**changes: str) -> Proposal:
@@ -30,6 +42,7 @@ def proposal(**changes: str) -> Proposal:
         "summary": "A spot price needs three deals, not two.",
         "rationale": "Two deals are too few to rule out an outlier.",
         "text": NEW_TEXT,
+        **CHINESE,
         **changes,
     }
     return Proposal(**fields)
@@ -41,6 +54,7 @@ def adopted(effective: dt.date = EFFECTIVE) -> Decision:
         rationale="Supported by most respondents.",
         response_to_comments="Thanks; the liquidity concern is met by the carry-forward rule.",
         effective=effective,
+        **DECIDED_ZH,
     )
 
 

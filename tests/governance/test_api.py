@@ -14,8 +14,10 @@ from metalwire.accounts.models import Role, Scope
 from metalwire.governance import consultations
 from tests.conftest import Desk
 from tests.governance.conftest import (
+    CHINESE,
     CLOSES,
     DECIDED,
+    DECIDED_ZH,
     EFFECTIVE,
     FAMILY,
     NEW_TEXT,
@@ -57,6 +59,7 @@ PROPOSAL = {
     "summary": "A spot price needs three deals, not two.",
     "rationale": "Two deals are too few to rule out an outlier.",
     "text": NEW_TEXT,
+    **CHINESE,
 }
 
 
@@ -109,6 +112,7 @@ def test_a_change_goes_through_consultation_to_a_version(
             "outcome": "adopted",
             "rationale": "r",
             "response_to_comments": "c",
+            **DECIDED_ZH,
             "effective": EFFECTIVE.isoformat(),
         },
         headers=keys["editor"],
@@ -125,6 +129,7 @@ def test_a_change_goes_through_consultation_to_a_version(
             "outcome": "adopted",
             "rationale": "Most agreed.",
             "response_to_comments": "Thanks.",
+            **DECIDED_ZH,
             "effective": EFFECTIVE.isoformat(),
         },
         headers=keys["editor"],

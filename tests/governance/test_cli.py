@@ -17,7 +17,7 @@ from metalwire.governance.complaints import NewComplaint
 from metalwire.governance.models import Consultation
 from metalwire.governance.rules import ComplaintSubject
 from tests.conftest import ScratchDatabase
-from tests.governance.conftest import FAMILY, NEW_TEXT
+from tests.governance.conftest import FAMILY, NEW_TEXT, NEW_TEXT_ZH
 
 runner = CliRunner()
 
@@ -27,10 +27,8 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_a_change_from_the_terminal(env_db: ScratchDatabase, tmp_path: Path) -> None:
-    text = tmp_path / "v2.md"
-    text.write_text(NEW_TEXT)
-    code, out = _run(
+def _propose(text: Path, text_zh: Path, title_zh: str = "三笔成交") -> tuple[int, str]:
+    return _run(
         "methodology",
         "propose",
         FAMILY,
@@ -42,9 +40,28 @@ def test_a_change_from_the_terminal(env_db: ScratchDatabase, tmp_path: Path) -> 
         "Outliers.",
         "--text",
         str(text),
+        "--title-zh",
+        title_zh,
+        "--summary-zh",
+        "三笔，而非两笔。",
+        "--rationale-zh",
+        "异常值。",
+        "--text-zh",
+        str(text_zh),
         "--user",
         "analyst@desk.cn",
     )
+
+
+def test_a_change_from_the_terminal(env_db: ScratchDatabase, tmp_path: Path) -> None:
+    text, text_zh = tmp_path / "v2.md", tmp_path / "v2.zh.md"
+    text.write_text(NEW_TEXT)
+    code, out = _propose(text, text_zh)
+    assert code == 1 and out.startswith(f"--text-zh: no file {text_zh}"), out
+    text_zh.write_text(NEW_TEXT_ZH, "utf-8")
+    code, out = _propose(text, text_zh, title_zh="Three deals")
+    assert code == 1 and out.startswith("title_zh: must be written in Chinese"), out
+    code, out = _propose(text, text_zh)
     assert code == 0 and "consultation 1 proposed" in out, out
     today = utcnow().date()
     code, out = _run("methodology", "consult", "1", "--closes", str(today + dt.timedelta(days=5)))
@@ -61,6 +78,10 @@ def test_a_change_from_the_terminal(env_db: ScratchDatabase, tmp_path: Path) -> 
         "r",
         "--response",
         "c",
+        "--rationale-zh",
+        "理由",
+        "--response-zh",
+        "答复",
         "--effective",
         str(today + dt.timedelta(days=40)),
     )
@@ -82,6 +103,10 @@ def test_a_change_from_the_terminal(env_db: ScratchDatabase, tmp_path: Path) -> 
         "Agreed.",
         "--response",
         "None received.",
+        "--rationale-zh",
+        "同意。",
+        "--response-zh",
+        "未收到意见。",
         "--effective",
         str(effective),
         "--user",
@@ -90,6 +115,7 @@ def test_a_change_from_the_terminal(env_db: ScratchDatabase, tmp_path: Path) -> 
     assert code == 0 and f"version 2 of {FAMILY} in force from {effective}" in out, out
     code, out = _run("methodology", "versions", FAMILY, "--json")
     assert code == 0 and '"number": 2' in out and f'"effective": "{effective}"' in out
+    assert '"summary_zh": "三笔，而非两笔。"' in out  # the version keeps the proposal's Chinese
     code, out = _run("methodology", "consultations")
     assert code == 0 and "decided" in out
     code, out = _run("methodology", "versions", "gold-bars")

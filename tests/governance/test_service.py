@@ -26,6 +26,7 @@ from tests.conftest import Desk
 from tests.governance.conftest import (
     CLOSES,
     DECIDED,
+    DECIDED_ZH,
     EFFECTIVE,
     FAMILY,
     NEW_TEXT,
@@ -100,7 +101,7 @@ def test_each_step_is_refused_out_of_its_time(desk: Desk, reader: User) -> None:
     with desk.db.transaction() as session, pytest.raises(InvalidInput, match="28 days ahead"):
         consultations.decide(session, cid, adopted(DECIDED), actor="e", today=DECIDED)
     with desk.db.transaction() as session:
-        withdrawn = Decision(Outcome.WITHDRAWN, "No support.", "None received.")
+        withdrawn = Decision(Outcome.WITHDRAWN, "No support.", "None received.", **DECIDED_ZH)
         consultations.decide(session, cid, withdrawn, actor="e", today=DECIDED)
     with desk.db.transaction() as session:
         assert versions.stored(session, FAMILY) == []  # a withdrawn change makes no version

@@ -128,7 +128,9 @@ def demo_db(
 
 def _governance(session: Session, editor: User) -> None:
     """An open consultation with a comment and a complaint: the demo has none to read."""
-    proposal = Proposal("spot-prices", "t", "s", "r", "# Spot prices\n\nv2\n")
+    proposal = Proposal(
+        "spot-prices", "t", "s", "r", "# Spot prices\n\nv2\n", "题", "摘要", "理由", "# 现货价格\n"
+    )
     made = consultations.propose(session, proposal, actor=editor.email, now=BUILT_AT)
     closes = BUILT_AT.date() + dt.timedelta(days=20)
     consultations.open_consultation(

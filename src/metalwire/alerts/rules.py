@@ -14,15 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from metalwire.errors import InvalidInput
+from metalwire.i18n import N_
 from metalwire.pricing.change import change_pct
 
 PCT_STEP = Decimal("0.01")
 MAX_THRESHOLD = Decimal(100)
-
-
-def N_(message: str) -> str:
-    """Marks a message for translation (extracted by Babel); the web layer translates it."""
-    return message
 
 
 class ThresholdError(InvalidInput):

@@ -32,14 +32,13 @@ from metalwire.accounts.models import User
 from metalwire.accounts.service import principal_of
 from metalwire.alerts import rules
 from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
-from metalwire.alerts.rules import N_
 from metalwire.audit import record
 from metalwire.catalog import service as catalog
 from metalwire.catalog.models import CatalogGroup, PriceSeries, SeriesStatus
 from metalwire.catalog.units import price_unit_label
 from metalwire.db.engine import transaction
 from metalwire.errors import InvalidInput
-from metalwire.i18n import fmt_date, fmt_number, reader_lang
+from metalwire.i18n import N_, fmt_date, fmt_number, reader_lang
 from metalwire.i18n import gettext_in as _t  # the name `make messages` extracts
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import Article

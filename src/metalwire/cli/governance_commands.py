@@ -25,10 +25,14 @@ ActorOption = Annotated[str, typer.Option("--user", help="Who acts (the audit tr
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, option: str = "--text") -> str:
     if not path.is_file():
-        fail(f"--text: no file {path}")
+        fail(f"{option}: no file {path}")
     return path.read_text("utf-8")
+
+
+def _in_chinese(what: str) -> str:
+    return f"{what}, in Chinese (published beside the English)"
 
 
 @methodology_app.command("versions")
@@ -42,6 +46,7 @@ def list_versions(family: str, as_json: JsonOption = False) -> None:
                 "effective": v.effective.isoformat(),
                 "in_force": v.number == today.number,
                 "summary": v.summary,
+                "summary_zh": v.summary_zh,
                 "consultation": v.consultation_id,
             }
             for v in versions.history(session, family)
@@ -58,10 +63,27 @@ def propose(
     summary: Annotated[str, typer.Option("--summary", help="What changes, in a few lines")],
     rationale: Annotated[str, typer.Option("--rationale", help="Why")],
     text: Annotated[Path, typer.Option("--text", help="The proposed document (Markdown file)")],
+    title_zh: Annotated[str, typer.Option("--title-zh", help=_in_chinese("The title"))],
+    summary_zh: Annotated[str, typer.Option("--summary-zh", help=_in_chinese("The summary"))],
+    rationale_zh: Annotated[str, typer.Option("--rationale-zh", help=_in_chinese("Why"))],
+    text_zh: Annotated[
+        Path, typer.Option("--text-zh", help=_in_chinese("The proposed document (file)"))
+    ],
     user: ActorOption = "cli",
 ) -> None:
-    """Propose a change to a family's methodology (public once opened with `consult`)."""
-    proposal = Proposal(family, title, summary, rationale, _read(text))
+    """Propose a change to a family's methodology, in English and Chinese (public once opened
+    with `consult`)."""
+    proposal = Proposal(
+        family,
+        title,
+        summary,
+        rationale,
+        _read(text),
+        title_zh=title_zh,
+        summary_zh=summary_zh,
+        rationale_zh=rationale_zh,
+        text_zh=_read(text_zh, "--text-zh"),
+    )
     with refusing(ServiceError) as session:
         item = consultations.propose(session, proposal, actor=user)
         line = f"consultation {item.id} proposed for {family}"
@@ -92,6 +114,8 @@ def decide(
     outcome: Annotated[Outcome, typer.Option("--outcome")],
     rationale: Annotated[str, typer.Option("--rationale", help="Published with the decision")],
     response: Annotated[str, typer.Option("--response", help="The response to the comments")],
+    rationale_zh: Annotated[str, typer.Option("--rationale-zh", help=_in_chinese("The rationale"))],
+    response_zh: Annotated[str, typer.Option("--response-zh", help=_in_chinese("The response"))],
     effective: Annotated[
         dt.datetime | None,
         typer.Option("--effective", formats=["%Y-%m-%d"], help="First day in force"),
@@ -99,15 +123,22 @@ def decide(
     text: Annotated[
         Path | None, typer.Option("--text", help="Amended: the document as adopted")
     ] = None,
+    text_zh: Annotated[
+        Path | None, typer.Option("--text-zh", help=_in_chinese("Amended: the document"))
+    ] = None,
     user: ActorOption = "cli",
 ) -> None:
-    """Decide a consultation after its comment period: adopted, amended or withdrawn."""
+    """Decide a consultation after its comment period: adopted, amended or withdrawn; the
+    rationale and response in English and Chinese."""
     decision = Decision(
         outcome,
         rationale,
         response,
-        effective.date() if effective else None,
-        _read(text) if text else None,
+        rationale_zh=rationale_zh,
+        response_to_comments_zh=response_zh,
+        effective=effective.date() if effective else None,
+        text=_read(text) if text else None,
+        text_zh=_read(text_zh, "--text-zh") if text_zh else None,
     )
     with refusing(ServiceError) as session:
         item = consultations.decide(
@@ -132,6 +163,7 @@ def list_consultations(as_json: JsonOption = False) -> None:
                 "id": c.id,
                 "family": c.family,
                 "title": c.title,
+                "title_zh": c.title_zh,
                 "stage": stage_on(c.stage, c.closes_on, today).value,
                 "closes": c.closes_on.isoformat() if c.closes_on else None,
                 "comments": len(c.comments),

@@ -23,11 +23,17 @@ from metalwire.governance.versions import next_number, require_family, stored
 
 @dataclass(frozen=True)
 class Proposal:
+    """A change as the desk writes it: each text a reader sees in English and in Chinese."""
+
     family: str
     title: str
     summary: str
     rationale: str
     text: str
+    title_zh: str
+    summary_zh: str
+    rationale_zh: str
+    text_zh: str
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,11 @@ class Decision:
     outcome: Outcome
     rationale: str
     response_to_comments: str
+    rationale_zh: str
+    response_to_comments_zh: str
     effective: dt.date | None = None
     text: str | None = None  # an amended change's final text; the proposed text otherwise
+    text_zh: str | None = None  # its Chinese, given with it
 
 
 def _audit(session: Session, item: Consultation, action: str, actor: str, **after: object) -> None:
@@ -83,13 +92,26 @@ def propose(
         summary=rules.required_text(proposal.summary, "summary", NOTE_LIMIT),
         rationale=rules.required_text(proposal.rationale, "rationale", NOTE_LIMIT),
         proposed_text=rules.required_text(proposal.text, "text", TEXT_LIMIT),
+        title_zh=rules.required_chinese(proposal.title_zh, "title_zh", TITLE_LIMIT),
+        summary_zh=rules.required_chinese(proposal.summary_zh, "summary_zh", NOTE_LIMIT),
+        rationale_zh=rules.required_chinese(proposal.rationale_zh, "rationale_zh", NOTE_LIMIT),
+        proposed_text_zh=rules.required_chinese(proposal.text_zh, "text_zh", TEXT_LIMIT),
         stage=Stage.PROPOSED,
         proposed_by=actor,
         proposed_at=now or utcnow(),
     )
     session.add(item)
     session.flush()
-    _audit(session, item, "propose", actor, title=item.title, summary=item.summary)
+    _audit(
+        session,
+        item,
+        "propose",
+        actor,
+        title=item.title,
+        summary=item.summary,
+        title_zh=item.title_zh,
+        summary_zh=item.summary_zh,
+    )
     return item
 
 
@@ -137,6 +159,44 @@ def comment(
     return made
 
 
+def _adopted_texts(item: Consultation, decision: Decision) -> tuple[str, str | None]:
+    """The version's text in English and in Chinese: an amended change's own (the two given
+    together), else the proposed ones (no Chinese for a proposal made before it was asked)."""
+    if decision.text is None and decision.text_zh is None:
+        return item.proposed_text, item.proposed_text_zh
+    if decision.outcome is not Outcome.AMENDED:
+        field = "text" if decision.text is not None else "text_zh"
+        raise InvalidInput("only an amended change has a text of its own", field=field)
+    if decision.text is None:
+        raise InvalidInput("the amended Chinese text goes with its English text", field="text")
+    if decision.text_zh is None:
+        raise InvalidInput("an amended text is published in Chinese too", field="text_zh")
+    return (
+        rules.required_text(decision.text, "text", TEXT_LIMIT),
+        rules.required_chinese(decision.text_zh, "text_zh", TEXT_LIMIT),
+    )
+
+
+def _record_decision(item: Consultation, decision: Decision, actor: str, today: dt.date) -> None:
+    """The decision's published texts, in both languages, and its outcome on the row."""
+    item.decision_rationale = rules.required_text(decision.rationale, "rationale", NOTE_LIMIT)
+    item.response_to_comments = rules.required_text(
+        decision.response_to_comments, "response", NOTE_LIMIT
+    )
+    item.decision_rationale_zh = rules.required_chinese(
+        decision.rationale_zh, "rationale_zh", NOTE_LIMIT
+    )
+    item.response_to_comments_zh = rules.required_chinese(
+        decision.response_to_comments_zh, "response_zh", NOTE_LIMIT
+    )
+    item.stage, item.outcome, item.decided_by, item.decided_on = (
+        Stage.DECIDED,
+        decision.outcome,
+        actor,
+        today,
+    )
+
+
 def decide(
     session: Session, consultation_id: int, decision: Decision, *, actor: str, today: dt.date
 ) -> Consultation:
@@ -148,24 +208,11 @@ def decide(
     rules.check_decision(
         item.stage, item.closes_on, today, decision.outcome, decision.effective, last
     )
-    if decision.text is not None and decision.outcome is not Outcome.AMENDED:
-        raise InvalidInput("only an amended change has a text of its own", field="text")
-    item.decision_rationale = rules.required_text(decision.rationale, "rationale", NOTE_LIMIT)
-    item.response_to_comments = rules.required_text(
-        decision.response_to_comments, "response", NOTE_LIMIT
-    )
-    item.stage, item.outcome, item.decided_by, item.decided_on = (
-        Stage.DECIDED,
-        decision.outcome,
-        actor,
-        today,
-    )
+    text, text_zh = _adopted_texts(item, decision)
+    _record_decision(item, decision, actor, today)
     number = None
     if decision.outcome.makes_version:
         assert decision.effective is not None  # check_decision refused it otherwise
-        text = item.proposed_text
-        if decision.text is not None:
-            text = rules.required_text(decision.text, "text", TEXT_LIMIT)
         number = next_number(item.family, versions)
         session.add(
             MethodologyVersion(
@@ -174,6 +221,8 @@ def decide(
                 effective_from=decision.effective,
                 summary=item.summary,
                 text=text,
+                summary_zh=item.summary_zh,
+                text_zh=text_zh,
                 consultation_id=item.id,
                 actor=actor,
             )

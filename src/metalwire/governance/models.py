@@ -37,6 +37,12 @@ class Consultation(Base):
     summary: Mapped[str] = mapped_column(Text)
     rationale: Mapped[str] = mapped_column(Text)
     proposed_text: Mapped[str] = mapped_column(Text)
+    # The Chinese beside each English text a reader sees (migration 0017): required from then
+    # on, NULL on a consultation made before, which reads in English.
+    title_zh: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    summary_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rationale_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
+    proposed_text_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
     stage: Mapped[Stage] = mapped_column(_values(Stage), default=Stage.PROPOSED)
     proposed_by: Mapped[str] = mapped_column(String(320))
     proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -45,6 +51,8 @@ class Consultation(Base):
     outcome: Mapped[Outcome | None] = mapped_column(_values(Outcome), nullable=True)
     decision_rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
     response_to_comments: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decision_rationale_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
+    response_to_comments_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
     decided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
@@ -85,6 +93,9 @@ class MethodologyVersion(Base):
     effective_from: Mapped[dt.date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+    # Copied from the adopted consultation; NULL for a version made before 0017 (English).
+    summary_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
     consultation_id: Mapped[int] = mapped_column(
         ForeignKey("methodology_consultation.id"), unique=True
     )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from metalwire.errors import Conflict, InvalidInput
+from metalwire.i18n import has_chinese
 
 # A consultation stays open at least this long (IOSCO 12: stakeholders have time to respond).
 MIN_COMMENT_DAYS = 14
@@ -72,6 +73,15 @@ def required_text(value: str, field: str, limit: int) -> str:
         raise InvalidInput("must not be empty", field=field)
     if len(stripped) > limit:
         raise InvalidInput(f"at most {limit:,} characters", field=field)
+    return stripped
+
+
+def required_chinese(value: str, field: str, limit: int) -> str:
+    """The Chinese text beside an English one: required like it, and written in Chinese (a
+    change is published in both languages, as the packaged documents are)."""
+    stripped = required_text(value, field, limit)
+    if not has_chinese(stripped):
+        raise InvalidInput(f"must be written in Chinese, got {stripped[:40]!r}", field=field)
     return stripped
 
 

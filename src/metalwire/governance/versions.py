@@ -20,8 +20,9 @@ from metalwire import methodology
 from metalwire.errors import NotFound
 from metalwire.governance.models import MethodologyVersion
 from metalwire.governance.rules import Dated, in_force
+from metalwire.i18n import N_, gettext_in
 
-FIRST_SUMMARY = "The methodology as published with the platform."
+FIRST_SUMMARY = N_("The methodology as published with the platform.")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class VersionView:
     summary: str
     text: str
     consultation_id: int | None
+    # The Chinese beside them: None for a version adopted before Chinese was asked (0017).
+    summary_zh: str | None = None
+    text_zh: str | None = None
 
     @property
     def ref(self) -> VersionRef:
@@ -106,11 +110,22 @@ def history(session: Session, family: str) -> list[VersionView]:
         FIRST_SUMMARY,
         methodology.packaged_text(family) or "",
         None,
+        gettext_in("zh", FIRST_SUMMARY),
+        methodology.packaged_text(family, "zh"),
     )
     return [
         packaged,
         *(
-            VersionView(family, v.number, v.effective_from, v.summary, v.text, v.consultation_id)
+            VersionView(
+                family,
+                v.number,
+                v.effective_from,
+                v.summary,
+                v.text,
+                v.consultation_id,
+                v.summary_zh,
+                v.text_zh,
+            )
             for v in stored(session, family)
         ),
     ]

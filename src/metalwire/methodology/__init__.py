@@ -42,11 +42,14 @@ def render(slug: str, lang: str = "en") -> tuple[str, str] | None:
     return render_text(source.read_text("utf-8"), slug)
 
 
-def packaged_text(slug: str) -> str | None:
-    """The English document as packaged: version 1 of the family's methodology."""
-    if not SLUG.match(slug) or f"{slug}.md" in GENERAL:
+def packaged_text(slug: str, lang: str = "en") -> str | None:
+    """The document as packaged (in English, or ``lang`` "zh" from zh/): version 1 of the
+    family's methodology."""
+    if not SLUG.match(slug) or f"{slug}.md" in GENERAL or lang not in LANGS:
         return None
-    source = resources.files("metalwire.methodology").joinpath(f"{slug}.md")
+    source = resources.files("metalwire.methodology").joinpath(
+        f"zh/{slug}.md" if lang == "zh" else f"{slug}.md"
+    )
     return source.read_text("utf-8") if source.is_file() else None
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from metalwire.catalog.units import UNIT_NAMES, round_price
+from metalwire.i18n import localized
 
 
 def late_reason(received_at: datetime, cutoff: datetime) -> tuple[str, str]:
@@ -98,12 +99,13 @@ class Explained(NamedTuple):
 def explained_in(data: dict[str, object], lang: str) -> Explained:
     """The stored explanation of an assessment (``Assessment.explanation``) in ``lang``: the
     Chinese sentences and reasons where written, else the English ones."""
-    chinese = lang == "zh" and bool(data.get("explanation_zh"))
     raw = data.get("excluded") or []
     excluded = [
         {**x, "reason": x.get("reason_zh") or x.get("reason", "")} if lang == "zh" else dict(x)
         for x in (raw if isinstance(raw, list) else [])
         if isinstance(x, dict)
     ]
-    text = data.get("explanation_zh" if chinese else "explanation") or ""
-    return Explained(str(text), excluded, "zh" if chinese else "en")
+    said = localized(
+        str(data.get("explanation") or ""), str(data.get("explanation_zh") or ""), lang
+    )
+    return Explained(said.text, excluded, said.lang)

@@ -8,10 +8,9 @@ from the catalog entry's, never copied from the other language.
 
 from __future__ import annotations
 
-import re
+from metalwire.i18n import has_chinese
 
 NAME_LIMIT = 300
-_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class NameProblem(ValueError):
@@ -39,7 +38,7 @@ def survey_names(
     for field, name in (("name_en", en), ("name_zh", zh)):
         if len(name) > NAME_LIMIT:
             raise NameProblem(field, f"at most {NAME_LIMIT} characters, got {len(name)}")
-    if not _CHINESE.search(zh):
+    if not has_chinese(zh):
         raise NameProblem(
             "name_zh",
             f"the Chinese name must be written in Chinese, got {zh!r} (e.g. 中国银锭产量)",

@@ -92,6 +92,15 @@ def api_lang(
 
 ApiLang = Annotated[Lang, Depends(api_lang)]
 
+# Asked explicitly (never taken from a cookie or Accept-Language): a shared answer must not
+# change language by who asked first. Texts written in both languages (an assessment's
+# explanation, a consultation, a methodology version) answer in it, English where no Chinese
+# was written.
+AskedLang = Annotated[
+    Literal["en", "zh"],
+    Query(description="Language of the written texts: en or zh (English where none in Chinese)"),
+]
+
 
 # Row ids are 32-bit integers on PostgreSQL; anything else in a path cannot name a row.
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id")]

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from metalwire.i18n import fmt_date, fmt_delay, fmt_number, translations
+from metalwire.i18n import Localized, fmt_date, fmt_delay, fmt_number, localized, translations
 from metalwire.web.deps import Lang, resolve_lang
 
 TEMPLATES = resources.files("metalwire.web").joinpath("templates")
@@ -31,7 +31,14 @@ def environment(lang: str) -> Environment:
     env.filters["date"] = lambda v: fmt_date(v, lang)
     env.filters["delay"] = lambda v: fmt_delay(v, lang)
     env.filters["name"] = lambda obj: getattr(obj, f"name_{lang}")
+    env.filters["localized"] = lambda obj, field: in_page_lang(obj, field, lang)
     return env
+
+
+def in_page_lang(obj: object, field: str, lang: str) -> Localized:
+    """``obj.<field>`` as the page's reader reads it: ``<field>_zh`` on a Chinese page where
+    written, else the English (the template marks its element with the language it is in)."""
+    return localized(getattr(obj, field), getattr(obj, f"{field}_zh"), lang)
 
 
 def render(lang: str, template: str, **context: Any) -> str:

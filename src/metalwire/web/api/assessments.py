@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -23,7 +23,7 @@ from metalwire.pricing.published import assessment_versions
 from metalwire.web.access import access
 from metalwire.web.api.prices import NOT_FOUND, now_of
 from metalwire.web.auth import CurrentPrincipal, deny
-from metalwire.web.deps import DbSession, RowId
+from metalwire.web.deps import AskedLang, DbSession, RowId
 from metalwire.web.http_cache import cached, json_bytes
 from metalwire.web.problems import not_found
 
@@ -45,14 +45,6 @@ class InputUsed(BaseModel):
     contributor: str | None = Field(
         description="The contributor's public code (never its name)", examples=["C-03"]
     )
-
-
-# Asked explicitly (never taken from a cookie or Accept-Language): a shared answer must not
-# change language by who asked first.
-ExplanationLang = Annotated[
-    Literal["en", "zh"],
-    Query(description="Language of the explanation and exclusion reasons: en or zh"),
-]
 
 
 class AssessmentVersion(BaseModel):
@@ -173,7 +165,7 @@ def assessment_detail(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    lang: ExplanationLang = "en",
+    lang: AskedLang = "en",
 ) -> Response:
     """How a published price was made: inputs used and excluded with reasons, method, statistics,
     rationale, assessor and approver, and every published version."""

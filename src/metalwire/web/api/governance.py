@@ -16,12 +16,13 @@ from metalwire.governance import consultations, versions
 from metalwire.governance.consultations import Decision, Proposal
 from metalwire.governance.models import Consultation
 from metalwire.governance.rules import NOTE_LIMIT, TEXT_LIMIT, TITLE_LIMIT, Outcome, stage_on
+from metalwire.i18n import localized
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
 from metalwire.web.api.desk import WRITE_RESPONSES, acting_user
 from metalwire.web.api.prices import NOT_FOUND, now_of
 from metalwire.web.auth import CurrentPrincipal
-from metalwire.web.deps import DbSession, RowId
+from metalwire.web.deps import AskedLang, DbSession, RowId
 
 router = APIRouter(tags=["methodology"])
 Family = Annotated[str, Path(max_length=CODE_LIMIT, description="A methodology family")]
@@ -32,7 +33,9 @@ class VersionOut(BaseModel):
     family: str
     number: int
     effective: dt.date
-    summary: str
+    summary: str = Field(description="In the language asked for (lang), else English")
+    summary_zh: str | None = Field(description="In Chinese (null: adopted before Chinese)")
+    lang: str = Field(description="The language of summary")
     consultation_id: int | None
     in_force: bool = Field(description="In force today (a later one may be announced)")
     url: str
@@ -40,16 +43,21 @@ class VersionOut(BaseModel):
 
 @router.get("/methodology/{family}/versions", response_model=list[VersionOut], responses=NOT_FOUND)
 @access("public")
-def list_versions(request: Request, session: DbSession, family: Family) -> list[VersionOut]:
+def list_versions(
+    request: Request, session: DbSession, family: Family, lang: AskedLang = "en"
+) -> list[VersionOut]:
     """A family's methodology versions, oldest first: the packaged document, then each adopted
-    change with its effective date (one announced for a later date included)."""
+    change with its effective date (one announced for a later date included); the summaries
+    in `lang`."""
     today = versions.version_on(session, family, now_of(request).date())
     return [
         VersionOut(
             family=v.family,
             number=v.number,
             effective=v.effective,
-            summary=v.summary,
+            summary=(summary := localized(v.summary, v.summary_zh, lang)).text,
+            summary_zh=v.summary_zh,
+            lang=summary.lang,
             consultation_id=v.consultation_id,
             in_force=v.number == today.number,
             url=v.ref.url,
@@ -65,39 +73,65 @@ class CommentOut(BaseModel):
     created_at: dt.datetime
 
 
+ZH = "In Chinese (null on a consultation made before Chinese was required)"
+
+
 class ConsultationOut(BaseModel):
     id: int
     family: str
-    title: str
+    lang: str = Field(description="The language asked for (lang) where written, else en")
+    title: str = Field(description="This and each text below: in lang where written")
     summary: str
     rationale: str
     proposed_text: str
+    title_zh: str | None = Field(description=ZH)
+    summary_zh: str | None = Field(description=ZH)
+    rationale_zh: str | None = Field(description=ZH)
+    proposed_text_zh: str | None = Field(description=ZH)
     stage: str = Field(description="proposed, open, closed (comment period over) or decided")
     opens_on: dt.date | None
     closes_on: dt.date | None
     outcome: str | None
     decision_rationale: str | None
     response_to_comments: str | None
+    decision_rationale_zh: str | None = Field(description=ZH)
+    response_to_comments_zh: str | None = Field(description=ZH)
     decided_on: dt.date | None
     version: dict[str, Any] | None = Field(description="The version an adoption made")
     comments: list[CommentOut]
 
 
-def consultation_out(item: Consultation, today: dt.date) -> ConsultationOut:
+def _decided_in(english: str | None, chinese: str | None, lang: str) -> str | None:
+    return None if english is None else localized(english, chinese, lang).text
+
+
+def consultation_out(item: Consultation, today: dt.date, lang: str = "en") -> ConsultationOut:
+    """A consultation's JSON: each text in ``lang`` where written (a consultation made before
+    Chinese was required reads in English), the Chinese beside it."""
     made = item.version
+    title = localized(item.title, item.title_zh, lang)
     return ConsultationOut(
         id=item.id,
         family=item.family,
-        title=item.title,
-        summary=item.summary,
-        rationale=item.rationale,
-        proposed_text=item.proposed_text,
+        lang=title.lang,
+        title=title.text,
+        summary=localized(item.summary, item.summary_zh, lang).text,
+        rationale=localized(item.rationale, item.rationale_zh, lang).text,
+        proposed_text=localized(item.proposed_text, item.proposed_text_zh, lang).text,
+        title_zh=item.title_zh,
+        summary_zh=item.summary_zh,
+        rationale_zh=item.rationale_zh,
+        proposed_text_zh=item.proposed_text_zh,
         stage=stage_on(item.stage, item.closes_on, today).value,
         opens_on=item.opens_on,
         closes_on=item.closes_on,
         outcome=item.outcome.value if item.outcome else None,
-        decision_rationale=item.decision_rationale,
-        response_to_comments=item.response_to_comments,
+        decision_rationale=_decided_in(item.decision_rationale, item.decision_rationale_zh, lang),
+        response_to_comments=_decided_in(
+            item.response_to_comments, item.response_to_comments_zh, lang
+        ),
+        decision_rationale_zh=item.decision_rationale_zh,
+        response_to_comments_zh=item.response_to_comments_zh,
         decided_on=item.decided_on,
         version=None
         if made is None
@@ -117,32 +151,45 @@ def consultation_out(item: Consultation, today: dt.date) -> ConsultationOut:
 @router.get("/consultations", response_model=list[ConsultationOut])
 @access("public")
 def list_consultations(
-    request: Request, session: DbSession, principal: CurrentPrincipal
+    request: Request, session: DbSession, principal: CurrentPrincipal, lang: AskedLang = "en"
 ) -> list[ConsultationOut]:
     """Methodology consultations, newest first: open, closed and decided, each with its
-    comments (names only where the commenter agreed). The desk sees proposals too."""
+    comments (names only where the commenter agreed), its texts in `lang`. The desk sees
+    proposals too."""
     today = now_of(request).date()
     staff = bool(may_see_drafts(principal))
-    return [consultation_out(c, today) for c in consultations.listing(session, staff=staff)]
+    listed = consultations.listing(session, staff=staff)
+    return [consultation_out(c, today, lang) for c in listed]
 
 
 @router.get("/consultations/{consultation_id}", response_model=ConsultationOut, responses=NOT_FOUND)
 @access("public")
 def get_consultation(
-    consultation_id: RowId, request: Request, session: DbSession, principal: CurrentPrincipal
+    consultation_id: RowId,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    lang: AskedLang = "en",
 ) -> ConsultationOut:
-    """One consultation with its comments, decision and the version it made."""
+    """One consultation with its comments, decision and the version it made, its texts in
+    `lang`."""
     staff = bool(may_see_drafts(principal))
     item = consultations.get(session, consultation_id, staff=staff)
-    return consultation_out(item, now_of(request).date())
+    return consultation_out(item, now_of(request).date(), lang)
 
 
 class ProposalIn(BaseModel):
+    """Each text in English and in Chinese (written in Chinese): published in both."""
+
     family: str = Field(max_length=CODE_LIMIT, examples=["spot-prices"])
     title: str = Field(min_length=1, max_length=TITLE_LIMIT)
     summary: Note
     rationale: Note
     text: str = Field(min_length=1, max_length=TEXT_LIMIT, description="The proposed document")
+    title_zh: str = Field(min_length=1, max_length=TITLE_LIMIT, examples=["至少三笔成交"])
+    summary_zh: Note
+    rationale_zh: Note
+    text_zh: str = Field(min_length=1, max_length=TEXT_LIMIT, description="Its Chinese")
 
 
 @router.post(
@@ -217,11 +264,16 @@ class DecisionIn(BaseModel):
     outcome: Outcome
     rationale: Note = Field(description="Published with the decision")
     response_to_comments: Note
+    rationale_zh: Note = Field(description="The rationale in Chinese")
+    response_to_comments_zh: Note = Field(description="The response in Chinese")
     effective: dt.date | None = Field(
         default=None, description="Adopted or amended: the first day in force (28 days ahead)"
     )
     text: str | None = Field(
         default=None, max_length=TEXT_LIMIT, description="Amended: the document as adopted"
+    )
+    text_zh: str | None = Field(
+        default=None, max_length=TEXT_LIMIT, description="Amended: its Chinese, with text"
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from metalwire import methodology
 from metalwire.governance import consultations, versions
 from metalwire.governance.rules import Stage, stage_on
+from metalwire.i18n import localized
 from metalwire.web.access import access
 from metalwire.web.api.prices import now_of
 from metalwire.web.deps import request_session
@@ -23,10 +24,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/methodology", response_class=HTMLResponse)
 @access("public")
 def methodology_index(request: Request) -> HTMLResponse:
-    rendered = methodology.render("index", page_lang(request))
+    lang = page_lang(request)
+    rendered = methodology.render("index", lang)
     assert rendered is not None
     title, html = rendered
-    return page(request, "methodology.html", title=title, html=html)
+    return page(request, "methodology.html", title=title, html=html, text_lang=lang)
 
 
 @router.get("/methodology/{code}", response_class=HTMLResponse)
@@ -36,13 +38,15 @@ def methodology_page(
     request: Request,
     version: Annotated[int | None, Query(ge=1, le=10_000, description="A version")] = None,
 ) -> HTMLResponse:
-    """The version in force today (or the one asked for), its history and open consultations.
-    Versions after the packaged document are shown as adopted, in English."""
-    rendered = methodology.render(code, page_lang(request))
+    """The version in force today (or the one asked for), its history and open consultations,
+    in the page's language (a version adopted before Chinese was required reads in English)."""
+    lang = page_lang(request)
+    rendered = methodology.render(code, lang)
     if rendered is None:
         return error_page(request, 404, None)
     if code not in methodology.families():  # a general document (governance): no versions
-        return page(request, "methodology.html", title=rendered[0], html=rendered[1])
+        title, html = rendered
+        return page(request, "methodology.html", title=title, html=html, text_lang=lang)
     today = now_of(request).date()
     with request_session(request) as session:
         history = versions.history(session, code)
@@ -51,8 +55,10 @@ def methodology_page(
         shown = next((v for v in history if v.number == shown_number), None)
         if shown is None:
             return error_page(request, 404, None)
+        text_lang: str = lang
         if shown.number != history[0].number:
-            rendered = methodology.render_text(shown.text, code)
+            text = localized(shown.text, shown.text_zh, lang)
+            rendered, text_lang = methodology.render_text(text.text, code), text.lang
         open_now = [
             c
             for c in consultations.listing(session, family=code)
@@ -64,6 +70,7 @@ def methodology_page(
             "methodology.html",
             title=title,
             html=html,
+            text_lang=text_lang,
             history=history,
             current=current,
             shown=shown.number,
