@@ -20,6 +20,11 @@ class EventKind(enum.StrEnum):
     REPORT_PUBLISHED = "report.published"
     WINDOW_OPENED = "window.opened"
     WINDOW_CLOSED = "window.closed"
+    # Notices: the desk's announced changes to a series, and methodology consultations opened
+    # and decided. Public (the same for every reader), announced the moment they are written.
+    SERIES_NOTICE = "series.notice"
+    CONSULTATION_OPENED = "consultation.opened"
+    CONSULTATION_DECIDED = "consultation.decided"
 
 
 def _values(kind: type[enum.Enum]) -> Enum:
