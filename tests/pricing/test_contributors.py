@@ -55,6 +55,9 @@ def test_the_desk_sees_each_contributors_exclusions_and_lateness(
     assert rows["trader-0"]["late_rate"] == "50.00"
     assert rows["trader-3"]["excluded"] == 1 and rows["trader-3"]["exclusion_rate"] == "100.00"
     assert rows["trader-1"]["excluded"] == 0 and rows["trader-1"]["late"] == 0
+    # The calendar's first day has no 30 days before it: the period starts with the calendar.
+    first = client.get("/api/v1/desk/contributors?end=0001-01-01", headers=bearer(analyst))
+    assert first.status_code == 200 and first.json() == []
 
     support.sign_in(client, desk.db, desk.analyst.email)
     page = client.get("/desk/contributors?days=7")

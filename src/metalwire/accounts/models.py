@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from metalwire.db.base import Base, UTCDateTime, utcnow
+from metalwire.db.base import Base, UTCDateTime, trade_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -24,10 +24,6 @@ class Scope(enum.StrEnum):
     READ = "read"
     SUBMIT = "submit"
     PUBLISH = "publish"
-
-
-def _values(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
 
 
 class Plan(Base):
@@ -47,7 +43,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    role: Mapped[Role] = mapped_column(_values(Role), default=Role.READER)
+    role: Mapped[Role] = mapped_column(trade_enum(Role), default=Role.READER)
     plan_code: Mapped[str] = mapped_column(ForeignKey("plan.code"), default="free")
     display_name: Mapped[str] = mapped_column(String(200), default="")
     lang: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -67,7 +63,7 @@ class ApiKey(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
-    scope: Mapped[Scope] = mapped_column(_values(Scope))
+    scope: Mapped[Scope] = mapped_column(trade_enum(Scope))
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -23,6 +23,8 @@ from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series, get_series
 from metalwire.db.base import utcnow
 from metalwire.errors import Conflict, InvalidInput, NotFound
+from metalwire.outbox.events import announce
+from metalwire.outbox.models import EventKind
 
 NOTICE_LIMIT = 2000
 
@@ -73,6 +75,14 @@ def _announce(
     )
     session.add(change)
     session.flush()
+    announce(
+        session,
+        EventKind.SERIES_NOTICE,
+        subject=f"series-change/{change.id}",
+        code=series.code,
+        due_at=change.announced_at,
+        refs={"change_id": change.id},
+    )
     record(
         session,
         actor=actor,
@@ -223,3 +233,17 @@ def pending_notices(
         query = query.where(PriceSeries.code == code)
     query = query.order_by(PriceSeries.code, SeriesChange.effective_from, SeriesChange.id)
     return list(session.scalars(query))
+
+
+def notice_record(notice: SeriesChange) -> dict[str, str | None]:
+    """A series notice as it is published: the API's list, the desk's write routes' answers and
+    the ``series.notice`` webhook all say it so."""
+    return {
+        "series": notice.series.code,
+        "kind": notice.kind.value,
+        "effective_from": notice.effective_from.isoformat(),
+        "before": notice.before,
+        "after": notice.after,
+        "notice": notice.notice,
+        "announced_at": notice.announced_at.isoformat(),
+    }

@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, Time
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from metalwire.db.base import Base, UTCDateTime, utcnow
+from metalwire.db.base import Base, UTCDateTime, trade_enum, utcnow
 
 
 class SeriesKind(enum.StrEnum):
@@ -35,11 +35,6 @@ class Tier(enum.StrEnum):
 class SeriesStatus(enum.StrEnum):
     ACTIVE = "active"
     DISCONTINUED = "discontinued"
-
-
-def _values(kind: type[enum.Enum]) -> Enum:
-    # Store the trade's spelling ("futures-settlement"), not the Python member name.
-    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
 
 
 class CatalogGroup(Base):
@@ -102,7 +97,7 @@ class PriceSeries(Base):
     commodity_id: Mapped[int] = mapped_column(ForeignKey("commodity.id"), index=True)
     name_en: Mapped[str] = mapped_column(String(300))
     name_zh: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[SeriesKind] = mapped_column(_values(SeriesKind))
+    kind: Mapped[SeriesKind] = mapped_column(trade_enum(SeriesKind))
     unit: Mapped[str] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(8))
     decimals: Mapped[int] = mapped_column(Integer)
@@ -110,8 +105,8 @@ class PriceSeries(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     release_time: Mapped[dt.time] = mapped_column(Time)
     calendar: Mapped[str] = mapped_column(String(16))
-    tier: Mapped[Tier] = mapped_column(_values(Tier), index=True)
-    status: Mapped[SeriesStatus] = mapped_column(_values(SeriesStatus), index=True)
+    tier: Mapped[Tier] = mapped_column(trade_enum(Tier), index=True)
+    status: Mapped[SeriesStatus] = mapped_column(trade_enum(SeriesStatus), index=True)
     methodology: Mapped[str] = mapped_column(String(64))
     vat_inclusive: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(120), default="metalwire")
@@ -144,7 +139,7 @@ class SeriesChange(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("price_series.id"), index=True)
-    kind: Mapped[SeriesChangeKind] = mapped_column(_values(SeriesChangeKind))
+    kind: Mapped[SeriesChangeKind] = mapped_column(trade_enum(SeriesChangeKind))
     effective_from: Mapped[dt.date] = mapped_column(Date)
     before: Mapped[str | None] = mapped_column(String(64), nullable=True)
     after: Mapped[str | None] = mapped_column(String(64), nullable=True)

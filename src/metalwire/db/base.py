@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Numeric
+from sqlalchemy import DateTime, Enum, MetaData, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -53,3 +54,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 # Prices, volumes and statistics: exact decimals with six places of headroom. On SQLite the
 # value passes through a float; fifteen significant digits cover every price a series publishes.
 Price = Numeric(24, 6, asdecimal=True)
+
+
+def trade_enum(kind: type[enum.Enum]) -> Enum:
+    """An enum column stored as the trade's spelling ("futures-settlement", "price.released"),
+    not the Python member name, in a plain string column (no database enum type to migrate
+    when a member is added)."""
+    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)

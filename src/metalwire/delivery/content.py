@@ -21,7 +21,10 @@ from metalwire.accounts.gate import (
     may_read_series_value,
     may_read_tier,
 )
-from metalwire.catalog.models import PriceSeries
+from metalwire.catalog import lifecycle_service
+from metalwire.catalog.models import PriceSeries, SeriesChange
+from metalwire.governance.models import Consultation
+from metalwire.governance.versions import VersionRef
 from metalwire.markets import windows
 from metalwire.markets.access import window_decision
 from metalwire.newsroom.models import Article
@@ -162,6 +165,40 @@ def _window(
     }
 
 
+def _series_notice(
+    session: Session, event: ReleaseEvent, principal: Principal, now: dt.datetime
+) -> Data | None:
+    # Public, as on GET /api/v1/series-notices: a notice names no value, so every reader of
+    # any plan is told of a premium series' new release time or its discontinuation.
+    change = session.get(SeriesChange, event.refs["change_id"])
+    return None if change is None else lifecycle_service.notice_record(change)
+
+
+def _consultation(
+    session: Session, event: ReleaseEvent, principal: Principal, now: dt.datetime
+) -> Data | None:
+    item = session.get(Consultation, event.refs["consultation_id"])
+    if item is None:
+        return None
+    made = item.version
+    return {
+        "consultation": item.id,
+        "family": item.family,
+        "title": item.title,
+        "title_zh": item.title_zh,
+        "summary": item.summary,
+        "summary_zh": item.summary_zh,
+        "opens_on": item.opens_on.isoformat() if item.opens_on else None,
+        "closes_on": item.closes_on.isoformat() if item.closes_on else None,
+        "outcome": item.outcome.value if item.outcome else None,
+        "decided_on": item.decided_on.isoformat() if item.decided_on else None,
+        "version": None
+        if made is None
+        else VersionRef(made.family, made.number, made.effective_from).as_json(),
+        "url": f"/consultations/{item.id}",
+    }
+
+
 BUILDERS: dict[
     EventKind, Callable[[Session, ReleaseEvent, Principal, dt.datetime], Data | None]
 ] = {
@@ -172,6 +209,9 @@ BUILDERS: dict[
     EventKind.REPORT_PUBLISHED: _report,
     EventKind.WINDOW_OPENED: _window,
     EventKind.WINDOW_CLOSED: _window,
+    EventKind.SERIES_NOTICE: _series_notice,
+    EventKind.CONSULTATION_OPENED: _consultation,
+    EventKind.CONSULTATION_DECIDED: _consultation,
 }
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from metalwire.db.base import Base, UTCDateTime, utcnow
+from metalwire.db.base import Base, UTCDateTime, trade_enum, utcnow
 
 
 class Channel(enum.StrEnum):
@@ -23,10 +23,6 @@ class DeliveryStatus(enum.StrEnum):
     DELIVERED = "delivered"
     WITHHELD = "withheld"  # the recipient may not read it at send time: nothing left the server
     DEAD = "dead"  # the last try failed; redeliver by hand
-
-
-def _values(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
 
 
 class WebhookEndpoint(Base):
@@ -61,12 +57,12 @@ class Delivery(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("release_event.id"), index=True)
-    channel: Mapped[Channel] = mapped_column(_values(Channel))
+    channel: Mapped[Channel] = mapped_column(trade_enum(Channel))
     # webhook: the endpoint's id; email: the reader's user id
     target: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     status: Mapped[DeliveryStatus] = mapped_column(
-        _values(DeliveryStatus), default=DeliveryStatus.PENDING
+        trade_enum(DeliveryStatus), default=DeliveryStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -19,6 +19,8 @@ from metalwire.governance import rules
 from metalwire.governance.models import Consultation, ConsultationComment, MethodologyVersion
 from metalwire.governance.rules import NOTE_LIMIT, TEXT_LIMIT, TITLE_LIMIT, Outcome, Stage
 from metalwire.governance.versions import next_number, require_family, stored
+from metalwire.outbox.events import announce
+from metalwire.outbox.models import EventKind
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,19 @@ def _audit(session: Session, item: Consultation, action: str, actor: str, **afte
         object_type="methodology_consultation",
         object_id=item.id,
         after={"family": item.family, "stage": item.stage, **after},
+    )
+
+
+def _announce(session: Session, item: Consultation, kind: EventKind) -> None:
+    """Tell the webhooks and streams that asked: a consultation opened or decided is public
+    from the moment its transaction commits."""
+    announce(
+        session,
+        kind,
+        subject=f"consultation/{item.id}",
+        code=item.family,
+        due_at=utcnow(),
+        refs={"consultation_id": item.id},
     )
 
 
@@ -123,6 +138,7 @@ def open_consultation(
     rules.check_opening(item.stage, today, closes)
     item.stage, item.opens_on, item.closes_on = Stage.OPEN, today, closes
     _audit(session, item, "consult", actor, opens_on=today, closes_on=closes)
+    _announce(session, item, EventKind.CONSULTATION_OPENED)
     return item
 
 
@@ -243,4 +259,5 @@ def decide(
         version=number,
         effective=decision.effective,
     )
+    _announce(session, item, EventKind.CONSULTATION_DECIDED)
     return item

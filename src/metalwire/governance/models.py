@@ -6,13 +6,12 @@ complaints move forward through their stages, each move on the audit trail."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from metalwire.accounts.models import User
-from metalwire.db.base import Base, UTCDateTime, utcnow
+from metalwire.db.base import Base, UTCDateTime, trade_enum, utcnow
 from metalwire.governance.rules import (
     ComplaintOutcome,
     ComplaintState,
@@ -20,10 +19,6 @@ from metalwire.governance.rules import (
     Outcome,
     Stage,
 )
-
-
-def _values(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
 
 
 class Consultation(Base):
@@ -43,12 +38,12 @@ class Consultation(Base):
     summary_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
     rationale_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
     proposed_text_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
-    stage: Mapped[Stage] = mapped_column(_values(Stage), default=Stage.PROPOSED)
+    stage: Mapped[Stage] = mapped_column(trade_enum(Stage), default=Stage.PROPOSED)
     proposed_by: Mapped[str] = mapped_column(String(320))
     proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     opens_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     closes_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    outcome: Mapped[Outcome | None] = mapped_column(_values(Outcome), nullable=True)
+    outcome: Mapped[Outcome | None] = mapped_column(trade_enum(Outcome), nullable=True)
     decision_rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
     response_to_comments: Mapped[str | None] = mapped_column(Text, nullable=True)
     decision_rationale_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -113,11 +108,11 @@ class Complaint(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
-    subject_kind: Mapped[ComplaintSubject] = mapped_column(_values(ComplaintSubject))
+    subject_kind: Mapped[ComplaintSubject] = mapped_column(trade_enum(ComplaintSubject))
     subject: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[ComplaintState] = mapped_column(
-        _values(ComplaintState), default=ComplaintState.LOGGED, index=True
+        trade_enum(ComplaintState), default=ComplaintState.LOGGED, index=True
     )
     logged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -126,7 +121,7 @@ class Complaint(Base):
     answered_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     outcome: Mapped[ComplaintOutcome | None] = mapped_column(
-        _values(ComplaintOutcome), nullable=True
+        trade_enum(ComplaintOutcome), nullable=True
     )
 
     user: Mapped[User] = relationship()

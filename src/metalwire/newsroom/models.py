@@ -13,15 +13,11 @@ import datetime as dt
 import enum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from metalwire.catalog.models import Tier
-from metalwire.db.base import Base, UTCDateTime, utcnow
-
-
-def _values(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
+from metalwire.db.base import Base, UTCDateTime, trade_enum, utcnow
 
 
 class ArticleStatus(enum.StrEnum):
@@ -48,9 +44,9 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[ArticleKind] = mapped_column(_values(ArticleKind))
-    tier: Mapped[Tier] = mapped_column(_values(Tier))
-    status: Mapped[ArticleStatus] = mapped_column(_values(ArticleStatus))
+    kind: Mapped[ArticleKind] = mapped_column(trade_enum(ArticleKind))
+    tier: Mapped[Tier] = mapped_column(trade_enum(Tier))
+    status: Mapped[ArticleStatus] = mapped_column(trade_enum(ArticleStatus))
     # The catalog group the article belongs to (feeds, plan groups); None: none in particular.
     group_code: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     byline: Mapped[str] = mapped_column(String(200))
@@ -108,7 +104,7 @@ class ArticleRevision(Base):
     summary: Mapped[str] = mapped_column(Text)
     body_markdown: Mapped[str] = mapped_column(Text)
     facts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    tier: Mapped[Tier] = mapped_column(_values(Tier))
+    tier: Mapped[Tier] = mapped_column(trade_enum(Tier))
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

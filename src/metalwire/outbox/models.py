@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from metalwire.db.base import Base, UTCDateTime, utcnow
+from metalwire.db.base import Base, UTCDateTime, trade_enum, utcnow
 
 
 class EventKind(enum.StrEnum):
@@ -20,10 +20,11 @@ class EventKind(enum.StrEnum):
     REPORT_PUBLISHED = "report.published"
     WINDOW_OPENED = "window.opened"
     WINDOW_CLOSED = "window.closed"
-
-
-def _values(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
+    # Notices: the desk's announced changes to a series, and methodology consultations opened
+    # and decided. Public (the same for every reader), announced the moment they are written.
+    SERIES_NOTICE = "series.notice"
+    CONSULTATION_OPENED = "consultation.opened"
+    CONSULTATION_DECIDED = "consultation.decided"
 
 
 class ReleaseEvent(Base):
@@ -39,7 +40,7 @@ class ReleaseEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[EventKind] = mapped_column(_values(EventKind))
+    kind: Mapped[EventKind] = mapped_column(trade_enum(EventKind))
     subject: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(64), index=True)  # series, survey, window or group
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

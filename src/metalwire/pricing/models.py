@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,12 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from metalwire.accounts.models import User
 from metalwire.catalog.models import PriceSeries
-from metalwire.db.base import Base, Price, UTCDateTime, utcnow
+from metalwire.db.base import Base, Price, UTCDateTime, trade_enum, utcnow
 from metalwire.pricing.engine import Method, SubmissionKind
-
-
-def _values(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
 
 
 class Submission(Base):
@@ -40,7 +35,7 @@ class Submission(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("price_series.id"))
     market_date: Mapped[dt.date] = mapped_column(Date)
-    kind: Mapped[SubmissionKind] = mapped_column(_values(SubmissionKind))
+    kind: Mapped[SubmissionKind] = mapped_column(trade_enum(SubmissionKind))
     price: Mapped[Decimal | None] = mapped_column(Price, nullable=True)
     low: Mapped[Decimal | None] = mapped_column(Price, nullable=True)
     high: Mapped[Decimal | None] = mapped_column(Price, nullable=True)
@@ -119,14 +114,14 @@ class Assessment(Base):
     series_id: Mapped[int] = mapped_column(ForeignKey("price_series.id"))
     market_date: Mapped[dt.date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[AssessmentStatus] = mapped_column(_values(AssessmentStatus), index=True)
+    status: Mapped[AssessmentStatus] = mapped_column(trade_enum(AssessmentStatus), index=True)
     low: Mapped[Decimal] = mapped_column(Price)
     high: Mapped[Decimal] = mapped_column(Price)
     mid: Mapped[Decimal] = mapped_column(Price)
     vwap: Mapped[Decimal | None] = mapped_column(Price, nullable=True)
     change: Mapped[Decimal | None] = mapped_column(Price, nullable=True)
     change_pct: Mapped[Decimal | None] = mapped_column(Price, nullable=True)
-    method: Mapped[Method] = mapped_column(_values(Method))
+    method: Mapped[Method] = mapped_column(trade_enum(Method))
     carried_forward: Mapped[bool] = mapped_column(Boolean, default=False)
     deals_used: Mapped[int] = mapped_column(Integer, default=0)
     volume_used: Mapped[Decimal] = mapped_column(Price, default=Decimal(0))

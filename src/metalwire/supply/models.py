@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -21,11 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from metalwire.catalog.models import CatalogEntry, Tier
-from metalwire.db.base import Base, Price, UTCDateTime, utcnow
-
-
-def _values(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
+from metalwire.db.base import Base, Price, UTCDateTime, trade_enum, utcnow
 
 
 class Survey(Base):
@@ -39,7 +34,7 @@ class Survey(Base):
     name_en: Mapped[str] = mapped_column(String(300))
     name_zh: Mapped[str] = mapped_column(String(300))
     unit: Mapped[str] = mapped_column(String(16))
-    tier: Mapped[Tier] = mapped_column(_values(Tier))
+    tier: Mapped[Tier] = mapped_column(trade_enum(Tier))
     # [{code, name_en, name_zh}] — the producer types this survey classifies respondents by.
     producer_types: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     national_capacity: Mapped[Decimal | None] = mapped_column(Price, nullable=True)
@@ -106,7 +101,7 @@ class SurveyRelease(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
     period: Mapped[str] = mapped_column(String(7))
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[ReleaseStatus] = mapped_column(_values(ReleaseStatus))
+    status: Mapped[ReleaseStatus] = mapped_column(trade_enum(ReleaseStatus))
     stats: Mapped[dict[str, Any]] = mapped_column(JSON)
     release_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     released_by: Mapped[str] = mapped_column(String(320))

@@ -31,6 +31,7 @@ from metalwire.web.problems import invalid_parameter, not_found
 router = APIRouter(tags=["contributors"])
 
 MAX_DAYS = 366  # one answer covers at most a year of market dates
+DEFAULT_SPAN = dt.timedelta(days=30)  # no start: the 30 days before the end
 First = Annotated[dt.date | None, Query(description="First market date; default 30 days ago")]
 Last = Annotated[dt.date | None, Query(description="Last market date; default today")]
 
@@ -39,7 +40,8 @@ def _period(
     request: Request, start: dt.date | None, end: dt.date | None
 ) -> tuple[dt.date, dt.date]:
     last = end or now_of(request).date()
-    first = start or last - dt.timedelta(days=30)
+    # The calendar's first days have no 30 days before them (a 500 found by the API fuzzing).
+    first = start or max(last, dt.date.min + DEFAULT_SPAN) - DEFAULT_SPAN
     if first > last:
         raise invalid_parameter("start", "start is after end")
     if (last - first).days >= MAX_DAYS:

@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from metalwire.accounts.gate import history_floor, may_read_tier
 from metalwire.catalog import lifecycle_service
 from metalwire.catalog import service as catalog
-from metalwire.catalog.models import SeriesChange
 from metalwire.pricing.published import corrections, late_releases
 from metalwire.pricing.schemas import CODE_LIMIT
 from metalwire.web.access import access
@@ -144,18 +143,5 @@ def list_series_notices(
     notice. Names no value."""
     if series is not None and catalog.get_series(session, series) is None:
         raise invalid_parameter("series", f"unknown series {series!r}")
-    out = [notice_out(n) for n in lifecycle_service.notices(session, series)]
+    out = [lifecycle_service.notice_record(n) for n in lifecycle_service.notices(session, series)]
     return cached(request, principal, json_bytes(out), "application/json")
-
-
-def notice_out(notice: SeriesChange) -> dict[str, str | None]:
-    """A series notice as the API shows it (the list, and the desk's write routes' answers)."""
-    return {
-        "series": notice.series.code,
-        "kind": notice.kind.value,
-        "effective_from": notice.effective_from.isoformat(),
-        "before": notice.before,
-        "after": notice.after,
-        "notice": notice.notice,
-        "announced_at": notice.announced_at.isoformat(),
-    }

@@ -19,7 +19,7 @@ from metalwire.catalog.schemas import SeriesDefinition, SeriesOut
 from metalwire.tabular import Window
 from metalwire.web.access import access
 from metalwire.web.api.catalog import series_out
-from metalwire.web.api.corrections import SeriesNoticeOut, notice_out
+from metalwire.web.api.corrections import SeriesNoticeOut
 from metalwire.web.api.desk import WRITE_RESPONSES, acting_user
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CurrentPrincipal
@@ -99,7 +99,7 @@ def change_series(
         now=now_of(request),
     )
     _apply_due(session, request, user.email)
-    return notice_out(change)
+    return lifecycle.notice_record(change)
 
 
 @router.post(
@@ -127,4 +127,4 @@ def discontinue_series(
         now=now_of(request),
     )
     _apply_due(session, request, user.email)
-    return notice_out(change)
+    return lifecycle.notice_record(change)

@@ -19,13 +19,18 @@ from metalwire.governance import complaints
 from metalwire.governance.complaints import NewComplaint
 from metalwire.governance.rules import ComplaintOutcome, ComplaintState, ComplaintSubject
 from metalwire.web.access import access
-from metalwire.web.api.desk import acting_user
 from metalwire.web.api.prices import now_of
 from metalwire.web.auth import CsrfField, CurrentPrincipal, check_csrf
 from metalwire.web.deps import FormText, RowId, request_session, unit_of_work
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.account import SIGN_IN, account_page
-from metalwire.web.pages.desk.forms import FormFailure, done_redirect, refuse_non_staff, sign_in
+from metalwire.web.pages.desk.forms import (
+    FormFailure,
+    act_as_staff,
+    done_redirect,
+    refuse_non_staff,
+    sign_in,
+)
 from metalwire.web.pages.site import page
 
 router = APIRouter(include_in_schema=False)
@@ -122,14 +127,7 @@ def _desk_step(
     refused = refuse_non_staff(request, principal)
     if refused is not None:
         return refused
-    if not failure.errors:
-        try:
-            with unit_of_work(request) as session:
-                user = acting_user(session, principal, Scope.SUBMIT, "answer complaints")
-                act(session, user.email)
-        except ServiceError as exc:
-            failure.status = exc.status  # 409 for a step out of order, 404 for no complaint
-            failure.refused(exc)
+    act_as_staff(request, principal, failure, act, scope=Scope.SUBMIT, doing="answer complaints")
     if failure.errors:
         return _desk_page(request, status_code=failure.status, failure=failure)
     return done_redirect(DESK_PATH, {"done": done})

@@ -20,10 +20,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import Principal, may_see_drafts
+from metalwire.accounts.models import Scope
 from metalwire.errors import Located, ServiceError
 from metalwire.tabular import ImportRejected, TableError, parse_date, parse_decimal
+from metalwire.web.api.desk import acting_user
+from metalwire.web.deps import unit_of_work
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.site import error_page
 from metalwire.web.problems import ProblemError
@@ -195,3 +199,31 @@ def import_upload(
         except TableError as exc:
             # The message names the temporary copy; the analyst knows the file by its own name.
             return UploadRefused([str(exc).replace(str(path), name)])
+
+
+def act_as_staff(
+    request: Request,
+    principal: Principal,
+    failure: FormFailure,
+    act: Callable[[Session, str], object],
+    *,
+    scope: Scope,
+    doing: str,
+    role_refused: str | None = None,
+) -> None:
+    """Run ``act`` (with the signed-in member's e-mail) in one transaction, unless the form is
+    already refused; the service's refusals land beside their fields, and a member whose role
+    may not (an analyst where an editor must) is told ``role_refused`` above the form."""
+    if failure.errors:
+        return
+    try:
+        with unit_of_work(request) as session:
+            user = acting_user(session, principal, scope, doing)
+            act(session, user.email)
+    except ProblemError as exc:
+        if role_refused is None:
+            raise
+        failure.editors_only(exc, principal, role_refused)
+    except ServiceError as exc:
+        failure.status = exc.status  # 422, or 404 for no such row, 409 for a step out of order
+        failure.refused(exc)

@@ -25,14 +25,13 @@ from metalwire.catalog.models import PriceSeries, SeriesChange, SeriesKind, Tier
 from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import SERIES_GROUP
 from metalwire.catalog.units import KNOWN_CURRENCIES, KNOWN_UNITS
-from metalwire.errors import ServiceError
 from metalwire.web.access import access
-from metalwire.web.api.desk import acting_user
 from metalwire.web.auth import CSRF_FIELD, CurrentPrincipal, check_csrf
-from metalwire.web.deps import request_session, unit_of_work
+from metalwire.web.deps import request_session
 from metalwire.web.i18n import translate as _t
 from metalwire.web.pages.desk.forms import (
     FormFailure,
+    act_as_staff,
     desk_now,
     desk_today,
     done_redirect,
@@ -41,7 +40,6 @@ from metalwire.web.pages.desk.forms import (
     sign_in,
 )
 from metalwire.web.pages.site import page
-from metalwire.web.problems import ProblemError
 
 router = APIRouter(include_in_schema=False)
 
@@ -140,19 +138,23 @@ def _write(
     act: Callable[[Session, str], object],
     done: str,
 ) -> Response:
-    """Run ``act`` as the signed-in editor in one transaction; back to the page with ``done``,
-    or the form again with the refusal beside its field (an analyst told who may)."""
-    if not failure.errors:
-        try:
-            with unit_of_work(request) as session:
-                user = acting_user(session, principal, Scope.PUBLISH, "change series")
-                act(session, user.email)
-                lifecycle.apply_due(session, today=desk_today(request), actor=user.email)
-        except ProblemError as exc:
-            failure.editors_only(exc, principal, _t(request, "Only an editor may change series."))
-        except ServiceError as exc:
-            failure.status = exc.status  # 422, or 404 for no such series, 409 for a conflict
-            failure.refused(exc)
+    """Run ``act`` as the signed-in editor in one transaction, with the series changes due
+    today applied; back to the page with ``done``, or the form again with the refusal beside
+    its field (an analyst told who may)."""
+
+    def then_apply(session: Session, actor: str) -> None:
+        act(session, actor)
+        lifecycle.apply_due(session, today=desk_today(request), actor=actor)
+
+    act_as_staff(
+        request,
+        principal,
+        failure,
+        then_apply,
+        scope=Scope.PUBLISH,
+        doing="change series",
+        role_refused=_t(request, "Only an editor may change series."),
+    )
     if failure.errors:
         return _series_page(request, principal, status_code=failure.status, failure=failure)
     return done_redirect(PATH, {"done": done})
