@@ -112,6 +112,27 @@ def test_changes_are_announced_in_advance_with_a_notice(desk: Desk) -> None:
             )
 
 
+def test_in_advance_means_after_the_series_own_market_date(desk: Desk) -> None:
+    """At 20:00 UTC Shanghai's next day has begun: a silver change effective that day is not
+    in advance, though the UTC date is still the day before (the API, the CLI and the desk
+    all ask the series' own calendar)."""
+    evening = dt.datetime(2026, 11, 24, 20, 0, tzinfo=dt.UTC)  # 04:00 on the 25th in Shanghai
+    with desk.db.transaction() as session:
+        with pytest.raises(InvalidInput, match=r"after today \(2026-11-25\)"):
+            lifecycle.change_series(
+                session,
+                SILVER,
+                effective=DAY,
+                notice="x",
+                actor="t",
+                tier=Tier.PREMIUM,
+                now=evening,
+            )
+        lifecycle.change_series(
+            session, SILVER, effective=LATER, notice="x", actor="t", tier=Tier.PREMIUM, now=evening
+        )
+
+
 def test_series_create_from_the_command_line(env_db: ScratchDatabase) -> None:
     with env_db.transaction() as session:
         from metalwire.catalog.service import sync_catalog

@@ -34,6 +34,7 @@ from metalwire.alerts import rules
 from metalwire.alerts.models import AlertDelivery, PriceAlert, ReportSubscription
 from metalwire.audit import record
 from metalwire.catalog import service as catalog
+from metalwire.catalog.lifecycle import market_today
 from metalwire.catalog.models import CatalogGroup, PriceSeries, SeriesStatus
 from metalwire.catalog.units import price_unit_label
 from metalwire.db.engine import transaction
@@ -43,7 +44,6 @@ from metalwire.i18n import gettext_in as _t  # the name `make messages` extracts
 from metalwire.newsroom import service as newsroom
 from metalwire.newsroom.models import Article
 from metalwire.pricing.published import published_prices
-from metalwire.pricing.release_times import market_today
 from metalwire.settings import Settings
 
 log = logging.getLogger("metalwire.alerts")

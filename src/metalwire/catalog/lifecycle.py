@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from metalwire.catalog.models import PriceSeries, Tier
 
@@ -66,3 +67,9 @@ def pending_after(series: PriceSeries, day: dt.date) -> bool:
     """Whether a change is announced for a date after ``day``: read from the row, so a page
     asks for the notices only of a series that has one."""
     return any(dt.date.fromisoformat(c["effective"]) > day for c in series.changes or ())
+
+
+def market_today(series: PriceSeries, now: dt.datetime) -> dt.date:
+    """The series' market date at ``now``: its own timezone's calendar day (Shanghai's day has
+    begun while London's and UTC's has not), the day a change "in advance" must come after."""
+    return now.astimezone(ZoneInfo(series.timezone)).date()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.audit import record
-from metalwire.catalog.lifecycle import discontinued_from
+from metalwire.catalog.lifecycle import discontinued_from, market_today
 from metalwire.catalog.models import (
     PriceSeries,
     SeriesChange,
@@ -102,7 +102,7 @@ def create_series(session: Session, definition: SeriesDefinition, *, actor: str)
     series = define_series(session, definition, actor)
     session.flush()
     notice = f"New series {definition.code}: {definition.name_en}"
-    today = utcnow().date()
+    today = market_today(series, utcnow())
     _announce(
         session, series, SeriesChangeKind.CREATE, today, (None, definition.code), notice, actor
     )
@@ -124,7 +124,7 @@ def change_series(
     if (release_time is None) == (tier is None):
         raise InvalidInput("change either the release time or the tier", field="change")
     series = _series(session, code)
-    _check(series, effective, notice, (now or utcnow()).date())
+    _check(series, effective, notice, market_today(series, now or utcnow()))
     entry: dict[str, Any] = {"effective": effective.isoformat()}
     if release_time is not None:
         kind, key, new = (
@@ -159,7 +159,7 @@ def discontinue_series(
 ) -> SeriesChange:
     """No value from ``effective`` on (announced in advance); the history stays readable."""
     series = _series(session, code)
-    _check(series, effective, notice, (now or utcnow()).date())
+    _check(series, effective, notice, market_today(series, now or utcnow()))
     series.changes = [
         *(series.changes or []),
         {"effective": effective.isoformat(), "discontinue": True},

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import released
+from metalwire.catalog.lifecycle import market_today
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.outbox.events import announce
 from metalwire.outbox.models import EventKind
 from metalwire.pricing.models import Assessment, AssessmentStatus
-from metalwire.pricing.release_times import market_today, scheduled_release, trades_on
+from metalwire.pricing.release_times import scheduled_release, trades_on
 
 
 def _schedule(series: PriceSeries, around: dt.datetime) -> list[tuple[dt.datetime, dt.date]]:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from metalwire.accounts.models import Role, User
 from metalwire.accounts.service import add_user, get_user
+from metalwire.catalog.lifecycle import market_today
 from metalwire.catalog.models import PriceSeries, SeriesStatus
 from metalwire.catalog.schemas import SeriesDefinition
 from metalwire.catalog.service import define_series
@@ -49,7 +50,7 @@ from metalwire.pricing.desk import ASSESSED_KINDS, assessed_conditions
 from metalwire.pricing.methodology import methodology_for
 from metalwire.pricing.models import Assessment, AssessmentStatus
 from metalwire.pricing.partner import enter_partner_value
-from metalwire.pricing.release_times import market_today, scheduled_release
+from metalwire.pricing.release_times import scheduled_release
 from metalwire.pricing.review import approve_assessment
 from metalwire.pricing.schemas import SubmissionIn
 from metalwire.pricing.submissions import add_submissions

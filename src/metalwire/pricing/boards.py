@@ -21,6 +21,7 @@ from metalwire.accounts.gate import (
     may_read_tier,
     released,
 )
+from metalwire.catalog.lifecycle import market_today
 from metalwire.catalog.models import CatalogEntry, Commodity, PriceSeries, SeriesStatus
 from metalwire.catalog.units import round_price
 from metalwire.pricing.desk import ASSESSED_KINDS
@@ -31,7 +32,7 @@ from metalwire.pricing.published import (
     ReleaseState,
     with_changes,
 )
-from metalwire.pricing.release_times import market_today, overdue, scheduled_release, trades_on
+from metalwire.pricing.release_times import overdue, scheduled_release, trades_on
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from sqlalchemy import Connection, Row, Select, String, and_, bindparam, func, s
 from sqlalchemy.orm import Session
 
 from metalwire.accounts.gate import released
+from metalwire.catalog.lifecycle import market_today
 from metalwire.catalog.models import CatalogEntry, CatalogGroup, Commodity, PriceSeries
 from metalwire.catalog.units import round_price
 from metalwire.pricing import engine
 from metalwire.pricing.change import price_change, price_step
 from metalwire.pricing.models import Assessment
 from metalwire.pricing.release_times import (
-    market_today,
     overdue,
     released_late,
     released_on_approval,

@@ -27,10 +27,6 @@ def scheduled_release(series: PriceSeries, market_date: dt.date) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def market_today(series: PriceSeries, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(series.timezone)).date()
-
-
 def trades_on(series: PriceSeries, day: dt.date) -> bool:
     """Whether the series' market has a session that day (its calendar; weekdays for a market
     without one)."""
